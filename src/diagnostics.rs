@@ -1,0 +1,441 @@
+//! Diagnostics: what validation reports (code, severity, message, spec path, position, help) and how it
+//! is printed, with the source line and a caret, the way rustc and just print theirs.
+
+use std::fmt::{self, Write as _};
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The spec is invalid; nothing is rendered.
+    Error,
+    /// Rendering goes on; the user should look.
+    Warning,
+}
+
+/// A 1-based line and column (in characters) plus the length of the span to underline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Span {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub col: usize,
+    /// How many characters to underline (at least one caret is printed).
+    pub len: usize,
+}
+
+/// A place in the spec named by its path (`foundries[0].connections[2].auth.type`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct SpecPath(pub String);
+
+impl SpecPath {
+    /// The root of the document (an empty path).
+    pub fn root() -> Self {
+        SpecPath(String::new())
+    }
+
+    /// This path with a map key appended.
+    pub fn key(&self, key: &str) -> Self {
+        let simple = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let seg = if simple {
+            key.to_string()
+        } else {
+            format!("{key:?}")
+        };
+        if self.0.is_empty() {
+            SpecPath(seg)
+        } else if simple {
+            SpecPath(format!("{}.{seg}", self.0))
+        } else {
+            SpecPath(format!("{}[{seg}]", self.0))
+        }
+    }
+
+    /// This path with a sequence index appended.
+    pub fn index(&self, i: usize) -> Self {
+        SpecPath(format!("{}[{i}]", self.0))
+    }
+}
+
+impl fmt::Display for SpecPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("<root>")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+/// A second place a diagnostic points at (the first of two Key Vault connections, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// Where.
+    pub path: SpecPath,
+    /// Its position.
+    pub span: Span,
+    /// What is there.
+    pub message: String,
+}
+
+/// One problem found in a spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable code, listed in the README.
+    pub code: Code,
+    /// Error or warning.
+    pub severity: Severity,
+    /// Lower case, no final period, names in backticks.
+    pub message: String,
+    /// Where in the spec.
+    pub path: SpecPath,
+    /// Its position, when the spec has one for it.
+    pub span: Option<Span>,
+    /// A concrete fix, when one is known.
+    pub help: Option<String>,
+    /// Other places involved.
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    /// An error at `path`/`span`.
+    pub fn error(code: Code, path: SpecPath, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            path,
+            span: Some(span),
+            help: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// A warning at `path`/`span`.
+    pub fn warning(code: Code, path: SpecPath, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, path, span, message)
+        }
+    }
+
+    /// Adds a `help:` line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a help line only when there is one.
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    /// Points at a second place too.
+    pub fn with_related(mut self, path: SpecPath, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            path,
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// True for errors.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Prints the diagnostic against the spec's source, e.g.
+    ///
+    /// ```text
+    /// error[FG022]: connection `search` names unknown project `reserch`
+    ///   --> specs/shop.yaml:14:18 (foundries[0].connections[0].project)
+    ///    |
+    /// 14 |         project: reserch
+    ///    |                  ^^^^^^^
+    ///    = help: did you mean `research`?
+    /// ```
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let mut out = String::new();
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{sev}[{}]: {}", self.code, self.message);
+        match self.span {
+            Some(span) => {
+                let _ = writeln!(
+                    out,
+                    "  --> {file}:{}:{} ({})",
+                    span.line, span.col, self.path
+                );
+                snippet(&mut out, source, span, None);
+            }
+            None => {
+                let _ = writeln!(out, "  --> {file} ({})", self.path);
+            }
+        }
+        for rel in &self.related {
+            let _ = writeln!(
+                out,
+                "  --> {file}:{}:{} ({})",
+                rel.span.line, rel.span.col, rel.path
+            );
+            snippet(&mut out, source, rel.span, Some(&rel.message));
+        }
+        if let Some(help) = &self.help {
+            let width = gutter_width(self.span, &self.related);
+            let _ = writeln!(out, "{:width$} = help: {help}", "");
+        }
+        out
+    }
+}
+
+fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
+    let max_line = related
+        .iter()
+        .map(|r| r.span.line)
+        .chain(span.map(|s| s.line))
+        .max()
+        .unwrap_or(1);
+    max_line.to_string().len()
+}
+
+fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>) {
+    let Some(text) = source.lines().nth(span.line.saturating_sub(1)) else {
+        return;
+    };
+    let width = span.line.to_string().len();
+    // Tabs and control characters would push the caret off its column, so they are shown as one
+    // space each; the column is counted in characters, as the position index counts them.
+    let shown: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let _ = writeln!(out, "{:width$} |", "");
+    let _ = writeln!(out, "{} | {}", span.line, shown.trim_end());
+    let line_chars = shown.chars().count();
+    let start = span.col.saturating_sub(1).min(line_chars);
+    let len = span.len.clamp(1, (line_chars - start).max(1));
+    let mut marker = format!("{:width$} | {}{}", "", " ".repeat(start), "^".repeat(len));
+    if let Some(label) = label {
+        marker.push(' ');
+        marker.push_str(label);
+    }
+    let _ = writeln!(out, "{marker}");
+}
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident = $num:literal,)*) => {
+        /// Stable diagnostic codes. The numbers never change meaning; the README lists them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Code {
+            /// Every code, in number order.
+            pub const ALL: &'static [Code] = &[$(Code::$name,)*];
+
+            /// The number behind `FGnnn`.
+            pub fn number(self) -> u16 {
+                match self {
+                    $(Code::$name => $num,)*
+                }
+            }
+
+            /// The variant name, as a short title.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Code::$name => stringify!($name),)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The file is not valid YAML.
+    YamlSyntax = 1,
+    /// The file is larger than the 8 MiB cap.
+    SpecTooLarge = 2,
+    /// A mapping has the same key twice.
+    DuplicateKey = 3,
+    /// A key the spec format does not have.
+    UnknownKey = 4,
+    /// A value of the wrong YAML type.
+    WrongType = 5,
+    /// A required key is absent.
+    MissingKey = 6,
+    /// `version` is not 1.
+    UnsupportedVersion = 7,
+    /// A value outside its allowed set.
+    InvalidValue = 8,
+    /// YAML aliases expand past the safety limit, or nesting is too deep.
+    YamlTooComplex = 9,
+    /// A Foundry account name breaks Azure's rules.
+    InvalidAccountName = 10,
+    /// A project name breaks Azure's rules.
+    InvalidProjectName = 11,
+    /// A connection name breaks Azure's rules.
+    InvalidConnectionName = 12,
+    /// A Key Vault name breaks Azure's rules.
+    InvalidKeyVaultName = 13,
+    /// Two connections of one account share a name.
+    DuplicateConnectionName = 14,
+    /// Two foundries, or two projects of one foundry, share a name.
+    DuplicateName = 15,
+    /// Another name breaks its rules (tag, secret parameter, resource group, identity).
+    InvalidName = 16,
+    /// More than one Key Vault connection in one foundry.
+    SecondKeyVaultConnection = 20,
+    /// A Key Vault connection placed at project level.
+    KeyVaultConnectionInProject = 21,
+    /// `project:` names no project of the foundry.
+    UnknownProject = 22,
+    /// `identity: user_assigned` without `user_assigned_identity`, or the reverse.
+    IdentityMismatch = 23,
+    /// A Key Vault option that does not fit its permission model.
+    PermissionModelMismatch = 24,
+    /// `subscription`/`resource_group` on a resource the spec creates.
+    ScopeOnCreatedResource = 25,
+    /// A connection category Azure does not publish.
+    UnknownCategory = 30,
+    /// An auth type the category does not accept.
+    AuthTypeNotAllowed = 31,
+    /// The category's auth types are not checked by foundrygen.
+    AuthTypeUnchecked = 32,
+    /// A credential the auth type needs is missing.
+    MissingCredential = 33,
+    /// A credential the auth type does not use.
+    UnexpectedCredential = 34,
+    /// `from_target` where the key cannot be read from the target.
+    FromTargetUnsupported = 35,
+    /// A secret written as a literal.
+    SecretLiteral = 36,
+    /// An auth type Azure does not publish.
+    UnknownAuthType = 37,
+    /// A connection kind that only exists at project level is at account level, or the reverse.
+    WrongConnectionLevel = 38,
+    /// A role that is neither a known name nor a GUID.
+    UnknownRole = 40,
+    /// Roles on a connection whose target is not an Azure resource.
+    RoleNeedsResourceTarget = 41,
+    /// A Cosmos DB data-plane role where an Azure RBAC role is needed.
+    CosmosDataPlaneRole = 42,
+    /// Key Vault Contributor on an RBAC vault grants no secret access.
+    WeakKeyVaultRole = 43,
+    /// A role referred to by its former name.
+    RenamedRole = 44,
+    /// A metadata value that is not a string.
+    MetadataNotString = 50,
+    /// A Key Vault connection on an account that already exists.
+    KeyVaultOnExistingAccount = 60,
+    /// Output beyond Azure's template limits.
+    TemplateLimit = 61,
+    /// A target with none or more than one of `resource`, `resource_id`, `url`.
+    TargetShape = 70,
+    /// A malformed resource id.
+    InvalidResourceId = 71,
+    /// `target.use` that the target cannot give.
+    TargetUseUnsupported = 72,
+    /// A malformed or out-of-range duration.
+    InvalidDuration = 73,
+    /// A malformed API version override.
+    InvalidApiVersion = 74,
+    /// A malformed GUID.
+    InvalidGuid = 75,
+    /// A malformed URL.
+    InvalidUrl = 76,
+    /// Two resources in the output would share one Azure identity.
+    ConflictingResources = 77,
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FG{:03}", self.number())
+    }
+}
+
+/// Sorts diagnostics by position (line, column), errors before warnings at one place.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let ka = a.span.map(|s| (s.line, s.col)).unwrap_or((0, 0));
+        let kb = b.span.map(|s| (s.line, s.col)).unwrap_or((0, 0));
+        ka.cmp(&kb)
+            .then(a.severity.cmp(&b.severity))
+            .then(a.code.cmp(&b.code))
+            .then(a.message.cmp(&b.message))
+    });
+}
+
+/// Edit-distance suggestion: the closest candidate within distance 2 (case-insensitive).
+pub fn did_you_mean<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let w = written.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&w, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_the_span() {
+        let src = "version: 1\nname: x\nfoundries:\n  - name: a\n    projectz: []\n";
+        let d = Diagnostic::error(
+            Code::UnknownKey,
+            SpecPath("foundries[0].projectz".into()),
+            Span {
+                line: 5,
+                col: 5,
+                len: 8,
+            },
+            "unknown key `projectz`",
+        )
+        .with_help("did you mean `projects`?");
+        let expected = "error[FG004]: unknown key `projectz`
+  --> s.yaml:5:5 (foundries[0].projectz)
+  |
+5 |     projectz: []
+  |     ^^^^^^^^
+  = help: did you mean `projects`?
+";
+        assert_eq!(d.render("s.yaml", src), expected);
+    }
+
+    #[test]
+    fn spec_paths_quote_odd_keys() {
+        let p = SpecPath::root().key("foundries").index(0).key("metadata");
+        assert_eq!(p.0, "foundries[0].metadata");
+        assert_eq!(p.key("x y").0, "foundries[0].metadata[\"x y\"]");
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert!(seen.insert(c.number()), "{c:?} reuses a number");
+        }
+    }
+
+    #[test]
+    fn suggests_within_distance_two() {
+        assert_eq!(
+            did_you_mean("projectz", ["projects", "name"]),
+            Some("projects")
+        );
+        assert_eq!(did_you_mean("zzzz", ["projects"]), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The top-level error and the one place exit codes are decided.
+
+use std::fmt;
+
+use crate::diagnostics::Diagnostic;
+use crate::spec::Source;
+
+/// Everything that can stop foundrygen.
+#[derive(Debug)]
+pub enum Error {
+    /// The spec has errors (every one of them, sorted by line), and maybe warnings.
+    InvalidSpec {
+        /// The spec, for printing source lines.
+        source: Source,
+        /// Errors and warnings.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// Reading or writing a file failed.
+    Io {
+        /// The file.
+        path: String,
+        /// "read", "write", "create", "remove", ...
+        action: &'static str,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file foundrygen did not write is where it must write, and `--force` was not given.
+    ForeignFile {
+        /// The file.
+        path: String,
+    },
+    /// The command line asks for something impossible (beyond what clap checks).
+    Usage {
+        /// What is wrong.
+        message: String,
+    },
+    /// A foundrygen bug: a template failed to render, or a validated spec did not decode.
+    Internal {
+        /// What failed.
+        message: String,
+        /// The whole `source()` chain of the underlying error.
+        chain: Vec<String>,
+    },
+}
+
+impl Error {
+    /// The process exit code: 1 invalid spec, 2 usage, 3 file I/O, 5 internal error.
+    /// (0 is success and 4 is reserved for drift found by `render --check`.)
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::InvalidSpec { .. } => 1,
+            Error::Usage { .. } => 2,
+            Error::Io { .. } | Error::ForeignFile { .. } => 3,
+            Error::Internal { .. } => 5,
+        }
+    }
+
+    /// Builds an internal error from any error, keeping its whole source chain.
+    pub fn internal(message: impl Into<String>, err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = vec![err.to_string()];
+        let mut cause = err.source();
+        while let Some(c) = cause {
+            chain.push(c.to_string());
+            cause = c.source();
+        }
+        Error::Internal {
+            message: message.into(),
+            chain,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidSpec {
+                source,
+                diagnostics,
+            } => {
+                for d in diagnostics {
+                    writeln!(f, "{}", d.render(&source.name, &source.text))?;
+                }
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let warnings = diagnostics.len() - errors;
+                write!(
+                    f,
+                    "error: `{}` is invalid: {errors} error{}",
+                    source.name,
+                    if errors == 1 { "" } else { "s" }
+                )?;
+                if warnings > 0 {
+                    write!(
+                        f,
+                        ", {warnings} warning{}",
+                        if warnings == 1 { "" } else { "s" }
+                    )?;
+                }
+                Ok(())
+            }
+            Error::Io {
+                path,
+                action,
+                source,
+            } => write!(f, "error: cannot {action} `{path}`: {source}"),
+            Error::ForeignFile { path } => write!(
+                f,
+                "error: `{path}` was not written by foundrygen and would be overwritten\n  = help: move it away, or pass `--force` to overwrite it"
+            ),
+            Error::Usage { message } => write!(f, "error: {message}"),
+            Error::Internal { message, chain } => {
+                write!(
+                    f,
+                    "error: internal error (this is a foundrygen bug; please report it): {message}"
+                )?;
+                for (i, c) in chain.iter().enumerate() {
+                    write!(f, "\n  {}: {c}", if i == 0 { "error" } else { "caused by" })?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}

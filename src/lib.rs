@@ -1,0 +1,220 @@
+//! foundrygen: reads a YAML spec of Azure AI Foundry accounts, projects and connections, validates
+//! it against the rules Azure imposes, orders it the way Azure needs, and renders Bicep, ARM JSON and
+//! Terraform through Tera templates.
+//!
+//! The pipeline is `spec` (load) → `validate` → `model` (with the dependency graph) → `render` →
+//! `output`. [`generate`] runs it in memory; [`run`] is the command line.
+
+#![warn(missing_docs)]
+
+pub mod catalog;
+pub mod category;
+pub mod cli;
+pub mod diagnostics;
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod plan;
+pub mod render;
+pub mod spec;
+pub mod validate;
+
+use diagnostics::{Code, Diagnostic, Severity, SpecPath};
+pub use error::Error;
+pub use model::Model;
+pub use output::OutputSet;
+pub use render::Target;
+pub use spec::Source;
+
+/// Azure's template limits for Bicep and ARM.
+pub const MAX_TEMPLATE_RESOURCES: usize = 800;
+/// Parameters per template.
+pub const MAX_TEMPLATE_PARAMETERS: usize = 256;
+/// Bytes per template.
+pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
+
+/// A validated spec: the model, and the warnings validation left.
+#[derive(Debug)]
+pub struct Checked {
+    /// The model.
+    pub model: Model,
+    /// Warnings (errors stop earlier).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and validates a spec, and builds its model.
+pub fn check(source: &Source) -> Result<Checked, Error> {
+    let invalid = |diagnostics: Vec<Diagnostic>| Error::InvalidSpec {
+        source: source.clone(),
+        diagnostics,
+    };
+    let (root, mut diags) = spec::load::parse_tree(source).map_err(invalid)?;
+    diags.extend(validate::check(&root));
+    diagnostics::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(invalid(diags));
+    }
+    let spec = spec::load::decode(source)?;
+    let model = Model::build(&spec, &source.name)?;
+    Ok(Checked {
+        model,
+        warnings: diags,
+    })
+}
+
+/// The result of [`generate`].
+#[derive(Debug)]
+pub struct Generated {
+    /// The model rendered.
+    pub model: Model,
+    /// The files.
+    pub output: OutputSet,
+    /// Warnings from validation and from the rendered size.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs the whole pipeline in memory: load, validate, model, render.
+pub fn generate(source: &Source, targets: &[Target]) -> Result<Generated, Error> {
+    let Checked {
+        model,
+        mut warnings,
+    } = check(source)?;
+    let output = render::all(&model, targets)?;
+    warnings.extend(limit_warnings(&model, &output));
+    Ok(Generated {
+        model,
+        output,
+        warnings,
+    })
+}
+
+fn limit_warnings(model: &Model, output: &OutputSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let resources = model.plan.len();
+    let params = model.secrets.len() + 1;
+    let mut warn = |message: String| {
+        out.push(Diagnostic {
+            code: Code::TemplateLimit,
+            severity: Severity::Warning,
+            message,
+            path: SpecPath::root(),
+            span: None,
+            help: Some("split the spec into several deployments".into()),
+            related: Vec::new(),
+        });
+    };
+    if resources > MAX_TEMPLATE_RESOURCES {
+        warn(format!(
+            "the Bicep and ARM output declare {resources} resources, over Azure's limit of {MAX_TEMPLATE_RESOURCES} per template"
+        ));
+    }
+    if params > MAX_TEMPLATE_PARAMETERS {
+        warn(format!(
+            "the Bicep and ARM output declare {params} parameters, over Azure's limit of {MAX_TEMPLATE_PARAMETERS}"
+        ));
+    }
+    for (path, text) in &output.files {
+        if (path.ends_with(".json") || path.ends_with(".bicep")) && text.len() > MAX_TEMPLATE_BYTES
+        {
+            warn(format!(
+                "`{path}` is {} bytes, over Azure's template limit of {MAX_TEMPLATE_BYTES} bytes",
+                text.len()
+            ));
+        }
+    }
+    out
+}
+
+fn print_warnings(source: &Source, warnings: &[Diagnostic]) {
+    for w in warnings {
+        eprintln!("{}", w.render(&source.name, &source.text));
+    }
+}
+
+fn parse_targets(formats: &[String]) -> Result<Vec<Target>, Error> {
+    let mut targets = Vec::new();
+    for f in formats {
+        let t: Target = f
+            .trim()
+            .parse()
+            .map_err(|message| Error::Usage { message })?;
+        if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    targets.sort();
+    Ok(targets)
+}
+
+/// Runs a command line and returns the process exit code; everything is printed here.
+pub fn run(args: cli::Args) -> i32 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run_inner(args: cli::Args) -> Result<i32, Error> {
+    match args.command {
+        cli::Command::Render {
+            spec,
+            format,
+            out,
+            force,
+        } => {
+            let targets = parse_targets(&format)?;
+            let source = spec::load::read(&spec)?;
+            let generated = generate(&source, &targets)?;
+            print_warnings(&source, &generated.warnings);
+            let report = generated.output.write_to(&out, force)?;
+            eprintln!(
+                "rendered `{}` to {}: {} written, {} unchanged, {} removed",
+                source.name,
+                out.display(),
+                report.written.len(),
+                report.unchanged.len(),
+                report.removed.len()
+            );
+            Ok(0)
+        }
+        cli::Command::Validate { specs } => {
+            let mut code = 0;
+            for s in specs {
+                let result = spec::load::read(&s).and_then(|source| {
+                    let checked = check(&source)?;
+                    Ok((source, checked))
+                });
+                match result {
+                    Ok((source, checked)) => {
+                        print_warnings(&source, &checked.warnings);
+                        let n = checked.warnings.len();
+                        println!(
+                            "{}: valid{}",
+                            source.name,
+                            match n {
+                                0 => String::new(),
+                                1 => " (1 warning)".into(),
+                                n => format!(" ({n} warnings)"),
+                            }
+                        );
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        code = code.max(e.exit_code());
+                    }
+                }
+            }
+            Ok(code)
+        }
+        cli::Command::Plan { spec, teardown } => {
+            let source = spec::load::read(&spec)?;
+            let checked = check(&source)?;
+            print_warnings(&source, &checked.warnings);
+            print!("{}", plan::describe(&checked.model, teardown));
+            Ok(0)
+        }
+    }
+}

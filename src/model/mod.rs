@@ -1,0 +1,1196 @@
+//! The validated model: every resource the deployment creates or references, with its body as
+//! format-neutral values, its dependencies (and why), and the plan order. Only `Model::build` makes
+//! one, from a spec that passed validation; the renderers read nothing else.
+
+pub mod graph;
+pub mod value;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToSnakeCase;
+
+use crate::catalog::{self, KeySource, RoleLookup};
+use crate::category::{self, LocationMeta, parse_resource_id};
+use crate::error::Error;
+use crate::spec::{self, Credential, IdentityKind, KeyVaultRole, PermissionModel, TargetUse};
+use crate::validate::foundry::parse_duration;
+use crate::validate::names::default_key_vault_connection;
+pub use value::{Expr, Value};
+
+/// An index into `Model::entities`.
+pub type EntityId = usize;
+
+/// Role definition GUIDs of the three Key Vault roles.
+pub const KEY_VAULT_SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+/// Key Vault Administrator.
+pub const KEY_VAULT_ADMINISTRATOR: &str = "00482a5a-887f-4fb3-b363-3b7fe8e74483";
+/// Key Vault Contributor.
+pub const KEY_VAULT_CONTRIBUTOR: &str = "f25e0fa2-a7c8-4377-a976-54943a77a395";
+/// The default access-policy secret permissions.
+pub const DEFAULT_SECRET_PERMISSIONS: &[&str] = &["get", "list", "set", "delete"];
+
+/// Where a resource lives: the deployment's resource group, or another one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Scope {
+    /// Another subscription, or the deployment's.
+    pub subscription: Option<String>,
+    /// Another resource group, or the deployment's.
+    pub resource_group: Option<String>,
+}
+
+impl Scope {
+    /// True for the deployment's own resource group.
+    pub fn is_deployment(&self) -> bool {
+        self.subscription.is_none() && self.resource_group.is_none()
+    }
+}
+
+/// What an entity is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `Microsoft.CognitiveServices/accounts`.
+    Account,
+    /// `…/accounts/projects`.
+    Project,
+    /// The Key Vault connection (`…/connections`, category `AzureKeyVault`).
+    KeyVaultConnection,
+    /// Any other connection.
+    Connection,
+    /// `Microsoft.Authorization/roleAssignments`.
+    RoleAssignment,
+    /// `Microsoft.KeyVault/vaults/accessPolicies` (`add`).
+    AccessPolicy,
+    /// A wait for role propagation (`deploymentScripts` sleep / `time_sleep`).
+    Wait,
+    /// An existing Key Vault.
+    Vault,
+    /// An existing connection target.
+    Target,
+    /// An existing user-assigned identity.
+    Identity,
+}
+
+/// A managed identity setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// System-assigned.
+    SystemAssigned,
+    /// The user-assigned identity entity.
+    UserAssigned(EntityId),
+}
+
+/// Why one entity depends on another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// A child needs its parent.
+    Parent,
+    /// Projects of one account are created one after another.
+    ProjectOrder,
+    /// The Key Vault connection comes after every project.
+    AfterProjects,
+    /// Everything else waits for the Key Vault connection.
+    KeyVaultConnection,
+    /// Everything else waits for the vault role or access policy.
+    KeyVaultAccess,
+    /// Everything else waits for the role to propagate.
+    RoleWait,
+    /// Connections under one parent are created one at a time (409 Conflict otherwise).
+    Sibling,
+    /// A connection's roles exist before it.
+    OwnRole,
+    /// A role or policy needs the identity it grants to.
+    Principal,
+}
+
+impl Reason {
+    /// How `plan` explains the edge.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::Parent => "its parent",
+            Reason::ProjectOrder => "projects are created one at a time",
+            Reason::AfterProjects => "the Key Vault connection comes after every project",
+            Reason::KeyVaultConnection => "the Key Vault connection comes first",
+            Reason::KeyVaultAccess => "the Foundry identity needs its vault access first",
+            Reason::RoleWait => "the vault role must have taken effect",
+            Reason::Sibling => "connections under one parent are serialised (409 Conflict)",
+            Reason::OwnRole => "its roles are granted first",
+            Reason::Principal => "the identity it grants to",
+        }
+    }
+}
+
+/// A dependency edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dep {
+    /// The entity depended on.
+    pub on: EntityId,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// A resource the deployment creates or references.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    /// Unique, stable key (`contoso-foundry/connections/search`).
+    pub key: String,
+    /// Unique snake_case symbol; Bicep uses its lowerCamel form, Terraform it as is.
+    pub symbol: String,
+    /// What it is.
+    pub kind: Kind,
+    /// ARM resource type.
+    pub resource_type: String,
+    /// API version.
+    pub api_version: String,
+    /// Its own name: a literal for most, a `guid()` for role assignments.
+    pub name: Value,
+    /// The parent entity of a child resource.
+    pub parent: Option<EntityId>,
+    /// For an extension resource (role assignment), the resource it applies to.
+    pub extends: Option<EntityId>,
+    /// Where it lives.
+    pub scope: Scope,
+    /// Referenced, not created.
+    pub existing: bool,
+    /// `location` of a created resource.
+    pub location: Option<Value>,
+    /// Whether the spec's tags go on it.
+    pub tagged: bool,
+    /// `kind`.
+    pub resource_kind: Option<String>,
+    /// `sku.name`.
+    pub sku: Option<String>,
+    /// `identity`.
+    pub identity: Option<Identity>,
+    /// `properties` of a created resource.
+    pub properties: Value,
+    /// `properties.credentials` of a connection, kept apart so Terraform can send it as
+    /// `sensitive_body`.
+    pub credentials: Option<Value>,
+    /// What it depends on.
+    pub deps: Vec<Dep>,
+    /// The foundry it belongs to (index in the spec).
+    pub foundry: Option<usize>,
+    /// The spec path it comes from.
+    pub spec_path: String,
+    /// A human description (`connection \`search\` (project \`research\`)`).
+    pub label: String,
+    /// For role assignments: the role's name and GUID.
+    pub role: Option<(String, String)>,
+    /// For access policies: the holders granted, with secret permissions.
+    pub grants: Vec<(EntityId, Vec<String>)>,
+    /// For waits: seconds.
+    pub wait_seconds: Option<u64>,
+    /// checkov findings the spec chose to accept, with the reason (check id, reason).
+    pub accepted_findings: Vec<(String, String)>,
+}
+
+/// A secure parameter a secret credential becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretParam {
+    /// Parameter name as written in `{ secret: NAME }`.
+    pub name: String,
+    /// What uses it.
+    pub used_by: Vec<String>,
+}
+
+/// An output of the deployment.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// snake_case name (Bicep/ARM use lowerCamel).
+    pub name: String,
+    /// Its value.
+    pub value: Expr,
+    /// A short description.
+    pub description: String,
+}
+
+/// The validated deployment.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The spec path as given (for the generated-by line).
+    pub spec_name: String,
+    /// Deployment name.
+    pub name: String,
+    /// Default location.
+    pub location: String,
+    /// Tags of created resources.
+    pub tags: BTreeMap<String, String>,
+    /// Every entity, in spec order.
+    pub entities: Vec<Entity>,
+    /// Created entities in plan order.
+    pub plan: Vec<EntityId>,
+    /// Secure parameters, by name.
+    pub secrets: BTreeMap<String, SecretParam>,
+    /// Outputs.
+    pub outputs: Vec<Output>,
+}
+
+impl Model {
+    /// The entity behind an id.
+    pub fn entity(&self, id: EntityId) -> &Entity {
+        &self.entities[id]
+    }
+
+    /// Created entities in teardown order: the plan, reversed.
+    pub fn teardown(&self) -> Vec<EntityId> {
+        self.plan.iter().rev().copied().collect()
+    }
+
+    /// Builds the model from a validated spec.
+    pub fn build(spec: &spec::Spec, spec_name: &str) -> Result<Model, Error> {
+        let mut b = Builder {
+            spec,
+            entities: Vec::new(),
+            symbols: BTreeSet::new(),
+            by_key: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            outputs: Vec::new(),
+            access_policies: BTreeMap::new(),
+        };
+        for (fi, f) in spec.foundries.iter().enumerate() {
+            b.foundry(fi, f);
+        }
+        let created: Vec<EntityId> = (0..b.entities.len())
+            .filter(|&i| !b.entities[i].existing)
+            .collect();
+        let entities = b.entities;
+        let plan = graph::topological_order(&created, |i| {
+            entities[i].deps.iter().map(|d| d.on).collect()
+        })
+        .map_err(|cycle| Error::Internal {
+            message: format!(
+                "dependency cycle: {}",
+                cycle
+                    .0
+                    .iter()
+                    .map(|&i| format!("`{}`", entities[i].key))
+                    .collect::<Vec<_>>()
+                    .join(" -> ")
+            ),
+            chain: Vec::new(),
+        })?;
+        Ok(Model {
+            spec_name: spec_name.to_string(),
+            name: spec.name.clone(),
+            location: spec.location.clone(),
+            tags: spec.tags.clone(),
+            entities,
+            plan,
+            secrets: b.secrets,
+            outputs: b.outputs,
+        })
+    }
+}
+
+struct Builder<'a> {
+    spec: &'a spec::Spec,
+    entities: Vec<Entity>,
+    symbols: BTreeSet<String>,
+    by_key: BTreeMap<String, EntityId>,
+    secrets: BTreeMap<String, SecretParam>,
+    outputs: Vec<Output>,
+    /// Access-policy entity per vault entity (one `add` per vault).
+    access_policies: BTreeMap<EntityId, EntityId>,
+}
+
+fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
+    Scope {
+        subscription: subscription.clone(),
+        resource_group: resource_group.clone(),
+    }
+}
+
+fn scope_key(s: &Scope) -> String {
+    format!(
+        "{}/{}",
+        s.subscription
+            .as_deref()
+            .unwrap_or("-")
+            .to_ascii_lowercase(),
+        s.resource_group
+            .as_deref()
+            .unwrap_or("-")
+            .to_ascii_lowercase()
+    )
+}
+
+impl<'a> Builder<'a> {
+    fn api(&self, resource_type: &str) -> String {
+        let ns = resource_type.split('/').next().unwrap_or(resource_type);
+        if let Some((_, v)) = self
+            .spec
+            .api_versions
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(ns))
+        {
+            return v.clone();
+        }
+        catalog::api_version_for(resource_type)
+            .unwrap_or("2022-04-01")
+            .to_string()
+    }
+
+    fn symbol(&mut self, words: &str) -> String {
+        let mut base = words.to_snake_case();
+        if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+            base = format!("r_{base}");
+        }
+        let mut sym = base.clone();
+        let mut n = 2;
+        while self.symbols.contains(&sym) {
+            sym = format!("{base}_{n}");
+            n += 1;
+        }
+        self.symbols.insert(sym.clone());
+        sym
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_entity(
+        &mut self,
+        key: String,
+        symbol_words: &str,
+        kind: Kind,
+        resource_type: &str,
+        name: Value,
+        spec_path: String,
+        label: String,
+        foundry: Option<usize>,
+    ) -> EntityId {
+        let symbol = self.symbol(symbol_words);
+        let api_version = self.api(resource_type);
+        let id = self.entities.len();
+        self.by_key.insert(key.clone(), id);
+        self.entities.push(Entity {
+            key,
+            symbol,
+            kind,
+            resource_type: resource_type.to_string(),
+            api_version,
+            name,
+            parent: None,
+            extends: None,
+            scope: Scope::default(),
+            existing: false,
+            location: None,
+            tagged: false,
+            resource_kind: None,
+            sku: None,
+            identity: None,
+            properties: Value::Object(Vec::new()),
+            credentials: None,
+            deps: Vec::new(),
+            foundry,
+            spec_path,
+            label,
+            role: None,
+            grants: Vec::new(),
+            wait_seconds: None,
+            accepted_findings: Vec::new(),
+        });
+        id
+    }
+
+    /// An existing resource, shared by every reference to the same type, scope and name.
+    fn existing(
+        &mut self,
+        kind: Kind,
+        resource_type: &str,
+        name: &str,
+        scope: Scope,
+        spec_path: String,
+        symbol_words: &str,
+    ) -> EntityId {
+        let key = format!(
+            "existing:{}:{}:{}",
+            resource_type.to_ascii_lowercase(),
+            scope_key(&scope),
+            name.to_ascii_lowercase()
+        );
+        if let Some(&id) = self.by_key.get(&key) {
+            return id;
+        }
+        let label = format!("existing `{resource_type}` `{name}`");
+        let id = self.new_entity(
+            key,
+            symbol_words,
+            kind,
+            resource_type,
+            Value::str(name),
+            spec_path,
+            label,
+            None,
+        );
+        let e = &mut self.entities[id];
+        e.existing = true;
+        e.scope = scope;
+        id
+    }
+
+    fn dep(&mut self, from: EntityId, on: EntityId, reason: Reason) {
+        let e = &mut self.entities[from];
+        if !e.deps.iter().any(|d| d.on == on) {
+            e.deps.push(Dep { on, reason });
+        }
+    }
+
+    fn secret(&mut self, name: &str, used_by: String) {
+        let p = self
+            .secrets
+            .entry(name.to_string())
+            .or_insert_with(|| SecretParam {
+                name: name.to_string(),
+                used_by: Vec::new(),
+            });
+        if !p.used_by.contains(&used_by) {
+            p.used_by.push(used_by);
+        }
+    }
+
+    fn foundry(&mut self, fi: usize, f: &spec::Foundry) {
+        let fpath = format!("foundries[{fi}]");
+        let account_type = "Microsoft.CognitiveServices/accounts";
+        let uai = f.user_assigned_identity.as_ref().map(|u| {
+            self.existing(
+                Kind::Identity,
+                "Microsoft.ManagedIdentity/userAssignedIdentities",
+                &u.name,
+                scope_of(&u.subscription, &u.resource_group),
+                format!("{fpath}.user_assigned_identity"),
+                &format!("{}-identity", u.name),
+            )
+        });
+        let identity = match (f.identity, uai) {
+            (IdentityKind::UserAssigned, Some(u)) => Identity::UserAssigned(u),
+            _ => Identity::SystemAssigned,
+        };
+
+        // The account.
+        let account = if f.existing {
+            let id = self.existing(
+                Kind::Account,
+                account_type,
+                &f.name,
+                scope_of(&f.subscription, &f.resource_group),
+                fpath.clone(),
+                &f.name,
+            );
+            self.entities[id].identity = Some(identity);
+            self.entities[id].foundry = Some(fi);
+            id
+        } else {
+            let id = self.new_entity(
+                f.name.clone(),
+                &f.name,
+                Kind::Account,
+                account_type,
+                Value::str(&f.name),
+                fpath.clone(),
+                format!("Foundry account `{}`", f.name),
+                Some(fi),
+            );
+            let mut props = vec![
+                ("allowProjectManagement".to_string(), Value::Bool(true)),
+                (
+                    "customSubDomainName".to_string(),
+                    Value::str(f.custom_subdomain.as_deref().unwrap_or(&f.name)),
+                ),
+            ];
+            if let Some(d) = f.disable_local_auth {
+                props.push(("disableLocalAuth".into(), Value::Bool(d)));
+            }
+            if let Some(p) = f.public_network_access {
+                let v = match p {
+                    spec::Toggle::Enabled => "Enabled",
+                    spec::Toggle::Disabled => "Disabled",
+                };
+                props.push(("publicNetworkAccess".into(), Value::str(v)));
+            }
+            let location = match &f.location {
+                Some(l) if *l != self.spec.location => Value::str(l),
+                _ => Value::Expr(Expr::LocationParam),
+            };
+            let e = &mut self.entities[id];
+            if f.disable_local_auth != Some(true) {
+                e.accepted_findings.push((
+                    "CKV_AZURE_236".into(),
+                    "key-based auth stays on because the spec does not set disable_local_auth: true".into(),
+                ));
+            }
+            if f.public_network_access != Some(spec::Toggle::Disabled) {
+                e.accepted_findings.push((
+                    "CKV_AZURE_134".into(),
+                    "public network access stays on because the spec does not set public_network_access: disabled".into(),
+                ));
+            }
+            e.location = Some(location);
+            e.tagged = true;
+            e.resource_kind = Some("AIServices".into());
+            e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
+            e.identity = Some(identity);
+            e.properties = Value::Object(props);
+            if let Some(u) = uai {
+                self.dep(id, u, Reason::Principal);
+            }
+            id
+        };
+        let holder_of_account = match identity {
+            Identity::UserAssigned(u) => u,
+            Identity::SystemAssigned => account,
+        };
+        let account_location = if f.existing {
+            Value::Expr(Expr::Location(account))
+        } else {
+            self.entities[account]
+                .location
+                .clone()
+                .unwrap_or(Value::Expr(Expr::LocationParam))
+        };
+        self.outputs.push(Output {
+            name: format!("{}_id", self.entities[account].symbol),
+            value: Expr::Id(account),
+            description: format!("Resource id of Foundry account `{}`", f.name),
+        });
+        self.outputs.push(Output {
+            name: format!("{}_endpoint", self.entities[account].symbol),
+            value: Expr::Prop(account, vec!["properties".into(), "endpoint".into()]),
+            description: format!("Endpoint of Foundry account `{}`", f.name),
+        });
+        self.outputs.push(Output {
+            name: format!("{}_principal_id", self.entities[account].symbol),
+            value: Expr::PrincipalId(holder_of_account),
+            description: format!("Principal id of the identity of `{}`", f.name),
+        });
+
+        // Projects, one after another.
+        let mut projects: BTreeMap<String, (EntityId, EntityId)> = BTreeMap::new(); // name -> (entity, holder)
+        let mut created_projects = Vec::new();
+        let mut prev_project: Option<EntityId> = None;
+        for (pi, p) in f.projects.iter().enumerate() {
+            let ppath = format!("{fpath}.projects[{pi}]");
+            let key = format!("{}/projects/{}", f.name, p.name);
+            let words = format!("{}-{}", f.name, p.name);
+            let id = if p.existing {
+                let id = self.new_entity(
+                    key,
+                    &words,
+                    Kind::Project,
+                    "Microsoft.CognitiveServices/accounts/projects",
+                    Value::str(&p.name),
+                    ppath,
+                    format!("existing project `{}`", p.name),
+                    Some(fi),
+                );
+                let e = &mut self.entities[id];
+                e.existing = true;
+                e.parent = Some(account);
+                e.identity = Some(identity);
+                id
+            } else {
+                let id = self.new_entity(
+                    key,
+                    &words,
+                    Kind::Project,
+                    "Microsoft.CognitiveServices/accounts/projects",
+                    Value::str(&p.name),
+                    ppath,
+                    format!("project `{}` of `{}`", p.name, f.name),
+                    Some(fi),
+                );
+                let mut props = Vec::new();
+                if let Some(d) = &p.display_name {
+                    props.push(("displayName".to_string(), Value::str(d)));
+                }
+                if let Some(d) = &p.description {
+                    props.push(("description".to_string(), Value::str(d)));
+                }
+                let e = &mut self.entities[id];
+                e.parent = Some(account);
+                e.location = Some(account_location.clone());
+                e.tagged = true;
+                e.identity = Some(identity);
+                e.properties = Value::Object(props);
+                if !f.existing {
+                    self.dep(id, account, Reason::Parent);
+                }
+                if let Some(prev) = prev_project {
+                    self.dep(id, prev, Reason::ProjectOrder);
+                }
+                prev_project = Some(id);
+                created_projects.push(id);
+                id
+            };
+            let holder = match identity {
+                Identity::UserAssigned(u) => u,
+                Identity::SystemAssigned => id,
+            };
+            projects.insert(p.name.clone(), (id, holder));
+            self.outputs.push(Output {
+                name: format!("{}_id", self.entities[id].symbol),
+                value: Expr::Id(id),
+                description: format!("Resource id of project `{}`", p.name),
+            });
+        }
+
+        // The Key Vault connection: the block, or an AzureKeyVault connection.
+        let kv_conn_spec = f
+            .connections
+            .iter()
+            .enumerate()
+            .find(|(_, c)| catalog::canonical_category(&c.category) == Some("AzureKeyVault"));
+        let kv_setup = match (&f.key_vault, kv_conn_spec) {
+            (Some(kv), _) => Some(KvSetup {
+                name: kv.name.clone(),
+                scope: scope_of(&kv.subscription, &kv.resource_group),
+                model: kv.permission_model,
+                role: kv.role.unwrap_or_default(),
+                permissions: kv.secret_permissions.clone().unwrap_or_else(|| {
+                    DEFAULT_SECRET_PERMISSIONS
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                }),
+                connection_name: kv
+                    .connection_name
+                    .clone()
+                    .unwrap_or_else(|| default_key_vault_connection(&f.name)),
+                wait: kv.wait_for_role.as_deref().and_then(parse_duration),
+                path: format!("{fpath}.key_vault"),
+                shared_to_all: true,
+                extra_metadata: BTreeMap::new(),
+            }),
+            (None, Some((ci, c))) => {
+                let (name, scope) = target_resource(&c.target).unwrap_or_default();
+                Some(KvSetup {
+                    name,
+                    scope,
+                    model: PermissionModel::Rbac,
+                    role: KeyVaultRole::SecretsOfficer,
+                    permissions: Vec::new(),
+                    connection_name: c.name.clone(),
+                    wait: None,
+                    path: format!("{fpath}.connections[{ci}]"),
+                    shared_to_all: c.shared_to_all.unwrap_or(true),
+                    extra_metadata: c.metadata.clone(),
+                })
+            }
+            (None, None) => None,
+        };
+        let mut gates: Vec<(EntityId, Reason)> = Vec::new();
+        if let Some(kv) = kv_setup {
+            let vault = self.existing(
+                Kind::Vault,
+                "Microsoft.KeyVault/vaults",
+                &kv.name,
+                kv.scope.clone(),
+                kv.path.clone(),
+                &format!("{}-vault", kv.name),
+            );
+            let conn = self.new_entity(
+                format!("{}/connections/{}", f.name, kv.connection_name),
+                &format!("{}-key-vault-connection", f.name),
+                Kind::KeyVaultConnection,
+                "Microsoft.CognitiveServices/accounts/connections",
+                Value::str(&kv.connection_name),
+                kv.path.clone(),
+                format!(
+                    "Key Vault connection `{}` of `{}`",
+                    kv.connection_name, f.name
+                ),
+                Some(fi),
+            );
+            let mut metadata: BTreeMap<String, Value> = BTreeMap::new();
+            metadata.insert("ApiType".into(), Value::str("Azure"));
+            metadata.insert("ResourceId".into(), Value::Expr(Expr::Id(vault)));
+            metadata.insert("location".into(), Value::Expr(Expr::Location(vault)));
+            for (k, v) in &kv.extra_metadata {
+                metadata.insert(k.clone(), Value::str(v));
+            }
+            let e = &mut self.entities[conn];
+            e.parent = Some(account);
+            e.properties = Value::object([
+                ("category", Value::str("AzureKeyVault")),
+                ("target", Value::Expr(Expr::Id(vault))),
+                ("authType", Value::str("AccountManagedIdentity")),
+                ("isSharedToAll", Value::Bool(kv.shared_to_all)),
+                ("metadata", Value::Object(metadata.into_iter().collect())),
+            ]);
+            if !f.existing {
+                self.dep(conn, account, Reason::Parent);
+            }
+            for &p in &created_projects {
+                self.dep(conn, p, Reason::AfterProjects);
+            }
+            self.outputs.push(Output {
+                name: format!("{}_id", self.entities[conn].symbol),
+                value: Expr::Id(conn),
+                description: format!("Resource id of connection `{}`", kv.connection_name),
+            });
+            gates.push((conn, Reason::KeyVaultConnection));
+
+            // The Foundry identity's access to the vault.
+            let access = match kv.model {
+                PermissionModel::Rbac => {
+                    let (role_name, guid) = match kv.role {
+                        KeyVaultRole::SecretsOfficer => {
+                            ("Key Vault Secrets Officer", KEY_VAULT_SECRETS_OFFICER)
+                        }
+                        KeyVaultRole::Administrator => {
+                            ("Key Vault Administrator", KEY_VAULT_ADMINISTRATOR)
+                        }
+                        KeyVaultRole::Contributor => {
+                            ("Key Vault Contributor", KEY_VAULT_CONTRIBUTOR)
+                        }
+                    };
+                    let ra = self.role_assignment(
+                        vault,
+                        holder_of_account,
+                        role_name,
+                        guid,
+                        format!("{}-key-vault-role", f.name),
+                        kv.path.clone(),
+                        fi,
+                    );
+                    self.dep(ra, conn, Reason::KeyVaultConnection);
+                    ra
+                }
+                PermissionModel::AccessPolicies => {
+                    let ap = match self.access_policies.get(&vault) {
+                        Some(&ap) => ap,
+                        None => {
+                            let ap = self.new_entity(
+                                format!("{}/accessPolicies/add", self.entities[vault].key),
+                                &format!("{}-access-policy", kv.name),
+                                Kind::AccessPolicy,
+                                "Microsoft.KeyVault/vaults/accessPolicies",
+                                Value::str("add"),
+                                kv.path.clone(),
+                                format!("access policy on Key Vault `{}`", kv.name),
+                                Some(fi),
+                            );
+                            let e = &mut self.entities[ap];
+                            e.parent = Some(vault);
+                            e.scope = kv.scope.clone();
+                            self.access_policies.insert(vault, ap);
+                            ap
+                        }
+                    };
+                    let mut perms = kv.permissions.clone();
+                    perms.dedup();
+                    if !self.entities[ap]
+                        .grants
+                        .iter()
+                        .any(|(h, _)| *h == holder_of_account)
+                    {
+                        self.entities[ap].grants.push((holder_of_account, perms));
+                    }
+                    let grants = self.entities[ap].grants.clone();
+                    self.entities[ap].properties = Value::object([(
+                        "accessPolicies",
+                        Value::Array(
+                            grants
+                                .iter()
+                                .map(|(h, perms)| {
+                                    Value::object([
+                                        ("tenantId", Value::Expr(Expr::TenantId)),
+                                        ("objectId", Value::Expr(Expr::PrincipalId(*h))),
+                                        (
+                                            "permissions",
+                                            Value::object([(
+                                                "secrets",
+                                                Value::Array(
+                                                    perms.iter().map(Value::str).collect(),
+                                                ),
+                                            )]),
+                                        ),
+                                    ])
+                                })
+                                .collect(),
+                        ),
+                    )]);
+                    self.dep(ap, conn, Reason::KeyVaultConnection);
+                    if holder_of_account == account && !f.existing {
+                        self.dep(ap, account, Reason::Principal);
+                    }
+                    ap
+                }
+            };
+            gates.push((access, Reason::KeyVaultAccess));
+            if let Some(secs) = kv.wait {
+                let w = self.new_entity(
+                    format!("{}/wait", f.name),
+                    &format!("{}-role-wait", f.name),
+                    Kind::Wait,
+                    "Microsoft.Resources/deploymentScripts",
+                    Value::str(wait_name(&f.name)),
+                    format!("{}.wait_for_role", kv.path),
+                    format!(
+                        "wait {secs}s for the vault access of `{}` to take effect",
+                        f.name
+                    ),
+                    Some(fi),
+                );
+                let e = &mut self.entities[w];
+                e.location = Some(account_location.clone());
+                e.tagged = true;
+                e.resource_kind = Some("AzureCLI".into());
+                e.wait_seconds = Some(secs);
+                e.properties = Value::object([
+                    ("azCliVersion", Value::str("2.75.0")),
+                    ("scriptContent", Value::str(format!("sleep {secs}"))),
+                    ("timeout", Value::str(format!("PT{}S", secs + 300))),
+                    ("retentionInterval", Value::str("PT1H")),
+                    ("cleanupPreference", Value::str("Always")),
+                ]);
+                self.dep(w, access, Reason::KeyVaultAccess);
+                gates.push((w, Reason::RoleWait));
+            }
+        }
+
+        // Every other connection, serialised per parent, after the Key Vault gates.
+        let mut last_under: BTreeMap<Option<String>, EntityId> = BTreeMap::new();
+        for (ci, c) in f.connections.iter().enumerate() {
+            let category = catalog::canonical_category(&c.category).unwrap_or("GenericRest");
+            if category == "AzureKeyVault" {
+                continue;
+            }
+            let cpath = format!("{fpath}.connections[{ci}]");
+            let (parent, holder, resource_type, key, words, level) = match &c.project {
+                Some(p) => {
+                    let (pid, holder) = projects[p];
+                    (
+                        pid,
+                        holder,
+                        "Microsoft.CognitiveServices/accounts/projects/connections",
+                        format!("{}/projects/{}/connections/{}", f.name, p, c.name),
+                        format!("{}-{}-{}-connection", f.name, p, c.name),
+                        format!(" (project `{p}`)"),
+                    )
+                }
+                None => (
+                    account,
+                    holder_of_account,
+                    "Microsoft.CognitiveServices/accounts/connections",
+                    format!("{}/connections/{}", f.name, c.name),
+                    format!("{}-{}-connection", f.name, c.name),
+                    String::new(),
+                ),
+            };
+            let conn = self.new_entity(
+                key,
+                &words,
+                Kind::Connection,
+                resource_type,
+                Value::str(&c.name),
+                cpath.clone(),
+                format!("connection `{}`{level} of `{}`", c.name, f.name),
+                Some(fi),
+            );
+            self.entities[conn].parent = Some(parent);
+            if !self.entities[parent].existing {
+                self.dep(conn, parent, Reason::Parent);
+            }
+
+            // The target.
+            let target_entity = target_resource(&c.target).map(|(name, scope)| {
+                let ty = target_type_name(&c.target);
+                let ty = catalog::target_type(&ty)
+                    .map(|t| t.resource_type.to_string())
+                    .unwrap_or(ty);
+                let last = ty.rsplit('/').next().unwrap_or("resource").to_string();
+                self.existing(
+                    Kind::Target,
+                    &ty,
+                    &name,
+                    scope,
+                    format!("{cpath}.target"),
+                    &format!("{name}-{last}"),
+                )
+            });
+            let target_value = match (target_entity, &c.target.url) {
+                (Some(t), _) => {
+                    let ty = self.entities[t].resource_type.clone();
+                    let known = catalog::target_type(&ty);
+                    let endpoint = known.and_then(|k| k.endpoint);
+                    let use_ = c.target.use_.unwrap_or_else(|| {
+                        category::default_use(&ty, &c.auth.type_, endpoint.is_some())
+                    });
+                    match (use_, endpoint) {
+                        (TargetUse::Endpoint, Some(path)) => {
+                            Value::Expr(Expr::Prop(t, path.iter().map(|s| s.to_string()).collect()))
+                        }
+                        _ => Value::Expr(Expr::Id(t)),
+                    }
+                }
+                (None, Some(url)) => Value::str(url),
+                (None, None) => Value::str(""),
+            };
+
+            // Metadata: category defaults, then the spec's values over them.
+            let mut metadata: BTreeMap<String, Value> = BTreeMap::new();
+            if let Some(t) = target_entity {
+                metadata.insert("ApiType".into(), Value::str("Azure"));
+                metadata.insert("ResourceId".into(), Value::Expr(Expr::Id(t)));
+                let loc = category::rule(category).map_or(LocationMeta::Never, |r| r.location);
+                let has_location = catalog::target_type(&self.entities[t].resource_type)
+                    .is_some_and(|k| k.has_location);
+                if has_location
+                    && (loc == LocationMeta::Always
+                        || (loc == LocationMeta::WhenAad && c.auth.type_ == "AAD"))
+                {
+                    metadata.insert("location".into(), Value::Expr(Expr::Location(t)));
+                }
+            }
+            for (k, v) in &c.metadata {
+                metadata.insert(k.clone(), Value::str(v));
+            }
+
+            let mut props = vec![
+                ("category".to_string(), Value::str(category)),
+                ("target".to_string(), target_value),
+                ("authType".to_string(), Value::str(&c.auth.type_)),
+                (
+                    "isSharedToAll".to_string(),
+                    Value::Bool(c.shared_to_all.unwrap_or(c.project.is_none())),
+                ),
+            ];
+            if let Some(aud) = &c.auth.audience {
+                props.push(("audience".into(), Value::str(aud)));
+            }
+            if !metadata.is_empty() {
+                props.push((
+                    "metadata".into(),
+                    Value::Object(metadata.into_iter().collect()),
+                ));
+            }
+            self.entities[conn].properties = Value::Object(props);
+            self.entities[conn].credentials =
+                self.credentials(&c.auth, target_entity, &format!("connection `{}`", c.name));
+
+            // Its roles, granted before it.
+            let mut seen_roles = BTreeSet::new();
+            if let Some(t) = target_entity {
+                for (ri, r) in c.roles.iter().enumerate() {
+                    let (rname, guid) = match catalog::lookup_role(r) {
+                        RoleLookup::Found(role) | RoleLookup::Renamed { role, .. } => {
+                            (role.name.to_string(), role.guid.to_string())
+                        }
+                        _ => (r.clone(), r.to_ascii_lowercase()),
+                    };
+                    if !seen_roles.insert(guid.clone()) {
+                        continue;
+                    }
+                    let ra = self.role_assignment(
+                        t,
+                        holder,
+                        &rname,
+                        &guid,
+                        format!("{words}-role-{}", ri + 1),
+                        format!("{cpath}.roles[{ri}]"),
+                        fi,
+                    );
+                    self.dep(conn, ra, Reason::OwnRole);
+                }
+            }
+            for &(g, reason) in &gates {
+                self.dep(conn, g, reason);
+            }
+            let parent_key = c.project.clone();
+            if let Some(&prev) = last_under.get(&parent_key) {
+                self.dep(conn, prev, Reason::Sibling);
+            }
+            last_under.insert(parent_key, conn);
+            self.outputs.push(Output {
+                name: format!("{}_id", self.entities[conn].symbol),
+                value: Expr::Id(conn),
+                description: format!("Resource id of connection `{}`", c.name),
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn role_assignment(
+        &mut self,
+        on: EntityId,
+        holder: EntityId,
+        role_name: &str,
+        role_guid: &str,
+        words: String,
+        spec_path: String,
+        fi: usize,
+    ) -> EntityId {
+        let key = format!(
+            "roleAssignment:{}:{}:{}",
+            self.entities[on].key, self.entities[holder].key, role_guid
+        );
+        if let Some(&id) = self.by_key.get(&key) {
+            return id;
+        }
+        let label = format!(
+            "role `{role_name}` for `{}` on `{}`",
+            self.entities[holder].name_text(),
+            self.entities[on].name_text()
+        );
+        let name = Value::Expr(Expr::Guid(vec![
+            Expr::Id(on),
+            Expr::Id(holder),
+            Expr::RoleDefinition(role_guid.to_string()),
+        ]));
+        let id = self.new_entity(
+            key,
+            &words,
+            Kind::RoleAssignment,
+            "Microsoft.Authorization/roleAssignments",
+            name,
+            spec_path,
+            label,
+            Some(fi),
+        );
+        let scope = self.entities[on].scope.clone();
+        let e = &mut self.entities[id];
+        e.extends = Some(on);
+        e.scope = scope;
+        e.role = Some((role_name.to_string(), role_guid.to_string()));
+        e.properties = Value::object([
+            (
+                "roleDefinitionId",
+                Value::Expr(Expr::RoleDefinition(role_guid.to_string())),
+            ),
+            ("principalId", Value::Expr(Expr::PrincipalId(holder))),
+            ("principalType", Value::str("ServicePrincipal")),
+        ]);
+        if !self.entities[holder].existing {
+            self.dep(id, holder, Reason::Principal);
+        }
+        id
+    }
+
+    fn credentials(
+        &mut self,
+        auth: &spec::Auth,
+        target: Option<EntityId>,
+        used_by: &str,
+    ) -> Option<Value> {
+        let mut pairs: Vec<(String, Value)> = Vec::new();
+        let cred = |this: &mut Self, key: &str, c: &Credential| -> Value {
+            match c {
+                Credential::Secret { secret } => {
+                    this.secret(secret, format!("{used_by} `{key}`"));
+                    Value::Expr(Expr::Secret(secret.clone()))
+                }
+                Credential::FromTarget { .. } => {
+                    let t = target.expect("validated: from_target has a resource target");
+                    let ty = this.entities[t].resource_type.clone();
+                    match catalog::target_type(&ty).and_then(|k| k.key) {
+                        Some(KeySource::Action { action, path }) => Value::Expr(Expr::Action(
+                            t,
+                            action.to_string(),
+                            path.iter().map(|s| s.to_string()).collect(),
+                        )),
+                        Some(KeySource::Property { path }) => {
+                            Value::Expr(Expr::Prop(t, path.iter().map(|s| s.to_string()).collect()))
+                        }
+                        None => Value::str(""),
+                    }
+                }
+                Credential::Plain(s) => Value::str(s),
+            }
+        };
+        let plain = |k: &str, v: &Option<String>, pairs: &mut Vec<(String, Value)>| {
+            if let Some(v) = v {
+                pairs.push((category::credential_property(k).to_string(), Value::str(v)));
+            }
+        };
+        plain("client_id", &auth.client_id, &mut pairs);
+        plain("tenant_id", &auth.tenant_id, &mut pairs);
+        plain("auth_url", &auth.auth_url, &mut pairs);
+        plain("username", &auth.username, &mut pairs);
+        plain("access_key_id", &auth.access_key_id, &mut pairs);
+        plain("resource_id", &auth.resource_id, &mut pairs);
+        let secrets: [(&str, &Option<Credential>); 9] = [
+            ("key", &auth.key),
+            ("client_secret", &auth.client_secret),
+            ("password", &auth.password),
+            ("refresh_token", &auth.refresh_token),
+            ("developer_token", &auth.developer_token),
+            ("security_token", &auth.security_token),
+            ("sas", &auth.sas),
+            ("pat", &auth.pat),
+            ("secret_access_key", &auth.secret_access_key),
+        ];
+        for (k, v) in secrets {
+            if let Some(c) = v {
+                let val = cred(self, k, c);
+                pairs.push((category::credential_property(k).to_string(), val));
+            }
+        }
+        if let Some(keys) = &auth.keys {
+            let inner: Vec<(String, Value)> = keys
+                .iter()
+                .map(|(k, c)| (k.clone(), cred(self, k, c)))
+                .collect();
+            pairs.push(("keys".into(), Value::Object(inner)));
+        }
+        if pairs.is_empty() {
+            // Auth types without credentials (AAD, None, managed identities) send none.
+            None
+        } else {
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(Value::Object(pairs))
+        }
+    }
+}
+
+struct KvSetup {
+    name: String,
+    scope: Scope,
+    model: PermissionModel,
+    role: KeyVaultRole,
+    permissions: Vec<String>,
+    connection_name: String,
+    wait: Option<u64>,
+    path: String,
+    shared_to_all: bool,
+    extra_metadata: BTreeMap<String, String>,
+}
+
+/// A deploymentScripts name for the wait of a foundry (at most 64 characters).
+fn wait_name(foundry: &str) -> String {
+    let stem: String = foundry.chars().take(64 - "-role-wait".len()).collect();
+    format!("{stem}-role-wait")
+}
+
+fn target_type_name(t: &spec::Target) -> String {
+    if let Some(r) = &t.resource {
+        return r.type_.clone();
+    }
+    t.resource_id
+        .as_deref()
+        .and_then(parse_resource_id)
+        .map(|p| p.resource_type)
+        .unwrap_or_default()
+}
+
+fn target_resource(t: &spec::Target) -> Option<(String, Scope)> {
+    if let Some(r) = &t.resource {
+        return Some((r.name.clone(), scope_of(&r.subscription, &r.resource_group)));
+    }
+    let p = parse_resource_id(t.resource_id.as_deref()?)?;
+    Some((
+        p.name,
+        Scope {
+            subscription: Some(p.subscription),
+            resource_group: Some(p.resource_group),
+        },
+    ))
+}
+
+impl Entity {
+    /// The literal name, or the key for computed names.
+    pub fn name_text(&self) -> &str {
+        match &self.name {
+            Value::Str(s) => s,
+            _ => &self.key,
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Format-aware escaping, registered once per Tera instance: every spec string reaches a generated
+//! file through one of these. `*_str` escapes one string; `*_value` prints a whole `RValue` tree
+//! (objects, arrays, literals and already-rendered expressions) at an indent.
+
+use std::fmt::Write as _;
+
+use tera::{Kwargs, State, Tera};
+
+use super::context::RValue;
+
+/// A Bicep string literal: `'...'` with `\`, `'`, `${` and control characters escaped.
+pub fn bicep_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if c.is_control() || is_invisible(c) => {
+                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A JSON string literal for ARM: JSON escaping, plus a leading `[` doubled so ARM does not read the
+/// value as an expression.
+pub fn arm_string(s: &str) -> String {
+    let literal = if s.starts_with('[') {
+        format!("[{s}")
+    } else {
+        s.to_string()
+    };
+    json_string(&literal)
+}
+
+/// A plain JSON string literal (control and invisible characters as `\uXXXX`).
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || is_invisible(c) => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An HCL string literal: `"..."` with `\`, `"`, control characters, `${` and `%{` escaped.
+pub fn hcl_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("$$"),
+            '%' if chars.peek() == Some(&'{') => out.push_str("%%"),
+            c if c.is_control() || is_invisible(c) => {
+                if (c as u32) <= 0xFFFF {
+                    let _ = write!(out, "\\u{:04X}", c as u32);
+                } else {
+                    let _ = write!(out, "\\U{:08X}", c as u32);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Bidirectional controls and other invisible format characters, printed escaped so a reviewer
+/// sees them (the Trojan Source class of problems).
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+}
+
+fn pad(indent: usize, width: usize) -> String {
+    " ".repeat(indent * width)
+}
+
+/// Prints a value as Bicep at `indent` levels (two spaces each); the first line is not indented.
+pub fn bicep_value(v: &RValue, indent: usize) -> String {
+    let mut out = String::new();
+    write_bicep(&mut out, v, indent);
+    out
+}
+
+fn bicep_key(k: &str) -> String {
+    let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ident {
+        k.to_string()
+    } else {
+        bicep_string(k)
+    }
+}
+
+fn write_bicep(out: &mut String, v: &RValue, indent: usize) {
+    match v {
+        RValue::S(s) => out.push_str(&bicep_string(s)),
+        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
+        RValue::I(i) => {
+            let _ = write!(out, "{i}");
+        }
+        RValue::X(x) | RValue::D(x) => out.push_str(x),
+        RValue::O(pairs) if pairs.is_empty() => out.push_str("{}"),
+        RValue::O(pairs) => {
+            out.push_str("{\n");
+            for (k, v) in pairs {
+                out.push_str(&pad(indent + 1, 2));
+                if let RValue::D(d) = v {
+                    out.push_str(d);
+                    out.push('\n');
+                    continue;
+                }
+                out.push_str(&bicep_key(k));
+                out.push_str(": ");
+                write_bicep(out, v, indent + 1);
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::XK(pairs) => {
+            out.push_str("{\n");
+            for (k, v) in pairs {
+                out.push_str(&pad(indent + 1, 2));
+                let _ = write!(out, "'${{{k}}}': ");
+                write_bicep(out, v, indent + 1);
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::A(items) if items.is_empty() => out.push_str("[]"),
+        RValue::A(items) => {
+            out.push_str("[\n");
+            for v in items {
+                out.push_str(&pad(indent + 1, 2));
+                write_bicep(out, v, indent + 1);
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push(']');
+        }
+    }
+}
+
+/// Prints a value as ARM JSON at `indent` levels (two spaces each); the first line is not indented.
+/// Expressions become `"[...]"` strings; literal strings keep a leading `[` doubled.
+pub fn arm_value(v: &RValue, indent: usize) -> String {
+    let mut out = String::new();
+    write_arm(&mut out, v, indent);
+    out
+}
+
+fn write_arm(out: &mut String, v: &RValue, indent: usize) {
+    match v {
+        RValue::S(s) => out.push_str(&arm_string(s)),
+        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
+        RValue::I(i) => {
+            let _ = write!(out, "{i}");
+        }
+        RValue::X(x) => out.push_str(&json_string(&format!("[{x}]"))),
+        RValue::D(_) => {}
+        RValue::O(pairs) => {
+            let pairs: Vec<_> = pairs
+                .iter()
+                .filter(|(_, v)| !matches!(v, RValue::D(_)))
+                .collect();
+            if pairs.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push_str("{\n");
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                out.push_str(&pad(indent + 1, 2));
+                out.push_str(&arm_string(k));
+                out.push_str(": ");
+                write_arm(out, v, indent + 1);
+                if i + 1 < pairs.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::XK(pairs) => {
+            out.push_str("{\n");
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                out.push_str(&pad(indent + 1, 2));
+                out.push_str(&json_string(&format!("[{k}]")));
+                out.push_str(": ");
+                write_arm(out, v, indent + 1);
+                if i + 1 < pairs.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::A(items) if items.is_empty() => out.push_str("[]"),
+        RValue::A(items) => {
+            out.push_str("[\n");
+            for (i, v) in items.iter().enumerate() {
+                out.push_str(&pad(indent + 1, 2));
+                write_arm(out, v, indent + 1);
+                if i + 1 < items.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push(']');
+        }
+    }
+}
+
+/// Prints a value as HCL at `indent` levels (two spaces each); the first line is not indented.
+pub fn hcl_value(v: &RValue, indent: usize) -> String {
+    let mut out = String::new();
+    write_hcl(&mut out, v, indent);
+    out
+}
+
+fn hcl_key(k: &str) -> String {
+    let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ident { k.to_string() } else { hcl_string(k) }
+}
+
+fn write_hcl(out: &mut String, v: &RValue, indent: usize) {
+    match v {
+        RValue::S(s) => out.push_str(&hcl_string(s)),
+        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
+        RValue::I(i) => {
+            let _ = write!(out, "{i}");
+        }
+        RValue::X(x) => out.push_str(x),
+        RValue::D(_) => {}
+        RValue::O(pairs) => {
+            let pairs: Vec<_> = pairs
+                .iter()
+                .filter(|(_, v)| !matches!(v, RValue::D(_)))
+                .collect();
+            if pairs.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            let width = pairs
+                .iter()
+                .map(|(k, _)| hcl_key(k).len())
+                .max()
+                .unwrap_or(0);
+            out.push_str("{\n");
+            for (k, v) in pairs {
+                out.push_str(&pad(indent + 1, 2));
+                let key = hcl_key(k);
+                let _ = write!(out, "{key:width$} = ");
+                write_hcl(out, v, indent + 1);
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::XK(pairs) => {
+            out.push_str("{\n");
+            for (k, v) in pairs {
+                out.push_str(&pad(indent + 1, 2));
+                let _ = write!(out, "({k}) = ");
+                write_hcl(out, v, indent + 1);
+                out.push('\n');
+            }
+            out.push_str(&pad(indent, 2));
+            out.push('}');
+        }
+        RValue::A(items) if items.is_empty() => out.push_str("[]"),
+        RValue::A(items) => {
+            out.push_str("[\n");
+            for v in items {
+                out.push_str(&pad(indent + 1, 2));
+                write_hcl(out, v, indent + 1);
+                out.push_str(",\n");
+            }
+            out.push_str(&pad(indent, 2));
+            out.push(']');
+        }
+    }
+}
+
+fn value_arg(v: &tera::Value) -> tera::TeraResult<RValue> {
+    serde::Deserialize::deserialize(v.clone())
+        .map_err(|e| tera::Error::message(format!("not a foundrygen value: {e}")))
+}
+
+fn indent_arg(kwargs: &Kwargs) -> tera::TeraResult<usize> {
+    Ok(kwargs.get::<i64>("indent")?.unwrap_or(0).max(0) as usize)
+}
+
+/// Registers the escaping filters every format uses.
+pub fn register(tera: &mut Tera) {
+    tera.register_filter("bicep_str", |s: &str, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&bicep_string(s))
+    });
+    tera.register_filter("arm_str", |s: &str, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&arm_string(s))
+    });
+    tera.register_filter("json_str", |s: &str, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&json_string(s))
+    });
+    tera.register_filter("hcl_str", |s: &str, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&hcl_string(s))
+    });
+    tera.register_filter(
+        "bicep_value",
+        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
+            Ok(tera::Value::safe_string(&bicep_value(
+                &value_arg(v)?,
+                indent_arg(&kw)?,
+            )))
+        },
+    );
+    tera.register_filter(
+        "arm_value",
+        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
+            Ok(tera::Value::safe_string(&arm_value(
+                &value_arg(v)?,
+                indent_arg(&kw)?,
+            )))
+        },
+    );
+    tera.register_filter(
+        "hcl_value",
+        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
+            Ok(tera::Value::safe_string(&hcl_value(
+                &value_arg(v)?,
+                indent_arg(&kw)?,
+            )))
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bicep_escapes_quotes_backslashes_and_interpolation() {
+        assert_eq!(bicep_string("it's"), r"'it\'s'");
+        assert_eq!(bicep_string(r"a\b"), r"'a\\b'");
+        assert_eq!(bicep_string("${x}"), r"'\${x}'");
+        assert_eq!(bicep_string("$x"), "'$x'");
+        assert_eq!(bicep_string("a\nb"), r"'a\nb'");
+        assert_eq!(bicep_string("\u{202E}"), r"'\u{202E}'");
+    }
+
+    #[test]
+    fn arm_doubles_a_leading_bracket() {
+        assert_eq!(arm_string("[concat('a')]"), r#""[[concat('a')]""#);
+        assert_eq!(arm_string("a[b]"), r#""a[b]""#);
+        assert_eq!(arm_string("\"q\"\u{0}"), r#""\"q\"\u0000""#);
+    }
+
+    #[test]
+    fn hcl_escapes_templates() {
+        assert_eq!(hcl_string("${x} %{y}"), r#""$${x} %%{y}""#);
+        assert_eq!(hcl_string("$x %y"), r#""$x %y""#);
+        assert_eq!(hcl_string("\"\\"), r#""\"\\""#);
+    }
+
+    #[test]
+    fn prints_nested_values() {
+        let v = RValue::O(vec![
+            ("a".into(), RValue::S("x".into())),
+            (
+                "b-c".into(),
+                RValue::A(vec![RValue::B(true), RValue::X("var.y".into())]),
+            ),
+        ]);
+        assert_eq!(
+            bicep_value(&v, 0),
+            "{\n  a: 'x'\n  'b-c': [\n    true\n    var.y\n  ]\n}"
+        );
+        assert_eq!(
+            hcl_value(&v, 0),
+            "{\n  a   = \"x\"\n  b-c = [\n    true,\n    var.y,\n  ]\n}"
+        );
+        assert_eq!(
+            arm_value(&v, 0),
+            "{\n  \"a\": \"x\",\n  \"b-c\": [\n    true,\n    \"[var.y]\"\n  ]\n}"
+        );
+    }
+}

@@ -1,0 +1,563 @@
+//! Terraform: `main.tf` (azapi for Foundry resources and reads, azurerm for role assignments and
+//! access policies, time for the wait), `variables.tf`, `outputs.tf`, `versions.tf` and
+//! `terraform.tfvars.example`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToSnakeCase;
+
+use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
+use super::filters::hcl_string;
+use super::generated_by;
+use crate::error::Error;
+use crate::model::{EntityId, Expr, Identity, Kind, Model, Value};
+
+/// The namespace ARM's `guid()` is commonly re-implemented with (UUIDv5 over the arguments joined
+/// with `-`); foundrygen uses it so Terraform's names follow the same recipe as Bicep's and ARM's.
+pub const ARM_GUID_NAMESPACE: &str = "11fb06fb-712d-4ddd-98c7-e71bbd588830";
+
+/// Renders the Terraform files, keyed by path under `terraform/`.
+pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
+    let r = TfRender::new(model);
+    let mut existing = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing {
+            existing.push(r.data_source(id));
+        }
+    }
+    for ((id, action), paths) in &r.actions {
+        existing.push(r.action_source(*id, action, paths));
+    }
+    let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
+    let mut params = vec![
+        ParamView {
+            name: "subscription_id".into(),
+            kind: "string".into(),
+            secure: false,
+            description: "Subscription to deploy into.".into(),
+            default: None,
+            env: None,
+        },
+        ParamView {
+            name: "resource_group_name".into(),
+            kind: "string".into(),
+            secure: false,
+            description: "Resource group to deploy into (it must exist).".into(),
+            default: None,
+            env: None,
+        },
+        ParamView {
+            name: "location".into(),
+            kind: "string".into(),
+            secure: false,
+            description: "Location of the resources this deployment creates.".into(),
+            default: Some(RValue::S(model.location.clone())),
+            env: None,
+        },
+    ];
+    for s in model.secrets.values() {
+        params.push(ParamView {
+            name: s.name.clone(),
+            kind: "string".into(),
+            secure: true,
+            description: format!("Secret for {}.", s.used_by.join(", ")),
+            default: None,
+            env: Some(format!("TF_VAR_{}", s.name)),
+        });
+    }
+    let outputs = model
+        .outputs
+        .iter()
+        .map(|o| OutputView {
+            name: o.name.clone(),
+            description: o.description.clone(),
+            value: RValue::X(r.expr(&o.value)),
+        })
+        .collect();
+    let view = FileView {
+        generated_by: generated_by(model),
+        version: env!("CARGO_PKG_VERSION").into(),
+        deployment: model.name.clone(),
+        params,
+        existing,
+        resources,
+        outputs,
+        locals: vec![(
+            "resource_group_id".into(),
+            RValue::X(
+                "\"/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}\""
+                    .into(),
+            ),
+        )],
+    };
+    let mut files = Vec::new();
+    for name in [
+        "main.tf",
+        "variables.tf",
+        "outputs.tf",
+        "versions.tf",
+        "terraform.tfvars.example",
+    ] {
+        files.push((
+            name.to_string(),
+            super::templates::render(&format!("terraform/{name}"), &view)?,
+        ));
+    }
+    Ok(files)
+}
+
+struct TfRender<'a> {
+    model: &'a Model,
+    /// Paths read from each entity's body (`response_export_values`).
+    exports: BTreeMap<EntityId, BTreeSet<String>>,
+    /// POST actions read from each entity, with the response paths used.
+    actions: BTreeMap<(EntityId, String), BTreeSet<String>>,
+}
+
+/// The raw contents of an HCL string literal (no quotes).
+fn hcl_inner(s: &str) -> String {
+    let q = hcl_string(s);
+    q[1..q.len() - 1].to_string()
+}
+
+fn hcl_path(path: &[String]) -> String {
+    path.iter()
+        .map(|seg| {
+            if seg.bytes().all(|b| b.is_ascii_digit()) {
+                format!("[{seg}]")
+            } else {
+                format!(".{seg}")
+            }
+        })
+        .collect()
+}
+
+/// The first path segment that is not an array index: what `response_export_values` must list.
+fn export_path(path: &[String]) -> String {
+    path.iter()
+        .take_while(|s| !s.bytes().all(|b| b.is_ascii_digit()))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+impl<'a> TfRender<'a> {
+    fn new(model: &'a Model) -> Self {
+        let mut r = TfRender {
+            model,
+            exports: BTreeMap::new(),
+            actions: BTreeMap::new(),
+        };
+        let mut exprs: Vec<&Expr> = Vec::new();
+        for e in &model.entities {
+            exprs.extend(e.properties.exprs());
+            if let Some(c) = &e.credentials {
+                exprs.extend(c.exprs());
+            }
+            exprs.extend(e.name.exprs());
+        }
+        exprs.extend(model.outputs.iter().map(|o| &o.value));
+        for x in exprs {
+            r.note(x);
+        }
+        r
+    }
+
+    fn note(&mut self, x: &Expr) {
+        match x {
+            Expr::Prop(id, path) => {
+                self.exports
+                    .entry(*id)
+                    .or_default()
+                    .insert(export_path(path));
+            }
+            Expr::PrincipalId(id) => {
+                let e = self.model.entity(*id);
+                if e.kind == Kind::Identity {
+                    self.exports
+                        .entry(*id)
+                        .or_default()
+                        .insert("properties.principalId".into());
+                } else if e.existing {
+                    self.exports
+                        .entry(*id)
+                        .or_default()
+                        .insert("identity.principalId".into());
+                }
+            }
+            Expr::Action(id, action, path) => {
+                self.actions
+                    .entry((*id, action.clone()))
+                    .or_default()
+                    .insert(export_path(path));
+            }
+            Expr::Guid(args) => args.iter().for_each(|a| self.note(a)),
+            _ => {}
+        }
+    }
+
+    fn label(&self, id: EntityId) -> String {
+        self.model.entity(id).symbol.clone()
+    }
+
+    fn address(&self, id: EntityId) -> String {
+        let e = self.model.entity(id);
+        let ty = match (e.existing, e.kind) {
+            (true, _) => return format!("data.azapi_resource.{}", e.symbol),
+            (false, Kind::RoleAssignment) => "azurerm_role_assignment",
+            (false, Kind::AccessPolicy) => "azurerm_key_vault_access_policy",
+            (false, Kind::Wait) => "time_sleep",
+            _ => "azapi_resource",
+        };
+        format!("{ty}.{}", e.symbol)
+    }
+
+    fn action_label(&self, id: EntityId, action: &str) -> String {
+        format!("{}_{}", self.label(id), action.to_snake_case())
+    }
+
+    /// A resource id built as a string, known at plan time (for role assignment names).
+    fn id_string(&self, id: EntityId) -> String {
+        let mut chain = vec![id];
+        let mut cur = id;
+        while let Some(p) = self.model.entity(cur).parent {
+            chain.push(p);
+            cur = p;
+        }
+        chain.reverse();
+        let root = self.model.entity(chain[0]);
+        let sub = root
+            .scope
+            .subscription
+            .as_deref()
+            .map(hcl_inner)
+            .unwrap_or_else(|| "${var.subscription_id}".into());
+        let rg = root
+            .scope
+            .resource_group
+            .as_deref()
+            .map(hcl_inner)
+            .unwrap_or_else(|| "${var.resource_group_name}".into());
+        let mut s = format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/{}/{}",
+            root.resource_type,
+            hcl_inner(root.name_text())
+        );
+        for &c in &chain[1..] {
+            let e = self.model.entity(c);
+            let last = e.resource_type.rsplit('/').next().unwrap_or("");
+            s.push_str(&format!("/{last}/{}", hcl_inner(e.name_text())));
+        }
+        format!("\"{s}\"")
+    }
+
+    fn parent_id(&self, id: EntityId) -> String {
+        let e = self.model.entity(id);
+        match e.parent {
+            Some(p) => format!("{}.id", self.address(p)),
+            None if e.scope.is_deployment() => "local.resource_group_id".into(),
+            None => {
+                let sub = e
+                    .scope
+                    .subscription
+                    .as_deref()
+                    .map(hcl_inner)
+                    .unwrap_or_else(|| "${var.subscription_id}".into());
+                let rg = e
+                    .scope
+                    .resource_group
+                    .as_deref()
+                    .map(hcl_inner)
+                    .unwrap_or_else(|| "${var.resource_group_name}".into());
+                format!("\"/subscriptions/{sub}/resourceGroups/{rg}\"")
+            }
+        }
+    }
+
+    fn expr(&self, x: &Expr) -> String {
+        match x {
+            Expr::Id(id) => format!("{}.id", self.address(*id)),
+            Expr::Location(id) => format!("{}.location", self.address(*id)),
+            Expr::Prop(id, path) => format!("{}.output{}", self.address(*id), hcl_path(path)),
+            Expr::Action(id, action, path) => format!(
+                "data.azapi_resource_action.{}.output{}",
+                self.action_label(*id, action),
+                hcl_path(path)
+            ),
+            Expr::Secret(name) => format!("var.{name}"),
+            Expr::PrincipalId(id) => {
+                let e = self.model.entity(*id);
+                match (e.kind, e.existing) {
+                    (Kind::Identity, _) => {
+                        format!("{}.output.properties.principalId", self.address(*id))
+                    }
+                    (_, true) => format!("{}.output.identity.principalId", self.address(*id)),
+                    (_, false) => format!("{}.identity[0].principal_id", self.address(*id)),
+                }
+            }
+            Expr::TenantId => "data.azapi_client_config.current.tenant_id".into(),
+            Expr::Guid(args) => format!(
+                "uuidv5(\"{ARM_GUID_NAMESPACE}\", join(\"-\", [{}]))",
+                args.iter()
+                    .map(|a| match a {
+                        Expr::Id(id) => self.id_string(*id),
+                        other => self.expr(other),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Expr::RoleDefinition(guid) => format!(
+                "\"/subscriptions/${{var.subscription_id}}/providers/Microsoft.Authorization/roleDefinitions/{}\"",
+                hcl_inner(guid)
+            ),
+            Expr::Literal(s) => hcl_string(s),
+            Expr::LocationParam => "var.location".into(),
+        }
+    }
+
+    fn value(&self, v: &Value) -> RValue {
+        RValue::from_value(v, &mut |e| self.expr(e))
+    }
+
+    fn exports_of(&self, id: EntityId) -> Option<RValue> {
+        self.exports
+            .get(&id)
+            .filter(|s| !s.is_empty())
+            .map(|s| RValue::A(s.iter().map(|p| RValue::S(p.clone())).collect()))
+    }
+
+    fn view(&self, id: EntityId, keyword: &str) -> ResourceView {
+        let e = self.model.entity(id);
+        ResourceView {
+            comment: e.label.clone(),
+            symbol: e.symbol.clone(),
+            keyword: keyword.into(),
+            type_api: format!("{}@{}", e.resource_type, e.api_version),
+            resource_type: e.resource_type.clone(),
+            api_version: e.api_version.clone(),
+            fields: Vec::new(),
+            blocks: Vec::new(),
+            depends_on: Vec::new(),
+            depends_why: Vec::new(),
+            directives: Vec::new(),
+        }
+    }
+
+    fn data_source(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azapi_resource");
+        v.fields
+            .push(("type".into(), RValue::S(v.type_api.clone())));
+        v.fields.push(("name".into(), self.value(&e.name)));
+        v.fields
+            .push(("parent_id".into(), RValue::X(self.parent_id(id))));
+        if let Some(x) = self.exports_of(id) {
+            v.fields.push(("response_export_values".into(), x));
+        }
+        v
+    }
+
+    fn action_source(&self, id: EntityId, action: &str, paths: &BTreeSet<String>) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azapi_resource_action");
+        v.symbol = self.action_label(id, action);
+        v.comment = format!("`{action}` on {}", e.label);
+        v.fields
+            .push(("type".into(), RValue::S(v.type_api.clone())));
+        v.fields.push((
+            "resource_id".into(),
+            RValue::X(format!("{}.id", self.address(id))),
+        ));
+        v.fields.push(("action".into(), RValue::S(action.into())));
+        v.fields.push(("method".into(), RValue::S("POST".into())));
+        v.fields.push((
+            "response_export_values".into(),
+            RValue::A(paths.iter().map(|p| RValue::S(p.clone())).collect()),
+        ));
+        v
+    }
+
+    fn deps(&self, id: EntityId) -> (Vec<String>, Vec<String>) {
+        let e = self.model.entity(id);
+        e.deps
+            .iter()
+            .filter(|d| Some(d.on) != e.parent)
+            .map(|d| (self.address(d.on), d.reason.describe().to_string()))
+            .unzip()
+    }
+
+    fn identity_block(&self, i: Identity) -> (String, Vec<(String, RValue)>) {
+        let fields = match i {
+            Identity::SystemAssigned => vec![("type".into(), RValue::S("SystemAssigned".into()))],
+            Identity::UserAssigned(u) => vec![
+                ("type".into(), RValue::S("UserAssigned".into())),
+                (
+                    "identity_ids".into(),
+                    RValue::A(vec![RValue::X(format!("{}.id", self.address(u)))]),
+                ),
+            ],
+        };
+        ("identity".into(), fields)
+    }
+
+    fn resource(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = match e.kind {
+            Kind::RoleAssignment => self.role_assignment(id),
+            Kind::AccessPolicy => self.access_policy(id),
+            Kind::Wait => {
+                let mut v = self.view(id, "time_sleep");
+                v.fields.push((
+                    "create_duration".into(),
+                    RValue::S(format!("{}s", e.wait_seconds.unwrap_or(0))),
+                ));
+                v
+            }
+            _ => self.azapi(id),
+        };
+        let (d, w) = self.deps(id);
+        v.depends_on = d;
+        v.depends_why = w;
+        v
+    }
+
+    fn azapi(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azapi_resource");
+        v.fields
+            .push(("type".into(), RValue::S(v.type_api.clone())));
+        v.fields.push(("name".into(), self.value(&e.name)));
+        v.fields
+            .push(("parent_id".into(), RValue::X(self.parent_id(id))));
+        if let Some(l) = &e.location {
+            v.fields.push(("location".into(), self.value(l)));
+        }
+        if e.tagged && !self.model.tags.is_empty() {
+            v.fields.push((
+                "tags".into(),
+                self.value(&Value::string_map(&self.model.tags)),
+            ));
+        }
+        if super::unpublished_auth(e) {
+            // The auth type is accepted by the service but absent from azapi's embedded schema.
+            v.fields
+                .push(("schema_validation_enabled".into(), RValue::B(false)));
+        }
+        let mut body = Vec::new();
+        if let Some(k) = &e.resource_kind {
+            body.push(("kind".to_string(), RValue::S(k.clone())));
+        }
+        if let Some(s) = &e.sku {
+            body.push((
+                "sku".to_string(),
+                RValue::O(vec![("name".into(), RValue::S(s.clone()))]),
+            ));
+        }
+        body.push(("properties".to_string(), self.value(&e.properties)));
+        v.fields.push(("body".into(), RValue::O(body)));
+        if let Some(c) = &e.credentials {
+            v.fields.push((
+                "sensitive_body".into(),
+                RValue::O(vec![(
+                    "properties".into(),
+                    RValue::O(vec![("credentials".into(), self.value(c))]),
+                )]),
+            ));
+        }
+        if let Some(x) = self.exports_of(id) {
+            v.fields.push(("response_export_values".into(), x));
+        }
+        if let Some(i) = e.identity {
+            v.blocks.push(self.identity_block(i));
+        }
+        v
+    }
+
+    fn role_assignment(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azurerm_role_assignment");
+        let on = e.extends.expect("a role assignment extends a resource");
+        let (_, guid) = e.role.clone().unwrap_or_default();
+        let scope_sub = self
+            .model
+            .entity(on)
+            .scope
+            .subscription
+            .as_deref()
+            .map(hcl_inner)
+            .unwrap_or_else(|| "${var.subscription_id}".into());
+        v.fields.push(("name".into(), self.value(&e.name)));
+        v.fields.push((
+            "scope".into(),
+            RValue::X(format!("{}.id", self.address(on))),
+        ));
+        v.fields.push((
+            "role_definition_id".into(),
+            RValue::X(format!(
+                "\"/subscriptions/{scope_sub}/providers/Microsoft.Authorization/roleDefinitions/{}\"",
+                hcl_inner(&guid)
+            )),
+        ));
+        let principal = e
+            .properties
+            .get("principalId")
+            .cloned()
+            .unwrap_or(Value::str(""));
+        v.fields
+            .push(("principal_id".into(), self.value(&principal)));
+        v.fields.push((
+            "principal_type".into(),
+            RValue::S("ServicePrincipal".into()),
+        ));
+        v
+    }
+
+    fn access_policy(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azurerm_key_vault_access_policy");
+        let vault = e.parent.expect("an access policy belongs to a vault");
+        let grants: Vec<(String, RValue)> = e
+            .grants
+            .iter()
+            .map(|(h, perms)| {
+                let holder = self.model.entity(*h);
+                (
+                    holder.key.clone(),
+                    RValue::O(vec![
+                        (
+                            "object_id".into(),
+                            RValue::X(self.expr(&Expr::PrincipalId(*h))),
+                        ),
+                        (
+                            "secret_permissions".into(),
+                            RValue::A(perms.iter().map(|p| RValue::S(capitalise(p))).collect()),
+                        ),
+                    ]),
+                )
+            })
+            .collect();
+        v.fields.push(("for_each".into(), RValue::O(grants)));
+        v.fields.push((
+            "key_vault_id".into(),
+            RValue::X(format!("{}.id", self.address(vault))),
+        ));
+        v.fields
+            .push(("tenant_id".into(), RValue::X(self.expr(&Expr::TenantId))));
+        v.fields
+            .push(("object_id".into(), RValue::X("each.value.object_id".into())));
+        v.fields.push((
+            "secret_permissions".into(),
+            RValue::X("each.value.secret_permissions".into()),
+        ));
+        v
+    }
+}
+
+/// azurerm 4.x spells permissions capitalised (`Get`, `List`).
+fn capitalise(p: &str) -> String {
+    let mut c = p.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,580 @@
+//! Loading: reads the spec file, builds the positioned tree (from yaml-rust2's event stream, since
+//! serde_yaml keeps no positions) and, once validation passed, decodes it into `spec::Spec`. This is
+//! the only file that calls serde_yaml.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::Spec;
+use super::tree::{Node, Value};
+use crate::diagnostics::{Code, Diagnostic, Span, SpecPath};
+use crate::error::Error;
+
+/// Specs larger than this are refused before parsing.
+pub const MAX_SPEC_BYTES: u64 = 8 * 1024 * 1024;
+/// How many nodes aliases may expand the document to (billion-laughs guard).
+const MAX_NODES: usize = 200_000;
+/// How deeply sequences and mappings may nest.
+const MAX_DEPTH: usize = 64;
+
+/// A spec's text and the name it is reported under.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as given on the command line, with `/` separators; `<stdin>` for `-`.
+    pub name: String,
+    /// The whole text.
+    pub text: String,
+}
+
+impl Source {
+    /// A source from memory (tests, the library API).
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Reads a spec from a path, or from stdin for `-`, refusing files over [`MAX_SPEC_BYTES`].
+pub fn read(path: &str) -> Result<Source, Error> {
+    let name = if path == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.replace('\\', "/")
+    };
+    let mut bytes = Vec::new();
+    let io_err = |e: std::io::Error| Error::Io {
+        path: name.clone(),
+        action: "read",
+        source: e,
+    };
+    if path == "-" {
+        std::io::stdin()
+            .take(MAX_SPEC_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let len = file.metadata().map_err(io_err)?.len();
+        if len > MAX_SPEC_BYTES {
+            return Err(too_large(&name, len));
+        }
+        file.take(MAX_SPEC_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io_err)?;
+    }
+    if bytes.len() as u64 > MAX_SPEC_BYTES {
+        return Err(too_large(&name, bytes.len() as u64));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+        Error::InvalidSpec {
+            source: Source::new(name.clone(), String::from_utf8_lossy(e.as_bytes())),
+            diagnostics: vec![Diagnostic::error(
+                Code::YamlSyntax,
+                SpecPath::root(),
+                Span { line, col, len: 1 },
+                "the spec is not valid UTF-8",
+            )],
+        }
+    })?;
+    Ok(Source { name, text })
+}
+
+fn too_large(name: &str, len: u64) -> Error {
+    Error::InvalidSpec {
+        source: Source::new(name, ""),
+        diagnostics: vec![Diagnostic {
+            span: None,
+            ..Diagnostic::error(
+                Code::SpecTooLarge,
+                SpecPath::root(),
+                Span::default(),
+                format!(
+                    "the spec is {len} bytes, over the {} byte limit",
+                    MAX_SPEC_BYTES
+                ),
+            )
+            .with_help("split it into several specs")
+        }],
+    }
+}
+
+/// Parses the YAML into a positioned tree. A syntax error (or a document too deep or too large once
+/// aliases are expanded) stops loading; duplicate keys are collected and loading goes on.
+pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnostic>> {
+    if src.text.len() as u64 > MAX_SPEC_BYTES {
+        return Err(vec![Diagnostic {
+            span: None,
+            ..Diagnostic::error(
+                Code::SpecTooLarge,
+                SpecPath::root(),
+                Span::default(),
+                format!(
+                    "the spec is {} bytes, over the {MAX_SPEC_BYTES} byte limit",
+                    src.text.len()
+                ),
+            )
+        }]);
+    }
+    let mut builder = Builder::new(&src.text);
+    let mut parser = Parser::new_from_str(&src.text);
+    if let Err(e) = parser.load(&mut builder, false) {
+        let m = e.marker();
+        let info = e.info().to_string();
+        return Err(vec![Diagnostic::error(
+            Code::YamlSyntax,
+            SpecPath::root(),
+            Span {
+                line: m.line().max(1),
+                col: m.col() + 1,
+                len: 1,
+            },
+            format!("invalid YAML: {info}"),
+        )]);
+    }
+    if let Some(fatal) = builder.fatal {
+        return Err(vec![fatal]);
+    }
+    let root = builder.root.unwrap_or(Node {
+        value: Value::Null,
+        span: Span {
+            line: 1,
+            col: 1,
+            len: 1,
+        },
+    });
+    Ok((root, builder.diagnostics))
+}
+
+/// Decodes a validated spec into the typed `Spec`. Validation has already checked every key and type,
+/// so a failure here is a foundrygen bug, reported as an internal error.
+pub fn decode(src: &Source) -> Result<Spec, Error> {
+    serde_yaml::from_str(&src.text).map_err(|e| Error::Internal {
+        message: format!("the validated spec `{}` did not decode: {e}", src.name),
+        chain: Vec::new(),
+    })
+}
+
+enum Frame {
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node>,
+        path: SpecPath,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        path: SpecPath,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    root: Option<Node>,
+    diagnostics: Vec<Diagnostic>,
+    fatal: Option<Diagnostic>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Builder {
+            text,
+            line_starts,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            root: None,
+            diagnostics: Vec::new(),
+            fatal: None,
+        }
+    }
+
+    fn span_at(&self, mark: Marker, len: usize) -> Span {
+        // yaml-rust2 reports 1-based lines and 0-based character columns.
+        Span {
+            line: mark.line().max(1),
+            col: mark.col() + 1,
+            len: len.max(1),
+        }
+    }
+
+    /// The length of a scalar as written on its first line, so that the caret covers quotes too.
+    fn written_len(&self, mark: Marker, value: &str, style: TScalarStyle) -> usize {
+        let line = mark.line().max(1);
+        let Some(&start) = self.line_starts.get(line - 1) else {
+            return value.chars().count();
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|e| e - 1)
+            .unwrap_or(self.text.len());
+        let rest: String = self.text[start..end].chars().skip(mark.col()).collect();
+        let first_line = value.lines().next().unwrap_or("");
+        let len = match style {
+            TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+                // Up to and including the closing quote on this line, if it is there.
+                let quote = if style == TScalarStyle::SingleQuoted {
+                    '\''
+                } else {
+                    '"'
+                };
+                let mut chars = rest.chars().enumerate().skip(1);
+                let mut close = None;
+                while let Some((i, c)) = chars.next() {
+                    if c == '\\' && quote == '"' {
+                        chars.next();
+                    } else if c == quote {
+                        if quote == '\'' && rest.chars().nth(i + 1) == Some('\'') {
+                            chars.next();
+                            continue;
+                        }
+                        close = Some(i + 1);
+                        break;
+                    }
+                }
+                close.unwrap_or_else(|| rest.trim_end().chars().count())
+            }
+            TScalarStyle::Plain => first_line.chars().count(),
+            _ => 1,
+        };
+        len.max(1)
+    }
+
+    fn current_path(&self) -> SpecPath {
+        match self.stack.last() {
+            None => SpecPath::root(),
+            Some(Frame::Seq { items, path, .. }) => path.index(items.len()),
+            Some(Frame::Map {
+                pending_key, path, ..
+            }) => match pending_key {
+                Some(k) => path.key(k.as_str().unwrap_or("?")),
+                None => path.clone(),
+            },
+        }
+    }
+
+    fn fail(&mut self, code: Code, span: Span, message: String) {
+        if self.fatal.is_none() {
+            self.fatal = Some(Diagnostic::error(code, self.current_path(), span, message));
+        }
+    }
+
+    fn count(&mut self, n: usize, span: Span) -> bool {
+        self.nodes += n;
+        if self.nodes > MAX_NODES {
+            self.fail(
+                Code::YamlTooComplex,
+                span,
+                format!("the spec expands to more than {MAX_NODES} YAML nodes (aliases included)"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn push_node(&mut self, node: Node, anchor: usize) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                path,
+                ..
+            }) => match pending_key.take() {
+                None => {
+                    let key_text = match &node.value {
+                        Value::Str(s) => Some(s.clone()),
+                        Value::Int(i) => Some(i.to_string()),
+                        Value::Bool(b) => Some(b.to_string()),
+                        _ => None,
+                    };
+                    if let Some(key_text) = key_text
+                        && let Some((first, _)) = entries.iter().find(|(k, _)| {
+                            k.as_str() == Some(key_text.as_str())
+                                || matches!(&k.value, Value::Int(i) if i.to_string() == key_text)
+                        })
+                    {
+                        let first_span = first.span;
+                        let p = path.key(&key_text);
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                Code::DuplicateKey,
+                                p.clone(),
+                                node.span,
+                                format!("duplicate key `{key_text}`"),
+                            )
+                            .with_related(p, first_span, "first written here")
+                            .with_help("remove one of the two entries"),
+                        );
+                    }
+                    *pending_key = Some(node);
+                }
+                Some(key) => entries.push((key, node)),
+            },
+        }
+    }
+}
+
+fn resolve_plain(s: &str) -> Value {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(hex) = s.strip_prefix("0x")
+        && let Ok(i) = i64::from_str_radix(hex, 16)
+    {
+        return Value::Int(i);
+    }
+    if let Some(oct) = s.strip_prefix("0o")
+        && let Ok(i) = i64::from_str_radix(oct, 8)
+    {
+        return Value::Int(i);
+    }
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Value::Int(i);
+        }
+        return Value::Float(s.parse().unwrap_or(f64::NAN));
+    }
+    let looks_float = !digits.is_empty()
+        && digits
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_digit() || b == b'.')
+        && digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    if looks_float && let Ok(f) = s.parse::<f64>() {
+        return Value::Float(f);
+    }
+    Value::Str(s.to_string())
+}
+
+impl MarkedEventReceiver for Builder<'_> {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        if self.fatal.is_some() {
+            return;
+        }
+        match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                let len = self.written_len(mark, &text, style);
+                let span = self.span_at(mark, len);
+                if !self.count(1, span) {
+                    return;
+                }
+                let is_str_tag = tag
+                    .as_ref()
+                    .is_some_and(|t| t.suffix == "str" || t.suffix == "tag:yaml.org,2002:str");
+                let value = if style == TScalarStyle::Plain && !is_str_tag {
+                    resolve_plain(&text)
+                } else {
+                    Value::Str(text)
+                };
+                self.push_node(Node { value, span }, anchor);
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                let span = self.span_at(mark, 1);
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(
+                        Code::YamlTooComplex,
+                        span,
+                        format!("the spec nests deeper than {MAX_DEPTH} levels"),
+                    );
+                    return;
+                }
+                if !self.count(1, span) {
+                    return;
+                }
+                let path = self.current_path();
+                let frame = if matches!(ev, Event::SequenceStart(..)) {
+                    Frame::Seq {
+                        span,
+                        anchor,
+                        items: Vec::new(),
+                        path,
+                    }
+                } else {
+                    Frame::Map {
+                        span,
+                        anchor,
+                        entries: Vec::new(),
+                        pending_key: None,
+                        path,
+                    }
+                };
+                self.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else {
+                    return;
+                };
+                let (node, anchor) = match frame {
+                    Frame::Seq {
+                        span,
+                        anchor,
+                        items,
+                        ..
+                    } => (
+                        Node {
+                            value: Value::Seq(items),
+                            span,
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        span,
+                        anchor,
+                        entries,
+                        ..
+                    } => (
+                        Node {
+                            value: Value::Map(entries),
+                            span,
+                        },
+                        anchor,
+                    ),
+                };
+                self.push_node(node, anchor);
+            }
+            Event::Alias(id) => {
+                let span = self.span_at(mark, 1);
+                let Some(target) = self.anchors.get(&id).cloned() else {
+                    self.fail(Code::YamlSyntax, span, "alias to an unknown anchor".into());
+                    return;
+                };
+                if !self.count(count_nodes(&target), span) {
+                    return;
+                }
+                // The alias is reported where it is used, not where its anchor was written.
+                let mut node = target;
+                node.span = span;
+                self.push_node(node, 0);
+            }
+            Event::Nothing
+            | Event::StreamStart
+            | Event::StreamEnd
+            | Event::DocumentStart
+            | Event::DocumentEnd => {}
+        }
+    }
+}
+
+fn count_nodes(n: &Node) -> usize {
+    1 + match &n.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| count_nodes(k) + count_nodes(v))
+            .sum(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> (Node, Vec<Diagnostic>) {
+        parse_tree(&Source::new("t.yaml", text)).expect("parses")
+    }
+
+    #[test]
+    fn records_positions_of_values() {
+        let (root, _) = tree("version: 1\nfoundries:\n  - name: 'abc'\n");
+        let f = &root.get_seq("foundries")[0];
+        let name = f.get("name").unwrap();
+        assert_eq!(name.as_str(), Some("abc"));
+        assert_eq!(
+            name.span,
+            Span {
+                line: 3,
+                col: 11,
+                len: 5
+            }
+        );
+        assert_eq!(root.get("version").unwrap().value, Value::Int(1));
+    }
+
+    #[test]
+    fn resolves_core_schema_scalars() {
+        let (root, _) = tree("a: true\nb: '1'\nc: 1.5\nd: ~\ne: 2024-05-01-preview\nf: 60s\n");
+        assert_eq!(root.get("a").unwrap().value, Value::Bool(true));
+        assert_eq!(root.get("b").unwrap().value, Value::Str("1".into()));
+        assert_eq!(root.get("c").unwrap().value, Value::Float(1.5));
+        assert_eq!(root.get("d").unwrap().value, Value::Null);
+        assert_eq!(
+            root.get("e").unwrap().value,
+            Value::Str("2024-05-01-preview".into())
+        );
+        assert_eq!(root.get("f").unwrap().value, Value::Str("60s".into()));
+    }
+
+    #[test]
+    fn reports_duplicate_keys_with_both_places() {
+        let (_, diags) = tree("name: a\nname: b\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, Code::DuplicateKey);
+        assert_eq!(diags[0].span.unwrap().line, 2);
+        assert_eq!(diags[0].related[0].span.line, 1);
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse_tree(&Source::new("t.yaml", "a: [1, 2\nb: c\n")).unwrap_err();
+        assert_eq!(err[0].code, Code::YamlSyntax);
+        assert!(err[0].span.unwrap().line >= 1);
+    }
+
+    #[test]
+    fn refuses_alias_bombs() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let err = parse_tree(&Source::new("t.yaml", text)).unwrap_err();
+        assert_eq!(err[0].code, Code::YamlTooComplex);
+    }
+
+    #[test]
+    fn refuses_deep_nesting() {
+        let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let err = parse_tree(&Source::new("t.yaml", text)).unwrap_err();
+        assert_eq!(err[0].code, Code::YamlTooComplex);
+    }
+}

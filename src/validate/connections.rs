@@ -1,0 +1,867 @@
+//! Connection rules: category and auth type, the credentials each auth type needs (and no others),
+//! no secret literals, `from_target` only where the key can be read, targets, roles and metadata.
+
+use super::structure::{PLAIN_FIELDS, SECRET_FIELDS};
+use super::{connections_of, foundries};
+use crate::catalog::{self, RoleLookup};
+use crate::category::{self, parse_resource_id};
+use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
+use crate::spec::tree::{Node, Value};
+
+/// Target types whose key `from_target` can read: the Search admin key, a Cognitive Services key1,
+/// a Storage account key and an App Insights connection string.
+pub const FROM_TARGET_TYPES: &[&str] = &[
+    "Microsoft.Search/searchServices",
+    "Microsoft.CognitiveServices/accounts",
+    "Microsoft.Storage/storageAccounts",
+    "Microsoft.Insights/components",
+];
+
+pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+    let overrides: Vec<&str> = root
+        .get("api_versions")
+        .and_then(Node::as_map)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|(k, _)| k.as_str())
+        .collect();
+    check_api_versions(root, out);
+    for (fpath, f) in foundries(root) {
+        for (cp, c) in connections_of(&fpath, f) {
+            check_connection(c, &cp, &overrides, out);
+        }
+    }
+}
+
+fn check_api_versions(root: &Node, out: &mut Vec<Diagnostic>) {
+    let Some(entries) = root.get("api_versions").and_then(Node::as_map) else {
+        return;
+    };
+    let used_namespaces: Vec<String> = foundries(root)
+        .flat_map(|(fp, f)| {
+            connections_of(&fp, f)
+                .filter_map(|(_, c)| target_type_of(c))
+                .map(|t| t.split('/').next().unwrap_or("").to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (k, v) in entries {
+        let Some(ns) = k.as_str() else { continue };
+        let p = SpecPath::root().key("api_versions").key(ns);
+        let known = catalog::default_api_version(ns).is_some()
+            || used_namespaces.iter().any(|u| u.eq_ignore_ascii_case(ns));
+        if !known {
+            let names = catalog::DEFAULT_API_VERSIONS.iter().map(|(n, _)| *n);
+            out.push(
+                Diagnostic::warning(
+                    Code::InvalidApiVersion,
+                    p.clone(),
+                    k.span,
+                    format!("no resource in this spec uses namespace `{ns}`"),
+                )
+                .with_help_opt(did_you_mean(ns, names).map(|s| format!("did you mean `{s}`?"))),
+            );
+        }
+        if let Some(ver) = v.as_str()
+            && !valid_api_version(ver)
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidApiVersion,
+                    p,
+                    v.span,
+                    format!("`{ver}` is not an API version"),
+                )
+                .with_help("write it as `YYYY-MM-DD` or `YYYY-MM-DD-preview`"),
+            );
+        }
+    }
+}
+
+/// `YYYY-MM-DD` with an optional `-preview`-style suffix.
+pub fn valid_api_version(v: &str) -> bool {
+    let (date, suffix) = v.split_at(v.len().min(10));
+    let b = date.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+        && (suffix.is_empty()
+            || (suffix.starts_with('-')
+                && suffix.len() > 1
+                && suffix[1..].chars().all(|c| c.is_ascii_alphanumeric())))
+}
+
+fn target_type_of(c: &Node) -> Option<String> {
+    let t = c.get("target")?;
+    if let Some(r) = t.get("resource") {
+        return r.get_str("type").map(str::to_string);
+    }
+    t.get_str("resource_id")
+        .and_then(parse_resource_id)
+        .map(|p| p.resource_type)
+}
+
+fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<Diagnostic>) {
+    let name = c.get_str("name").unwrap_or("?");
+    // Category.
+    let category = match c.get("category") {
+        Some(n) => match n.as_str() {
+            Some(written) => match catalog::canonical_category(written) {
+                Some(cat) => Some(cat),
+                None => {
+                    let help = did_you_mean(written, catalog::CATEGORIES.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| {
+                            "see the category list in the README (Azure's published literals)"
+                                .to_string()
+                        });
+                    out.push(
+                        Diagnostic::error(
+                            Code::UnknownCategory,
+                            cp.key("category"),
+                            n.span,
+                            format!("unknown connection category `{written}`"),
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
+            },
+            None => None,
+        },
+        None => None,
+    };
+    let rule = category.and_then(category::rule);
+
+    // Target.
+    let target = c.get("target").filter(|t| t.as_map().is_some());
+    let mut resource_type: Option<String> = None;
+    let mut is_url = false;
+    if let Some(t) = target {
+        let tp = cp.key("target");
+        let given: Vec<&str> = ["resource", "resource_id", "url"]
+            .into_iter()
+            .filter(|k| t.get(k).is_some())
+            .collect();
+        if given.len() != 1 {
+            out.push(
+                Diagnostic::error(
+                    Code::TargetShape,
+                    tp.clone(),
+                    t.span,
+                    if given.is_empty() {
+                        "a target needs one of `resource`, `resource_id` or `url`".to_string()
+                    } else {
+                        format!(
+                            "a target has exactly one of `resource`, `resource_id` or `url`, found {}",
+                            given.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(" and ")
+                        )
+                    },
+                )
+                .with_help("keep one of them"),
+            );
+        }
+        if let Some(r) = t.get("resource") {
+            resource_type = r.get_str("type").map(str::to_string);
+            if let (Some(ty), Some(n)) = (&resource_type, r.get("type")) {
+                check_resource_type(ty, n, &tp.key("resource").key("type"), overrides, out);
+            }
+        }
+        if let Some(n) = t.get("resource_id")
+            && let Some(id) = n.as_str()
+        {
+            match parse_resource_id(id) {
+                Some(p) => {
+                    check_resource_type(&p.resource_type, n, &tp.key("resource_id"), overrides, out);
+                    resource_type.get_or_insert(p.resource_type);
+                }
+                None => out.push(
+                    Diagnostic::error(
+                        Code::InvalidResourceId,
+                        tp.key("resource_id"),
+                        n.span,
+                        "not the id of a top-level Azure resource",
+                    )
+                    .with_help("write `/subscriptions/<guid>/resourceGroups/<rg>/providers/<Namespace>/<type>/<name>`"),
+                ),
+            }
+        }
+        if let Some(n) = t.get("url")
+            && let Some(url) = n.as_str()
+        {
+            is_url = true;
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() < 10
+                || url.contains(char::is_whitespace)
+            {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidUrl,
+                        tp.key("url"),
+                        n.span,
+                        format!("`{url}` is not an http(s) URL"),
+                    )
+                    .with_help("write the full URL, e.g. `https://api.example.com/`"),
+                );
+            }
+        }
+        if let Some(u) = t.get("use")
+            && let Some(use_) = u.as_str()
+        {
+            if is_url && resource_type.is_none() {
+                out.push(
+                    Diagnostic::error(
+                        Code::TargetUseUnsupported,
+                        tp.key("use"),
+                        u.span,
+                        "`use` chooses between a resource's endpoint and id; a `url` target is used as written",
+                    )
+                    .with_help("remove `use`"),
+                );
+            } else if use_ == "endpoint"
+                && let Some(ty) = &resource_type
+                && catalog::target_type(ty).and_then(|t| t.endpoint).is_none()
+            {
+                out.push(
+                    Diagnostic::error(
+                        Code::TargetUseUnsupported,
+                        tp.key("use"),
+                        u.span,
+                        format!("foundrygen does not know the endpoint of a `{ty}`"),
+                    )
+                    .with_help("use `use: id`, or give the endpoint as `url`"),
+                );
+            }
+        }
+        if let (Some(rule), Some(ty)) = (rule, &resource_type)
+            && !rule.target_types.is_empty()
+            && !rule.target_types.iter().any(|t| t.eq_ignore_ascii_case(ty))
+        {
+            let n = t
+                .get("resource")
+                .and_then(|r| r.get("type"))
+                .or(t.get("resource_id"))
+                .unwrap_or(t);
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    cp.key("target"),
+                    n.span,
+                    format!(
+                        "a `{}` connection targets a `{}`, not a `{ty}`",
+                        rule.category,
+                        rule.target_types.join("` or `")
+                    ),
+                )
+                .with_help("change the category or the target"),
+            );
+        }
+        if rule.is_some_and(|r| r.category == "AzureKeyVault") && is_url {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    cp.key("target").key("url"),
+                    t.get("url").map(|n| n.span).unwrap_or(t.span),
+                    "a Key Vault connection targets the vault resource, not a URL",
+                )
+                .with_help("write `target: { resource: { type: Microsoft.KeyVault/vaults, name: <vault> } }`"),
+            );
+        }
+    }
+
+    // Auth.
+    let Some(auth) = c.get("auth").filter(|a| a.as_map().is_some()) else {
+        return;
+    };
+    let ap = cp.key("auth");
+    let auth_type = match auth.get("type") {
+        Some(n) => match n.as_str() {
+            Some(t) if catalog::is_auth_type(t) => Some((t, n)),
+            Some(t) => {
+                let help = did_you_mean(t, catalog::AUTH_TYPES.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| format!("auth types: {}", catalog::AUTH_TYPES.join(", ")));
+                out.push(
+                    Diagnostic::error(
+                        Code::UnknownAuthType,
+                        ap.key("type"),
+                        n.span,
+                        format!("unknown auth type `{t}`"),
+                    )
+                    .with_help(help),
+                );
+                None
+            }
+            None => None,
+        },
+        None => None,
+    };
+    if let Some((t, tnode)) = auth_type {
+        match (rule, category) {
+            (Some(rule), _) => {
+                if !rule.auth.contains(&t) {
+                    out.push(
+                        Diagnostic::error(
+                            Code::AuthTypeNotAllowed,
+                            ap.key("type"),
+                            tnode.span,
+                            format!(
+                                "a `{}` connection does not take auth type `{t}`",
+                                rule.category
+                            ),
+                        )
+                        .with_help(format!(
+                            "use {}",
+                            rule.auth
+                                .iter()
+                                .map(|a| format!("`{a}`"))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        )),
+                    );
+                }
+            }
+            (None, Some(cat)) => {
+                if catalog::is_unpublished_auth_type(t) {
+                    out.push(
+                        Diagnostic::error(
+                            Code::AuthTypeNotAllowed,
+                            ap.key("type"),
+                            tnode.span,
+                            format!("auth type `{t}` is only known to work for specific categories, not `{cat}`"),
+                        )
+                        .with_help("use a published auth type such as `ApiKey` or `AAD`"),
+                    );
+                } else {
+                    out.push(Diagnostic::warning(
+                        Code::AuthTypeUnchecked,
+                        ap.key("type"),
+                        tnode.span,
+                        format!("foundrygen does not know which auth types a `{cat}` connection accepts; `{t}` is passed through unchecked"),
+                    ));
+                }
+            }
+            (None, None) => {}
+        }
+        if t == "ProjectManagedIdentity" && c.get("project").is_none() {
+            out.push(
+                Diagnostic::error(
+                    Code::WrongConnectionLevel,
+                    ap.key("type"),
+                    tnode.span,
+                    "`ProjectManagedIdentity` acts as a project's identity, so the connection needs `project:`",
+                )
+                .with_help("add `project: <name>`, or use another auth type"),
+            );
+        }
+        check_credentials(auth, &ap, t, resource_type.as_deref(), out);
+    }
+
+    // Roles.
+    let roles = c.get("roles").and_then(Node::as_seq).unwrap_or(&[]);
+    if !roles.is_empty() && resource_type.is_none() && is_url {
+        let n = c.key_node("roles").unwrap_or(c);
+        out.push(
+            Diagnostic::error(
+                Code::RoleNeedsResourceTarget,
+                cp.key("roles"),
+                n.span,
+                format!("connection `{name}` grants roles, but its target is a URL, not an Azure resource"),
+            )
+            .with_help("target the resource with `target.resource` (or `resource_id`) to grant roles on it"),
+        );
+    }
+    for (i, r) in roles.iter().enumerate() {
+        let Some(written) = r.as_str() else { continue };
+        let rp = cp.key("roles").index(i);
+        match catalog::lookup_role(written) {
+            RoleLookup::Found(_) => {}
+            RoleLookup::Renamed { role, .. } => out.push(
+                Diagnostic::warning(
+                    Code::RenamedRole,
+                    rp,
+                    r.span,
+                    format!("role `{written}` is now called `{}`", role.name),
+                )
+                .with_help(format!("write `{}` (the GUID is the same)", role.name)),
+            ),
+            RoleLookup::CosmosDataPlane(dp) => out.push(
+                Diagnostic::error(
+                    Code::CosmosDataPlaneRole,
+                    rp,
+                    r.span,
+                    format!("`{dp}` is a Cosmos DB data-plane role, not an Azure RBAC role"),
+                )
+                .with_help("grant it with a `Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments` resource outside foundrygen, or use an RBAC role such as `Cosmos DB Operator`"),
+            ),
+            RoleLookup::Unknown if catalog::is_guid(written) => {}
+            RoleLookup::Unknown => {
+                let help = did_you_mean(written, catalog::role_names())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| {
+                        "write a built-in role name from the README, or the role definition's GUID".to_string()
+                    });
+                out.push(
+                    Diagnostic::error(
+                        Code::UnknownRole,
+                        rp,
+                        r.span,
+                        format!("unknown role `{written}`"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+
+    // Metadata values are strings; Azure rejects anything else.
+    for (k, v) in c.get("metadata").and_then(Node::as_map).unwrap_or(&[]) {
+        let Some(key) = k.as_str() else { continue };
+        if v.as_str().is_none() {
+            let shown = match &v.value {
+                Value::Int(i) => format!("\"{i}\""),
+                Value::Float(f) => format!("\"{f}\""),
+                Value::Bool(b) => format!("\"{b}\""),
+                _ => "a JSON string".to_string(),
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::MetadataNotString,
+                    cp.key("metadata").key(key),
+                    v.span,
+                    format!(
+                        "metadata value of `{key}` is {}, but Azure takes only strings",
+                        v.kind_name()
+                    ),
+                )
+                .with_help(format!("quote it: `{key}: {shown}`")),
+            );
+        }
+    }
+}
+
+fn check_resource_type(
+    ty: &str,
+    n: &Node,
+    path: &SpecPath,
+    overrides: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some((ns, rest)) = ty.split_once('/') else {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                path.clone(),
+                n.span,
+                format!("`{ty}` is not a resource type"),
+            )
+            .with_help("write `Namespace/type`, e.g. `Microsoft.Search/searchServices`"),
+        );
+        return;
+    };
+    if rest.contains('/') || !ns.contains('.') {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                path.clone(),
+                n.span,
+                format!("`{ty}` is not a top-level resource type"),
+            )
+            .with_help(
+                "connections target top-level resources such as `Microsoft.Search/searchServices`",
+            ),
+        );
+        return;
+    }
+    if catalog::target_type(ty).is_none() && !overrides.iter().any(|o| o.eq_ignore_ascii_case(ns)) {
+        let known = catalog::TARGET_TYPES.iter().map(|t| t.resource_type);
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                path.clone(),
+                n.span,
+                format!("foundrygen has no API version for resource type `{ty}`"),
+            )
+            .with_help(match did_you_mean(ty, known) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("add `api_versions: {{ {ns}: <version> }}` to the spec"),
+            }),
+        );
+    }
+}
+
+fn check_credentials(
+    auth: &Node,
+    ap: &SpecPath,
+    auth_type: &str,
+    resource_type: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(rule) = category::auth_rule(auth_type) else {
+        return;
+    };
+    let entries = auth.as_map().unwrap_or(&[]);
+    for key in rule.required {
+        if auth.get(key).is_none() {
+            let example = if SECRET_FIELDS.contains(key) || *key == "keys" {
+                if *key == "keys" {
+                    "keys: { <header>: { secret: <parameter> } }".to_string()
+                } else {
+                    format!("{key}: {{ secret: <parameter> }}")
+                }
+            } else {
+                format!("{key}: <value>")
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::MissingCredential,
+                    ap.key(key),
+                    auth.span,
+                    format!("auth type `{auth_type}` needs `{key}`"),
+                )
+                .with_help(format!("add `{example}`")),
+            );
+        }
+    }
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else { continue };
+        if key == "type" {
+            continue;
+        }
+        let known = SECRET_FIELDS.contains(&key) || PLAIN_FIELDS.contains(&key) || key == "keys";
+        if known && !rule.required.contains(&key) && !rule.optional.contains(&key) {
+            let needs: Vec<&str> = rule.required.iter().chain(rule.optional).copied().collect();
+            out.push(
+                Diagnostic::error(
+                    Code::UnexpectedCredential,
+                    ap.key(key),
+                    k.span,
+                    format!("auth type `{auth_type}` does not use `{key}`"),
+                )
+                .with_help(if needs.is_empty() {
+                    format!("remove it: `{auth_type}` carries no credentials")
+                } else {
+                    format!(
+                        "remove it; `{auth_type}` takes {}",
+                        needs
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            );
+            continue;
+        }
+        if key == "keys" {
+            let Some(map) = v.as_map() else { continue };
+            if map.is_empty() {
+                out.push(
+                    Diagnostic::error(
+                        Code::MissingCredential,
+                        ap.key("keys"),
+                        v.span,
+                        "`keys` is empty",
+                    )
+                    .with_help("add at least one `<name>: { secret: <parameter> }`"),
+                );
+            }
+            for (kk, kv) in map {
+                if let Some(kname) = kk.as_str() {
+                    secret_value(kv, &ap.key("keys").key(kname), kname, "keys", None, out);
+                }
+            }
+        } else if SECRET_FIELDS.contains(&key) {
+            secret_value(
+                v,
+                &ap.key(key),
+                key,
+                key,
+                if key == "key" { resource_type } else { None },
+                out,
+            );
+        } else if matches!(key, "client_id" | "tenant_id")
+            && let Some(s) = v.as_str()
+            && !catalog::is_guid(s)
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidGuid,
+                    ap.key(key),
+                    v.span,
+                    format!("`{key}` must be a GUID, found `{s}`"),
+                )
+                .with_help("copy the id from the app registration or identity, e.g. `00000000-0000-0000-0000-000000000000`"),
+            );
+        } else if key == "resource_id"
+            && let Some(s) = v.as_str()
+            && parse_resource_id(s).is_none()
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidResourceId,
+                    ap.key(key),
+                    v.span,
+                    "not the id of a user-assigned identity",
+                )
+                .with_help("write `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`"),
+            );
+        } else if key == "auth_url"
+            && let Some(s) = v.as_str()
+            && !s.starts_with("https://")
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidUrl,
+                    ap.key(key),
+                    v.span,
+                    format!("`{s}` is not an https URL"),
+                )
+                .with_help("write the token endpoint's full https URL"),
+            );
+        }
+    }
+}
+
+fn secret_value(
+    v: &Node,
+    path: &SpecPath,
+    label: &str,
+    field: &str,
+    key_target: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    match &v.value {
+        Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
+            let param = heck::ToLowerCamelCase::to_lower_camel_case(
+                format!(
+                    "{}_{}",
+                    path.0.split('.').nth(1).map(|_| label).unwrap_or(label),
+                    "secret"
+                )
+                .as_str(),
+            );
+            out.push(
+                Diagnostic::error(
+                    Code::SecretLiteral,
+                    path.clone(),
+                    v.span,
+                    format!("`{label}` is a secret and may not be written in the spec"),
+                )
+                .with_help(format!(
+                    "write `{field}: {{ secret: {param} }}` and pass the value as a secure parameter at deployment"
+                )),
+            );
+        }
+        Value::Map(_) if v.get_bool("from_target") == Some(true) => {
+            let readable = key_target
+                .is_some_and(|t| FROM_TARGET_TYPES.iter().any(|f| f.eq_ignore_ascii_case(t)));
+            if !readable {
+                let n = v.get("from_target").unwrap_or(v);
+                out.push(
+                    Diagnostic::error(
+                        Code::FromTargetUnsupported,
+                        path.key("from_target"),
+                        n.span,
+                        match key_target {
+                            Some(t) if field == "key" => {
+                                format!("foundrygen cannot read a key from a `{t}`")
+                            }
+                            _ if field == "key" => {
+                                "`from_target` needs a resource target to read the key from"
+                                    .to_string()
+                            }
+                            _ => format!("`from_target` reads only `key`, not `{label}`"),
+                        },
+                    )
+                    .with_help(format!(
+                        "write `{{ secret: <parameter> }}`; `from_target` works for {}",
+                        FROM_TARGET_TYPES.join(", ")
+                    )),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{codes, diags, with_foundry};
+    use super::*;
+
+    fn conn(body: &str) -> String {
+        with_foundry(&format!("connections:\n  - name: conn1\n{}", indent(body)))
+    }
+
+    fn indent(s: &str) -> String {
+        s.lines().map(|l| format!("    {l}\n")).collect()
+    }
+
+    const SEARCH: &str =
+        "target: { resource: { type: Microsoft.Search/searchServices, name: s1 } }";
+
+    #[test]
+    fn accepts_search_with_key_from_target() {
+        assert_eq!(
+            codes(&conn(&format!(
+                "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: ApiKey, key: {{ from_target: true }} }}\nroles: [Search Index Data Reader]"
+            ))),
+            Vec::<Code>::new()
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_category_with_suggestion() {
+        let d = diags(&conn(&format!(
+            "category: CognitivSearch\n{SEARCH}\nauth: {{ type: AAD }}"
+        )));
+        assert_eq!(d[0].code, Code::UnknownCategory);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `CognitiveSearch`?")
+        );
+    }
+
+    #[test]
+    fn accepts_cosmos_db_spelling() {
+        let c = codes(&conn(
+            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }",
+        ));
+        assert_eq!(c, Vec::<Code>::new());
+    }
+
+    #[test]
+    fn rejects_auth_type_the_category_does_not_take() {
+        let c = codes(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: SAS, sas: {{ secret: s }} }}"
+        )));
+        assert_eq!(c, [Code::AuthTypeNotAllowed]);
+    }
+
+    #[test]
+    fn warns_for_unchecked_categories() {
+        let d = diags(&conn(
+            "category: Pinecone\ntarget: { url: 'https://x.pinecone.io' }\nauth: { type: ApiKey, key: { secret: pineKey } }",
+        ));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::AuthTypeUnchecked);
+        assert!(!d[0].is_error());
+    }
+
+    #[test]
+    fn rejects_missing_and_extra_credentials() {
+        let c = codes(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: ApiKey, client_id: 00000000-0000-0000-0000-000000000000 }}"
+        )));
+        assert_eq!(c, [Code::MissingCredential, Code::UnexpectedCredential]);
+    }
+
+    #[test]
+    fn rejects_secret_literals() {
+        let d = diags(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: ApiKey, key: abc123 }}"
+        )));
+        assert_eq!(d[0].code, Code::SecretLiteral);
+        assert!(d[0].help.as_deref().unwrap().contains("secret:"));
+    }
+
+    #[test]
+    fn rejects_secret_literals_in_custom_keys() {
+        let c = codes(&conn(
+            "category: CustomKeys\ntarget: { url: 'https://x.example' }\nauth: { type: CustomKeys, keys: { x-api-key: plain } }",
+        ));
+        assert_eq!(c, [Code::SecretLiteral]);
+    }
+
+    #[test]
+    fn rejects_from_target_where_no_key_can_be_read() {
+        let c = codes(&conn(
+            "category: ApiKey\ntarget: { url: 'https://api.bing.microsoft.com/' }\nauth: { type: ApiKey, key: { from_target: true } }",
+        ));
+        assert_eq!(c, [Code::FromTargetUnsupported]);
+    }
+
+    #[test]
+    fn rejects_roles_on_url_targets() {
+        let c = codes(&conn(
+            "category: ApiKey\ntarget: { url: 'https://api.bing.microsoft.com/' }\nauth: { type: ApiKey, key: { secret: bing } }\nroles: [Reader]",
+        ));
+        assert_eq!(c, [Code::RoleNeedsResourceTarget]);
+    }
+
+    #[test]
+    fn rejects_cosmos_data_plane_roles() {
+        let c = codes(&conn(
+            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
+        ));
+        assert_eq!(c, [Code::CosmosDataPlaneRole]);
+    }
+
+    #[test]
+    fn warns_on_renamed_roles_and_suggests_unknown_ones() {
+        let d = diags(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: AAD }}\nroles: [Azure AI User, Search Index Data Reeder]"
+        )));
+        assert_eq!(d[0].code, Code::RenamedRole);
+        assert_eq!(d[1].code, Code::UnknownRole);
+        assert_eq!(
+            d[1].help.as_deref(),
+            Some("did you mean `Search Index Data Reader`?")
+        );
+    }
+
+    #[test]
+    fn rejects_non_string_metadata_with_quote_help() {
+        let d = diags(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: AAD }}\nmetadata: {{ Retries: 3 }}"
+        )));
+        assert_eq!(d[0].code, Code::MetadataNotString);
+        assert_eq!(d[0].help.as_deref(), Some("quote it: `Retries: \"3\"`"));
+    }
+
+    #[test]
+    fn rejects_two_target_kinds() {
+        let c = codes(&conn(
+            "category: ApiKey\ntarget: { url: 'https://a.example', resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/s' }\nauth: { type: ApiKey, key: { secret: k } }",
+        ));
+        assert_eq!(c, [Code::TargetShape]);
+    }
+
+    #[test]
+    fn rejects_category_target_type_mismatch() {
+        let c = codes(&conn(
+            "category: CognitiveSearch\ntarget: { resource: { type: Microsoft.Storage/storageAccounts, name: s1 } }\nauth: { type: AAD }",
+        ));
+        assert_eq!(c, [Code::InvalidValue]);
+    }
+
+    #[test]
+    fn rejects_unknown_resource_types_without_api_version() {
+        let c = codes(&conn(
+            "category: Redis\ntarget: { resource: { type: Microsoft.Cache/redis, name: r1 } }\nauth: { type: AAD }",
+        ));
+        assert!(c.contains(&Code::InvalidValue));
+    }
+
+    #[test]
+    fn project_managed_identity_needs_a_project() {
+        let c = codes(&conn(
+            "category: ApiManagement\ntarget: { url: 'https://apim.azure-api.net/x' }\nauth: { type: ProjectManagedIdentity }",
+        ));
+        assert_eq!(c, [Code::WrongConnectionLevel]);
+    }
+
+    #[test]
+    fn api_version_format() {
+        assert!(valid_api_version("2026-07-01"));
+        assert!(valid_api_version("2025-04-01-preview"));
+        assert!(!valid_api_version("2026-7-1"));
+        assert!(!valid_api_version("latest"));
+    }
+}

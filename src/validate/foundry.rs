@@ -1,0 +1,387 @@
+//! Foundry rules: identity, scope of existing resources, the Key Vault connection (one per foundry,
+//! account level, options that fit its permission model, the wait) and project references.
+
+use super::{category_of, connections_of, foundries};
+use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
+use crate::spec::tree::Node;
+
+/// The longest `wait_for_role` accepted (role propagation takes up to 30 minutes).
+pub const MAX_WAIT_SECONDS: u64 = 30 * 60;
+
+/// Parses `60s`, `5m`, `1h` into seconds.
+pub fn parse_duration(s: &str) -> Option<u64> {
+    let unit = s.chars().last()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    match unit {
+        's' => Some(n),
+        'm' => Some(n * 60),
+        'h' => Some(n * 3600),
+        _ => None,
+    }
+}
+
+pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+    for (fpath, f) in foundries(root) {
+        let existing = f.get_bool("existing").unwrap_or(false);
+        let fname = f.get_str("name").unwrap_or("?");
+        if !existing {
+            for key in ["subscription", "resource_group"] {
+                if let Some(k) = f.key_node(key) {
+                    out.push(
+                        Diagnostic::error(
+                            Code::ScopeOnCreatedResource,
+                            fpath.key(key),
+                            k.span,
+                            format!("`{key}` is only for an existing foundry; `{fname}` is created in the deployment's resource group"),
+                        )
+                        .with_help("remove it, or set `existing: true` to reference an account that exists"),
+                    );
+                }
+            }
+            for (i, p) in f.get_seq("projects").iter().enumerate() {
+                if p.get_bool("existing") == Some(true) {
+                    let k = p.key_node("existing").unwrap_or(p);
+                    out.push(
+                        Diagnostic::error(
+                            Code::ScopeOnCreatedResource,
+                            fpath.key("projects").index(i).key("existing"),
+                            k.span,
+                            format!("project `{}` cannot exist already: its foundry `{fname}` is created by this spec", p.get_str("name").unwrap_or("?")),
+                        )
+                        .with_help("remove `existing: true`, or mark the foundry `existing: true` too"),
+                    );
+                }
+            }
+        }
+
+        // Identity.
+        let user_assigned = f.get_str("identity") == Some("user_assigned");
+        match (user_assigned, f.key_node("user_assigned_identity")) {
+            (true, None) => {
+                let k = f.key_node("identity").unwrap_or(f);
+                out.push(
+                    Diagnostic::error(
+                        Code::IdentityMismatch,
+                        fpath.key("identity"),
+                        k.span,
+                        "`identity: user_assigned` needs `user_assigned_identity`",
+                    )
+                    .with_help("add `user_assigned_identity: { name: <identity name>, resource_group: <its resource group> }`"),
+                );
+            }
+            (false, Some(k)) => out.push(
+                Diagnostic::error(
+                    Code::IdentityMismatch,
+                    fpath.key("user_assigned_identity"),
+                    k.span,
+                    "`user_assigned_identity` is set but `identity` is not `user_assigned`",
+                )
+                .with_help("add `identity: user_assigned`, or remove `user_assigned_identity`"),
+            ),
+            _ => {}
+        }
+
+        // Key Vault block options.
+        let kv = f.get("key_vault").filter(|k| k.as_map().is_some());
+        if let Some(kv) = kv {
+            let kp = fpath.key("key_vault");
+            let access_policies = kv.get_str("permission_model") == Some("access_policies");
+            if access_policies {
+                if let Some(k) = kv.key_node("role") {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PermissionModelMismatch,
+                            kp.key("role"),
+                            k.span,
+                            "`role` applies to RBAC vaults, but `permission_model` is `access_policies`",
+                        )
+                        .with_help("use `secret_permissions` for an access-policy vault, or set `permission_model: rbac`"),
+                    );
+                }
+            } else {
+                if let Some(k) = kv.key_node("secret_permissions") {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PermissionModelMismatch,
+                            kp.key("secret_permissions"),
+                            k.span,
+                            "`secret_permissions` applies to access-policy vaults, but `permission_model` is `rbac`",
+                        )
+                        .with_help("set `permission_model: access_policies`, or use `role` on an RBAC vault"),
+                    );
+                }
+                if let Some(r) = kv.get("role")
+                    && r.as_str() == Some("contributor")
+                {
+                    out.push(
+                        Diagnostic::warning(
+                            Code::WeakKeyVaultRole,
+                            kp.key("role"),
+                            r.span,
+                            "Key Vault Contributor grants no access to secrets on an RBAC vault",
+                        )
+                        .with_help("use `role: secrets_officer` (the least privilege that works) or `administrator`"),
+                    );
+                }
+            }
+            if let Some(perms) = kv
+                .get("secret_permissions")
+                .and_then(Node::as_seq)
+                .filter(|_| access_policies)
+            {
+                let written: Vec<&str> = perms.iter().filter_map(Node::as_str).collect();
+                if perms.is_empty() {
+                    out.push(
+                        Diagnostic::error(
+                            Code::InvalidValue,
+                            kp.key("secret_permissions"),
+                            kv.get("secret_permissions")
+                                .map(|n| n.span)
+                                .unwrap_or(kv.span),
+                            "`secret_permissions` is empty",
+                        )
+                        .with_help("omit it for the default `[get, list, set, delete]`"),
+                    );
+                } else if !written.contains(&"all") {
+                    for need in ["get", "list", "set", "delete"] {
+                        if !written.contains(&need) {
+                            out.push(
+                                Diagnostic::warning(
+                                    Code::PermissionModelMismatch,
+                                    kp.key("secret_permissions"),
+                                    kv.get("secret_permissions").map(|n| n.span).unwrap_or(kv.span),
+                                    format!("`secret_permissions` lacks `{need}`, which Foundry needs to manage connection secrets"),
+                                )
+                                .with_help("the working minimum is `[get, list, set, delete]`"),
+                            );
+                        }
+                    }
+                }
+            }
+            if let Some(w) = kv.get("wait_for_role")
+                && let Some(s) = w.as_str()
+            {
+                match parse_duration(s) {
+                    Some(0) | None => out.push(
+                        Diagnostic::error(
+                            Code::InvalidDuration,
+                            kp.key("wait_for_role"),
+                            w.span,
+                            format!("`{s}` is not a duration"),
+                        )
+                        .with_help(
+                            "write a positive number with `s`, `m` or `h`, e.g. `60s` or `5m`",
+                        ),
+                    ),
+                    Some(secs) if secs > MAX_WAIT_SECONDS => out.push(
+                        Diagnostic::error(
+                            Code::InvalidDuration,
+                            kp.key("wait_for_role"),
+                            w.span,
+                            format!(
+                                "`{s}` is longer than the 30 minutes role propagation can take"
+                            ),
+                        )
+                        .with_help("use at most `30m`"),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+
+        // One Key Vault connection per foundry: the block and AzureKeyVault connections count alike.
+        let mut first: Option<(SpecPath, crate::diagnostics::Span, String)> = kv.map(|k| {
+            (
+                fpath.key("key_vault"),
+                f.key_node("key_vault").map(|n| n.span).unwrap_or(k.span),
+                "the `key_vault` block".to_string(),
+            )
+        });
+        if existing && let Some((p, span, _)) = &first {
+            out.push(
+                Diagnostic::warning(
+                    Code::KeyVaultOnExistingAccount,
+                    p.clone(),
+                    *span,
+                    format!("Azure refuses a Key Vault connection on `{fname}` if the account already has connections"),
+                )
+                .with_help("check the account (and its projects) has no connections before deploying, or drop `key_vault`"),
+            );
+        }
+        let project_names: Vec<&str> = f
+            .get_seq("projects")
+            .iter()
+            .filter_map(|p| p.get_str("name"))
+            .collect();
+        for (cp, c) in connections_of(&fpath, f) {
+            let is_kv = category_of(c) == Some("AzureKeyVault");
+            if is_kv {
+                let span = c.get("category").map(|n| n.span).unwrap_or(c.span);
+                let here = format!("connection `{}`", c.get_str("name").unwrap_or("?"));
+                match &first {
+                    Some((p0, s0, what)) => out.push(
+                        Diagnostic::error(
+                            Code::SecondKeyVaultConnection,
+                            cp.key("category"),
+                            span,
+                            format!("a second Key Vault connection in foundry `{fname}` ({here})"),
+                        )
+                        .with_related(p0.clone(), *s0, format!("the first is {what}"))
+                        .with_help("Azure allows one Key Vault connection per Foundry resource; remove one of them"),
+                    ),
+                    None => first = Some((cp.key("category"), span, here)),
+                }
+                if let Some(p) = c.get("project") {
+                    out.push(
+                        Diagnostic::error(
+                            Code::KeyVaultConnectionInProject,
+                            cp.key("project"),
+                            p.span,
+                            "a Key Vault connection belongs to the account, not to a project",
+                        )
+                        .with_help("remove `project:`"),
+                    );
+                }
+            }
+            if let Some(p) = c.get("project")
+                && let Some(name) = p.as_str()
+                && !project_names.contains(&name)
+            {
+                let help = match did_you_mean(name, project_names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if project_names.is_empty() => format!(
+                        "foundry `{fname}` has no projects; add one under `projects:` or remove `project:`"
+                    ),
+                    None => format!(
+                        "projects of `{fname}`: {}",
+                        project_names
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                out.push(
+                    Diagnostic::error(
+                        Code::UnknownProject,
+                        cp.key("project"),
+                        p.span,
+                        format!(
+                            "connection `{}` names unknown project `{name}`",
+                            c.get_str("name").unwrap_or("?")
+                        ),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{codes, diags, with_foundry};
+    use super::*;
+
+    #[test]
+    fn parses_durations() {
+        assert_eq!(parse_duration("60s"), Some(60));
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1h"), Some(3600));
+        assert_eq!(parse_duration("1d"), None);
+        assert_eq!(parse_duration("s"), None);
+        assert_eq!(parse_duration("-1s"), None);
+    }
+
+    #[test]
+    fn rejects_wait_over_thirty_minutes() {
+        assert_eq!(
+            codes(&with_foundry(
+                "key_vault: { name: kv1, wait_for_role: 31m }"
+            )),
+            [Code::InvalidDuration]
+        );
+    }
+
+    #[test]
+    fn rejects_second_key_vault_connection_pointing_at_both() {
+        let d = diags(&with_foundry(
+            "key_vault: { name: kv1 }\nconnections:\n  - name: kv2\n    category: AzureKeyVault\n    target: { resource: { type: Microsoft.KeyVault/vaults, name: kv2 } }\n    auth: { type: AccountManagedIdentity }",
+        ));
+        let second: Vec<_> = d
+            .iter()
+            .filter(|d| d.code == Code::SecondKeyVaultConnection)
+            .collect();
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0].span.unwrap().line, 9);
+        assert_eq!(second[0].related[0].path.0, "foundries[0].key_vault");
+    }
+
+    #[test]
+    fn rejects_project_level_key_vault_connection() {
+        let c = codes(&with_foundry(
+            "projects: [{ name: p1 }]\nconnections:\n  - name: kv2\n    project: p1\n    category: AzureKeyVault\n    target: { resource: { type: Microsoft.KeyVault/vaults, name: kv2 } }\n    auth: { type: AccountManagedIdentity }",
+        ));
+        assert_eq!(c, [Code::KeyVaultConnectionInProject]);
+    }
+
+    #[test]
+    fn rejects_unknown_project_with_suggestion() {
+        let d = diags(&with_foundry(
+            "projects: [{ name: research }]\nconnections:\n  - { name: web, project: reserch, category: ApiKey, target: { url: 'https://a.example' }, auth: { type: None } }",
+        ));
+        let u = d.iter().find(|d| d.code == Code::UnknownProject).unwrap();
+        assert_eq!(u.help.as_deref(), Some("did you mean `research`?"));
+    }
+
+    #[test]
+    fn rejects_user_assigned_without_identity() {
+        assert_eq!(
+            codes(&with_foundry("identity: user_assigned")),
+            [Code::IdentityMismatch]
+        );
+    }
+
+    #[test]
+    fn rejects_options_of_the_other_permission_model() {
+        assert_eq!(
+            codes(&with_foundry(
+                "key_vault: { name: kv1, permission_model: access_policies, role: administrator }"
+            )),
+            [Code::PermissionModelMismatch]
+        );
+        assert_eq!(
+            codes(&with_foundry(
+                "key_vault: { name: kv1, secret_permissions: [get] }"
+            )),
+            [Code::PermissionModelMismatch]
+        );
+    }
+
+    #[test]
+    fn warns_on_contributor_for_rbac() {
+        let d = diags(&with_foundry("key_vault: { name: kv1, role: contributor }"));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::WeakKeyVaultRole);
+        assert!(!d[0].is_error());
+    }
+
+    #[test]
+    fn warns_on_key_vault_for_existing_foundry() {
+        let d = diags(&with_foundry("existing: true\nkey_vault: { name: kv1 }"));
+        assert_eq!(d[0].code, Code::KeyVaultOnExistingAccount);
+        assert!(!d[0].is_error());
+    }
+
+    #[test]
+    fn rejects_scope_on_created_foundry() {
+        assert_eq!(
+            codes(&with_foundry("resource_group: rg1")),
+            [Code::ScopeOnCreatedResource]
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! Validation: walks the positioned YAML tree and collects every problem — structure first, then
+//! one file per rule family — as diagnostics sorted by line. `lib::generate` decodes the typed spec
+//! only when no error is left.
+
+mod connections;
+pub mod foundry;
+pub mod names;
+pub mod structure;
+
+use crate::diagnostics::{self, Code, Diagnostic, SpecPath};
+use crate::spec::tree::{Node, Value};
+
+/// Checks a parsed spec and returns every error and warning, sorted by position.
+pub fn check(root: &Node) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let path = SpecPath::root();
+    if root.as_map().is_none() {
+        out.push(
+            Diagnostic::error(
+                Code::WrongType,
+                path,
+                root.span,
+                format!("a spec is a mapping, found {}", root.kind_name()),
+            )
+            .with_help("start from `foundrygen`'s specs/quickstart.yaml"),
+        );
+        return out;
+    }
+    structure::check(root, &structure::SPEC, &path, &mut out);
+    if let Some(v) = root.get("version")
+        && let Value::Int(n) = v.value
+        && n != 1
+    {
+        out.push(
+            Diagnostic::error(
+                Code::UnsupportedVersion,
+                path.key("version"),
+                v.span,
+                format!("spec version {n} is not supported"),
+            )
+            .with_help("this foundrygen reads `version: 1`"),
+        );
+    }
+    names::check(root, &mut out);
+    foundry::check(root, &mut out);
+    connections::check(root, &mut out);
+    diagnostics::sort(&mut out);
+    out.dedup();
+    out
+}
+
+/// Iterates the foundries with their paths.
+fn foundries(root: &Node) -> impl Iterator<Item = (SpecPath, &Node)> {
+    root.get_seq("foundries")
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.as_map().is_some())
+        .map(|(i, f)| (SpecPath::root().key("foundries").index(i), f))
+}
+
+/// Iterates a foundry's connections (mappings only) with their paths.
+fn connections_of<'a>(
+    fpath: &SpecPath,
+    foundry: &'a Node,
+) -> impl Iterator<Item = (SpecPath, &'a Node)> {
+    let base = fpath.key("connections");
+    foundry
+        .get_seq("connections")
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.as_map().is_some())
+        .map(move |(i, c)| (base.index(i), c))
+}
+
+/// The canonical category of a connection node, when it has a known one.
+fn category_of(conn: &Node) -> Option<&'static str> {
+    conn.get_str("category")
+        .and_then(crate::catalog::canonical_category)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::spec::{Source, load};
+
+    /// Validates a snippet and returns its diagnostics.
+    pub fn diags(text: &str) -> Vec<Diagnostic> {
+        let (root, mut d) = load::parse_tree(&Source::new("t.yaml", text)).expect("yaml");
+        d.extend(check(&root));
+        diagnostics::sort(&mut d);
+        d
+    }
+
+    /// The codes of a snippet's diagnostics.
+    pub fn codes(text: &str) -> Vec<Code> {
+        diags(text).into_iter().map(|d| d.code).collect()
+    }
+
+    /// A minimal valid spec with `body` appended under the first foundry (indented by 4).
+    pub fn with_foundry(body: &str) -> String {
+        let mut s = String::from(
+            "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: contoso-foundry\n",
+        );
+        for line in body.lines() {
+            s.push_str("    ");
+            s.push_str(line);
+            s.push('\n');
+        }
+        s
+    }
+
+    #[test]
+    fn minimal_spec_is_valid() {
+        assert_eq!(codes(&with_foundry("")), Vec::<Code>::new());
+    }
+
+    #[test]
+    fn rejects_unknown_key_with_suggestion() {
+        let d = diags(&with_foundry("projets: []"));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::UnknownKey);
+        assert_eq!(d[0].path.0, "foundries[0].projets");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `projects`?"));
+    }
+
+    #[test]
+    fn rejects_wrong_version() {
+        let d = diags("version: 2\nname: t\nlocation: x\nfoundries: []\n");
+        assert!(d.iter().any(|d| d.code == Code::UnsupportedVersion));
+    }
+
+    #[test]
+    fn rejects_missing_required_keys() {
+        let d = diags("version: 1\nfoundries: []\n");
+        let missing: Vec<_> = d
+            .iter()
+            .filter(|d| d.code == Code::MissingKey)
+            .map(|d| d.path.0.as_str())
+            .collect();
+        assert_eq!(missing, ["location", "name"]);
+    }
+
+    #[test]
+    fn rejects_wrong_types_with_quote_help() {
+        let d = diags(&with_foundry("sku: 5"));
+        assert_eq!(d[0].code, Code::WrongType);
+        assert!(d[0].help.as_deref().unwrap().contains("quote"));
+    }
+
+    #[test]
+    fn collects_every_problem_sorted_by_line() {
+        let d = diags(&with_foundry("skuu: S0\nidentity: nobody\nexisting: maybe"));
+        let lines: Vec<_> = d.iter().map(|d| d.span.unwrap().line).collect();
+        assert_eq!(lines, [6, 7, 8]);
+    }
+}

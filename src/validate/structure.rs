@@ -1,0 +1,445 @@
+//! Structural rules: unknown keys (with did-you-mean), wrong YAML types, missing required keys and
+//! values outside a fixed set, checked against the shape of spec version 1 below. The shape table is
+//! the one description of the format's keys; `spec::*` must agree with it (a test decodes every
+//! reference spec to check that).
+
+use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
+use crate::spec::tree::{Node, Value};
+
+/// The shape a value must have.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// A string (a number or boolean where a string is expected is an error with a help to quote it).
+    Str,
+    /// A boolean.
+    Bool,
+    /// An integer.
+    Int,
+    /// One of a fixed set of strings.
+    Enum(&'static [&'static str]),
+    /// A mapping of string keys to string values.
+    StrMap,
+    /// A mapping of string keys to values of one shape.
+    MapOf(&'static Shape),
+    /// A sequence of values of one shape.
+    Seq(&'static Shape),
+    /// A mapping with known keys.
+    Obj(&'static [Field]),
+    /// A secret-bearing credential: `{ secret: NAME }` or `{ from_target: true }` (a plain string is
+    /// caught by the secret rule, which explains what to write instead).
+    Credential,
+}
+
+/// One key of a mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The key.
+    pub name: &'static str,
+    /// Its value's shape.
+    pub shape: Shape,
+    /// Whether it must be present.
+    pub required: bool,
+}
+
+const fn req(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, shape: Shape) -> Field {
+    Field {
+        name,
+        shape,
+        required: false,
+    }
+}
+
+const RESOURCE_REF: &[Field] = &[
+    req("name", Shape::Str),
+    opt("resource_group", Shape::Str),
+    opt("subscription", Shape::Str),
+];
+
+const PROJECT: &[Field] = &[
+    req("name", Shape::Str),
+    opt("existing", Shape::Bool),
+    opt("display_name", Shape::Str),
+    opt("description", Shape::Str),
+];
+
+/// Secret permission literals of `Microsoft.KeyVault/vaults/accessPolicies`.
+pub const SECRET_PERMISSIONS: &[&str] = &[
+    "all", "backup", "delete", "get", "list", "purge", "recover", "restore", "set",
+];
+
+const KEY_VAULT: &[Field] = &[
+    req("name", Shape::Str),
+    opt("subscription", Shape::Str),
+    opt("resource_group", Shape::Str),
+    opt(
+        "permission_model",
+        Shape::Enum(&["rbac", "access_policies"]),
+    ),
+    opt(
+        "role",
+        Shape::Enum(&["secrets_officer", "administrator", "contributor"]),
+    ),
+    opt(
+        "secret_permissions",
+        Shape::Seq(&Shape::Enum(SECRET_PERMISSIONS)),
+    ),
+    opt("connection_name", Shape::Str),
+    opt("wait_for_role", Shape::Str),
+];
+
+const TARGET_RESOURCE: &[Field] = &[
+    req("type", Shape::Str),
+    req("name", Shape::Str),
+    opt("resource_group", Shape::Str),
+    opt("subscription", Shape::Str),
+];
+
+const TARGET: &[Field] = &[
+    opt("resource", Shape::Obj(TARGET_RESOURCE)),
+    opt("resource_id", Shape::Str),
+    opt("url", Shape::Str),
+    opt("use", Shape::Enum(&["endpoint", "id"])),
+];
+
+/// Credential fields that carry secrets (must be `{ secret: NAME }` or `{ from_target: true }`).
+pub const SECRET_FIELDS: &[&str] = &[
+    "key",
+    "client_secret",
+    "password",
+    "refresh_token",
+    "developer_token",
+    "security_token",
+    "sas",
+    "pat",
+    "secret_access_key",
+];
+
+/// Credential fields that are identifiers (plain strings).
+pub const PLAIN_FIELDS: &[&str] = &[
+    "client_id",
+    "tenant_id",
+    "auth_url",
+    "username",
+    "access_key_id",
+    "resource_id",
+    "audience",
+];
+
+const AUTH: &[Field] = &[
+    req("type", Shape::Str),
+    opt("key", Shape::Credential),
+    opt("keys", Shape::MapOf(&Shape::Credential)),
+    opt("client_id", Shape::Str),
+    opt("tenant_id", Shape::Str),
+    opt("client_secret", Shape::Credential),
+    opt("auth_url", Shape::Str),
+    opt("username", Shape::Str),
+    opt("password", Shape::Credential),
+    opt("refresh_token", Shape::Credential),
+    opt("developer_token", Shape::Credential),
+    opt("security_token", Shape::Credential),
+    opt("sas", Shape::Credential),
+    opt("pat", Shape::Credential),
+    opt("access_key_id", Shape::Str),
+    opt("secret_access_key", Shape::Credential),
+    opt("resource_id", Shape::Str),
+    opt("audience", Shape::Str),
+];
+
+const CONNECTION: &[Field] = &[
+    req("name", Shape::Str),
+    opt("project", Shape::Str),
+    req("category", Shape::Str),
+    req("target", Shape::Obj(TARGET)),
+    req("auth", Shape::Obj(AUTH)),
+    opt("roles", Shape::Seq(&Shape::Str)),
+    opt("shared_to_all", Shape::Bool),
+    opt("metadata", Shape::StrMap),
+];
+
+const FOUNDRY: &[Field] = &[
+    req("name", Shape::Str),
+    opt("existing", Shape::Bool),
+    opt("subscription", Shape::Str),
+    opt("resource_group", Shape::Str),
+    opt("location", Shape::Str),
+    opt("sku", Shape::Str),
+    opt(
+        "identity",
+        Shape::Enum(&["system_assigned", "user_assigned"]),
+    ),
+    opt("user_assigned_identity", Shape::Obj(RESOURCE_REF)),
+    opt("custom_subdomain", Shape::Str),
+    opt("disable_local_auth", Shape::Bool),
+    opt(
+        "public_network_access",
+        Shape::Enum(&["enabled", "disabled"]),
+    ),
+    opt("projects", Shape::Seq(&Shape::Obj(PROJECT))),
+    opt("key_vault", Shape::Obj(KEY_VAULT)),
+    opt("connections", Shape::Seq(&Shape::Obj(CONNECTION))),
+];
+
+/// The whole spec, version 1.
+pub const SPEC: Shape = Shape::Obj(&[
+    req("version", Shape::Int),
+    req("name", Shape::Str),
+    req("location", Shape::Str),
+    opt("tags", Shape::StrMap),
+    opt("api_versions", Shape::StrMap),
+    req("foundries", Shape::Seq(&Shape::Obj(FOUNDRY))),
+]);
+
+/// Checks `node` against `shape`, pushing a diagnostic for every mismatch.
+pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+    match shape {
+        Shape::Str => {
+            if node.as_str().is_none() {
+                out.push(wrong_type(node, path, "a string"));
+            }
+        }
+        Shape::Bool => {
+            if node.as_bool().is_none() {
+                out.push(wrong_type(node, path, "`true` or `false`"));
+            }
+        }
+        Shape::Int => {
+            if !matches!(node.value, Value::Int(_)) {
+                out.push(wrong_type(node, path, "an integer"));
+            }
+        }
+        Shape::Enum(allowed) => match node.as_str() {
+            Some(s) if allowed.contains(&s) => {}
+            Some(s) => out.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    path.clone(),
+                    node.span,
+                    format!("`{s}` is not one of {}", list(allowed)),
+                )
+                .with_help_opt(did_you_mean(s, allowed.iter().copied()).map(dym)),
+            ),
+            None => out.push(wrong_type(node, path, &format!("one of {}", list(allowed)))),
+        },
+        Shape::StrMap => map_entries(node, path, out, |v, p, out| {
+            // Metadata has its own rule and code (FG050), with the same advice.
+            if v.as_str().is_none() && !is_metadata(p) {
+                out.push(wrong_type(v, p, "a string"));
+            }
+        }),
+        Shape::MapOf(inner) => map_entries(node, path, out, |v, p, out| check(v, inner, p, out)),
+        Shape::Seq(inner) => match node.as_seq() {
+            Some(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    check(item, inner, &path.index(i), out);
+                }
+            }
+            None => out.push(wrong_type(node, path, "a sequence")),
+        },
+        Shape::Obj(fields) => check_obj(node, fields, path, out),
+        Shape::Credential => match &node.value {
+            // A literal: reported by the secret rule (FG036), which knows the field.
+            Value::Str(_) => {}
+            Value::Map(_) => check_credential(node, path, out),
+            _ => out.push(wrong_type(
+                node,
+                path,
+                "`{ secret: NAME }` or `{ from_target: true }`",
+            )),
+        },
+    }
+}
+
+fn is_metadata(path: &SpecPath) -> bool {
+    path.0.contains(".metadata")
+}
+
+fn check_credential(node: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+    check_obj(
+        node,
+        &[opt("secret", Shape::Str), opt("from_target", Shape::Bool)],
+        path,
+        out,
+    );
+    let secret = node.get("secret");
+    let from_target = node.get("from_target");
+    match (secret, from_target) {
+        (Some(_), Some(f)) => out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                path.key("from_target"),
+                f.span,
+                "a credential is either `secret` or `from_target`, not both",
+            )
+            .with_help("keep one of the two keys"),
+        ),
+        (None, None) if node.as_map().is_some_and(|m| m.is_empty()) => out.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                path.clone(),
+                node.span,
+                "an empty credential",
+            )
+            .with_help("write `{ secret: NAME }` or `{ from_target: true }`"),
+        ),
+        (None, Some(f)) if f.as_bool() == Some(false) => out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                path.key("from_target"),
+                f.span,
+                "`from_target: false` says nothing",
+            )
+            .with_help("write `{ secret: NAME }` to pass the value as a secure parameter"),
+        ),
+        _ => {}
+    }
+}
+
+fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagnostic>) {
+    let Some(entries) = node.as_map() else {
+        out.push(wrong_type(node, path, "a mapping"));
+        return;
+    };
+    for (k, v) in entries {
+        let Some(key) = k.as_str() else {
+            out.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    path.clone(),
+                    k.span,
+                    format!("keys here are strings, not {}", k.kind_name()),
+                )
+                .with_help("quote the key"),
+            );
+            continue;
+        };
+        let p = path.key(key);
+        match fields.iter().find(|f| f.name == key) {
+            Some(f) => {
+                if matches!(v.value, Value::Null) && !f.required {
+                    // `key:` with nothing after it reads as null; treat it as a mistake, not as absent.
+                    out.push(wrong_type(v, &p, expected_of(&f.shape)));
+                } else {
+                    check(v, &f.shape, &p, out);
+                }
+            }
+            None => {
+                let names = fields.iter().map(|f| f.name);
+                let help = did_you_mean(key, names)
+                    .map(dym)
+                    .unwrap_or_else(|| format!("valid keys here: {}", list_fields(fields)));
+                out.push(
+                    Diagnostic::error(Code::UnknownKey, p, k.span, format!("unknown key `{key}`"))
+                        .with_help(help),
+                );
+            }
+        }
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        if node.get(f.name).is_none() {
+            out.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    path.key(f.name),
+                    node.span,
+                    format!(
+                        "missing key `{}`{}",
+                        f.name,
+                        if path.0.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in `{path}`")
+                        }
+                    ),
+                )
+                .with_help(format!(
+                    "add `{}: <{}>`",
+                    f.name,
+                    expected_of(&f.shape)
+                )),
+            );
+        }
+    }
+}
+
+fn map_entries(
+    node: &Node,
+    path: &SpecPath,
+    out: &mut Vec<Diagnostic>,
+    mut each: impl FnMut(&Node, &SpecPath, &mut Vec<Diagnostic>),
+) {
+    let Some(entries) = node.as_map() else {
+        out.push(wrong_type(node, path, "a mapping"));
+        return;
+    };
+    for (k, v) in entries {
+        match k.as_str() {
+            Some(key) => each(v, &path.key(key), out),
+            None => out.push(
+                Diagnostic::error(
+                    Code::WrongType,
+                    path.clone(),
+                    k.span,
+                    format!("keys here are strings, not {}", k.kind_name()),
+                )
+                .with_help("quote the key"),
+            ),
+        }
+    }
+}
+
+fn expected_of(shape: &Shape) -> &'static str {
+    match shape {
+        Shape::Str => "a string",
+        Shape::Bool => "`true` or `false`",
+        Shape::Int => "an integer",
+        Shape::Enum(_) => "one of the listed values",
+        Shape::StrMap | Shape::MapOf(_) | Shape::Obj(_) => "a mapping",
+        Shape::Seq(_) => "a sequence",
+        Shape::Credential => "`{ secret: NAME }`",
+    }
+}
+
+/// A wrong-type error; numbers and booleans where a string belongs get a help to quote them.
+pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
+    let d = Diagnostic::error(
+        Code::WrongType,
+        path.clone(),
+        node.span,
+        format!("expected {expected}, found {}", node.kind_name()),
+    );
+    match (&node.value, expected) {
+        (Value::Int(_) | Value::Float(_) | Value::Bool(_), "a string") => {
+            d.with_help("quote the value to make it a string, e.g. \"1\"")
+        }
+        _ => d,
+    }
+}
+
+fn dym(s: &str) -> String {
+    format!("did you mean `{s}`?")
+}
+
+fn list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_fields(fields: &[Field]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("`{}`", f.name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
