@@ -428,6 +428,10 @@ impl<'a> Builder<'a> {
     }
 
     fn dep(&mut self, from: EntityId, on: EntityId, reason: Reason) {
+        // Existing resources are read, not deployed: nothing waits for them.
+        if self.entities[on].existing {
+            return;
+        }
         let e = &mut self.entities[from];
         if !e.deps.iter().any(|d| d.on == on) {
             e.deps.push(Dep { on, reason });

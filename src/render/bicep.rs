@@ -264,13 +264,13 @@ impl BicepRender<'_> {
         }
     }
 
-    fn module_path(e: &Entity) -> String {
-        match e.kind {
-            Kind::AccessPolicy => "modules/key-vault-access-policy.bicep".into(),
-            _ => {
-                let on_type = &e.resource_type;
-                format!("modules/role-assignment-{}.bicep", type_slug(on_type))
-            }
+    fn module_path(&self, e: &Entity) -> String {
+        match (e.kind, e.extends) {
+            (Kind::RoleAssignment, Some(on)) => format!(
+                "modules/role-assignment-{}.bicep",
+                type_slug(&self.model.entity(on).resource_type)
+            ),
+            _ => "modules/key-vault-access-policy.bicep".into(),
         }
     }
 
@@ -315,7 +315,7 @@ impl BicepRender<'_> {
             ),
             symbol: self.sym(id),
             keyword: "module".into(),
-            type_api: Self::module_path(e),
+            type_api: self.module_path(e),
             resource_type: e.resource_type.clone(),
             api_version: e.api_version.clone(),
             fields,
@@ -329,7 +329,7 @@ impl BicepRender<'_> {
     fn module_file(&self, e: &Entity) -> Result<(String, String), Error> {
         let target = e.extends.or(e.parent).expect("modules extend a resource");
         let t = self.model.entity(target);
-        let path = Self::module_path(e);
+        let path = self.module_path(e);
         let mut view = FileView {
             generated_by: generated_by(self.model),
             version: env!("CARGO_PKG_VERSION").into(),
