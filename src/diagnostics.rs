@@ -166,6 +166,7 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let _ = writeln!(out, "{sev}[{}]: {}", self.code, self.message);
+        let width = gutter_width(self.span, &self.related);
         match self.span {
             Some(span) => {
                 let _ = writeln!(
@@ -173,7 +174,7 @@ impl Diagnostic {
                     "  --> {file}:{}:{} ({})",
                     span.line, span.col, self.path
                 );
-                snippet(&mut out, source, span, None);
+                snippet(&mut out, source, span, None, width);
             }
             None => {
                 let _ = writeln!(out, "  --> {file} ({})", self.path);
@@ -185,10 +186,9 @@ impl Diagnostic {
                 "  --> {file}:{}:{} ({})",
                 rel.span.line, rel.span.col, rel.path
             );
-            snippet(&mut out, source, rel.span, Some(&rel.message));
+            snippet(&mut out, source, rel.span, Some(&rel.message), width);
         }
         if let Some(help) = &self.help {
-            let width = gutter_width(self.span, &self.related);
             let _ = writeln!(out, "{:width$} = help: {help}", "");
         }
         out
@@ -205,11 +205,25 @@ fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
     max_line.to_string().len()
 }
 
-fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>) {
-    let Some(text) = source.lines().nth(span.line.saturating_sub(1)) else {
-        return;
+fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>, width: usize) {
+    // An error at the very end of the file (an unclosed bracket, say) points past the last line;
+    // show the last line with the caret after its end instead.
+    let lines: Vec<&str> = source.lines().collect();
+    let (line_no, text, span) = match lines.get(span.line.saturating_sub(1)) {
+        Some(t) => (span.line, *t, span),
+        None => match lines.iter().rposition(|l| !l.trim().is_empty()) {
+            Some(i) => (
+                i + 1,
+                lines[i],
+                Span {
+                    line: i + 1,
+                    col: lines[i].chars().count() + 1,
+                    len: 1,
+                },
+            ),
+            None => return,
+        },
     };
-    let width = span.line.to_string().len();
     // Tabs and control characters would push the caret off its column, so they are shown as one
     // space each; the column is counted in characters, as the position index counts them.
     let shown: String = text
@@ -217,10 +231,10 @@ fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>) {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let _ = writeln!(out, "{:width$} |", "");
-    let _ = writeln!(out, "{} | {}", span.line, shown.trim_end());
+    let _ = writeln!(out, "{line_no:>width$} | {}", shown.trim_end());
     let line_chars = shown.chars().count();
     let start = span.col.saturating_sub(1).min(line_chars);
-    let len = span.len.clamp(1, (line_chars - start).max(1));
+    let len = span.len.clamp(1, line_chars.saturating_sub(start).max(1));
     let mut marker = format!("{:width$} | {}{}", "", " ".repeat(start), "^".repeat(len));
     if let Some(label) = label {
         marker.push(' ');

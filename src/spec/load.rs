@@ -128,14 +128,27 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
     if let Err(e) = parser.load(&mut builder, false) {
         let m = e.marker();
         let info = e.info().to_string();
+        let mut span = Span {
+            line: m.line().max(1),
+            col: m.col() + 1,
+            len: 1,
+        };
+        // At the end of the input the parser points past the last line; point at the end of the
+        // last line that has text instead, where the unclosed thing is.
+        let lines: Vec<&str> = src.text.lines().collect();
+        if span.line > lines.len()
+            && let Some(i) = lines.iter().rposition(|l| !l.trim().is_empty())
+        {
+            span = Span {
+                line: i + 1,
+                col: lines[i].chars().count() + 1,
+                len: 1,
+            };
+        }
         return Err(vec![Diagnostic::error(
             Code::YamlSyntax,
             SpecPath::root(),
-            Span {
-                line: m.line().max(1),
-                col: m.col() + 1,
-                len: 1,
-            },
+            span,
             format!("invalid YAML: {info}"),
         )]);
     }

@@ -359,7 +359,7 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                 .with_help("add `project: <name>`, or use another auth type"),
             );
         }
-        check_credentials(auth, &ap, t, resource_type.as_deref(), out);
+        check_credentials(name, auth, &ap, t, resource_type.as_deref(), out);
     }
 
     // Roles.
@@ -496,6 +496,7 @@ fn check_resource_type(
 }
 
 fn check_credentials(
+    conn_name: &str,
     auth: &Node,
     ap: &SpecPath,
     auth_type: &str,
@@ -573,12 +574,21 @@ fn check_credentials(
             }
             for (kk, kv) in map {
                 if let Some(kname) = kk.as_str() {
-                    secret_value(kv, &ap.key("keys").key(kname), kname, "keys", None, out);
+                    secret_value(
+                        kv,
+                        conn_name,
+                        &ap.key("keys").key(kname),
+                        kname,
+                        kname,
+                        None,
+                        out,
+                    );
                 }
             }
         } else if SECRET_FIELDS.contains(&key) {
             secret_value(
                 v,
+                conn_name,
                 &ap.key(key),
                 key,
                 key,
@@ -628,8 +638,10 @@ fn check_credentials(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn secret_value(
     v: &Node,
+    conn_name: &str,
     path: &SpecPath,
     label: &str,
     field: &str,
@@ -639,12 +651,7 @@ fn secret_value(
     match &v.value {
         Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
             let param = heck::ToLowerCamelCase::to_lower_camel_case(
-                format!(
-                    "{}_{}",
-                    path.0.split('.').nth(1).map(|_| label).unwrap_or(label),
-                    "secret"
-                )
-                .as_str(),
+                format!("{conn_name}_{label}").as_str(),
             );
             out.push(
                 Diagnostic::error(
