@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// foundrygen: Azure AI Foundry resources and connections from a YAML spec, as Bicep, ARM JSON and
 /// Terraform, validated and ordered the way Azure needs.
@@ -21,9 +21,15 @@ pub enum Command {
     Render {
         /// The spec file (`-` reads stdin).
         spec: String,
-        /// Comma-separated formats: bicep, arm, terraform.
-        #[arg(long, value_delimiter = ',', default_value = "bicep,arm,terraform")]
-        format: Vec<String>,
+        /// Comma-separated output formats.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            ignore_case = true,
+            default_value = "bicep,arm,terraform"
+        )]
+        format: Vec<Format>,
         /// Output folder; each format goes to its own subfolder.
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
@@ -46,4 +52,15 @@ pub enum Command {
         #[arg(long)]
         teardown: bool,
     },
+}
+
+/// An output format on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// bicep/main.bicep, main.bicepparam, modules/
+    Bicep,
+    /// arm/azuredeploy.json, azuredeploy.parameters.json
+    Arm,
+    /// terraform/main.tf, variables.tf, outputs.tf, versions.tf, terraform.tfvars.example
+    Terraform,
 }

@@ -98,6 +98,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places involved.
     pub related: Vec<Related>,
+    /// The span holds a secret: print it masked, so it does not end up in logs.
+    pub redact: bool,
 }
 
 impl Diagnostic {
@@ -111,7 +113,14 @@ impl Diagnostic {
             span: Some(span),
             help: None,
             related: Vec::new(),
+            redact: false,
         }
+    }
+
+    /// Masks the span's text when the source line is printed.
+    pub fn redacted(mut self) -> Self {
+        self.redact = true;
+        self
     }
 
     /// A warning at `path`/`span`.
@@ -174,7 +183,7 @@ impl Diagnostic {
                     "  --> {file}:{}:{} ({})",
                     span.line, span.col, self.path
                 );
-                snippet(&mut out, source, span, None, width);
+                snippet(&mut out, source, span, None, width, self.redact);
             }
             None => {
                 let _ = writeln!(out, "  --> {file} ({})", self.path);
@@ -186,7 +195,7 @@ impl Diagnostic {
                 "  --> {file}:{}:{} ({})",
                 rel.span.line, rel.span.col, rel.path
             );
-            snippet(&mut out, source, rel.span, Some(&rel.message), width);
+            snippet(&mut out, source, rel.span, Some(&rel.message), width, false);
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{:width$} = help: {help}", "");
@@ -205,7 +214,14 @@ fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
     max_line.to_string().len()
 }
 
-fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>, width: usize) {
+fn snippet(
+    out: &mut String,
+    source: &str,
+    span: Span,
+    label: Option<&str>,
+    width: usize,
+    redact: bool,
+) {
     // An error at the very end of the file (an unclosed bracket, say) points past the last line;
     // show the last line with the caret after its end instead.
     let lines: Vec<&str> = source.lines().collect();
@@ -226,9 +242,19 @@ fn snippet(out: &mut String, source: &str, span: Span, label: Option<&str>, widt
     };
     // Tabs and control characters would push the caret off its column, so they are shown as one
     // space each; the column is counted in characters, as the position index counts them.
+    let first = span.col.saturating_sub(1);
     let shown: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .enumerate()
+        .map(|(i, c)| {
+            if redact && i >= first && i < first + span.len.max(1) && !c.is_whitespace() {
+                '*'
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let _ = writeln!(out, "{:width$} |", "");
     let _ = writeln!(out, "{line_no:>width$} | {}", shown.trim_end());
@@ -367,6 +393,8 @@ codes! {
     InvalidUrl = 76,
     /// Two resources in the output would share one Azure identity.
     ConflictingResources = 77,
+    /// A combination foundrygen cannot generate yet.
+    UnsupportedScope = 78,
 }
 
 impl fmt::Display for Code {
@@ -427,6 +455,25 @@ mod tests {
   = help: did you mean `projects`?
 ";
         assert_eq!(d.render("s.yaml", src), expected);
+    }
+
+    #[test]
+    fn masks_secrets_in_the_snippet() {
+        let src = "key: sk-live-123\n";
+        let d = Diagnostic::error(
+            Code::SecretLiteral,
+            SpecPath("key".into()),
+            Span {
+                line: 1,
+                col: 6,
+                len: 11,
+            },
+            "secret",
+        )
+        .redacted();
+        let text = d.render("s.yaml", src);
+        assert!(!text.contains("sk-live"), "{text}");
+        assert!(text.contains("key: ***********"), "{text}");
     }
 
     #[test]

@@ -101,6 +101,7 @@ fn limit_warnings(model: &Model, output: &OutputSet) -> Vec<Diagnostic> {
             span: None,
             help: Some("split the spec into several deployments".into()),
             related: Vec::new(),
+            redact: false,
         });
     };
     if resources > MAX_TEMPLATE_RESOURCES {
@@ -131,19 +132,18 @@ fn print_warnings(source: &Source, warnings: &[Diagnostic]) {
     }
 }
 
-fn parse_targets(formats: &[String]) -> Result<Vec<Target>, Error> {
-    let mut targets = Vec::new();
-    for f in formats {
-        let t: Target = f
-            .trim()
-            .parse()
-            .map_err(|message| Error::Usage { message })?;
-        if !targets.contains(&t) {
-            targets.push(t);
-        }
-    }
+fn targets_of(formats: &[cli::Format]) -> Vec<Target> {
+    let mut targets: Vec<Target> = formats
+        .iter()
+        .map(|f| match f {
+            cli::Format::Bicep => Target::Bicep,
+            cli::Format::Arm => Target::Arm,
+            cli::Format::Terraform => Target::Terraform,
+        })
+        .collect();
     targets.sort();
-    Ok(targets)
+    targets.dedup();
+    targets
 }
 
 /// Runs a command line and returns the process exit code; everything is printed here.
@@ -165,13 +165,19 @@ fn run_inner(args: cli::Args) -> Result<i32, Error> {
             out,
             force,
         } => {
-            let targets = parse_targets(&format)?;
+            let targets = targets_of(&format);
             let source = spec::load::read(&spec)?;
             let generated = generate(&source, &targets)?;
             print_warnings(&source, &generated.warnings);
             let report = generated.output.write_to(&out, force)?;
+            for path in &report.forced {
+                eprintln!(
+                    "warning: overwrote `{}`, which foundrygen did not write (--force)",
+                    out.join(path).display()
+                );
+            }
             eprintln!(
-                "rendered `{}` to {}: {} written, {} unchanged, {} removed",
+                "rendered `{}` to `{}`: {} written, {} unchanged, {} removed",
                 source.name,
                 out.display(),
                 report.written.len(),

@@ -25,6 +25,8 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Files of ours no longer generated, removed.
     pub removed: Vec<String>,
+    /// Files foundrygen did not write that `--force` overwrote.
+    pub forced: Vec<String>,
 }
 
 /// Whether a file's text carries foundrygen's generated-by marker.
@@ -87,11 +89,16 @@ impl OutputSet {
                         return Err(Error::ForeignFile {
                             path: display(&path),
                         });
+                    } else {
+                        report.forced.push(full);
                     }
-                } else if self.files.contains_key(&full) && !force {
-                    return Err(Error::ForeignFile {
-                        path: display(&path),
-                    });
+                } else if self.files.contains_key(&full) {
+                    if !force {
+                        return Err(Error::ForeignFile {
+                            path: display(&path),
+                        });
+                    }
+                    report.forced.push(full);
                 }
             }
         }

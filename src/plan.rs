@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Kind, Model};
+use crate::model::Model;
 
 /// The plan as text: create order, or with `teardown` the exact reverse.
 pub fn describe(model: &Model, teardown: bool) -> String {
@@ -25,31 +25,24 @@ pub fn describe(model: &Model, teardown: bool) -> String {
     for (n, &id) in order.iter().enumerate() {
         let e = model.entity(id);
         let verb = if teardown { "delete" } else { "create" };
-        let what = match e.kind {
-            Kind::Wait => e.label.clone(),
-            _ => e.label.clone(),
-        };
-        let _ = write!(out, "{:>width$}. {verb} {what}", n + 1);
+        let _ = write!(out, "{:>width$}. {verb} {}", n + 1, e.label);
         let _ = write!(out, " [{}]", e.resource_type);
-        if teardown {
-            // What this step must precede: everything it depended on, deleted later.
-            let before: Vec<String> = e
-                .deps
-                .iter()
-                .map(|d| format!("{} ({})", model.entity(d.on).label, d.reason.describe()))
-                .collect();
-            if !before.is_empty() {
-                let _ = write!(out, "\n{:width$}  before: {}", "", before.join("; "));
-            }
-        } else {
-            let after: Vec<String> = e
-                .deps
-                .iter()
-                .map(|d| format!("{} ({})", model.entity(d.on).label, d.reason.describe()))
-                .collect();
-            if !after.is_empty() {
-                let _ = write!(out, "\n{:width$}  after: {}", "", after.join("; "));
-            }
+        // Created after what it depends on; deleted before it.
+        let reasons: Vec<String> = e
+            .deps
+            .iter()
+            .map(|d| {
+                let why = if teardown {
+                    d.reason.describe_teardown()
+                } else {
+                    d.reason.describe()
+                };
+                format!("{} ({why})", model.entity(d.on).label)
+            })
+            .collect();
+        if !reasons.is_empty() {
+            let word = if teardown { "before" } else { "after" };
+            let _ = write!(out, "; {word} {}", reasons.join(", "));
         }
         out.push('\n');
     }

@@ -223,3 +223,26 @@ fn rendering_twice_gives_identical_bytes() {
         );
     }
 }
+
+#[test]
+fn readme_lists_every_diagnostic_code_and_the_api_version_table() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    for code in foundrygen::diagnostics::Code::ALL {
+        assert!(
+            readme.contains(&format!("| {code} |")),
+            "README lacks a row for {code}"
+        );
+    }
+    for (ns, version) in foundrygen::catalog::DEFAULT_API_VERSIONS {
+        assert!(
+            readme.contains(&format!("| {ns} | {version} |")),
+            "README's API version table lacks `{ns}` {version}"
+        );
+    }
+    assert!(readme.contains("cargo test --locked"));
+    let ci = fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo test --locked"),
+        ".ci/run must run the README's test command"
+    );
+}

@@ -117,6 +117,26 @@ impl Reason {
             Reason::Principal => "the identity it grants to",
         }
     }
+
+    /// How `plan --teardown` explains the same edge, seen from the other end: the step is deleted
+    /// before what it depended on.
+    pub fn describe_teardown(self) -> &'static str {
+        match self {
+            Reason::Parent => "its parent is deleted after it",
+            Reason::ProjectOrder => "projects are deleted one at a time",
+            Reason::AfterProjects => "projects are deleted after the Key Vault connection",
+            Reason::KeyVaultConnection => {
+                "the Key Vault connection is deleted after every other connection"
+            }
+            Reason::KeyVaultAccess => {
+                "the Foundry identity keeps its vault access until the connections whose secrets it manages are gone"
+            }
+            Reason::RoleWait => "the wait is removed after the connections",
+            Reason::Sibling => "connections under one parent are deleted one at a time",
+            Reason::OwnRole => "its roles are removed after it",
+            Reason::Principal => "the identity it grants to is deleted after it",
+        }
+    }
 }
 
 /// A dependency edge.

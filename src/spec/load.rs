@@ -145,12 +145,38 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
                 len: 1,
             };
         }
-        return Err(vec![Diagnostic::error(
-            Code::YamlSyntax,
-            SpecPath::root(),
-            span,
-            format!("invalid YAML: {info}"),
-        )]);
+        // A tab in indentation is reported where the scalar before it started; point at the tab,
+        // which is what the user has to change.
+        let mut help = None;
+        if info.contains("tab") {
+            let tab = lines
+                .iter()
+                .enumerate()
+                .skip(span.line.saturating_sub(1))
+                .find_map(|(i, l)| {
+                    let indent: String = l.chars().take_while(|c| c.is_whitespace()).collect();
+                    indent
+                        .find('\t')
+                        .map(|pos| (i, indent[..pos].chars().count()))
+                });
+            if let Some((i, col)) = tab {
+                span = Span {
+                    line: i + 1,
+                    col: col + 1,
+                    len: 1,
+                };
+            }
+            help = Some("YAML does not allow tabs for indentation; indent with spaces".to_string());
+        }
+        return Err(vec![
+            Diagnostic::error(
+                Code::YamlSyntax,
+                SpecPath::root(),
+                span,
+                format!("invalid YAML: {info}"),
+            )
+            .with_help_opt(help),
+        ]);
     }
     if let Some(fatal) = builder.fatal {
         return Err(vec![fatal]);

@@ -660,6 +660,7 @@ fn secret_value(
                     v.span,
                     format!("`{label}` is a secret and may not be written in the spec"),
                 )
+                .redacted()
                 .with_help(format!(
                     "write `{field}: {{ secret: {param} }}` and pass the value as a secure parameter at deployment"
                 )),

@@ -25,9 +25,54 @@ pub fn parse_duration(s: &str) -> Option<u64> {
 }
 
 pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+    let mut subdomains: Vec<(String, SpecPath, crate::diagnostics::Span)> = Vec::new();
     for (fpath, f) in foundries(root) {
         let existing = f.get_bool("existing").unwrap_or(false);
         let fname = f.get_str("name").unwrap_or("?");
+        if existing {
+            for key in ["subscription", "resource_group"] {
+                if let Some(k) = f.key_node(key) {
+                    out.push(
+                        Diagnostic::error(
+                            Code::UnsupportedScope,
+                            fpath.key(key),
+                            k.span,
+                            format!("foundrygen cannot yet write projects and connections into an existing account in another resource group (`{fname}`)"),
+                        )
+                        .with_help("deploy this spec into the account's own resource group and remove `subscription`/`resource_group`"),
+                    );
+                }
+            }
+        } else {
+            // Custom subdomains are global DNS names: two created accounts cannot share one.
+            let sub = f
+                .get_str("custom_subdomain")
+                .or(f.get_str("name"))
+                .map(str::to_ascii_lowercase);
+            let node = f.get("custom_subdomain").or(f.get("name"));
+            if let (Some(sub), Some(node)) = (sub, node) {
+                let path = if f.get("custom_subdomain").is_some() {
+                    fpath.key("custom_subdomain")
+                } else {
+                    fpath.key("name")
+                };
+                match subdomains.iter().find(|(s, _, _)| *s == sub) {
+                    Some((_, p0, s0)) => out.push(
+                        Diagnostic::error(
+                            Code::ConflictingResources,
+                            path,
+                            node.span,
+                            format!("custom subdomain `{sub}` is used by two accounts"),
+                        )
+                        .with_related(p0.clone(), *s0, "first used here")
+                        .with_help(
+                            "subdomains are global DNS names; set a distinct `custom_subdomain`",
+                        ),
+                    ),
+                    None => subdomains.push((sub, path, node.span)),
+                }
+            }
+        }
         if !existing {
             for key in ["subscription", "resource_group"] {
                 if let Some(k) = f.key_node(key) {
@@ -375,6 +420,23 @@ mod tests {
         let d = diags(&with_foundry("existing: true\nkey_vault: { name: kv1 }"));
         assert_eq!(d[0].code, Code::KeyVaultOnExistingAccount);
         assert!(!d[0].is_error());
+    }
+
+    #[test]
+    fn rejects_existing_foundry_in_another_resource_group() {
+        assert_eq!(
+            codes(&with_foundry("existing: true\nresource_group: rg1")),
+            [Code::UnsupportedScope]
+        );
+    }
+
+    #[test]
+    fn rejects_two_accounts_with_one_subdomain() {
+        let text = "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: a-one\n    custom_subdomain: shared\n  - name: a-two\n    custom_subdomain: shared\n";
+        let d = super::super::tests::diags(text);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::ConflictingResources);
+        assert_eq!(d[0].related[0].span.line, 6);
     }
 
     #[test]

@@ -15,15 +15,17 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let path = SpecPath::root();
     if root.as_map().is_none() {
-        out.push(
-            Diagnostic::error(
-                Code::WrongType,
-                path,
-                root.span,
+        let (message, help) = match root.value {
+            Value::Null => (
+                "the spec is empty".to_string(),
+                "a spec starts with `version: 1`, `name`, `location` and `foundries`",
+            ),
+            _ => (
                 format!("a spec is a mapping, found {}", root.kind_name()),
-            )
-            .with_help("start from `foundrygen`'s specs/quickstart.yaml"),
-        );
+                "write keys at the top level: `version: 1`, `name`, `location`, `foundries`",
+            ),
+        };
+        out.push(Diagnostic::error(Code::WrongType, path, root.span, message).with_help(help));
         return out;
     }
     structure::check(root, &structure::SPEC, &path, &mut out);

@@ -332,7 +332,12 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
                 }
             }
             None => {
-                let names = fields.iter().map(|f| f.name);
+                // Suggest only keys the mapping does not have yet: `projets` next to `projects`
+                // is a stray key, not a typo of the one already there.
+                let names = fields
+                    .iter()
+                    .map(|f| f.name)
+                    .filter(|n| node.get(n).is_none());
                 let help = did_you_mean(key, names)
                     .map(dym)
                     .unwrap_or_else(|| format!("valid keys here: {}", list_fields(fields)));

@@ -1,0 +1,748 @@
+//! CLI tests: run the real binary and pin the exit code, the whole stdout and the whole stderr.
+//!
+//! Expected text is written as indented raw strings and passed through [`unindent`].
+
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use tempfile::TempDir;
+
+const QUICKSTART: &str = include_str!("../specs/quickstart.yaml");
+
+/// What one run of the binary did.
+#[derive(Debug, PartialEq, Eq)]
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// A temporary working folder to run foundrygen in.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().expect("create a temporary folder"),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `text` to `rel` (creating folders) and returns `rel`.
+    fn write<'a>(&self, rel: &'a str, text: &str) -> &'a str {
+        let path = self.path().join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&path, text).unwrap();
+        rel
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.path().join(rel).exists()
+    }
+
+    /// Every file under `rel`, relative to it, `/`-separated and sorted.
+    fn files(&self, rel: &str) -> Vec<String> {
+        fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+            for entry in fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(base, &path, out);
+                } else {
+                    let rel = path.strip_prefix(base).unwrap();
+                    out.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let base = self.path().join(rel);
+        if base.is_dir() {
+            walk(&base, &base, &mut out);
+        }
+        out.sort();
+        out
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with_stdin(args, None)
+    }
+
+    /// Runs foundrygen with `args` in the sandbox, with `NO_COLOR=1` and `stdin` piped in (or
+    /// closed).
+    fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_foundrygen"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start foundrygen");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(text.as_bytes()).unwrap();
+        }
+        let out = child.wait_with_output().expect("wait for foundrygen");
+        Output {
+            code: out
+                .status
+                .code()
+                .expect("foundrygen was killed by a signal"),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// Removes the leading newline, the common indentation and the closing line's indentation of an
+/// indented raw string; blank lines become empty. `""` stays empty.
+fn unindent(text: &str) -> String {
+    let text = text.strip_prefix('\n').unwrap_or(text);
+    let lines: Vec<&str> = text.split('\n').collect();
+    let (last, body) = lines.split_last().unwrap();
+    assert!(
+        last.trim().is_empty(),
+        "end the expected text with a newline: {last:?}"
+    );
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in body {
+        if !line.trim().is_empty() {
+            out.push_str(&line[indent..]);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Asserts the whole result; `stdout` and `stderr` go through [`unindent`].
+#[track_caller]
+fn assert_output(actual: &Output, code: i32, stdout: &str, stderr: &str) {
+    let expected = Output {
+        code,
+        stdout: unindent(stdout),
+        stderr: unindent(stderr),
+    };
+    if *actual != expected {
+        panic!(
+            "foundrygen's output differs\n\
+             --- expected code {}, got {}\n\
+             --- expected stdout:\n{}--- actual stdout:\n{}\
+             --- expected stderr:\n{}--- actual stderr:\n{}",
+            expected.code,
+            actual.code,
+            expected.stdout,
+            actual.stdout,
+            expected.stderr,
+            actual.stderr
+        );
+    }
+}
+
+/// Every file of a full render of the quickstart spec.
+const QUICKSTART_FILES: [&str; 9] = [
+    "arm/azuredeploy.json",
+    "arm/azuredeploy.parameters.json",
+    "bicep/main.bicep",
+    "bicep/main.bicepparam",
+    "terraform/main.tf",
+    "terraform/outputs.tf",
+    "terraform/terraform.tfvars.example",
+    "terraform/variables.tf",
+    "terraform/versions.tf",
+];
+
+#[test]
+fn help() {
+    let out = Sandbox::new().run(&["--help"]);
+    assert_output(
+        &out,
+        0,
+        r"
+        foundrygen: Azure AI Foundry resources and connections from a YAML spec, as Bicep, ARM JSON and Terraform, validated and ordered the way Azure needs
+
+        Usage: foundrygen <COMMAND>
+
+        Commands:
+          render    Validate a spec and write Bicep, ARM JSON and Terraform into DIR/<format>/
+          validate  Check specs and print every problem; writes nothing
+          plan      Print the ordered create steps (or, with --teardown, the delete steps) with the reason for each step's place
+          help      Print this message or the help of the given subcommand(s)
+
+        Options:
+          -h, --help     Print help
+          -V, --version  Print version
+        ",
+        "",
+    );
+}
+
+#[test]
+fn render_help() {
+    let mut out = Sandbox::new().run(&["render", "--help"]);
+    // clap pads the blank line inside the list of possible values with spaces.
+    out.stdout = out
+        .stdout
+        .lines()
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    assert_output(
+        &out,
+        0,
+        r"
+        Validate a spec and write Bicep, ARM JSON and Terraform into DIR/<format>/
+
+        Usage: foundrygen render [OPTIONS] --out <DIR> <SPEC>
+
+        Arguments:
+          <SPEC>
+                  The spec file (`-` reads stdin)
+
+        Options:
+              --format <FORMAT>
+                  Comma-separated output formats
+
+                  Possible values:
+                  - bicep:     bicep/main.bicep, main.bicepparam, modules/
+                  - arm:       arm/azuredeploy.json, azuredeploy.parameters.json
+                  - terraform: terraform/main.tf, variables.tf, outputs.tf, versions.tf, terraform.tfvars.example
+                  
+                  [default: bicep,arm,terraform]
+
+          -o, --out <DIR>
+                  Output folder; each format goes to its own subfolder
+
+              --force
+                  Overwrite files foundrygen did not write
+
+          -h, --help
+                  Print help (see a summary with '-h')
+        ",
+        "",
+    );
+}
+
+#[test]
+fn render_without_out_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["render", spec]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: the following required arguments were not provided:
+          --out <DIR>
+
+        Usage: foundrygen render --out <DIR> <SPEC>
+
+        For more information, try '--help'.
+        ",
+    );
+}
+
+#[test]
+fn validate_a_valid_spec() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["validate", spec]);
+    assert_output(&out, 0, "quickstart.yaml: valid\n", "");
+}
+
+const BROKEN: &str = r#"
+    version: 1
+    name: broken
+    location: eastus2
+    foundries:
+      - name: bad-foundry
+        disable_local_auth: "yes"
+        projects:
+          - name: research
+            descripton: Research team
+        key_vault:
+          name: bad-kv
+        connections:
+          - name: search
+            project: reserch
+            category: CognitiveSearch
+            target:
+              resource: { type: Microsoft.Search/searchServices, name: bad-search }
+            auth:
+              type: ApiKey
+              key: not-a-real-key
+          - name: vault2
+            category: AzureKeyVault
+            target:
+              resource: { type: Microsoft.KeyVault/vaults, name: other-kv }
+            auth:
+              type: AccountManagedIdentity
+    "#;
+
+/// The diagnostics for [`BROKEN`] read from `file`, sorted by line, with the summary.
+fn broken_stderr(file: &str) -> String {
+    unindent(
+        &r#"
+        error[FG005]: expected `true` or `false`, found a string
+          --> FILE:6:25 (foundries[0].disable_local_auth)
+          |
+        6 |     disable_local_auth: "yes"
+          |                         ^^^^^
+
+        error[FG004]: unknown key `descripton`
+          --> FILE:9:9 (foundries[0].projects[0].descripton)
+          |
+        9 |         descripton: Research team
+          |         ^^^^^^^^^^
+          = help: did you mean `description`?
+
+        error[FG022]: connection `search` names unknown project `reserch`
+          --> FILE:14:18 (foundries[0].connections[0].project)
+           |
+        14 |         project: reserch
+           |                  ^^^^^^^
+           = help: did you mean `research`?
+
+        error[FG036]: `key` is a secret and may not be written in the spec
+          --> FILE:20:16 (foundries[0].connections[0].auth.key)
+           |
+        20 |           key: **************
+           |                ^^^^^^^^^^^^^^
+           = help: write `key: { secret: searchKey }` and pass the value as a secure parameter at deployment
+
+        error[FG020]: a second Key Vault connection in foundry `bad-foundry` (connection `vault2`)
+          --> FILE:22:19 (foundries[0].connections[1].category)
+           |
+        22 |         category: AzureKeyVault
+           |                   ^^^^^^^^^^^^^
+          --> FILE:10:5 (foundries[0].key_vault)
+           |
+        10 |     key_vault:
+           |     ^^^^^^^^^ the first is the `key_vault` block
+           = help: Azure allows one Key Vault connection per Foundry resource; remove one of them
+
+        error: `FILE` is invalid: 5 errors
+        "#
+        .replace("FILE", file),
+    )
+}
+
+#[test]
+fn validate_reports_every_problem_sorted_by_line() {
+    let sb = Sandbox::new();
+    let spec = sb.write("broken.yaml", &unindent(BROKEN));
+    let out = sb.run(&["validate", spec]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, broken_stderr("broken.yaml"));
+}
+
+#[test]
+fn validate_several_specs_reports_each_and_exits_with_the_worst_code() {
+    let sb = Sandbox::new();
+    let good = sb.write("quickstart.yaml", QUICKSTART);
+    let bad = sb.write("broken.yaml", &unindent(BROKEN));
+    let out = sb.run(&["validate", good, "missing.yaml", bad]);
+    assert_eq!(out.code, 3, "{out:#?}");
+    assert_eq!(out.stdout, "quickstart.yaml: valid\n");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: cannot read `missing.yaml`: No such file or directory (os error 2)\n{}",
+            broken_stderr("broken.yaml")
+        )
+    );
+}
+
+#[test]
+fn validate_a_yaml_syntax_error() {
+    let sb = Sandbox::new();
+    let spec = sb.write(
+        "indent.yaml",
+        &unindent(
+            r"
+            version: 1
+            name: x
+              location: eastus2
+            ",
+        ),
+    );
+    let out = sb.run(&["validate", spec]);
+    assert_output(
+        &out,
+        1,
+        "",
+        r"
+        error[FG001]: invalid YAML: mapping values are not allowed in this context
+          --> indent.yaml:3:11 (<root>)
+          |
+        3 |   location: eastus2
+          |           ^
+
+        error: `indent.yaml` is invalid: 1 error
+        ",
+    );
+}
+
+#[test]
+fn validate_a_tab_in_the_indentation_points_at_the_tab() {
+    let sb = Sandbox::new();
+    let spec = sb.write(
+        "tab.yaml",
+        "version: 1\nname: x\nlocation: eastus2\nfoundries:\n  - name: a\n\tprojects: []\n",
+    );
+    let out = sb.run(&["validate", spec]);
+    // The tab is shown as one space in the snippet.
+    assert_output(
+        &out,
+        1,
+        "",
+        r"
+        error[FG001]: invalid YAML: while scanning a plain scalar, found a tab
+          --> tab.yaml:6:1 (<root>)
+          |
+        6 |  projects: []
+          | ^
+          = help: YAML does not allow tabs for indentation; indent with spaces
+
+        error: `tab.yaml` is invalid: 1 error
+        ",
+    );
+}
+
+#[test]
+fn validate_reads_stdin() {
+    let sb = Sandbox::new();
+    let out = sb.run_with_stdin(&["validate", "-"], Some(QUICKSTART));
+    assert_output(&out, 0, "<stdin>: valid\n", "");
+
+    let out = sb.run_with_stdin(&["validate", "-"], Some(&unindent(BROKEN)));
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, broken_stderr("<stdin>"));
+}
+
+#[test]
+fn validate_a_missing_file() {
+    let out = Sandbox::new().run(&["validate", "missing.yaml"]);
+    assert_output(
+        &out,
+        3,
+        "",
+        r"
+        error: cannot read `missing.yaml`: No such file or directory (os error 2)
+        ",
+    );
+}
+
+#[test]
+fn render_writes_every_format_then_reports_everything_unchanged() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["render", spec, "-o", "out"]);
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        rendered `quickstart.yaml` to `out`: 9 written, 0 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(sb.files("out"), QUICKSTART_FILES);
+    assert!(
+        sb.read("out/bicep/main.bicep")
+            .starts_with("// generated by foundrygen from quickstart.yaml; do not edit\n")
+    );
+    assert!(
+        sb.read("out/terraform/main.tf")
+            .starts_with("# generated by foundrygen from quickstart.yaml; do not edit\n")
+    );
+    let arm: serde_json::Value =
+        serde_json::from_str(&sb.read("out/arm/azuredeploy.json")).unwrap();
+    assert!(arm["resources"].is_array(), "{arm:#}");
+    let before: Vec<String> = QUICKSTART_FILES
+        .iter()
+        .map(|f| sb.read(&format!("out/{f}")))
+        .collect();
+
+    let again = sb.run(&["render", spec, "-o", "out"]);
+    assert_output(
+        &again,
+        0,
+        "",
+        r"
+        rendered `quickstart.yaml` to `out`: 0 written, 9 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(sb.files("out"), QUICKSTART_FILES);
+    let after: Vec<String> = QUICKSTART_FILES
+        .iter()
+        .map(|f| sb.read(&format!("out/{f}")))
+        .collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn render_reads_stdin() {
+    let sb = Sandbox::new();
+    let out = sb.run_with_stdin(&["render", "-", "-o", "out"], Some(QUICKSTART));
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        rendered `<stdin>` to `out`: 9 written, 0 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(sb.files("out"), QUICKSTART_FILES);
+}
+
+#[test]
+fn render_refuses_a_foreign_file_and_overwrites_it_with_force() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    sb.write("out/terraform/main.tf", "# hand written\n");
+    let out = sb.run(&["render", spec, "-o", "out"]);
+    assert_output(
+        &out,
+        3,
+        "",
+        r"
+        error: `out/terraform/main.tf` was not written by foundrygen and would be overwritten
+          = help: move it away, or pass `--force` to overwrite it
+        ",
+    );
+    assert_eq!(sb.files("out"), ["terraform/main.tf"]);
+    assert_eq!(sb.read("out/terraform/main.tf"), "# hand written\n");
+
+    let out = sb.run(&["render", spec, "-o", "out", "--force"]);
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        warning: overwrote `out/terraform/main.tf`, which foundrygen did not write (--force)
+        rendered `quickstart.yaml` to `out`: 9 written, 0 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(sb.files("out"), QUICKSTART_FILES);
+    assert!(
+        sb.read("out/terraform/main.tf")
+            .starts_with("# generated by foundrygen from quickstart.yaml; do not edit\n")
+    );
+}
+
+#[test]
+fn render_removes_stale_files_of_ours_and_keeps_user_files() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    sb.write(
+        "out/terraform/old.tf",
+        "# generated by foundrygen from x; do not edit\nresource \"x\" \"y\" {}\n",
+    );
+    sb.write("out/terraform/NOTES.md", "my notes\n");
+    let out = sb.run(&["render", spec, "-o", "out"]);
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        rendered `quickstart.yaml` to `out`: 9 written, 0 unchanged, 1 removed
+        ",
+    );
+    assert!(!sb.exists("out/terraform/old.tf"));
+    assert_eq!(sb.read("out/terraform/NOTES.md"), "my notes\n");
+    let mut expected: Vec<&str> = QUICKSTART_FILES.to_vec();
+    expected.push("terraform/NOTES.md");
+    expected.sort();
+    assert_eq!(sb.files("out"), expected);
+}
+
+#[test]
+fn render_only_bicep() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["render", spec, "--format", "bicep", "-o", "out"]);
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        rendered `quickstart.yaml` to `out`: 2 written, 0 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(
+        sb.files("out"),
+        ["bicep/main.bicep", "bicep/main.bicepparam"]
+    );
+}
+
+#[test]
+fn render_an_unknown_format_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["render", spec, "--format", "bicep,yaml", "-o", "out"]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: invalid value 'yaml' for '--format <FORMAT>'
+          [possible values: bicep, arm, terraform]
+
+          tip: a similar value exists: 'arm'
+
+        For more information, try '--help'.
+        ",
+    );
+    assert!(!sb.exists("out"));
+}
+
+#[test]
+fn render_an_invalid_spec_writes_nothing() {
+    let sb = Sandbox::new();
+    let spec = sb.write("broken.yaml", &unindent(BROKEN));
+    let out = sb.run(&["render", spec, "-o", "out"]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, broken_stderr("broken.yaml"));
+    assert!(!sb.exists("out"));
+}
+
+#[test]
+fn render_a_warning_only_spec() {
+    let sb = Sandbox::new();
+    let text = QUICKSTART.replace(
+        "      name: qs-kv\n",
+        "      name: qs-kv\n      role: contributor\n",
+    );
+    assert_ne!(text, QUICKSTART);
+    let spec = sb.write("weak-role.yaml", &text);
+    let out = sb.run(&["render", spec, "-o", "out"]);
+    assert_output(
+        &out,
+        0,
+        "",
+        r"
+        warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
+          --> weak-role.yaml:15:13 (foundries[0].key_vault.role)
+           |
+        15 |       role: contributor
+           |             ^^^^^^^^^^^
+           = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
+
+        rendered `weak-role.yaml` to `out`: 9 written, 0 unchanged, 0 removed
+        ",
+    );
+    assert_eq!(sb.files("out"), QUICKSTART_FILES);
+
+    let out = sb.run(&["validate", spec]);
+    assert_output(
+        &out,
+        0,
+        "weak-role.yaml: valid (1 warning)\n",
+        r"
+        warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
+          --> weak-role.yaml:15:13 (foundries[0].key_vault.role)
+           |
+        15 |       role: contributor
+           |             ^^^^^^^^^^^
+           = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
+
+        ",
+    );
+}
+
+const QUICKSTART_PLAN: &str = r"
+    create plan for `quickstart` (quickstart.yaml): 5 steps
+    1. create Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
+    2. create project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; after Foundry account `qs-foundry` (its parent)
+    3. create Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), project `research` of `qs-foundry` (the Key Vault connection comes after every project)
+    4. create role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first)
+    5. create connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity needs its vault access first)
+    ";
+
+const QUICKSTART_TEARDOWN: &str = r"
+    teardown plan for `quickstart` (quickstart.yaml): 5 steps
+    1. delete connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
+    2. delete role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection)
+    3. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (projects are deleted after the Key Vault connection)
+    4. delete project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry` (its parent is deleted after it)
+    5. delete Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
+    ";
+
+/// The steps of a plan as `what [resource type]`: the numbered lines without the number, the verb
+/// (`create `/`delete `) and the reasons.
+fn steps(plan: &str, verb: &str) -> Vec<String> {
+    plan.lines()
+        .filter_map(|line| {
+            let (number, rest) = line.split_once(". ")?;
+            number.trim().parse::<usize>().ok()?;
+            let step = rest
+                .strip_prefix(verb)
+                .unwrap_or_else(|| panic!("step without `{verb}`: {line}"));
+            let (what, rest) = step
+                .split_once(" [")
+                .unwrap_or_else(|| panic!("step without a resource type: {line}"));
+            let (resource_type, _) = rest
+                .split_once(']')
+                .unwrap_or_else(|| panic!("unclosed resource type: {line}"));
+            Some(format!("{what} [{resource_type}]"))
+        })
+        .collect()
+}
+
+#[test]
+fn plan_prints_the_create_steps() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["plan", spec]);
+    assert_output(&out, 0, QUICKSTART_PLAN, "");
+}
+
+#[test]
+fn plan_teardown_is_the_create_plan_reversed() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let create = sb.run(&["plan", spec]);
+    let teardown = sb.run(&["plan", "--teardown", spec]);
+    assert_output(&teardown, 0, QUICKSTART_TEARDOWN, "");
+
+    let mut created = steps(&create.stdout, "create ");
+    let deleted = steps(&teardown.stdout, "delete ");
+    assert_eq!(created.len(), 5);
+    created.reverse();
+    assert_eq!(deleted, created);
+}
+
+#[test]
+fn plan_reads_stdin() {
+    let out = Sandbox::new().run_with_stdin(&["plan", "-"], Some(QUICKSTART));
+    let expected = unindent(QUICKSTART_PLAN).replace("(quickstart.yaml)", "(<stdin>)");
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stdout, expected);
+    assert_eq!(out.stderr, "");
+}
