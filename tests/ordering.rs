@@ -1,0 +1,835 @@
+//! Ordering rules of the dependency graph (issue 2, "Ordering"), checked on the rendered output:
+//! each format is parsed with a real parser (`support::graph`), and every rule runs on the Bicep,
+//! ARM and Terraform graphs of small inline specs and of every reference spec in `specs/`.
+//!
+//! Which resources exist (the created projects, the Key Vault connection, its role or policy, the
+//! wait, spec order) comes from the model; whether they are ordered comes only from the output.
+
+mod support;
+
+use foundrygen::model::{Kind as ModelKind, Model};
+use foundrygen::{Generated, OutputSet, Source, Target};
+use support::graph::{Graph, connection_parent, graph_of};
+
+const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+const SEARCH_INDEX_DATA_READER: &str = "1407120a-92aa-4202-b7e9-c0e197c71c8f";
+const SEARCH_SERVICE_CONTRIBUTOR: &str = "7ca78c08-252a-4471-8644-bb5ff32d4ba0";
+
+/// Three projects, an RBAC vault with a wait, account-level and
+/// project-level connections, several under one parent, some with roles.
+const RBAC_SPEC: &str = r#"
+version: 1
+name: order-rbac
+location: eastus2
+foundries:
+  - name: acme-foundry
+    projects:
+      - name: first
+      - name: middle
+      - name: last
+    key_vault:
+      name: acme-kv
+      wait_for_role: 45s
+    connections:
+      - name: search-first
+        project: first
+        category: CognitiveSearch
+        target:
+          resource: { type: Microsoft.Search/searchServices, name: acme-search }
+        auth: { type: AAD }
+        roles: [1407120a-92aa-4202-b7e9-c0e197c71c8f, 7ca78c08-252a-4471-8644-bb5ff32d4ba0]
+      - name: api-one
+        category: CustomKeys
+        target: { url: https://one.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: one } } }
+      - name: api-first
+        project: first
+        category: CustomKeys
+        target: { url: https://first.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: first } } }
+      - name: api-two
+        category: CustomKeys
+        target: { url: https://two.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: two } } }
+      - name: api-middle
+        project: middle
+        category: CustomKeys
+        target: { url: https://middle.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: middle } } }
+      - name: search-acct
+        category: CognitiveSearch
+        target:
+          resource: { type: Microsoft.Search/searchServices, name: acme-search }
+        auth: { type: AAD }
+        roles: [1407120a-92aa-4202-b7e9-c0e197c71c8f]
+      - name: api-first-2
+        project: first
+        category: CustomKeys
+        target: { url: https://first2.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: firsttwo } } }
+"#;
+
+/// Two foundries sharing one access-policy vault in another resource group; the first is an
+/// existing account (with one created and one existing project) and has a wait.
+const POLICY_SPEC: &str = r#"
+version: 1
+name: order-policies
+location: westeurope
+foundries:
+  - name: old-foundry
+    existing: true
+    projects:
+      - name: kept
+        existing: true
+      - name: added
+    key_vault:
+      name: shared-kv
+      resource_group: rg-kv
+      permission_model: access_policies
+      wait_for_role: 30s
+    connections:
+      - name: kept-api
+        project: kept
+        category: CustomKeys
+        target: { url: https://kept.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: kept } } }
+      - name: added-api
+        project: added
+        category: CustomKeys
+        target: { url: https://added.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: added } } }
+  - name: new-foundry
+    projects:
+      - name: solo
+    key_vault:
+      name: shared-kv
+      resource_group: rg-kv
+      permission_model: access_policies
+    connections:
+      - name: new-api
+        category: CustomKeys
+        target: { url: https://new.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: new } } }
+      - name: new-api-2
+        category: CustomKeys
+        target: { url: https://new2.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: newtwo } } }
+"#;
+
+/// No Key Vault at all: only the account, projects and sibling ordering apply.
+const NO_VAULT_SPEC: &str = r#"
+version: 1
+name: order-plain
+location: eastus2
+foundries:
+  - name: plain-foundry
+    projects:
+      - name: p-one
+      - name: p-two
+    connections:
+      - name: api-a
+        project: p-two
+        category: CustomKeys
+        target: { url: https://a.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: a } } }
+      - name: api-b
+        project: p-two
+        category: CustomKeys
+        target: { url: https://b.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: b } } }
+"#;
+
+/// The Key Vault connection written as a connection of category `AzureKeyVault`, after an
+/// account-level sibling: the Key Vault connection still comes first.
+const LISTED_VAULT_SPEC: &str = r#"
+version: 1
+name: order-kv-listed
+location: eastus2
+foundries:
+  - name: listed-foundry
+    projects:
+      - name: only
+    connections:
+      - name: api-before
+        category: CustomKeys
+        target: { url: https://before.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: before } } }
+      - name: listed-vault
+        category: AzureKeyVault
+        target:
+          resource: { type: Microsoft.KeyVault/vaults, name: listed-kv }
+        auth: { type: AccountManagedIdentity }
+      - name: api-after
+        project: only
+        category: CustomKeys
+        target: { url: https://after.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: after } } }
+"#;
+
+/// Two foundries granted roles on one RBAC vault; the second uses a user-assigned identity for
+/// its project's connection roles.
+const SHARED_RBAC_SPEC: &str = r#"
+version: 1
+name: order-shared-rbac
+location: eastus2
+foundries:
+  - name: left-foundry
+    key_vault:
+      name: common-kv
+      role: administrator
+      wait_for_role: 10s
+    connections:
+      - name: left-api
+        category: CustomKeys
+        target: { url: https://left.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: left } } }
+  - name: right-foundry
+    identity: user_assigned
+    user_assigned_identity: { name: id-right, resource_group: rg-id }
+    projects:
+      - name: rp
+    key_vault:
+      name: common-kv
+    connections:
+      - name: right-search
+        project: rp
+        category: CognitiveSearch
+        target:
+          resource: { type: Microsoft.Search/searchServices, name: common-search, resource_group: rg-data }
+        auth: { type: AAD }
+        roles: [Search Index Data Reader]
+      - name: right-api
+        project: rp
+        category: CustomKeys
+        target: { url: https://right.example.com/ }
+        auth: { type: CustomKeys, keys: { k: { secret: right } } }
+"#;
+
+/// Every spec the rules run on: the inline ones and every reference spec.
+fn all_specs() -> Vec<(String, String)> {
+    let mut specs = vec![
+        ("rbac.yaml".to_string(), RBAC_SPEC.to_string()),
+        ("policies.yaml".to_string(), POLICY_SPEC.to_string()),
+        ("plain.yaml".to_string(), NO_VAULT_SPEC.to_string()),
+        ("listed.yaml".to_string(), LISTED_VAULT_SPEC.to_string()),
+        ("shared.yaml".to_string(), SHARED_RBAC_SPEC.to_string()),
+    ];
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("specs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 5, "the reference specs are missing");
+    for p in paths {
+        let name = format!("specs/{}", p.file_name().unwrap().to_string_lossy());
+        specs.push((name, std::fs::read_to_string(&p).expect("spec")));
+    }
+    specs
+}
+
+fn generate(name: &str, text: &str) -> Generated {
+    foundrygen::generate(&Source::new(name, text), &Target::ALL)
+        .unwrap_or_else(|e| panic!("`{name}` does not generate: {e}"))
+}
+
+/// The normalized key of a created model entity (see `support::graph`).
+fn normalized_key(model: &Model, id: usize) -> String {
+    let e = model.entity(id);
+    let k = &e.key;
+    match e.kind {
+        ModelKind::Account => format!("account:{k}"),
+        ModelKind::Project => format!("project:{}", k.replace("/projects/", "/")),
+        ModelKind::Connection | ModelKind::KeyVaultConnection => format!(
+            "connection:{}",
+            k.replace("/projects/", "/").replace("/connections/", "/")
+        ),
+        ModelKind::RoleAssignment => {
+            let (_, guid) = e.role.clone().expect("a role");
+            let scope = e.extends.expect("a scope");
+            // The holder (account, project or user-assigned identity) is only in the model's key,
+            // `roleAssignment:<scope key>:<holder key>:<guid>`.
+            let scope_key = &model.entity(scope).key;
+            let rest = k
+                .strip_prefix("roleAssignment:")
+                .and_then(|r| r.strip_prefix(scope_key.as_str()))
+                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_suffix(guid.as_str()))
+                .and_then(|r| r.strip_suffix(':'))
+                .unwrap_or_else(|| panic!("unexpected role key `{k}`"));
+            let holder = rest.rsplit([':', '/']).next().expect("a holder");
+            format!("role:{}|{holder}|{guid}", model.entity(scope).name_text())
+        }
+        ModelKind::AccessPolicy => {
+            let vault = e.parent.expect("a vault");
+            format!("policy:{}", model.entity(vault).name_text())
+        }
+        ModelKind::Wait => format!("wait:{}", k.strip_suffix("/wait").expect("a wait key")),
+        other => panic!("{other:?} `{k}` is not created"),
+    }
+}
+
+/// What one foundry of the model creates, as normalized keys, in spec order.
+#[derive(Debug, Default)]
+struct Foundry {
+    account: Option<String>,
+    projects: Vec<String>,
+    key_vault_connection: Option<String>,
+    vault_access: Vec<String>,
+    wait: Option<String>,
+    /// The other connections.
+    connections: Vec<String>,
+}
+
+fn foundries(model: &Model) -> Vec<Foundry> {
+    let count = model
+        .entities
+        .iter()
+        .filter_map(|e| e.foundry)
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut out: Vec<Foundry> = (0..count).map(|_| Foundry::default()).collect();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing {
+            continue;
+        }
+        let key = || normalized_key(model, id);
+        let mut of = |f: usize, add: &mut dyn FnMut(&mut Foundry)| add(&mut out[f]);
+        match e.kind {
+            ModelKind::Account => of(e.foundry.unwrap(), &mut |f| f.account = Some(key())),
+            ModelKind::Project => of(e.foundry.unwrap(), &mut |f| f.projects.push(key())),
+            ModelKind::KeyVaultConnection => of(e.foundry.unwrap(), &mut |f| {
+                f.key_vault_connection = Some(key())
+            }),
+            ModelKind::Connection => of(e.foundry.unwrap(), &mut |f| f.connections.push(key())),
+            ModelKind::Wait => of(e.foundry.unwrap(), &mut |f| f.wait = Some(key())),
+            ModelKind::RoleAssignment => {
+                let on_vault = e
+                    .extends
+                    .is_some_and(|s| model.entity(s).kind == ModelKind::Vault);
+                if on_vault {
+                    of(e.foundry.unwrap(), &mut |f| f.vault_access.push(key()));
+                }
+            }
+            ModelKind::AccessPolicy => {
+                // One policy serves every foundry that uses the vault.
+                for (fi, foundry) in out.iter_mut().enumerate() {
+                    let uses = model.entities.iter().any(|k| {
+                        k.kind == ModelKind::KeyVaultConnection
+                            && k.foundry == Some(fi)
+                            && e.deps.iter().any(|d| model.entity(d.on).key == k.key)
+                    });
+                    if uses {
+                        foundry.vault_access.push(key());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Runs `rule` on the graph of every format of every spec and fails with every violation.
+fn check_everywhere(rule: fn(&Graph, &[Foundry], &Model) -> Vec<String>) {
+    let mut failures = Vec::new();
+    for (name, text) in all_specs() {
+        let generated = generate(&name, &text);
+        let facts = foundries(&generated.model);
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            for v in rule(&g, &facts, &generated.model) {
+                failures.push(format!("{name} ({format}): {v}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn need(g: &Graph, from: &str, to: &str, why: &str, out: &mut Vec<String>) {
+    if !g.nodes.contains_key(from) {
+        out.push(format!("`{from}` is not in the output"));
+    } else if !g.nodes.contains_key(to) {
+        out.push(format!("`{to}` is not in the output"));
+    } else if !g.depends_transitively(from, to) {
+        out.push(format!("`{from}` does not depend on `{to}` ({why})"));
+    }
+}
+
+fn projects_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        for (i, p) in f.projects.iter().enumerate() {
+            if let Some(a) = &f.account {
+                need(g, p, a, "account before projects", &mut out);
+            }
+            for earlier in &f.projects[..i] {
+                need(g, p, earlier, "projects one after another", &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn key_vault_connection_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        if let Some(kv) = &f.key_vault_connection {
+            for p in &f.projects {
+                need(
+                    g,
+                    kv,
+                    p,
+                    "Key Vault connection after every project",
+                    &mut out,
+                );
+            }
+            if let Some(a) = &f.account {
+                need(g, kv, a, "Key Vault connection after the account", &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn vault_access_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        if let Some(kv) = &f.key_vault_connection {
+            if f.vault_access.is_empty() {
+                out.push(format!("no vault role or policy for `{kv}`"));
+            }
+            for access in &f.vault_access {
+                need(
+                    g,
+                    access,
+                    kv,
+                    "vault access after the Key Vault connection",
+                    &mut out,
+                );
+            }
+        }
+    }
+    out
+}
+
+fn wait_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        if let Some(w) = &f.wait {
+            for access in &f.vault_access {
+                need(g, w, access, "wait after the vault access", &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn other_connections_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        let Some(kv) = &f.key_vault_connection else {
+            continue;
+        };
+        for c in &f.connections {
+            need(g, c, kv, "after the Key Vault connection", &mut out);
+            for access in &f.vault_access {
+                need(g, c, access, "after the vault access", &mut out);
+            }
+            if let Some(w) = &f.wait {
+                need(g, c, w, "after the wait", &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn siblings_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        let all: Vec<&String> = f
+            .key_vault_connection
+            .iter()
+            .chain(&f.connections)
+            .collect();
+        for (i, c) in all.iter().enumerate() {
+            for earlier in &all[..i] {
+                if connection_parent(c) == connection_parent(earlier) {
+                    need(g, c, earlier, "siblings serialised in spec order", &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A connection's roles, from the model: the roles its spec entry lists (a role shared with an
+/// earlier connection is kept once, under that connection's spec path, so the model's own-role
+/// dependencies are added too).
+fn own_roles(model: &Model, connection: usize) -> Vec<String> {
+    let c = model.entity(connection);
+    let prefix = format!("{}.roles[", c.spec_path);
+    let mut roles: Vec<String> = model
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == ModelKind::RoleAssignment && e.spec_path.starts_with(&prefix))
+        .map(|(i, _)| normalized_key(model, i))
+        .collect();
+    for d in &c.deps {
+        if model.entity(d.on).kind == ModelKind::RoleAssignment {
+            let k = normalized_key(model, d.on);
+            if !roles.contains(&k) && !is_vault_role(model, d.on) {
+                roles.push(k);
+            }
+        }
+    }
+    roles
+}
+
+fn is_vault_role(model: &Model, id: usize) -> bool {
+    model
+        .entity(id)
+        .extends
+        .is_some_and(|s| model.entity(s).kind == ModelKind::Vault)
+}
+
+fn own_roles_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.kind == ModelKind::Connection && !e.existing {
+            let c = normalized_key(model, id);
+            for r in own_roles(model, id) {
+                need(g, &c, &r, "a connection's roles come first", &mut out);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn projects_follow_the_account_one_after_another() {
+    check_everywhere(projects_rule);
+}
+
+#[test]
+fn key_vault_connection_comes_after_every_created_project() {
+    check_everywhere(key_vault_connection_rule);
+}
+
+#[test]
+fn vault_role_or_access_policy_comes_after_the_key_vault_connection() {
+    check_everywhere(vault_access_rule);
+}
+
+#[test]
+fn wait_comes_after_the_vault_role_or_access_policy() {
+    check_everywhere(wait_rule);
+}
+
+#[test]
+fn other_connections_wait_for_the_key_vault_connection_its_access_and_the_wait() {
+    check_everywhere(other_connections_rule);
+}
+
+#[test]
+fn connections_under_one_parent_are_serialised_in_spec_order() {
+    check_everywhere(siblings_rule);
+}
+
+#[test]
+fn connection_roles_come_before_the_connection() {
+    check_everywhere(own_roles_rule);
+}
+
+/// The facts the generic rules rely on, pinned for the inline RBAC spec, so that a model that
+/// lost a project, a role or the wait cannot make every rule pass vacuously.
+#[test]
+fn inline_specs_have_the_expected_nodes() {
+    let generated = generate("rbac.yaml", RBAC_SPEC);
+    let facts = foundries(&generated.model);
+    let f = &facts[0];
+    assert_eq!(f.account.as_deref(), Some("account:acme-foundry"));
+    assert_eq!(
+        f.projects,
+        [
+            "project:acme-foundry/first",
+            "project:acme-foundry/middle",
+            "project:acme-foundry/last"
+        ]
+    );
+    assert_eq!(
+        f.key_vault_connection.as_deref(),
+        Some("connection:acme-foundry/acme-foundry-keyvault")
+    );
+    assert_eq!(
+        f.vault_access,
+        [format!("role:acme-kv|acme-foundry|{SECRETS_OFFICER}")]
+    );
+    assert_eq!(f.wait.as_deref(), Some("wait:acme-foundry"));
+    assert_eq!(
+        f.connections,
+        [
+            "connection:acme-foundry/first/search-first",
+            "connection:acme-foundry/api-one",
+            "connection:acme-foundry/first/api-first",
+            "connection:acme-foundry/api-two",
+            "connection:acme-foundry/middle/api-middle",
+            "connection:acme-foundry/search-acct",
+            "connection:acme-foundry/first/api-first-2",
+        ]
+    );
+    for format in Target::ALL {
+        let g = graph_of(&generated.output, format);
+        let search = "connection:acme-foundry/first/search-first";
+        for guid in [SEARCH_INDEX_DATA_READER, SEARCH_SERVICE_CONTRIBUTOR] {
+            let role = format!("role:acme-search|first|{guid}");
+            assert!(g.depends_on(search, &role), "{format}: {search} -> {role}");
+        }
+        let acct = "connection:acme-foundry/search-acct";
+        let role = format!("role:acme-search|acme-foundry|{SEARCH_INDEX_DATA_READER}");
+        assert!(g.depends_on(acct, &role), "{format}: {acct} -> {role}");
+        // Connections under different parents are not chained to each other.
+        assert!(!g.depends_transitively(
+            "connection:acme-foundry/first/api-first",
+            "connection:acme-foundry/api-one"
+        ));
+    }
+    let policies = generate("policies.yaml", POLICY_SPEC);
+    let facts = foundries(&policies.model);
+    assert_eq!(facts[0].account, None);
+    assert_eq!(facts[0].projects, ["project:old-foundry/added"]);
+    assert_eq!(facts[0].vault_access, ["policy:shared-kv"]);
+    assert_eq!(facts[1].vault_access, ["policy:shared-kv"]);
+    assert_eq!(facts[0].wait.as_deref(), Some("wait:old-foundry"));
+    assert_eq!(facts[1].wait, None);
+
+    let listed = generate("listed.yaml", LISTED_VAULT_SPEC);
+    let facts = foundries(&listed.model);
+    assert_eq!(
+        facts[0].key_vault_connection.as_deref(),
+        Some("connection:listed-foundry/listed-vault")
+    );
+    assert_eq!(
+        facts[0].vault_access,
+        [format!("role:listed-kv|listed-foundry|{SECRETS_OFFICER}")]
+    );
+    assert_eq!(
+        facts[0].connections[0],
+        "connection:listed-foundry/api-before"
+    );
+
+    let shared = generate("shared.yaml", SHARED_RBAC_SPEC);
+    let facts = foundries(&shared.model);
+    assert_eq!(
+        facts[0].vault_access,
+        ["role:common-kv|left-foundry|00482a5a-887f-4fb3-b363-3b7fe8e74483"]
+    );
+    assert_eq!(
+        facts[1].vault_access,
+        [format!("role:common-kv|id-right|{SECRETS_OFFICER}")]
+    );
+    let own = shared
+        .model
+        .entities
+        .iter()
+        .position(|e| e.key.ends_with("/connections/right-search"))
+        .expect("right-search");
+    assert_eq!(
+        own_roles(&shared.model, own),
+        [format!(
+            "role:common-search|id-right|{SEARCH_INDEX_DATA_READER}"
+        )]
+    );
+}
+
+#[test]
+fn dependency_graph_is_acyclic_and_names_only_declared_resources() {
+    check_everywhere(|g, _, _| {
+        let mut out = Vec::new();
+        if !g.is_acyclic() {
+            out.push("the graph has a cycle".to_string());
+        }
+        for (from, to) in &g.dangling {
+            out.push(format!("`{from}` depends on undeclared `{to}`"));
+        }
+        out
+    });
+}
+
+#[test]
+fn all_formats_give_the_same_graph() {
+    for (name, text) in all_specs() {
+        let generated = generate(&name, &text);
+        let bicep = graph_of(&generated.output, Target::Bicep);
+        for format in [Target::Arm, Target::Terraform] {
+            let other = graph_of(&generated.output, format);
+            assert_eq!(
+                bicep.nodes, other.nodes,
+                "{name}: nodes of bicep vs {format}"
+            );
+            let only_bicep: Vec<_> = bicep.edges.difference(&other.edges).collect();
+            let only_other: Vec<_> = other.edges.difference(&bicep.edges).collect();
+            assert!(
+                only_bicep.is_empty() && only_other.is_empty(),
+                "{name}: edges only in bicep {only_bicep:?}, only in {format} {only_other:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn outputs_create_exactly_the_model_entities() {
+    for (name, text) in all_specs() {
+        let generated = generate(&name, &text);
+        let model = &generated.model;
+        let mut expected: Vec<String> = model
+            .plan
+            .iter()
+            .map(|&i| normalized_key(model, i))
+            .collect();
+        expected.sort();
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            let got: Vec<String> = g.nodes.keys().cloned().collect();
+            assert_eq!(got, expected, "{name} ({format})");
+        }
+    }
+}
+
+#[test]
+fn plan_is_a_topological_order_with_spec_order_ties_and_teardown_is_its_reverse() {
+    for (name, text) in all_specs() {
+        let generated = generate(&name, &text);
+        let model = &generated.model;
+        let plan: Vec<String> = model
+            .plan
+            .iter()
+            .map(|&i| normalized_key(model, i))
+            .collect();
+        let rank = |key: &str| {
+            model
+                .plan
+                .iter()
+                .find(|&&i| normalized_key(model, i) == key)
+                .copied()
+                .unwrap_or_else(|| panic!("`{key}` is not in the plan"))
+        };
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            if let Err(e) = g.check_topological(&plan) {
+                panic!("{name} ({format}): the plan is not a topological order: {e}");
+            }
+            // Spec order is the model's entity order; Kahn's algorithm that always takes the
+            // earliest ready entity must give the plan exactly.
+            let by_spec = g.topological_order_by(rank).expect("acyclic");
+            assert_eq!(
+                plan, by_spec,
+                "{name} ({format}): ties not broken by spec order"
+            );
+        }
+        let teardown = model.teardown();
+        let mut reversed = model.plan.clone();
+        reversed.reverse();
+        assert_eq!(
+            teardown, reversed,
+            "{name}: teardown is not the plan reversed"
+        );
+    }
+    // Spec order itself: accounts, projects and connections appear in the entity list as written.
+    let generated = generate("rbac.yaml", RBAC_SPEC);
+    let created: Vec<String> = generated
+        .model
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            !e.existing && matches!(e.kind, ModelKind::Project | ModelKind::Connection)
+        })
+        .map(|(i, _)| normalized_key(&generated.model, i))
+        .collect();
+    assert_eq!(
+        created,
+        [
+            "project:acme-foundry/first",
+            "project:acme-foundry/middle",
+            "project:acme-foundry/last",
+            "connection:acme-foundry/first/search-first",
+            "connection:acme-foundry/api-one",
+            "connection:acme-foundry/first/api-first",
+            "connection:acme-foundry/api-two",
+            "connection:acme-foundry/middle/api-middle",
+            "connection:acme-foundry/search-acct",
+            "connection:acme-foundry/first/api-first-2",
+        ]
+    );
+}
+
+/// Removes the one explicit dependency of `weather` on `search` (its earlier sibling) from one
+/// format's text, and shows that the sibling rule, which passes on the real output, then fails.
+#[test]
+fn extractor_notices_a_removed_dependency() {
+    let name = "specs/key-vault-first.yaml";
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/key-vault-first.yaml"
+    ))
+    .expect("spec");
+    let generated = generate(name, &text);
+    let facts = foundries(&generated.model);
+    let weather = "connection:contoso-foundry/research/weather";
+    let search = "connection:contoso-foundry/research/search";
+    for format in Target::ALL {
+        let g = graph_of(&generated.output, format);
+        assert!(g.depends_on(weather, search), "{format}: precondition");
+        assert!(siblings_rule(&g, &facts, &generated.model).is_empty());
+
+        let mut mutated: OutputSet = generated.output.clone();
+        match format {
+            Target::Bicep => {
+                let f = mutated.files.get_mut("bicep/main.bicep").unwrap();
+                let line = "    contosoFoundryResearchSearchConnection\n  ]";
+                assert_eq!(f.matches(line).count(), 1);
+                *f = f.replace(line, "  ]");
+            }
+            Target::Arm => {
+                let f = mutated.files.get_mut("arm/azuredeploy.json").unwrap();
+                let mut doc: serde_json::Value = serde_json::from_str(f).unwrap();
+                let dep = "[resourceId('Microsoft.CognitiveServices/accounts/projects/connections', 'contoso-foundry', 'research', 'search')]";
+                let mut removed = 0;
+                for r in doc["resources"].as_array_mut().unwrap() {
+                    if let Some(deps) = r.get_mut("dependsOn").and_then(|d| d.as_array_mut()) {
+                        let before = deps.len();
+                        deps.retain(|d| d != dep);
+                        removed += before - deps.len();
+                    }
+                }
+                assert_eq!(removed, 1);
+                *f = serde_json::to_string_pretty(&doc).unwrap();
+            }
+            Target::Terraform => {
+                let f = mutated.files.get_mut("terraform/main.tf").unwrap();
+                let line = "    azapi_resource.contoso_foundry_research_search_connection,\n";
+                assert_eq!(f.matches(line).count(), 1);
+                *f = f.replace(line, "");
+            }
+        }
+        let broken = graph_of(&mutated, format);
+        assert!(
+            !broken.depends_on(weather, search),
+            "{format}: edge still read"
+        );
+        let violations = siblings_rule(&broken, &facts, &generated.model);
+        assert_eq!(
+            violations,
+            [format!(
+                "`{weather}` does not depend on `{search}` (siblings serialised in spec order)"
+            )],
+            "{format}"
+        );
+        // Everything else is still read the same.
+        assert_eq!(broken.nodes, g.nodes);
+        assert_eq!(broken.edges.len() + 1, g.edges.len());
+    }
+}
