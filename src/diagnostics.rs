@@ -393,8 +393,6 @@ codes! {
     InvalidUrl = 76,
     /// Two resources in the output would share one Azure identity.
     ConflictingResources = 77,
-    /// A combination foundrygen cannot generate yet.
-    UnsupportedScope = 78,
 }
 
 impl fmt::Display for Code {

@@ -202,6 +202,10 @@ pub struct Entity {
     pub wait_seconds: Option<u64>,
     /// checkov findings the spec chose to accept, with the reason (check id, reason).
     pub accepted_findings: Vec<(String, String)>,
+    /// For a created resource that belongs to an existing foundry in another resource group: that
+    /// foundry's index. Bicep and ARM render such a foundry's resources in one module / nested
+    /// deployment scoped to its resource group.
+    pub group: Option<usize>,
 }
 
 /// A secure parameter a secret credential becomes.
@@ -249,6 +253,15 @@ impl Model {
     /// The entity behind an id.
     pub fn entity(&self, id: EntityId) -> &Entity {
         &self.entities[id]
+    }
+
+    /// The resource group a group's resources live in: that of its existing foundry account.
+    pub fn group_home(&self, group: usize) -> Scope {
+        self.entities
+            .iter()
+            .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+            .map(|e| e.scope.clone())
+            .unwrap_or_default()
     }
 
     /// Created entities in teardown order: the plan, reversed.
@@ -309,8 +322,8 @@ struct Builder<'a> {
     by_key: BTreeMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
     outputs: Vec<Output>,
-    /// Access-policy entity per vault entity (one `add` per vault).
-    access_policies: BTreeMap<EntityId, EntityId>,
+    /// Access-policy entity per vault entity and group (one `add` per vault in each template).
+    access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -407,6 +420,7 @@ impl<'a> Builder<'a> {
             grants: Vec::new(),
             wait_seconds: None,
             accepted_findings: Vec::new(),
+            group: None,
         });
         id
     }
@@ -472,6 +486,32 @@ impl<'a> Builder<'a> {
     }
 
     fn foundry(&mut self, fi: usize, f: &spec::Foundry) {
+        let first_entity = self.entities.len();
+        // An existing account in another resource group: what the spec writes into it lives there.
+        let home = if f.existing {
+            scope_of(&f.subscription, &f.resource_group)
+        } else {
+            Scope::default()
+        };
+        let group = (!home.is_deployment()).then_some(fi);
+        self.foundry_entities(fi, f, group);
+        for e in &mut self.entities[first_entity..] {
+            if e.existing {
+                continue;
+            }
+            if group.is_some() {
+                e.group = group;
+            }
+            if matches!(
+                e.kind,
+                Kind::Project | Kind::Connection | Kind::KeyVaultConnection | Kind::Wait
+            ) {
+                e.scope = home.clone();
+            }
+        }
+    }
+
+    fn foundry_entities(&mut self, fi: usize, f: &spec::Foundry, group: Option<usize>) {
         let fpath = format!("foundries[{fi}]");
         let account_type = "Microsoft.CognitiveServices/accounts";
         let uai = f.user_assigned_identity.as_ref().map(|u| {
@@ -779,11 +819,19 @@ impl<'a> Builder<'a> {
                     ra
                 }
                 PermissionModel::AccessPolicies => {
-                    let ap = match self.access_policies.get(&vault) {
+                    let ap = match self.access_policies.get(&(vault, group)) {
                         Some(&ap) => ap,
                         None => {
                             let ap = self.new_entity(
-                                format!("{}/accessPolicies/add", self.entities[vault].key),
+                                match group {
+                                    None => {
+                                        format!("{}/accessPolicies/add", self.entities[vault].key)
+                                    }
+                                    Some(g) => format!(
+                                        "{}/accessPolicies/add@{g}",
+                                        self.entities[vault].key
+                                    ),
+                                },
                                 &format!("{}-access-policy", kv.name),
                                 Kind::AccessPolicy,
                                 "Microsoft.KeyVault/vaults/accessPolicies",
@@ -795,7 +843,7 @@ impl<'a> Builder<'a> {
                             let e = &mut self.entities[ap];
                             e.parent = Some(vault);
                             e.scope = kv.scope.clone();
-                            self.access_policies.insert(vault, ap);
+                            self.access_policies.insert((vault, group), ap);
                             ap
                         }
                     };

@@ -2,53 +2,18 @@
 //! nested deployments for other resource groups) and `azuredeploy.parameters.json` (secure
 //! parameters left out).
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
-use super::filters::arm_string;
-use super::{generated_by, module_deployment_name, needs_module};
+use super::{generated_by, module_deployment_name};
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
 
 /// Renders the ARM files, keyed by path under `arm/`.
 pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
-    let r = ArmRender { model };
-    let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
-    let mut params = vec![ParamView {
-        name: "location".into(),
-        kind: "string".into(),
-        secure: false,
-        description: "Location of the resources this deployment creates.".into(),
-        default: Some(RValue::S(model.location.clone())),
-        env: None,
-    }];
-    for s in model.secrets.values() {
-        params.push(ParamView {
-            name: s.name.clone(),
-            kind: "securestring".into(),
-            secure: true,
-            description: format!("Secret for {}.", s.used_by.join(", ")),
-            default: None,
-            env: None,
-        });
-    }
-    let outputs = model
-        .outputs
-        .iter()
-        .map(|o| OutputView {
-            name: heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str()),
-            description: o.description.clone(),
-            value: RValue::X(r.expr(&o.value)),
-        })
-        .collect();
-    let view = FileView {
-        generated_by: generated_by(model),
-        version: env!("CARGO_PKG_VERSION").into(),
-        deployment: model.name.clone(),
-        params,
-        existing: Vec::new(),
-        resources,
-        outputs,
-        locals: Vec::new(),
-    };
+    let main = ArmRender::new(model, None, Scope::default());
+    let view = main.file_view()?;
     Ok(vec![
         (
             "azuredeploy.json".to_string(),
@@ -61,8 +26,77 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     ])
 }
 
+/// Names of the parameters a foundry's nested template receives to reach the deployment's own
+/// resource group.
+const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
+const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
+
+fn group_deployment_name(model: &Model, group: usize) -> String {
+    let account = model
+        .entities
+        .iter()
+        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+        .map(|e| e.name_text().to_ascii_lowercase())
+        .unwrap_or_else(|| group.to_string());
+    let mut name = format!("foundry-{account}");
+    name.truncate(64);
+    name
+}
+
+/// Converts a rendered ARM JSON document back into a value tree, keeping expressions as
+/// expressions and escaped literals as the literals they stand for.
+fn json_to_rvalue(v: &serde_json::Value) -> RValue {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(lit) = s.strip_prefix("[[") {
+                RValue::S(format!("[{lit}"))
+            } else if s.starts_with('[') && s.ends_with(']') {
+                RValue::X(s[1..s.len() - 1].to_string())
+            } else {
+                RValue::S(s.clone())
+            }
+        }
+        serde_json::Value::Bool(b) => RValue::B(*b),
+        serde_json::Value::Number(n) => RValue::I(n.as_i64().unwrap_or(0)),
+        serde_json::Value::Null => RValue::S(String::new()),
+        serde_json::Value::Array(items) => RValue::A(items.iter().map(json_to_rvalue).collect()),
+        serde_json::Value::Object(map) => {
+            let expression_keys = !map.is_empty()
+                && map
+                    .keys()
+                    .all(|k| k.starts_with('[') && !k.starts_with("[[") && k.ends_with(']'));
+            if expression_keys {
+                RValue::XK(
+                    map.iter()
+                        .map(|(k, v)| (k[1..k.len() - 1].to_string(), json_to_rvalue(v)))
+                        .collect(),
+                )
+            } else {
+                RValue::O(
+                    map.iter()
+                        .map(|(k, v)| {
+                            let key = match k.strip_prefix("[[") {
+                                Some(rest) => format!("[{rest}"),
+                                None => k.clone(),
+                            };
+                            (key, json_to_rvalue(v))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+}
+
 struct ArmRender<'a> {
     model: &'a Model,
+    /// The foundry whose nested template this is; `None` for the top-level template.
+    group: Option<usize>,
+    /// The resource group the template is deployed to (the default scope is the deployment's).
+    home: Scope,
+    uses_deployment_scope: RefCell<bool>,
+    secrets: RefCell<BTreeSet<String>>,
+    uses_location: RefCell<bool>,
 }
 
 /// An ARM string literal inside an expression: `'...'` with `'` doubled.
@@ -70,16 +104,71 @@ fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn scope_args(scope: &Scope) -> Vec<String> {
-    match (&scope.subscription, &scope.resource_group) {
-        (None, None) => Vec::new(),
-        (Some(s), Some(rg)) => vec![lit(s), lit(rg)],
-        (None, Some(rg)) => vec![lit(rg)],
-        (Some(s), None) => vec![lit(s), "resourceGroup().name".into()],
+impl<'a> ArmRender<'a> {
+    fn new(model: &'a Model, group: Option<usize>, home: Scope) -> Self {
+        ArmRender {
+            model,
+            group,
+            home,
+            uses_deployment_scope: RefCell::new(false),
+            secrets: RefCell::new(BTreeSet::new()),
+            uses_location: RefCell::new(false),
+        }
     }
-}
 
-impl ArmRender<'_> {
+    fn needs_module(&self, e: &Entity) -> bool {
+        !e.existing && e.scope != self.home
+    }
+
+    /// `subscriptionId` / `resourceGroup` of a nested deployment into `scope`, matching what
+    /// [`Self::scope_args`] names it by.
+    fn deployment_target(&self, scope: &Scope) -> Vec<(String, RValue)> {
+        let args = self.scope_args(scope);
+        let value = |a: &String| match a.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')) {
+            Some(literal) => RValue::S(literal.replace("''", "'")),
+            None => RValue::X(a.clone()),
+        };
+        match args.as_slice() {
+            [] => Vec::new(),
+            [rg] => vec![("resourceGroup".to_string(), value(rg))],
+            [sub, rg] => vec![
+                ("subscriptionId".to_string(), value(sub)),
+                ("resourceGroup".to_string(), value(rg)),
+            ],
+            _ => unreachable!("scope_args gives at most two arguments"),
+        }
+    }
+
+    /// The leading `resourceId()` arguments that reach `scope` from this template.
+    fn scope_args(&self, scope: &Scope) -> Vec<String> {
+        if *scope == self.home {
+            return Vec::new();
+        }
+        if self.group.is_none() {
+            return match (&scope.subscription, &scope.resource_group) {
+                (None, None) => Vec::new(),
+                (Some(s), Some(rg)) => vec![lit(s), lit(rg)],
+                (None, Some(rg)) => vec![lit(rg)],
+                (Some(s), None) => vec![lit(s), "resourceGroup().name".into()],
+            };
+        }
+        // In a foundry's nested template "the deployment's" subscription and group are the
+        // caller's, passed in as parameters.
+        let deployment = |name: &str| {
+            *self.uses_deployment_scope.borrow_mut() = true;
+            format!("parameters({})", lit(name))
+        };
+        let sub = match &scope.subscription {
+            Some(s) => lit(s),
+            None => deployment(DEPLOYMENT_SUBSCRIPTION),
+        };
+        let rg = match &scope.resource_group {
+            Some(rg) => lit(rg),
+            None => deployment(DEPLOYMENT_RESOURCE_GROUP),
+        };
+        vec![sub, rg]
+    }
+
     fn names(&self, id: EntityId) -> (Scope, Vec<String>) {
         let mut chain = vec![id];
         let mut cur = id;
@@ -117,7 +206,7 @@ impl ArmRender<'_> {
             );
         }
         let (scope, names) = self.names(id);
-        let mut args = scope_args(&scope);
+        let mut args = self.scope_args(&scope);
         args.push(lit(&e.resource_type));
         args.extend(names);
         format!("resourceId({})", args.join(", "))
@@ -126,8 +215,14 @@ impl ArmRender<'_> {
     /// What a `dependsOn` names: the resource, or the nested deployment that holds it.
     fn dep_ref(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
-        if needs_module(self.model, e) {
-            let mut args = scope_args(&e.scope);
+        if let (None, Some(g)) = (self.group, e.group) {
+            let mut args = self.scope_args(&self.model.group_home(g));
+            args.push(lit("Microsoft.Resources/deployments"));
+            args.push(lit(&group_deployment_name(self.model, g)));
+            return format!("[resourceId({})]", args.join(", "));
+        }
+        if self.needs_module(e) {
+            let mut args = self.scope_args(&e.scope);
             args.push(lit("Microsoft.Resources/deployments"));
             args.push(lit(&module_deployment_name(e)));
             format!("[resourceId({})]", args.join(", "))
@@ -165,7 +260,10 @@ impl ArmRender<'_> {
                     arm_path(path)
                 )
             }
-            Expr::Secret(name) => format!("parameters({})", lit(name)),
+            Expr::Secret(name) => {
+                self.secrets.borrow_mut().insert(name.clone());
+                format!("parameters({})", lit(name))
+            }
             Expr::PrincipalId(id) => match self.model.entity(*id).kind {
                 Kind::Identity => format!("{}.principalId", self.reference(*id, false)),
                 _ => format!("{}.identity.principalId", self.reference(*id, true)),
@@ -183,7 +281,10 @@ impl ArmRender<'_> {
                 lit(guid)
             ),
             Expr::Literal(s) => lit(s),
-            Expr::LocationParam => "parameters('location')".into(),
+            Expr::LocationParam => {
+                *self.uses_location.borrow_mut() = true;
+                "parameters('location')".into()
+            }
         }
     }
 
@@ -232,15 +333,21 @@ impl ArmRender<'_> {
     }
 
     fn deps(&self, e: &Entity) -> (Vec<String>, Vec<String>) {
-        e.deps
-            .iter()
-            .map(|d| (self.dep_ref(d.on), d.reason.describe().to_string()))
-            .unzip()
+        let mut refs = Vec::new();
+        let mut why = Vec::new();
+        for d in &e.deps {
+            let r = self.dep_ref(d.on);
+            if !refs.contains(&r) {
+                refs.push(r);
+                why.push(d.reason.describe().to_string());
+            }
+        }
+        (refs, why)
     }
 
     fn resource(&self, id: EntityId) -> ResourceView {
         let e = self.model.entity(id);
-        if needs_module(self.model, e) {
+        if self.needs_module(e) {
             return self.nested_deployment(id);
         }
         let mut fields = Vec::new();
@@ -453,12 +560,7 @@ impl ArmRender<'_> {
             ("resources".into(), RValue::A(vec![inner_resource])),
         ]);
         let mut fields = vec![("name".to_string(), RValue::S(module_deployment_name(e)))];
-        if let Some(s) = &e.scope.subscription {
-            fields.push(("subscriptionId".to_string(), RValue::S(s.clone())));
-        }
-        if let Some(rg) = &e.scope.resource_group {
-            fields.push(("resourceGroup".to_string(), RValue::S(rg.clone())));
-        }
+        fields.extend(self.deployment_target(&e.scope));
         fields.push((
             "properties".to_string(),
             RValue::O(vec![
@@ -490,6 +592,194 @@ impl ArmRender<'_> {
     }
 }
 
+impl ArmRender<'_> {
+    /// Builds the template's view: its resources in plan order (a foundry that lives in another
+    /// resource group becomes one nested deployment), parameters and outputs.
+    fn file_view(&self) -> Result<FileView, Error> {
+        let mut resources = Vec::new();
+        let mut seen_groups = BTreeSet::new();
+        let mut group_outputs: Vec<(String, OutputView)> = Vec::new();
+        for &id in &self.model.plan {
+            let e = self.model.entity(id);
+            match (self.group, e.group) {
+                (None, Some(g)) if seen_groups.insert(g) => {
+                    let (view, outs) = self.group_deployment(g)?;
+                    resources.push(view);
+                    group_outputs.extend(outs);
+                }
+                (mine, theirs) if mine == theirs => resources.push(self.resource(id)),
+                _ => {}
+            }
+        }
+        let mut outputs = Vec::new();
+        for o in &self.model.outputs {
+            let name = heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str());
+            let owner = o
+                .value
+                .entities()
+                .first()
+                .map(|&id| self.model.entity(id).group)
+                .unwrap_or(None);
+            if owner == self.group {
+                outputs.push(OutputView {
+                    name,
+                    description: o.description.clone(),
+                    value: RValue::X(self.expr(&o.value)),
+                });
+            } else if let Some((_, passed)) = group_outputs.iter().find(|(n, _)| *n == name) {
+                outputs.push(passed.clone());
+            }
+        }
+        let mut params = Vec::new();
+        if self.group.is_none() || *self.uses_location.borrow() {
+            params.push(ParamView {
+                name: "location".into(),
+                kind: "string".into(),
+                secure: false,
+                description: "Location of the resources this deployment creates.".into(),
+                default: self
+                    .group
+                    .is_none()
+                    .then(|| RValue::S(self.model.location.clone())),
+                env: None,
+            });
+        }
+        if self.group.is_some() && *self.uses_deployment_scope.borrow() {
+            for (name, description) in [
+                (
+                    DEPLOYMENT_SUBSCRIPTION,
+                    "Subscription of the calling deployment.",
+                ),
+                (
+                    DEPLOYMENT_RESOURCE_GROUP,
+                    "Resource group of the calling deployment.",
+                ),
+            ] {
+                params.push(ParamView {
+                    name: name.into(),
+                    kind: "string".into(),
+                    secure: false,
+                    description: description.into(),
+                    default: None,
+                    env: None,
+                });
+            }
+        }
+        let used = self.secrets.borrow().clone();
+        for s in self.model.secrets.values() {
+            if self.group.is_none() || used.contains(&s.name) {
+                params.push(ParamView {
+                    name: s.name.clone(),
+                    kind: "securestring".into(),
+                    secure: true,
+                    description: format!("Secret for {}.", s.used_by.join(", ")),
+                    default: None,
+                    env: None,
+                });
+            }
+        }
+        Ok(FileView {
+            generated_by: generated_by(self.model),
+            version: env!("CARGO_PKG_VERSION").into(),
+            deployment: self.model.name.clone(),
+            module: self.group.is_some(),
+            params,
+            existing: Vec::new(),
+            resources,
+            outputs,
+            locals: Vec::new(),
+        })
+    }
+
+    /// The nested deployment holding everything written into an existing foundry in another
+    /// resource group, and the outputs it passes on.
+    fn group_deployment(
+        &self,
+        g: usize,
+    ) -> Result<(ResourceView, Vec<(String, OutputView)>), Error> {
+        let home = self.model.group_home(g);
+        let inner = ArmRender::new(self.model, Some(g), home.clone());
+        let inner_view = inner.file_view()?;
+        let text = super::templates::render("arm/azuredeploy.json", &inner_view)?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
+        let name = group_deployment_name(self.model, g);
+        let mut passed = Vec::new();
+        for p in &inner_view.params {
+            let value = match p.name.as_str() {
+                DEPLOYMENT_SUBSCRIPTION => "subscription().subscriptionId".to_string(),
+                DEPLOYMENT_RESOURCE_GROUP => "resourceGroup().name".to_string(),
+                other => format!("parameters({})", lit(other)),
+            };
+            passed.push((
+                p.name.clone(),
+                RValue::O(vec![("value".into(), RValue::X(value))]),
+            ));
+        }
+        let mut fields = vec![("name".to_string(), RValue::S(name.clone()))];
+        fields.extend(self.deployment_target(&home));
+        fields.push((
+            "properties".to_string(),
+            RValue::O(vec![
+                ("mode".into(), RValue::S("Incremental".into())),
+                (
+                    "expressionEvaluationOptions".into(),
+                    RValue::O(vec![("scope".into(), RValue::S("inner".into()))]),
+                ),
+                ("parameters".into(), RValue::O(passed)),
+                ("template".into(), json_to_rvalue(&json)),
+            ]),
+        ));
+        let mut args = self.scope_args(&home);
+        args.push(lit("Microsoft.Resources/deployments"));
+        args.push(lit(&name));
+        let api = crate::catalog::api_version_for("Microsoft.Resources/deployments")
+            .unwrap_or("2025-04-01");
+        let deployment_id = format!("resourceId({})", args.join(", "));
+        let outputs = inner_view
+            .outputs
+            .iter()
+            .map(|o| {
+                (
+                    o.name.clone(),
+                    OutputView {
+                        name: o.name.clone(),
+                        description: o.description.clone(),
+                        value: RValue::X(format!(
+                            "reference({deployment_id}, {}).outputs.{}.value",
+                            lit(api),
+                            o.name
+                        )),
+                    },
+                )
+            })
+            .collect();
+        let account = self
+            .model
+            .entities
+            .iter()
+            .find(|e| e.kind == Kind::Account && e.foundry == Some(g))
+            .expect("a group is a foundry");
+        let view = ResourceView {
+            comment: format!(
+                "everything this spec writes into existing Foundry account `{}`",
+                account.name_text()
+            ),
+            symbol: name,
+            keyword: "module".into(),
+            type_api: format!("Microsoft.Resources/deployments@{api}"),
+            resource_type: "Microsoft.Resources/deployments".into(),
+            api_version: api.into(),
+            fields,
+            blocks: Vec::new(),
+            depends_on: Vec::new(),
+            depends_why: Vec::new(),
+            directives: Vec::new(),
+        };
+        Ok((view, outputs))
+    }
+}
+
 fn arm_path(path: &[String]) -> String {
     path.iter()
         .map(|seg| {
@@ -500,10 +790,4 @@ fn arm_path(path: &[String]) -> String {
             }
         })
         .collect()
-}
-
-/// Checks that literal ARM strings are escaped; used by the tests of this module.
-#[allow(dead_code)]
-fn escaped(s: &str) -> String {
-    arm_string(s)
 }

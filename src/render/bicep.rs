@@ -1,73 +1,25 @@
-//! Bicep: `main.bicep`, `main.bicepparam`, and one module per resource type that needs a role
-//! assignment (or access policy) in another resource group.
+//! Bicep: `main.bicep`, `main.bicepparam`, one module per resource type that needs a role assignment
+//! (or access policy) in another resource group, and one module per existing foundry in another
+//! resource group holding everything the spec writes into it.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
-use super::{camel, env_name, generated_by, module_deployment_name, needs_module, type_slug};
+use super::{camel, env_name, generated_by, module_deployment_name, type_slug};
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
 
+/// Names of the parameters a foundry module receives to reach the deployment's own resource group.
+const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
+const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
+
 /// Renders the Bicep files, keyed by path under `bicep/`.
 pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
-    let r = BicepRender { model };
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
-    let mut resources = Vec::new();
-    for &id in &model.plan {
-        let e = model.entity(id);
-        if needs_module(model, e) {
-            let (path, text) = r.module_file(e)?;
-            modules.entry(path).or_insert(text);
-            resources.push(r.module_call(id));
-        } else {
-            resources.push(r.resource(id));
-        }
-    }
-    let existing = model
-        .entities
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.existing)
-        .map(|(i, _)| r.existing(i))
-        .collect();
-    let mut params = vec![ParamView {
-        name: "location".into(),
-        kind: "string".into(),
-        secure: false,
-        description: "Location of the resources this deployment creates.".into(),
-        default: Some(RValue::S(model.location.clone())),
-        env: None,
-    }];
-    for s in model.secrets.values() {
-        params.push(ParamView {
-            name: s.name.clone(),
-            kind: "string".into(),
-            secure: true,
-            description: format!("Secret for {}.", s.used_by.join(", ")),
-            default: None,
-            env: Some(env_name(&s.name)),
-        });
-    }
-    let outputs = model
-        .outputs
-        .iter()
-        .map(|o| OutputView {
-            name: heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str()),
-            description: o.description.clone(),
-            value: RValue::X(r.expr(&o.value)),
-        })
-        .collect();
-    let view = FileView {
-        generated_by: generated_by(model),
-        version: env!("CARGO_PKG_VERSION").into(),
-        deployment: model.name.clone(),
-        params,
-        existing,
-        resources,
-        outputs,
-        locals: Vec::new(),
-    };
+    let main = BicepFile::new(model, None, Scope::default());
+    let view = main.view(&mut modules)?;
     let mut files = vec![
         (
             "main.bicep".to_string(),
@@ -82,29 +34,106 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     Ok(files)
 }
 
-struct BicepRender<'a> {
+/// One Bicep file: `main.bicep` (no group, the deployment's resource group) or the module of a
+/// foundry that lives in another resource group.
+struct BicepFile<'a> {
     model: &'a Model,
+    group: Option<usize>,
+    home: Scope,
+    /// Whether a scope expression needed the deployment's subscription / resource group params.
+    uses_deployment_scope: RefCell<bool>,
+    /// Existing entities this file refers to.
+    referenced: RefCell<BTreeSet<EntityId>>,
+    /// Secure parameters this file uses.
+    secrets: RefCell<BTreeSet<String>>,
+    uses_location: RefCell<bool>,
 }
 
-impl BicepRender<'_> {
-    fn sym(&self, id: EntityId) -> String {
-        camel(self.model.entity(id))
+fn group_module_path(model: &Model, group: usize) -> String {
+    let account = model
+        .entities
+        .iter()
+        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+        .map(|e| e.name_text().to_string())
+        .unwrap_or_else(|| group.to_string());
+    format!("modules/foundry-{}.bicep", account.to_ascii_lowercase())
+}
+
+fn group_symbol(model: &Model, group: usize) -> String {
+    let account = model
+        .entities
+        .iter()
+        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+        .map(camel)
+        .unwrap_or_else(|| format!("foundry{group}"));
+    format!("{account}Module")
+}
+
+impl<'a> BicepFile<'a> {
+    fn new(model: &'a Model, group: Option<usize>, home: Scope) -> Self {
+        BicepFile {
+            model,
+            group,
+            home,
+            uses_deployment_scope: RefCell::new(false),
+            referenced: RefCell::new(BTreeSet::new()),
+            secrets: RefCell::new(BTreeSet::new()),
+            uses_location: RefCell::new(false),
+        }
     }
 
-    fn scope_expr(scope: &Scope) -> Option<String> {
-        match (&scope.subscription, &scope.resource_group) {
-            (None, None) => None,
-            (Some(s), Some(rg)) => Some(format!(
-                "resourceGroup({}, {})",
-                bicep_string(s),
-                bicep_string(rg)
-            )),
-            (None, Some(rg)) => Some(format!("resourceGroup({})", bicep_string(rg))),
-            (Some(s), None) => Some(format!(
-                "resourceGroup({}, resourceGroup().name)",
-                bicep_string(s)
-            )),
+    fn in_main(&self) -> bool {
+        self.group.is_none()
+    }
+
+    /// Whether a created entity is written through a role-assignment / access-policy module.
+    fn needs_module(&self, e: &Entity) -> bool {
+        !e.existing && e.scope != self.home
+    }
+
+    fn sym(&self, id: EntityId) -> String {
+        let e = self.model.entity(id);
+        if e.existing {
+            self.referenced.borrow_mut().insert(id);
         }
+        camel(e)
+    }
+
+    fn scope_expr(&self, scope: &Scope) -> Option<String> {
+        if *scope == self.home {
+            return None;
+        }
+        if self.in_main() {
+            return match (&scope.subscription, &scope.resource_group) {
+                (None, None) => None,
+                (Some(s), Some(rg)) => Some(format!(
+                    "resourceGroup({}, {})",
+                    bicep_string(s),
+                    bicep_string(rg)
+                )),
+                (None, Some(rg)) => Some(format!("resourceGroup({})", bicep_string(rg))),
+                (Some(s), None) => Some(format!(
+                    "resourceGroup({}, resourceGroup().name)",
+                    bicep_string(s)
+                )),
+            };
+        }
+        // Inside a module, "the deployment's" subscription and group are the caller's, passed in.
+        let sub = match &scope.subscription {
+            Some(s) => bicep_string(s),
+            None => {
+                *self.uses_deployment_scope.borrow_mut() = true;
+                DEPLOYMENT_SUBSCRIPTION.to_string()
+            }
+        };
+        let rg = match &scope.resource_group {
+            Some(rg) => bicep_string(rg),
+            None => {
+                *self.uses_deployment_scope.borrow_mut() = true;
+                DEPLOYMENT_RESOURCE_GROUP.to_string()
+            }
+        };
+        Some(format!("resourceGroup({sub}, {rg})"))
     }
 
     fn expr(&self, e: &Expr) -> String {
@@ -115,7 +144,10 @@ impl BicepRender<'_> {
             Expr::Action(id, action, path) => {
                 format!("{}.{action}().{}", self.sym(*id), bicep_path(path))
             }
-            Expr::Secret(name) => name.clone(),
+            Expr::Secret(name) => {
+                self.secrets.borrow_mut().insert(name.clone());
+                name.clone()
+            }
             Expr::PrincipalId(id) => match self.model.entity(*id).kind {
                 Kind::Identity => format!("{}.properties.principalId", self.sym(*id)),
                 _ => format!("{}.identity.principalId", self.sym(*id)),
@@ -133,7 +165,10 @@ impl BicepRender<'_> {
                 bicep_string(guid)
             ),
             Expr::Literal(s) => bicep_string(s),
-            Expr::LocationParam => "location".into(),
+            Expr::LocationParam => {
+                *self.uses_location.borrow_mut() = true;
+                "location".into()
+            }
         }
     }
 
@@ -141,12 +176,28 @@ impl BicepRender<'_> {
         RValue::from_value(v, &mut |e| self.expr(e))
     }
 
-    fn deps(&self, e: &Entity) -> (Vec<String>, Vec<String>) {
-        e.deps
-            .iter()
-            .filter(|d| Some(d.on) != e.parent)
-            .map(|d| (self.sym(d.on), d.reason.describe().to_string()))
-            .unzip()
+    /// What a dependency on `id` names in this file: the resource, the module holding it, or the
+    /// foundry module it belongs to.
+    fn dep_symbol(&self, id: EntityId) -> String {
+        let e = self.model.entity(id);
+        match (self.group, e.group) {
+            (None, Some(g)) => group_symbol(self.model, g),
+            _ => self.sym(id),
+        }
+    }
+
+    fn deps(&self, e: &Entity) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for d in &e.deps {
+            if Some(d.on) == e.parent {
+                continue;
+            }
+            let s = self.dep_symbol(d.on);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+        out
     }
 
     fn existing(&self, id: EntityId) -> ResourceView {
@@ -157,23 +208,11 @@ impl BicepRender<'_> {
         }
         fields.push(("name".to_string(), self.value(&e.name)));
         if e.parent.is_none()
-            && let Some(s) = Self::scope_expr(&e.scope)
+            && let Some(s) = self.scope_expr(&e.scope)
         {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
-        ResourceView {
-            comment: e.label.clone(),
-            symbol: self.sym(id),
-            keyword: "existing".into(),
-            type_api: format!("{}@{}", e.resource_type, e.api_version),
-            resource_type: e.resource_type.clone(),
-            api_version: e.api_version.clone(),
-            fields,
-            blocks: Vec::new(),
-            depends_on: Vec::new(),
-            depends_why: Vec::new(),
-            directives: Vec::new(),
-        }
+        view(e, camel(e), "existing", fields, Vec::new(), Vec::new())
     }
 
     fn identity(&self, i: Identity) -> RValue {
@@ -244,24 +283,19 @@ impl BicepRender<'_> {
             }
         }
         fields.push(("properties".to_string(), props));
-        let (depends_on, depends_why) = self.deps(e);
-        ResourceView {
-            comment: e.label.clone(),
-            symbol: self.sym(id),
-            keyword: "resource".into(),
-            type_api: format!("{}@{}", e.resource_type, e.api_version),
-            resource_type: e.resource_type.clone(),
-            api_version: e.api_version.clone(),
+        let mut v = view(
+            e,
+            self.sym(id),
+            "resource",
             fields,
-            blocks: Vec::new(),
-            depends_on,
-            depends_why,
-            directives: e
-                .accepted_findings
+            self.deps(e),
+            e.accepted_findings
                 .iter()
                 .map(|(id, why)| format!("// checkov:skip={id}: {why}"))
                 .collect(),
-        }
+        );
+        v.type_api = format!("{}@{}", e.resource_type, e.api_version);
+        v
     }
 
     fn module_path(&self, e: &Entity) -> String {
@@ -303,75 +337,254 @@ impl BicepRender<'_> {
             }
         }
         let mut fields = vec![("name".to_string(), RValue::S(module_deployment_name(e)))];
-        if let Some(s) = Self::scope_expr(&e.scope) {
+        if let Some(s) = self.scope_expr(&e.scope) {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
         fields.push(("params".to_string(), RValue::O(params)));
-        let (depends_on, depends_why) = self.deps(e);
-        ResourceView {
-            comment: format!(
-                "{} (in another resource group, so through a module)",
-                e.label
-            ),
-            symbol: self.sym(id),
-            keyword: "module".into(),
-            type_api: self.module_path(e),
-            resource_type: e.resource_type.clone(),
-            api_version: e.api_version.clone(),
-            fields,
-            blocks: Vec::new(),
-            depends_on,
-            depends_why,
-            directives: Vec::new(),
-        }
+        let mut v = view(e, camel(e), "module", fields, self.deps(e), Vec::new());
+        v.comment = format!(
+            "{} (in another resource group, so through a module)",
+            e.label
+        );
+        v.type_api = self.module_path(e);
+        v
     }
 
     fn module_file(&self, e: &Entity) -> Result<(String, String), Error> {
         let target = e.extends.or(e.parent).expect("modules extend a resource");
         let t = self.model.entity(target);
         let path = self.module_path(e);
-        let mut view = FileView {
-            generated_by: generated_by(self.model),
-            version: env!("CARGO_PKG_VERSION").into(),
-            deployment: self.model.name.clone(),
-            params: Vec::new(),
-            existing: Vec::new(),
-            resources: Vec::new(),
-            outputs: Vec::new(),
-            locals: Vec::new(),
-        };
         let template = match e.kind {
             Kind::AccessPolicy => "bicep/modules/key-vault-access-policy.bicep",
             _ => "bicep/modules/role-assignment.bicep",
         };
-        view.existing.push(ResourceView {
-            comment: String::new(),
-            symbol: "target".into(),
-            keyword: "existing".into(),
-            type_api: format!("{}@{}", t.resource_type, t.api_version),
-            resource_type: t.resource_type.clone(),
-            api_version: t.api_version.clone(),
-            fields: Vec::new(),
-            blocks: Vec::new(),
-            depends_on: Vec::new(),
-            depends_why: Vec::new(),
-            directives: Vec::new(),
-        });
-        view.resources.push(ResourceView {
-            comment: String::new(),
-            symbol: "assignment".into(),
-            keyword: "resource".into(),
-            type_api: format!("{}@{}", e.resource_type, e.api_version),
-            resource_type: e.resource_type.clone(),
-            api_version: e.api_version.clone(),
-            fields: Vec::new(),
-            blocks: Vec::new(),
-            depends_on: Vec::new(),
-            depends_why: Vec::new(),
-            directives: Vec::new(),
-        });
-        let text = super::templates::render(template, &view)?;
-        Ok((path, text))
+        let mut target_view = view(t, "target".into(), "existing", vec![], vec![], vec![]);
+        target_view.type_api = format!("{}@{}", t.resource_type, t.api_version);
+        let mut own = view(e, "assignment".into(), "resource", vec![], vec![], vec![]);
+        own.type_api = format!("{}@{}", e.resource_type, e.api_version);
+        let file = FileView {
+            generated_by: generated_by(self.model),
+            version: env!("CARGO_PKG_VERSION").into(),
+            deployment: self.model.name.clone(),
+            module: true,
+            params: Vec::new(),
+            existing: vec![target_view],
+            resources: vec![own],
+            outputs: Vec::new(),
+            locals: Vec::new(),
+        };
+        Ok((path, super::templates::render(template, &file)?))
+    }
+
+    /// The call of a foundry module from `main.bicep`.
+    fn group_call(
+        &self,
+        group: usize,
+        module: &BicepFile<'_>,
+        params: &[ParamView],
+    ) -> ResourceView {
+        let mut args = Vec::new();
+        for p in params {
+            let value = match p.name.as_str() {
+                DEPLOYMENT_SUBSCRIPTION => RValue::X("subscription().subscriptionId".into()),
+                DEPLOYMENT_RESOURCE_GROUP => RValue::X("resourceGroup().name".into()),
+                other => RValue::X(other.to_string()),
+            };
+            args.push((p.name.clone(), value));
+        }
+        let account = self
+            .model
+            .entities
+            .iter()
+            .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+            .expect("a group is a foundry");
+        let mut fields = vec![(
+            "name".to_string(),
+            RValue::S(format!(
+                "foundry-{}",
+                account.name_text().to_ascii_lowercase()
+            )),
+        )];
+        if let Some(s) = self.scope_expr(&module.home) {
+            fields.push(("scope".to_string(), RValue::X(s)));
+        }
+        fields.push(("params".to_string(), RValue::O(args)));
+        let mut v = view(
+            account,
+            group_symbol(self.model, group),
+            "module",
+            fields,
+            Vec::new(),
+            Vec::new(),
+        );
+        v.comment = format!(
+            "everything this spec writes into existing Foundry account `{}`, in its own resource group",
+            account.name_text()
+        );
+        v.type_api = group_module_path(self.model, group);
+        v
+    }
+
+    /// Builds the file's view; module files it needs are added to `modules`.
+    fn view(&self, modules: &mut BTreeMap<String, String>) -> Result<FileView, Error> {
+        let mut resources = Vec::new();
+        let mut seen_groups = BTreeSet::new();
+        let mut group_outputs: Vec<OutputView> = Vec::new();
+        for &id in &self.model.plan {
+            let e = self.model.entity(id);
+            match (self.group, e.group) {
+                (None, Some(g)) if seen_groups.insert(g) => {
+                    let home = self.model.group_home(g);
+                    let module = BicepFile::new(self.model, Some(g), home);
+                    let module_view = module.view(modules)?;
+                    let text = super::templates::render("bicep/main.bicep", &module_view)?;
+                    modules.insert(group_module_path(self.model, g), text);
+                    resources.push(self.group_call(g, &module, &module_view.params));
+                    for o in &module_view.outputs {
+                        group_outputs.push(OutputView {
+                            name: o.name.clone(),
+                            description: o.description.clone(),
+                            value: RValue::X(format!(
+                                "{}.outputs.{}",
+                                group_symbol(self.model, g),
+                                o.name
+                            )),
+                        });
+                    }
+                }
+                (mine, theirs) if mine == theirs => {
+                    if self.needs_module(e) {
+                        let (path, text) = self.module_file(e)?;
+                        modules.entry(path).or_insert(text);
+                        resources.push(self.module_call(id));
+                    } else {
+                        resources.push(self.resource(id));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Outputs: each is computed in the file that holds its resource; main passes on a module's.
+        let mut outputs = Vec::new();
+        for o in &self.model.outputs {
+            let owner = o
+                .value
+                .entities()
+                .first()
+                .map(|&id| self.model.entity(id).group)
+                .unwrap_or(None);
+            if owner == self.group {
+                outputs.push(OutputView {
+                    name: heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str()),
+                    description: o.description.clone(),
+                    value: RValue::X(self.expr(&o.value)),
+                });
+            } else if self.in_main()
+                && let Some(passed) = group_outputs.iter().find(|g| {
+                    g.name == heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str())
+                })
+            {
+                outputs.push(passed.clone());
+            }
+        }
+        // Existing resources referenced, with the parents of existing children.
+        let mut existing_ids: BTreeSet<EntityId> = self.referenced.borrow().clone();
+        loop {
+            let parents: Vec<EntityId> = existing_ids
+                .iter()
+                .filter_map(|&i| self.model.entity(i).parent)
+                .filter(|p| !existing_ids.contains(p))
+                .collect();
+            if parents.is_empty() {
+                break;
+            }
+            existing_ids.extend(parents);
+        }
+        let existing = existing_ids
+            .iter()
+            .map(|&i| self.existing(i))
+            .collect::<Vec<_>>();
+        let mut params = Vec::new();
+        if self.in_main() || *self.uses_location.borrow() {
+            params.push(ParamView {
+                name: "location".into(),
+                kind: "string".into(),
+                secure: false,
+                description: "Location of the resources this deployment creates.".into(),
+                default: self
+                    .in_main()
+                    .then(|| RValue::S(self.model.location.clone())),
+                env: None,
+            });
+        }
+        if !self.in_main() && *self.uses_deployment_scope.borrow() {
+            for (name, description) in [
+                (
+                    DEPLOYMENT_SUBSCRIPTION,
+                    "Subscription of the calling deployment.",
+                ),
+                (
+                    DEPLOYMENT_RESOURCE_GROUP,
+                    "Resource group of the calling deployment.",
+                ),
+            ] {
+                params.push(ParamView {
+                    name: name.into(),
+                    kind: "string".into(),
+                    secure: false,
+                    description: description.into(),
+                    default: None,
+                    env: None,
+                });
+            }
+        }
+        let used = self.secrets.borrow().clone();
+        for s in self.model.secrets.values() {
+            if self.in_main() || used.contains(&s.name) {
+                params.push(ParamView {
+                    name: s.name.clone(),
+                    kind: "string".into(),
+                    secure: true,
+                    description: format!("Secret for {}.", s.used_by.join(", ")),
+                    default: None,
+                    env: Some(env_name(&s.name)),
+                });
+            }
+        }
+        Ok(FileView {
+            generated_by: generated_by(self.model),
+            version: env!("CARGO_PKG_VERSION").into(),
+            deployment: self.model.name.clone(),
+            module: !self.in_main(),
+            params,
+            existing,
+            resources,
+            outputs,
+            locals: Vec::new(),
+        })
+    }
+}
+
+fn view(
+    e: &Entity,
+    symbol: String,
+    keyword: &str,
+    fields: Vec<(String, RValue)>,
+    depends_on: Vec<String>,
+    directives: Vec<String>,
+) -> ResourceView {
+    ResourceView {
+        comment: e.label.clone(),
+        symbol,
+        keyword: keyword.into(),
+        type_api: format!("{}@{}", e.resource_type, e.api_version),
+        resource_type: e.resource_type.clone(),
+        api_version: e.api_version.clone(),
+        fields,
+        blocks: Vec::new(),
+        depends_why: Vec::new(),
+        depends_on,
+        directives,
     }
 }
 

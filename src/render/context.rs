@@ -114,6 +114,8 @@ pub struct FileView {
     pub version: String,
     /// The deployment name.
     pub deployment: String,
+    /// A module / nested template rather than the top-level file.
+    pub module: bool,
     /// Parameters.
     pub params: Vec<ParamView>,
     /// Existing resources (Bicep `existing`, Terraform data sources).

@@ -87,13 +87,6 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
     Ok(out)
 }
 
-/// Whether a created entity lives outside the deployment's resource group, so that Bicep needs a
-/// module and ARM a nested deployment for it.
-pub fn needs_module(model: &Model, e: &Entity) -> bool {
-    let _ = model;
-    !e.existing && !e.scope.is_deployment()
-}
-
 /// The nested deployment name of a module entity (at most 64 characters).
 pub fn module_deployment_name(e: &Entity) -> String {
     let mut name = e.symbol.to_kebab_case();

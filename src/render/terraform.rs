@@ -78,6 +78,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         generated_by: generated_by(model),
         version: env!("CARGO_PKG_VERSION").into(),
         deployment: model.name.clone(),
+        module: false,
         params,
         existing,
         resources,

@@ -29,21 +29,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     for (fpath, f) in foundries(root) {
         let existing = f.get_bool("existing").unwrap_or(false);
         let fname = f.get_str("name").unwrap_or("?");
-        if existing {
-            for key in ["subscription", "resource_group"] {
-                if let Some(k) = f.key_node(key) {
-                    out.push(
-                        Diagnostic::error(
-                            Code::UnsupportedScope,
-                            fpath.key(key),
-                            k.span,
-                            format!("foundrygen cannot yet write projects and connections into an existing account in another resource group (`{fname}`)"),
-                        )
-                        .with_help("deploy this spec into the account's own resource group and remove `subscription`/`resource_group`"),
-                    );
-                }
-            }
-        } else {
+        if !existing {
             // Custom subdomains are global DNS names: two created accounts cannot share one.
             let sub = f
                 .get_str("custom_subdomain")
@@ -423,10 +409,10 @@ mod tests {
     }
 
     #[test]
-    fn rejects_existing_foundry_in_another_resource_group() {
+    fn accepts_existing_foundry_in_another_resource_group() {
         assert_eq!(
             codes(&with_foundry("existing: true\nresource_group: rg1")),
-            [Code::UnsupportedScope]
+            []
         );
     }
 

@@ -565,12 +565,6 @@ mod tests {
             ))
             .contains(&Code::InvalidGuid)
         );
-        assert!(
-            codes(&with_foundry(
-                "existing: true\nsubscription: my-sub\nresource_group: rg"
-            ))
-            .contains(&Code::UnsupportedScope)
-        );
     }
 
     #[test]
