@@ -224,3 +224,31 @@ fn run_inner(args: cli::Args) -> Result<i32, Error> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_past_azure_template_limits_and_still_renders() {
+        let mut text = String::from(
+            "version: 1\nname: big\nlocation: eastus2\nfoundries:\n  - name: big-foundry\n    connections:\n",
+        );
+        for i in 0..810 {
+            text.push_str(&format!(
+                "      - {{ name: web-{i:04}, category: ApiKey, target: {{ url: 'https://api.example.com/{i}' }}, auth: {{ type: ApiKey, key: {{ secret: key{i:04} }} }} }}\n"
+            ));
+        }
+        let g = generate(&Source::new("big.yaml", text), &[Target::Arm]).unwrap();
+        let limits: Vec<_> = g
+            .warnings
+            .iter()
+            .filter(|w| w.code == Code::TemplateLimit)
+            .map(|w| w.message.as_str())
+            .collect();
+        assert_eq!(limits.len(), 2, "{limits:?}");
+        assert!(limits[0].contains("811 resources"));
+        assert!(limits[1].contains("811 parameters"));
+        assert!(g.output.files.contains_key("arm/azuredeploy.json"));
+    }
+}

@@ -280,6 +280,15 @@ impl Model {
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),
         };
+        // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
+        // secure parameters' names.
+        for f in &spec.foundries {
+            for c in &f.connections {
+                for name in secret_names(&c.auth) {
+                    b.symbols.insert(name.to_snake_case());
+                }
+            }
+        }
         for (fi, f) in spec.foundries.iter().enumerate() {
             b.foundry(fi, f);
         }
@@ -1213,6 +1222,30 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The secure-parameter names an auth block uses.
+fn secret_names(auth: &spec::Auth) -> Vec<String> {
+    let singles = [
+        &auth.key,
+        &auth.client_secret,
+        &auth.password,
+        &auth.refresh_token,
+        &auth.developer_token,
+        &auth.security_token,
+        &auth.sas,
+        &auth.pat,
+        &auth.secret_access_key,
+    ];
+    singles
+        .into_iter()
+        .flatten()
+        .chain(auth.keys.iter().flat_map(|k| k.values()))
+        .filter_map(|c| match c {
+            Credential::Secret { secret } => Some(secret.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 struct KvSetup {
     name: String,
     scope: Scope,
@@ -1263,6 +1296,68 @@ impl Entity {
         match &self.name {
             Value::Str(s) => s,
             _ => &self.key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Source;
+
+    fn model(text: &str) -> Model {
+        crate::check(&Source::new("t.yaml", text))
+            .expect("valid spec")
+            .model
+    }
+
+    #[test]
+    fn resource_symbols_avoid_secret_parameter_names() {
+        let m = model(
+            "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: qs-foundry\n    connections:\n      - { name: web, category: ApiKey, target: { url: 'https://a.example' }, auth: { type: ApiKey, key: { secret: qsFoundry } } }\n",
+        );
+        let account = m.entities.iter().find(|e| e.kind == Kind::Account).unwrap();
+        assert_ne!(
+            crate::render::camel(account),
+            "qsFoundry",
+            "the account's Bicep symbol would clash with the parameter"
+        );
+    }
+
+    #[test]
+    fn plan_respects_every_edge_and_teardown_reverses_it() {
+        let m = model(include_str!("../../specs/key-vault-first.yaml"));
+        let pos: BTreeMap<EntityId, usize> =
+            m.plan.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        for &id in &m.plan {
+            for d in &m.entity(id).deps {
+                assert!(
+                    pos[&d.on] < pos[&id],
+                    "{} before {}",
+                    m.entity(d.on).key,
+                    m.entity(id).key
+                );
+            }
+        }
+        let mut rev = m.teardown();
+        rev.reverse();
+        assert_eq!(rev, m.plan);
+    }
+
+    #[test]
+    fn role_assignment_names_use_only_deploy_time_constants() {
+        let m = model(include_str!("../../specs/two-foundries.yaml"));
+        for e in m.entities.iter().filter(|e| e.kind == Kind::RoleAssignment) {
+            let Value::Expr(Expr::Guid(args)) = &e.name else {
+                panic!("{} is not named by guid()", e.key);
+            };
+            // Ids and role definition ids are known at deployment start; principal ids are not.
+            assert!(
+                args.iter()
+                    .all(|a| matches!(a, Expr::Id(_) | Expr::RoleDefinition(_))),
+                "{}: {args:?}",
+                e.key
+            );
         }
     }
 }

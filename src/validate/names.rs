@@ -66,7 +66,13 @@ pub fn valid_parameter_name(s: &str) -> bool {
 }
 
 /// Names the generated files declare themselves; a secret may not take one.
-pub const RESERVED_PARAMETERS: &[&str] = &["location", "subscription_id", "resource_group_name"];
+pub const RESERVED_PARAMETERS: &[&str] = &[
+    "location",
+    "subscription_id",
+    "resource_group_name",
+    "deploymentSubscriptionId",
+    "deploymentResourceGroupName",
+];
 
 /// The default Key Vault connection name of a foundry.
 pub fn default_key_vault_connection(foundry: &str) -> String {
