@@ -12,6 +12,15 @@ use super::context::RValue;
 pub fn bicep_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
+    // tree-sitter-bicep (and the editors built on it) reads a string that opens with `//` as a
+    // comment and loses the rest of the file; `\u{2F}` is the same slash to Bicep.
+    let s = match s.strip_prefix('/') {
+        Some(rest) if rest.starts_with('/') => {
+            out.push_str("\\u{2F}");
+            rest
+        }
+        _ => s,
+    };
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
@@ -382,6 +391,8 @@ mod tests {
         assert_eq!(bicep_string("$x"), "'$x'");
         assert_eq!(bicep_string("a\nb"), r"'a\nb'");
         assert_eq!(bicep_string("\u{202E}"), r"'\u{202E}'");
+        assert_eq!(bicep_string("// x"), r"'\u{2F}/ x'");
+        assert_eq!(bicep_string("a // x"), "'a // x'");
     }
 
     #[test]
