@@ -423,11 +423,13 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
     for (k, v) in c.get("metadata").and_then(Node::as_map).unwrap_or(&[]) {
         let Some(key) = k.as_str() else { continue };
         if v.as_str().is_none() {
-            let shown = match &v.value {
-                Value::Int(i) => format!("\"{i}\""),
-                Value::Float(f) => format!("\"{f}\""),
-                Value::Bool(b) => format!("\"{b}\""),
-                _ => "a JSON string".to_string(),
+            let help = match &v.value {
+                Value::Int(i) => format!("quote it: `{key}: \"{i}\"`"),
+                Value::Float(f) => format!("quote it: `{key}: \"{f}\"`"),
+                Value::Bool(b) => format!("quote it: `{key}: \"{b}\"`"),
+                _ => {
+                    format!("write nested data as a JSON string, e.g. `{key}: '{{\"a\": \"b\"}}'`")
+                }
             };
             out.push(
                 Diagnostic::error(
@@ -439,7 +441,7 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                         v.kind_name()
                     ),
                 )
-                .with_help(format!("quote it: `{key}: {shown}`")),
+                .with_help(help),
             );
         }
     }

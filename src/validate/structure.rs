@@ -421,11 +421,16 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
         node.span,
         format!("expected {expected}, found {}", node.kind_name()),
     );
-    match (&node.value, expected) {
-        (Value::Int(_) | Value::Float(_) | Value::Bool(_), "a string") => {
-            d.with_help("quote the value to make it a string, e.g. \"1\"")
-        }
-        _ => d,
+    let shown = match &node.value {
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return d,
+    };
+    if expected == "a string" {
+        d.with_help(format!("quote it to make it a string: `\"{shown}\"`"))
+    } else {
+        d
     }
 }
 
