@@ -2,6 +2,7 @@
 //! file through one of these. `*_str` escapes one string; `*_value` prints a whole `RValue` tree
 //! (objects, arrays, literals and already-rendered expressions) at an indent.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use tera::{Kwargs, State, Tera};
@@ -12,28 +13,29 @@ use super::context::RValue;
 pub fn bicep_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
-    // tree-sitter-bicep (and the editors built on it) reads a string that opens with `//` as a
-    // comment and loses the rest of the file; `\u{2F}` is the same slash to Bicep.
-    let s = match s.strip_prefix('/') {
-        Some(rest) if rest.starts_with('/') => {
-            out.push_str("\\u{2F}");
-            rest
-        }
-        _ => s,
-    };
+    // tree-sitter-bicep (and the editors built on it) reads `//` that directly follows the opening
+    // quote or an escape sequence as a comment and loses the rest of the file; `\u{2F}` is the same
+    // slash to Bicep.
+    let mut after_escape = true;
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+        let escaped = match c {
+            '\\' => Some(Cow::Borrowed("\\\\")),
+            '\'' => Some(Cow::Borrowed("\\'")),
+            '\n' => Some(Cow::Borrowed("\\n")),
+            '\r' => Some(Cow::Borrowed("\\r")),
+            '\t' => Some(Cow::Borrowed("\\t")),
+            '$' if chars.peek() == Some(&'{') => Some(Cow::Borrowed("\\$")),
+            '/' if after_escape && chars.peek() == Some(&'/') => Some(Cow::Borrowed("\\u{2F}")),
             c if c.is_control() || is_invisible(c) => {
-                let _ = write!(out, "\\u{{{:X}}}", c as u32);
+                Some(Cow::Owned(format!("\\u{{{:X}}}", c as u32)))
             }
-            c => out.push(c),
+            _ => None,
+        };
+        after_escape = escaped.is_some();
+        match escaped {
+            Some(e) => out.push_str(&e),
+            None => out.push(c),
         }
     }
     out.push('\'');
@@ -393,6 +395,7 @@ mod tests {
         assert_eq!(bicep_string("\u{202E}"), r"'\u{202E}'");
         assert_eq!(bicep_string("// x"), r"'\u{2F}/ x'");
         assert_eq!(bicep_string("a // x"), "'a // x'");
+        assert_eq!(bicep_string("\\//"), r"'\\\u{2F}/'");
     }
 
     #[test]

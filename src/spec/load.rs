@@ -125,7 +125,9 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
     }
     let mut builder = Builder::new(&src.text);
     let mut parser = Parser::new_from_str(&src.text);
-    if let Err(e) = parser.load(&mut builder, false) {
+    // Read every document, so that a second one is reported instead of silently ignored (serde_yaml
+    // would refuse it later).
+    if let Err(e) = parser.load(&mut builder, true) {
         let m = e.marker();
         let info = e.info().to_string();
         let mut span = Span {
@@ -181,6 +183,17 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
     if let Some(fatal) = builder.fatal {
         return Err(vec![fatal]);
     }
+    if let Some(span) = builder.second_document {
+        return Err(vec![
+            Diagnostic::error(
+                Code::YamlSyntax,
+                SpecPath::root(),
+                span,
+                "a spec is one YAML document, but a second one starts here",
+            )
+            .with_help("remove the `---` and what follows, or split the documents into separate spec files"),
+        ]);
+    }
     let root = builder.root.unwrap_or(Node {
         value: Value::Null,
         span: Span {
@@ -226,6 +239,8 @@ struct Builder<'a> {
     root: Option<Node>,
     diagnostics: Vec<Diagnostic>,
     fatal: Option<Diagnostic>,
+    documents: usize,
+    second_document: Option<Span>,
 }
 
 impl<'a> Builder<'a> {
@@ -241,6 +256,8 @@ impl<'a> Builder<'a> {
             root: None,
             diagnostics: Vec::new(),
             fatal: None,
+            documents: 0,
+            second_document: None,
         }
     }
 
@@ -424,7 +441,7 @@ fn resolve_plain(s: &str) -> Value {
 
 impl MarkedEventReceiver for Builder<'_> {
     fn on_event(&mut self, ev: Event, mark: Marker) {
-        if self.fatal.is_some() {
+        if self.fatal.is_some() || (self.documents > 1 && !matches!(ev, Event::DocumentStart)) {
             return;
         }
         match ev {
@@ -522,11 +539,13 @@ impl MarkedEventReceiver for Builder<'_> {
                 node.span = span;
                 self.push_node(node, 0);
             }
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart
-            | Event::DocumentEnd => {}
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(self.span_at(mark, 3));
+                }
+            }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => {}
         }
     }
 }
@@ -608,6 +627,14 @@ mod tests {
         }
         let err = parse_tree(&Source::new("t.yaml", text)).unwrap_err();
         assert_eq!(err[0].code, Code::YamlTooComplex);
+    }
+
+    #[test]
+    fn refuses_a_second_document() {
+        let err = parse_tree(&Source::new("t.yaml", "version: 1\n---\nname: x\n")).unwrap_err();
+        assert_eq!(err[0].code, Code::YamlSyntax);
+        assert_eq!(err[0].span.unwrap().line, 2);
+        assert!(parse_tree(&Source::new("t.yaml", "---\nversion: 1\n")).is_ok());
     }
 
     #[test]

@@ -59,6 +59,7 @@ resource hostileFoundryP1Web1Connection 'Microsoft.CognitiveServices/accounts/pr
     isSharedToAll: false
     metadata: {
       Expression: '[parameters(\'location\')]'
+      Slashes: '\u{2F}/ leading comment marker, \\\u{2F}/ after an escape'
       Template: '\${location}'
       '[key]': 'bracketed key'
       'key with spaces': 'value'

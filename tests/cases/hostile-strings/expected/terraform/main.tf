@@ -73,6 +73,7 @@ resource "azapi_resource" "hostile_foundry_p_1_web_1_connection" {
       isSharedToAll = false
       metadata      = {
         Expression        = "[parameters('location')]"
+        Slashes           = "// leading comment marker, \\// after an escape"
         Template          = "$${location}"
         "[key]"           = "bracketed key"
         "key with spaces" = "value"
