@@ -184,7 +184,7 @@ impl OutputSet {
             } else {
                 None
             };
-            if let Err(e) = fs::rename(tmp, dest) {
+            if let Err(e) = injected_failure(dest).map_or_else(|| fs::rename(tmp, dest), Err) {
                 if let Some(b) = &backup {
                     let _ = fs::rename(b, dest);
                 }
@@ -216,6 +216,17 @@ impl OutputSet {
         }
         Ok(report)
     }
+}
+
+/// Debug builds only: `FOUNDRYGEN_TEST_FAIL_SWAP=<file name>` makes swapping in that file fail, so
+/// the tests can show a failure halfway through the swap leaves the folder as it was.
+fn injected_failure(dest: &Path) -> Option<std::io::Error> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    let name = std::env::var_os("FOUNDRYGEN_TEST_FAIL_SWAP")?;
+    (dest.file_name() == Some(name.as_os_str()))
+        .then(|| std::io::Error::other("injected failure (FOUNDRYGEN_TEST_FAIL_SWAP)"))
 }
 
 fn sibling(path: &Path, what: &str) -> PathBuf {
