@@ -100,6 +100,8 @@ pub enum Reason {
     OwnRole,
     /// A role or policy needs the identity it grants to.
     Principal,
+    /// Two writes of one vault's `add` access policy (from different templates) go one at a time.
+    SharedVaultPolicy,
 }
 
 impl Reason {
@@ -115,6 +117,7 @@ impl Reason {
             Reason::Sibling => "connections under one parent are serialised (409 Conflict)",
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
+            Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
         }
     }
 
@@ -135,6 +138,7 @@ impl Reason {
             Reason::Sibling => "connections under one parent are deleted one at a time",
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
+            Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
         }
     }
 }
@@ -852,6 +856,17 @@ impl<'a> Builder<'a> {
                             let e = &mut self.entities[ap];
                             e.parent = Some(vault);
                             e.scope = kv.scope.clone();
+                            // The same vault's `add` written from another template (a foundry
+                            // module): the two writes must not race.
+                            let earlier = self
+                                .access_policies
+                                .iter()
+                                .filter(|((v, _), _)| *v == vault)
+                                .map(|(_, &other)| other)
+                                .max();
+                            if let Some(other) = earlier {
+                                self.dep(ap, other, Reason::SharedVaultPolicy);
+                            }
                             self.access_policies.insert((vault, group), ap);
                             ap
                         }

@@ -336,6 +336,11 @@ impl<'a> ArmRender<'a> {
         let mut refs = Vec::new();
         let mut why = Vec::new();
         for d in &e.deps {
+            // In a foundry's nested template, what it waits for outside is the nested deployment's
+            // own dependency in the calling template.
+            if self.group.is_some() && self.model.entity(d.on).group != self.group {
+                continue;
+            }
             let r = self.dep_ref(d.on);
             if !refs.contains(&r) {
                 refs.push(r);
@@ -760,6 +765,17 @@ impl ArmRender<'_> {
             .iter()
             .find(|e| e.kind == Kind::Account && e.foundry == Some(g))
             .expect("a group is a foundry");
+        let mut depends_on = Vec::new();
+        for member in self.model.entities.iter().filter(|m| m.group == Some(g)) {
+            for d in &member.deps {
+                if self.model.entity(d.on).group != Some(g) {
+                    let r = self.dep_ref(d.on);
+                    if !depends_on.contains(&r) {
+                        depends_on.push(r);
+                    }
+                }
+            }
+        }
         let view = ResourceView {
             comment: format!(
                 "everything this spec writes into existing Foundry account `{}`",
@@ -772,7 +788,7 @@ impl ArmRender<'_> {
             api_version: api.into(),
             fields,
             blocks: Vec::new(),
-            depends_on: Vec::new(),
+            depends_on,
             depends_why: Vec::new(),
             directives: Vec::new(),
         };

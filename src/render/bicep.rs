@@ -189,7 +189,11 @@ impl<'a> BicepFile<'a> {
     fn deps(&self, e: &Entity) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for d in &e.deps {
-            if Some(d.on) == e.parent {
+            // In a foundry module, what it waits for outside the module is the module call's
+            // dependency in main.bicep.
+            if Some(d.on) == e.parent
+                || (self.group.is_some() && self.model.entity(d.on).group != self.group)
+            {
                 continue;
             }
             let s = self.dep_symbol(d.on);
@@ -308,6 +312,15 @@ impl<'a> BicepFile<'a> {
         }
     }
 
+    /// How this file refers to a module file: Bicep resolves module paths from the calling file,
+    /// and a foundry module already sits in `modules/`.
+    fn module_ref(&self, path: &str) -> String {
+        match self.group {
+            Some(_) => path.trim_start_matches("modules/").to_string(),
+            None => path.to_string(),
+        }
+    }
+
     fn module_call(&self, id: EntityId) -> ResourceView {
         let e = self.model.entity(id);
         let target = e.extends.or(e.parent).expect("modules extend a resource");
@@ -346,7 +359,7 @@ impl<'a> BicepFile<'a> {
             "{} (in another resource group, so through a module)",
             e.label
         );
-        v.type_api = self.module_path(e);
+        v.type_api = self.module_ref(&self.module_path(e));
         v
     }
 
@@ -421,6 +434,21 @@ impl<'a> BicepFile<'a> {
             "everything this spec writes into existing Foundry account `{}`, in its own resource group",
             account.name_text()
         );
+        for member in self
+            .model
+            .entities
+            .iter()
+            .filter(|m| m.group == Some(group))
+        {
+            for d in &member.deps {
+                if self.model.entity(d.on).group != Some(group) {
+                    let s = self.dep_symbol(d.on);
+                    if !v.depends_on.contains(&s) {
+                        v.depends_on.push(s);
+                    }
+                }
+            }
+        }
         v.type_api = group_module_path(self.model, group);
         v
     }

@@ -523,7 +523,7 @@ impl<'a> TfRender<'a> {
             .map(|(h, perms)| {
                 let holder = self.model.entity(*h);
                 (
-                    holder.key.clone(),
+                    holder.symbol.clone(),
                     RValue::O(vec![
                         (
                             "object_id".into(),

@@ -9,7 +9,13 @@
 //!
 //! Edges `(from, to)` mean "`from` depends on `to`": explicit `dependsOn`/`depends_on`, Bicep
 //! `parent:`, ARM child names (`acct/proj/conn` needs `acct/proj`), Terraform `parent_id`, and the
-//! `dependsOn` of a module or nested deployment (applied to every node inside it). Implicit
+//! `dependsOn` of a module or nested deployment (applied to every node inside it, at any depth).
+//! Modules and nested deployments are read recursively (a foundry module calling role-assignment
+//! and access-policy modules; nested deployments inside nested deployments): names and scopes
+//! given by a module parameter are evaluated in the caller, Bicep module paths are resolved
+//! relative to the calling file, and inside one file or template, edges come from its own
+//! declarations' `dependsOn`/`parent:` (an ARM `dependsOn` can only name a resource of its own
+//! template, with the same scope where the entry gives one). Implicit
 //! dependencies through property references are deliberately not read: the issue asks for explicit
 //! ordering, and counting them would hide a missing `dependsOn` in Bicep and Terraform.
 //!
@@ -60,6 +66,15 @@ pub struct Graph {
     /// `(from, reference)`: an explicit dependency on something the output does not declare at
     /// all (neither created nor existing), which Bicep, ARM and Terraform all reject.
     pub dangling: Vec<(String, String)>,
+    /// Keys created by more than one declaration of the output (two resources, or two module or
+    /// nested-deployment calls, writing the same Azure resource).
+    pub duplicates: Vec<String>,
+    /// Duplicated keys whose declarations are ordered one after the other (a shared vault's `add`
+    /// written from two templates).
+    pub ordered_duplicates: Vec<String>,
+    /// `(calling file, module path)`: Bicep module paths that do not resolve, relative to the
+    /// calling file's directory, to a generated file.
+    pub unresolved_modules: Vec<(String, String)>,
 }
 
 impl Graph {
@@ -67,6 +82,7 @@ impl Graph {
         let node = Node { kind, category };
         if let Some(old) = self.nodes.get(&key) {
             assert_eq!(old, &node, "`{key}` is declared twice, differently");
+            self.duplicates.push(key);
             return;
         }
         self.order.push(key.clone());
@@ -74,6 +90,12 @@ impl Graph {
     }
 
     fn add_edge(&mut self, from: &str, to: &str) {
+        if from == to && self.duplicates.iter().any(|d| d == from) {
+            // One vault's `add` written from two templates normalises to one key; the edge that
+            // orders the two writes is checked on the model (ordering.rs).
+            self.ordered_duplicates.push(from.to_string());
+            return;
+        }
         assert_ne!(from, to, "`{from}` depends on itself");
         self.edges.insert((from.to_string(), to.to_string()));
     }
@@ -421,25 +443,30 @@ mod arm {
         }
     }
 
+    /// The parameters a template sees: `None` for the top-level template, whose parameters are
+    /// the deployment's own and stay unresolved; inside a nested deployment (`inner` scope), the
+    /// values its caller passes, already resolved in the caller's context.
+    type Params = Option<HashMap<String, Expr>>;
+
     /// Replaces `parameters('x')` by the value the enclosing deployment passes, and folds
     /// `format`/`concat` over literal strings.
-    fn resolve(e: &Expr, params: &HashMap<String, Expr>) -> Expr {
+    fn resolve(e: &Expr, params: &Params) -> Expr {
         match e {
             Expr::Call(f, args) => {
                 let args: Vec<Expr> = args.iter().map(|a| resolve(a, params)).collect();
-                match (f.as_str(), args.as_slice()) {
-                    ("parameters", [Expr::Str(p)]) => params
+                match (f.as_str(), args.as_slice(), params) {
+                    ("parameters", [Expr::Str(p)], Some(passed)) => passed
                         .get(p)
                         .cloned()
                         .unwrap_or_else(|| panic!("parameter `{p}` is not passed")),
-                    ("format", [Expr::Str(fmt), rest @ ..]) if rest.iter().all(is_str) => {
+                    ("format", [Expr::Str(fmt), rest @ ..], _) if rest.iter().all(is_str) => {
                         let mut out = fmt.clone();
                         for (i, a) in rest.iter().enumerate() {
                             out = out.replace(&format!("{{{i}}}"), str_of(a));
                         }
                         Expr::Str(out)
                     }
-                    ("concat", all) if all.iter().all(is_str) => {
+                    ("concat", all, _) if all.iter().all(is_str) => {
                         Expr::Str(all.iter().map(str_of).collect())
                     }
                     _ => Expr::Call(f.clone(), args),
@@ -450,6 +477,14 @@ mod arm {
                 Expr::Index(Box::new(resolve(b, params)), Box::new(resolve(i, params)))
             }
             other => other.clone(),
+        }
+    }
+
+    /// A JSON value as ARM evaluates it in a template with these parameters.
+    fn value(v: &Json, params: &Params) -> Expr {
+        match v {
+            Json::String(s) => resolve(&parse_value(s), params),
+            other => Expr::Str(other.to_string()),
         }
     }
 
@@ -464,15 +499,19 @@ mod arm {
         }
     }
 
-    /// `resourceId([sub], [rg], type, name…)` split into the type and the names.
-    fn resource_id_parts(args: &[Expr]) -> (String, Vec<String>) {
-        let strs: Vec<&str> = args.iter().map(str_of).collect();
-        let at = strs
+    /// `resourceId([sub], [rg], type, name…)` split into the scope arguments, the type and the
+    /// names. The scope arguments may be expressions (`subscription().subscriptionId` passed down
+    /// from the caller); the type is the first literal containing `/`; the names are literals.
+    fn resource_id_parts(args: &[Expr]) -> (&[Expr], String, Vec<String>) {
+        let at = args
             .iter()
-            .position(|s| s.contains('/'))
+            .position(|a| matches!(a, Expr::Str(s) if s.contains('/')))
             .unwrap_or_else(|| panic!("resourceId without a type: {args:?}"));
-        let names = strs[at + 1..].iter().map(|s| s.to_string()).collect();
-        (strs[at].to_string(), names)
+        let names = args[at + 1..]
+            .iter()
+            .map(|a| str_of(a).to_string())
+            .collect();
+        (&args[..at], str_of(&args[at]).to_string(), names)
     }
 
     /// The name of the resource a resource id expression points at.
@@ -506,25 +545,44 @@ mod arm {
     }
 
     /// A created resource: its node key and, for children, the parent key implied by its name.
-    fn node_of(r: &Json, params: &HashMap<String, Expr>) -> Option<(String, Kind, Option<String>)> {
+    fn node_of(r: &Json, params: &Params) -> (String, Kind, Option<String>) {
         let t = r["type"].as_str().expect("resource type");
-        let name = resolve(&parse_value(r["name"].as_str().expect("name")), params);
+        let name = value(&r["name"], params);
         if t.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") {
-            return Some((role_from_guid(&name), Kind::Role, None));
+            return (role_from_guid(&name), Kind::Role, None);
         }
         let name = str_of(&name).to_string();
         let (key, kind) = named_key(t, &name)
             .unwrap_or_else(|| panic!("unexpected resource `{t}` `{name}` in ARM output"));
-        Some((key, kind, parent_key(t, &name)))
+        (key, kind, parent_key(t, &name))
+    }
+
+    /// A nested deployment of one template: where it deploys (`subscriptionId`, `resourceGroup`,
+    /// resolved; `None` where the caller's own) and every node inside it, at any depth.
+    struct Deployment {
+        subscription: Option<Expr>,
+        group: Option<Expr>,
+        keys: Vec<String>,
     }
 
     pub fn graph(files: &OutputSet) -> Graph {
         let text = &files.files["arm/azuredeploy.json"];
         let doc: Json = serde_json::from_str(text).expect("azuredeploy.json is JSON");
-        let resources = doc["resources"].as_array().expect("resources");
         let mut g = Graph::default();
-        // First pass: every node, and which nodes each nested deployment holds.
-        let mut deployments: HashMap<String, Vec<String>> = HashMap::new();
+        template(&doc, &None, &mut g);
+        drop_edges_to_non_nodes(&mut g);
+        g
+    }
+
+    /// Reads one template's resources, recursing into nested deployments, and returns every node
+    /// key it creates. A `dependsOn` can only name a resource of the same template (ARM refuses
+    /// anything else), so it is resolved against this template's resources alone; a nested
+    /// deployment's `dependsOn` applies to every node inside it.
+    fn template(doc: &Json, params: &Params, g: &mut Graph) -> Vec<String> {
+        let resources = doc["resources"].as_array().expect("resources");
+        let mut deployments: HashMap<String, Deployment> = HashMap::new();
+        // Node keys of the template's own resources (not those inside its nested deployments).
+        let mut own: BTreeSet<String> = BTreeSet::new();
         let mut keys_of: Vec<Vec<String>> = Vec::new();
         for r in resources {
             assert!(
@@ -532,95 +590,118 @@ mod arm {
                 "nested child resources are not read"
             );
             let t = r["type"].as_str().expect("type");
-            let mut keys = Vec::new();
-            if t.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-                let name = r["name"].as_str().expect("a literal deployment name");
+            let keys = if t.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
+                let name = str_of(&value(&r["name"], params)).to_string();
                 let props = &r["properties"];
+                assert_eq!(
+                    props["expressionEvaluationOptions"]["scope"], "inner",
+                    "nested deployment `{name}` does not use the inner scope"
+                );
                 let empty = serde_json::Map::new();
-                let params: HashMap<String, Expr> = props["parameters"]
+                // Parameter values are evaluated by the caller, in the caller's context.
+                let inner: HashMap<String, Expr> = props["parameters"]
                     .as_object()
                     .unwrap_or(&empty)
                     .iter()
-                    .map(|(k, v)| {
-                        let value = match &v["value"] {
-                            Json::String(s) => parse_value(s),
-                            other => Expr::Str(other.to_string()),
-                        };
-                        (k.clone(), value)
-                    })
+                    .map(|(k, v)| (k.clone(), value(&v["value"], params)))
                     .collect();
-                for inner in props["template"]["resources"]
-                    .as_array()
-                    .expect("inner resources")
-                {
-                    let (key, kind, parent) = node_of(inner, &params).expect("a node");
-                    let category = inner["properties"]["category"].as_str().map(str::to_string);
-                    g.add_node(key.clone(), kind, category);
-                    if let Some(p) = parent {
-                        g.add_edge(&key, &p);
-                    }
-                    keys.push(key);
-                }
-                deployments.insert(name.to_string(), keys.clone());
+                let keys = template(&props["template"], &Some(inner), g);
+                let at = |field: &str| r.get(field).map(|v| value(v, params));
+                let previous = deployments.insert(
+                    name.clone(),
+                    Deployment {
+                        subscription: at("subscriptionId"),
+                        group: at("resourceGroup"),
+                        keys: keys.clone(),
+                    },
+                );
+                assert!(previous.is_none(), "deployment `{name}` is declared twice");
+                keys
             } else {
-                let (key, kind, parent) = node_of(r, &HashMap::new()).expect("a node");
+                let (key, kind, parent) = node_of(r, params);
                 let category = r["properties"]["category"].as_str().map(str::to_string);
                 g.add_node(key.clone(), kind, category);
                 if let Some(p) = parent {
                     g.add_edge(&key, &p);
                 }
-                keys.push(key);
-            }
+                own.insert(key.clone());
+                vec![key]
+            };
             keys_of.push(keys);
         }
-        // Second pass: dependsOn, resolved to node keys.
         for (r, keys) in resources.iter().zip(&keys_of) {
             let Some(deps) = r.get("dependsOn") else {
                 continue;
             };
             for d in deps.as_array().expect("dependsOn is an array") {
                 let d = d.as_str().expect("dependsOn entries are strings");
-                for to in dependency_keys(d, &deployments, &g) {
-                    for from in keys {
-                        if to.starts_with("dangling:") {
+                match dependency_keys(d, params, &deployments, &own) {
+                    Some(tos) => {
+                        for from in keys {
+                            for to in &tos {
+                                g.add_edge(from, to);
+                            }
+                        }
+                    }
+                    None => {
+                        for from in keys {
                             g.dangling.push((from.clone(), d.to_string()));
-                        } else {
-                            g.add_edge(from, &to);
                         }
                     }
                 }
             }
         }
-        drop_edges_to_non_nodes(&mut g);
-        g
+        keys_of.into_iter().flatten().collect()
     }
 
-    /// The node keys one `dependsOn` entry points at (several for a nested deployment).
+    /// The node keys one `dependsOn` entry points at (several for a nested deployment), or `None`
+    /// when it names nothing this template deploys.
     fn dependency_keys(
         d: &str,
-        deployments: &HashMap<String, Vec<String>>,
-        g: &Graph,
-    ) -> Vec<String> {
-        let e = parse_value(d);
+        params: &Params,
+        deployments: &HashMap<String, Deployment>,
+        own: &BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        let e = resolve(&parse_value(d), params);
         let Expr::Call(f, args) = &e else {
             panic!("dependsOn entry `{d}` is not a resource id");
         };
         match f.as_str() {
             "resourceId" => {
-                let (t, names) = resource_id_parts(args);
+                let (scope, t, names) = resource_id_parts(args);
                 if t.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
-                    return match deployments.get(&names[0]) {
-                        Some(keys) => keys.clone(),
-                        None => vec![format!("dangling:{d}")],
+                    let [name] = names.as_slice() else {
+                        panic!("deployment id `{d}` has {} names", names.len());
                     };
+                    let dep = deployments.get(name)?;
+                    // Where the entry gives a scope, it must be the deployment's.
+                    let (sub, group) = match scope {
+                        [] => (None, None),
+                        [rg] => (None, Some(rg)),
+                        [sub, rg] => (Some(sub), Some(rg)),
+                        _ => panic!("resourceId with {} scope arguments: `{d}`", scope.len()),
+                    };
+                    let matches = |given: Option<&Expr>, actual: &Option<Expr>| match given {
+                        None => true,
+                        Some(g) => actual.as_ref() == Some(g),
+                    };
+                    if !matches(group, &dep.group) {
+                        return None;
+                    }
+                    if sub.is_some()
+                        && dep.subscription.is_some()
+                        && !matches(sub, &dep.subscription)
+                    {
+                        return None;
+                    }
+                    return Some(dep.keys.clone());
                 }
-                let full = names.join("/");
-                match named_key(&t, &full) {
-                    // ARM refuses a dependsOn on a resource the template does not deploy.
-                    Some((key, _)) if !g.nodes.contains_key(&key) => vec![format!("dangling:{d}")],
-                    Some((key, _)) => vec![key],
-                    None => vec![format!("dangling:{d}")],
-                }
+                assert!(
+                    scope.is_empty(),
+                    "dependsOn on a resource in another scope: `{d}`"
+                );
+                let (key, _) = named_key(&t, &names.join("/"))?;
+                own.contains(&key).then(|| vec![key])
             }
             "extensionResourceId" => {
                 let t = str_of(&args[1]);
@@ -629,11 +710,7 @@ mod arm {
                     "unexpected extension resource `{t}`"
                 );
                 let key = role_from_guid(&args[2]);
-                if g.nodes.contains_key(&key) {
-                    vec![key]
-                } else {
-                    vec![format!("dangling:{d}")]
-                }
+                own.contains(&key).then(|| vec![key])
             }
             other => panic!("unexpected `{other}` in dependsOn entry `{d}`"),
         }
@@ -914,102 +991,118 @@ mod bicep {
     }
 
     pub fn graph(files: &OutputSet) -> Graph {
-        let main_text = &files.files["bicep/main.bicep"];
-        let main = File::parse("bicep/main.bicep", main_text);
-        let decls = declarations(&main);
-        let top = Scope {
-            file: &main,
-            decls: &decls,
-            caller: None,
-        };
         let mut g = Graph::default();
-        // Node keys behind each symbol (a module can hold several), and its parent symbol.
-        let mut keys_of: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut parents: Vec<(String, String)> = Vec::new();
-        let module_texts: Vec<(String, &String)> = decls
-            .iter()
-            .filter(|d| d.is_module)
-            .map(|d| {
-                let path = format!("bicep/{}", d.what);
-                let text = files
-                    .files
-                    .get(&path)
-                    .unwrap_or_else(|| panic!("module file `{path}` is not generated"));
-                (path, text)
-            })
-            .collect();
-        let modules: Vec<File> = module_texts
-            .iter()
-            .map(|(path, text)| File::parse(path, text))
-            .collect();
-        let mut next_module = modules.iter();
-        for d in &decls {
-            if d.existing {
-                continue;
-            }
-            if d.is_module {
-                let m = next_module.next().expect("a parsed module");
-                let inner = declarations(m);
-                let params = property(&main, d.body, "params").expect("module params");
-                let scope = Scope {
-                    file: m,
-                    decls: &inner,
-                    caller: Some((&top, params)),
-                };
-                let mut keys = Vec::new();
-                for i in inner.iter().filter(|i| !i.existing) {
-                    assert!(!i.is_module, "nested modules are not read");
-                    let (key, kind, parent) = scope.node(i);
-                    // Inside a module a parent can only be a resource of the module itself.
-                    if let Some(p) = parent {
-                        let pd = scope.decl(&p).expect("parent declared in the module");
-                        assert!(pd.existing, "a created parent inside a module is not read");
-                    }
-                    g.add_node(key.clone(), kind, scope.category(i));
-                    keys.push(key);
+        read(files, "bicep/main.bicep", None, &mut g);
+        drop_edges_to_non_nodes(&mut g);
+        g
+    }
+
+    /// Where a module declared in `caller` (a path under `bicep/`) lives: Bicep resolves a
+    /// module path relative to the directory of the file that declares it.
+    fn module_path(caller: &str, module: &str) -> String {
+        let mut parts: Vec<&str> = caller.split('/').collect();
+        parts.pop();
+        for seg in module.split('/') {
+            match seg {
+                "." | "" => {}
+                ".." => {
+                    parts
+                        .pop()
+                        .expect("a module path above the output directory");
                 }
-                keys_of.insert(d.symbol.clone(), keys);
+                s => parts.push(s),
+            }
+        }
+        parts.join("/")
+    }
+
+    /// Reads one Bicep file (main.bicep, or a module called with `params` from `caller`),
+    /// recursing into the modules it calls, and returns every node key it creates, at any depth.
+    /// A module's `dependsOn` applies to every node inside it; inside a file, edges come from each
+    /// declaration's own `dependsOn` and `parent:`.
+    fn read<'c, 't>(
+        files: &OutputSet,
+        path: &str,
+        caller: Option<(&'c Scope<'c, 't>, TsNode<'t>)>,
+        g: &mut Graph,
+    ) -> Vec<String> {
+        let text = files
+            .files
+            .get(path)
+            .unwrap_or_else(|| panic!("Bicep file `{path}` is not generated"));
+        let file = File::parse(path, text);
+        let decls = declarations(&file);
+        let scope = Scope {
+            file: &file,
+            decls: &decls,
+            caller,
+        };
+        // Node keys behind each symbol (a module can hold several), in declaration order.
+        let mut keys_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut all: Vec<String> = Vec::new();
+        let mut parents: Vec<(String, String)> = Vec::new();
+        for d in decls.iter().filter(|d| !d.existing) {
+            let keys = if d.is_module {
+                let mut inner = module_path(path, &d.what);
+                if !files.files.contains_key(&inner) {
+                    // Recorded, and read from where the generator put it, so that the ordering
+                    // rules still run; `Graph::unresolved_modules` fails its own test.
+                    g.unresolved_modules
+                        .push((path.to_string(), d.what.clone()));
+                    inner = format!("bicep/{}", d.what);
+                }
+                let params = property(&file, d.body, "params").expect("module params");
+                read(files, &inner, Some((&scope, params)), g)
             } else {
-                let (key, kind, parent) = top.node(d);
-                g.add_node(key.clone(), kind, top.category(d));
+                let (key, kind, parent) = scope.node(d);
+                g.add_node(key.clone(), kind, scope.category(d));
                 if let Some(p) = parent {
                     parents.push((key.clone(), p));
                 }
-                keys_of.insert(d.symbol.clone(), vec![key]);
-            }
+                vec![key]
+            };
+            all.extend(keys.iter().cloned());
+            keys_of.insert(&d.symbol, keys);
         }
         for (key, p) in parents {
-            for to in keys_of.get(&p).into_iter().flatten() {
-                g.add_edge(&key, to);
+            match keys_of.get(p.as_str()) {
+                Some(tos) => {
+                    for to in tos {
+                        g.add_edge(&key, to);
+                    }
+                }
+                None => assert!(
+                    scope.decl(&p).is_some_and(|pd| pd.existing),
+                    "`{path}`: parent `{p}` of `{key}` is not declared"
+                ),
             }
         }
         for d in decls.iter().filter(|d| !d.existing) {
-            let Some(deps) = property(&main, d.body, "dependsOn") else {
+            let Some(deps) = property(&file, d.body, "dependsOn") else {
                 continue;
             };
             assert_eq!(deps.kind(), "array", "dependsOn is an array");
             for item in named_children(deps) {
                 assert_eq!(item.kind(), "identifier", "dependsOn entries are symbols");
-                let sym = main.text(item);
-                match (keys_of.get(sym), top.decl(sym)) {
+                let sym = file.text(item);
+                match (keys_of.get(sym), scope.decl(sym)) {
                     (Some(tos), _) => {
-                        for from in keys_of[&d.symbol].clone() {
+                        for from in &keys_of[d.symbol.as_str()] {
                             for to in tos {
-                                g.add_edge(&from, to);
+                                g.add_edge(from, to);
                             }
                         }
                     }
                     (None, Some(_)) => {}
                     (None, None) => {
-                        for from in &keys_of[&d.symbol] {
-                            g.dangling.push((from.clone(), sym.to_string()));
+                        for from in &keys_of[d.symbol.as_str()] {
+                            g.dangling.push((from.clone(), format!("{path}: {sym}")));
                         }
                     }
                 }
             }
         }
-        drop_edges_to_non_nodes(&mut g);
-        g
+        all
     }
 }
 

@@ -110,7 +110,7 @@ resource "azapi_resource" "legacy_foundry_key_vault_connection" {
 # access policy on Key Vault `legacy-kv`
 resource "azurerm_key_vault_access_policy" "legacy_kv_access_policy" {
   for_each = {
-    legacy-foundry = {
+    legacy_foundry = {
       object_id          = azapi_resource.legacy_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",

@@ -108,7 +108,7 @@ resource "azapi_resource" "platform_foundry_key_vault_connection" {
 # access policy on Key Vault `platform-kv`
 resource "azurerm_key_vault_access_policy" "platform_kv_access_policy" {
   for_each = {
-    "existing:microsoft.cognitiveservices/accounts:-/rg-platform-ai:platform-foundry" = {
+    platform_foundry = {
       object_id          = data.azapi_resource.platform_foundry.output.identity.principalId
       secret_permissions = [
         "Get",

@@ -109,7 +109,7 @@ resource "azapi_resource" "second_foundry_key_vault_connection" {
 # access policy on Key Vault `team-kv`
 resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
   for_each = {
-    first-foundry  = {
+    first_foundry  = {
       object_id          = azapi_resource.first_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",
@@ -118,7 +118,7 @@ resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
         "Delete",
       ]
     }
-    second-foundry = {
+    second_foundry = {
       object_id          = azapi_resource.second_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",

@@ -75,7 +75,7 @@ resource platformFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts
 }
 
 // access policy on Key Vault `platform-kv` (in another resource group, so through a module)
-module platformKvAccessPolicy 'modules/key-vault-access-policy.bicep' = {
+module platformKvAccessPolicy 'key-vault-access-policy.bicep' = {
   name: 'platform-kv-access-policy'
   scope: resourceGroup(deploymentSubscriptionId, 'rg-platform-secrets')
   params: {
@@ -101,7 +101,7 @@ module platformKvAccessPolicy 'modules/key-vault-access-policy.bicep' = {
 }
 
 // role `Search Index Data Reader` for `analytics` on `analytics-search` (in another resource group, so through a module)
-module platformFoundryAnalyticsAnalyticsSearchConnectionRole1 'modules/role-assignment-search-search-services.bicep' = {
+module platformFoundryAnalyticsAnalyticsSearchConnectionRole1 'role-assignment-search-search-services.bicep' = {
   name: 'platform-foundry-analytics-analytics-search-connection-role-1'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {

@@ -58,7 +58,7 @@ resource remoteFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/c
 }
 
 // role `Key Vault Secrets Officer` for `remote-foundry` on `local-kv` (in another resource group, so through a module)
-module remoteFoundryKeyVaultRole 'modules/role-assignment-key-vault-vaults.bicep' = {
+module remoteFoundryKeyVaultRole 'role-assignment-key-vault-vaults.bicep' = {
   name: 'remote-foundry-key-vault-role'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {
@@ -90,7 +90,7 @@ resource remoteFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01
 }
 
 // role `Search Index Data Contributor` for `remote-project` on `local-search` (in another resource group, so through a module)
-module remoteFoundryRemoteProjectLocalSearchConnectionRole1 'modules/role-assignment-search-search-services.bicep' = {
+module remoteFoundryRemoteProjectLocalSearchConnectionRole1 'role-assignment-search-search-services.bicep' = {
   name: 'remote-foundry-remote-project-local-search-connection-role-1'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {
