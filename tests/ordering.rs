@@ -1098,3 +1098,206 @@ fn extractor_notices_a_removed_dependency() {
         assert_eq!(broken.edges.len() + 1, g.edges.len());
     }
 }
+
+mod random_specs {
+    //! The ordering contract as properties: random valid specs (1–3 foundries, 0–4 projects, 0–12
+    //! connections of mixed categories, levels and auth types, with and without a Key Vault, RBAC or
+    //! access policies, a wait or not, created and existing accounts, some in other resource
+    //! groups) must satisfy every rule in every format.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    struct RandomFoundry {
+        existing: bool,
+        elsewhere: bool,
+        user_assigned: bool,
+        projects: usize,
+        vault: Option<(bool, bool)>, // (access policies, wait)
+        connections: Vec<(usize, Option<usize>)>, // (template, project index)
+    }
+
+    fn foundry() -> impl Strategy<Value = RandomFoundry> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            0usize..=4,
+            proptest::option::of((any::<bool>(), any::<bool>())),
+            proptest::collection::vec((0usize..7, proptest::option::of(0usize..4)), 0..=12),
+        )
+            .prop_map(
+                |(existing, elsewhere, user_assigned, projects, vault, connections)| {
+                    RandomFoundry {
+                        existing,
+                        elsewhere: existing && elsewhere,
+                        user_assigned: user_assigned && !existing,
+                        projects,
+                        vault,
+                        connections,
+                    }
+                },
+            )
+    }
+
+    fn spec(foundries: &[RandomFoundry]) -> String {
+        let mut s = String::from("version: 1\nname: random\nlocation: eastus2\nfoundries:\n");
+        for (fi, f) in foundries.iter().enumerate() {
+            s.push_str(&format!("  - name: f{fi}-foundry\n"));
+            if f.existing {
+                s.push_str("    existing: true\n");
+            }
+            if f.elsewhere {
+                s.push_str(&format!("    resource_group: rg-f{fi}\n"));
+            }
+            if f.user_assigned {
+                s.push_str(&format!(
+                    "    identity: user_assigned\n    user_assigned_identity: {{ name: id-f{fi}, resource_group: rg-ids }}\n"
+                ));
+            }
+            if f.projects > 0 {
+                s.push_str("    projects:\n");
+                for p in 0..f.projects {
+                    // An existing account may hold existing projects too.
+                    let existing = if f.existing && p % 2 == 1 {
+                        ", existing: true"
+                    } else {
+                        ""
+                    };
+                    s.push_str(&format!("      - {{ name: f{fi}p{p}{existing} }}\n"));
+                }
+            }
+            if let Some((policies, wait)) = f.vault {
+                s.push_str(&format!("    key_vault:\n      name: kv-f{fi}\n"));
+                if policies {
+                    s.push_str("      permission_model: access_policies\n");
+                }
+                if wait {
+                    s.push_str("      wait_for_role: 30s\n");
+                }
+            }
+            if !f.connections.is_empty() {
+                s.push_str("    connections:\n");
+            }
+            for (ci, (template, project)) in f.connections.iter().enumerate() {
+                let project = project
+                    .filter(|_| f.projects > 0)
+                    .map(|p| format!("project: f{fi}p{}, ", p % f.projects))
+                    .unwrap_or_default();
+                let body = match template {
+                    0 => "category: ApiKey, target: { url: 'https://api.example.com/' }, auth: { type: ApiKey, key: { secret: apiKey } }".to_string(),
+                    1 => format!("category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: search{ci} }} }}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"),
+                    2 => format!("category: AzureOpenAI, target: {{ resource: {{ type: Microsoft.CognitiveServices/accounts, name: aoai{ci}, resource_group: rg-ai }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }}"),
+                    3 => "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string(),
+                    4 => format!("category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos{ci} }} }}, auth: {{ type: AAD }}, roles: [Cosmos DB Operator, Reader]"),
+                    5 => format!("category: AzureStorageAccount, target: {{ resource: {{ type: Microsoft.Storage/storageAccounts, name: store{ci} }} }}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"),
+                    _ => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
+                };
+                s.push_str(&format!(
+                    "      - {{ name: f{fi}c{ci}, {project}{body} }}\n"
+                ));
+            }
+        }
+        s
+    }
+
+    fn check(text: &str) -> Result<(), String> {
+        let generated = foundrygen::generate(&Source::new("random.yaml", text), &Target::ALL)
+            .map_err(|e| format!("does not generate: {e}"))?;
+        let again = foundrygen::generate(&Source::new("random.yaml", text), &Target::ALL).unwrap();
+        if again.output != generated.output {
+            return Err("rendering twice gave different bytes".into());
+        }
+        let model = &generated.model;
+        let mut reversed = model.teardown();
+        reversed.reverse();
+        if reversed != model.plan {
+            return Err("the teardown is not the plan reversed".into());
+        }
+        let facts = foundries(model);
+        let rules: [Rule; 7] = [
+            projects_rule,
+            key_vault_connection_rule,
+            vault_access_rule,
+            wait_rule,
+            other_connections_rule,
+            siblings_rule,
+            own_roles_rule,
+        ];
+        let mut failures = Vec::new();
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            if !g.is_acyclic() {
+                failures.push(format!("{format}: the graph has a cycle"));
+            }
+            for rule in rules {
+                for v in rule(&g, &facts, model) {
+                    failures.push(format!("{format}: {v}"));
+                }
+            }
+        }
+        // Role-assignment names must be computable at deployment start: no principal id in them.
+        let files = &generated.output.files;
+        let arm: serde_json::Value = serde_json::from_str(&files["arm/azuredeploy.json"]).unwrap();
+        let mut stack = vec![&arm];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if m.get("type").and_then(|t| t.as_str())
+                        == Some("Microsoft.Authorization/roleAssignments")
+                        && let Some(name) = m.get("name").and_then(|n| n.as_str())
+                        && (name.contains("reference(") || name.contains("principalId"))
+                    {
+                        failures.push(format!(
+                            "arm: role assignment name `{name}` needs runtime values"
+                        ));
+                    }
+                    stack.extend(m.values());
+                }
+                serde_json::Value::Array(a) => stack.extend(a.iter()),
+                _ => {}
+            }
+        }
+        for line in files["terraform/main.tf"].lines() {
+            if line.trim_start().starts_with("name")
+                && line.contains("uuidv5")
+                && line.contains("principal")
+            {
+                failures.push(format!(
+                    "terraform: role assignment name needs runtime values: {line}"
+                ));
+            }
+        }
+        for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
+            for line in text.lines() {
+                if line.trim_start().starts_with("name: guid(") && line.contains("principalId") {
+                    failures.push(format!(
+                        "{path}: role assignment name needs runtime values: {line}"
+                    ));
+                }
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("\n"))
+        }
+    }
+
+    proptest! {
+        // PROPTEST_CASES raises the count for a longer local hunt.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48)
+        ))]
+
+        #[test]
+        fn random_valid_specs_keep_the_ordering_contract(
+            foundries in proptest::collection::vec(foundry(), 1..=3)
+        ) {
+            let text = spec(&foundries);
+            let result = check(&text);
+            prop_assert!(result.is_ok(), "{}\n--- spec:\n{}", result.unwrap_err(), text);
+        }
+    }
+}
