@@ -401,6 +401,7 @@ fn validate_a_yaml_syntax_error() {
           |
         3 |   location: eastus2
           |           ^
+          = help: check the indentation of this line and the one above: keys of one mapping line up, and a value on its own line is indented further than its key
 
         error: `indent.yaml` is invalid: 1 error
         ",

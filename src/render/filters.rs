@@ -267,7 +267,17 @@ fn hcl_key(k: &str) -> String {
     let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if ident { k.to_string() } else { hcl_string(k) }
+    // `{ for = … }` opens a for-expression, and the other keywords confuse readers and parsers
+    // alike: quote them.
+    let keyword = matches!(
+        k,
+        "for" | "in" | "if" | "else" | "endif" | "endfor" | "true" | "false" | "null"
+    );
+    if ident && !keyword {
+        k.to_string()
+    } else {
+        hcl_string(k)
+    }
 }
 
 fn write_hcl(out: &mut String, v: &RValue, indent: usize) {
@@ -410,6 +420,18 @@ mod tests {
         assert_eq!(hcl_string("${x} %{y}"), r#""$${x} %%{y}""#);
         assert_eq!(hcl_string("$x %y"), r#""$x %y""#);
         assert_eq!(hcl_string("\"\\"), r#""\"\\""#);
+    }
+
+    #[test]
+    fn hcl_quotes_keyword_keys() {
+        let v = RValue::O(vec![
+            ("for".into(), RValue::S("x".into())),
+            ("null".into(), RValue::S("y".into())),
+        ]);
+        assert_eq!(
+            hcl_value(&v, 0),
+            "{\n  \"for\"  = \"x\"\n  \"null\" = \"y\"\n}"
+        );
     }
 
     #[test]

@@ -89,9 +89,17 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
 
 /// The nested deployment name of a module entity (at most 64 characters).
 pub fn module_deployment_name(e: &Entity) -> String {
-    let mut name = e.symbol.to_kebab_case();
-    name.truncate(64);
-    name.trim_end_matches('-').to_string()
+    let name = e.symbol.to_kebab_case();
+    if name.len() <= 64 {
+        return name;
+    }
+    // Symbols are unique but their first 64 characters need not be: keep a stable hash of the
+    // whole symbol so two long names never collide.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let stem: String = name.chars().take(55).collect();
+    format!("{}-{:08x}", stem.trim_end_matches('-'), hash as u32)
 }
 
 /// The lowerCamel symbol Bicep uses for an entity.

@@ -25,6 +25,9 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             existing.push(r.data_source(id));
         }
     }
+    // Keys read from targets come from `data "azapi_resource_action"`. An `ephemeral` block would
+    // keep them out of the state, but iac-check's reference checker rejects `ephemeral` blocks, so
+    // the README documents that these keys land in the state.
     for ((id, action), paths) in &r.actions {
         existing.push(r.action_source(*id, action, paths));
     }

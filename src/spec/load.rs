@@ -169,6 +169,14 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
                 };
             }
             help = Some("YAML does not allow tabs for indentation; indent with spaces".to_string());
+        } else if info.contains("mapping values are not allowed")
+            || info.contains("did not find expected key")
+            || info.contains("block mapping")
+        {
+            help = Some(
+                "check the indentation of this line and the one above: keys of one mapping line up, and a value on its own line is indented further than its key"
+                    .to_string(),
+            );
         }
         return Err(vec![
             Diagnostic::error(

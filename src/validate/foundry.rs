@@ -8,20 +8,30 @@ use crate::spec::tree::Node;
 /// The longest `wait_for_role` accepted (role propagation takes up to 30 minutes).
 pub const MAX_WAIT_SECONDS: u64 = 30 * 60;
 
-/// Parses `60s`, `5m`, `1h` into seconds.
+/// Parses `60s`, `5m`, `1h` or a sequence of them (`1m30s`) into seconds.
 pub fn parse_duration(s: &str) -> Option<u64> {
-    let unit = s.chars().last()?;
-    let digits = &s[..s.len() - unit.len_utf8()];
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 6 {
-        return None;
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut units = 0;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            if digits.len() > 6 {
+                return None;
+            }
+            continue;
+        }
+        let n: u64 = digits.parse().ok()?;
+        digits.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            _ => return None,
+        };
+        units += 1;
     }
-    let n: u64 = digits.parse().ok()?;
-    match unit {
-        's' => Some(n),
-        'm' => Some(n * 60),
-        'h' => Some(n * 3600),
-        _ => None,
-    }
+    (digits.is_empty() && units > 0).then_some(total)
 }
 
 pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
@@ -326,6 +336,8 @@ mod tests {
         assert_eq!(parse_duration("1d"), None);
         assert_eq!(parse_duration("s"), None);
         assert_eq!(parse_duration("-1s"), None);
+        assert_eq!(parse_duration("1m30s"), Some(90));
+        assert_eq!(parse_duration("90"), None);
     }
 
     #[test]

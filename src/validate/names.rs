@@ -396,6 +396,8 @@ fn connection_name(name: &str, path: &SpecPath, span: Span, out: &mut Vec<Diagno
     }
     let help = if name.chars().count() > MAX_CONNECTION_NAME {
         format!("shorten it to at most {MAX_CONNECTION_NAME} characters")
+    } else if name.chars().count() < 3 {
+        "connection names are at least 3 characters long".to_string()
     } else if name.contains('.') {
         "connection names cannot contain `.`; use `-` or `_`".to_string()
     } else {

@@ -225,7 +225,11 @@ pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnost
                     node.span,
                     format!("`{s}` is not one of {}", list(allowed)),
                 )
-                .with_help_opt(did_you_mean(s, allowed.iter().copied()).map(dym)),
+                .with_help_opt(
+                    did_you_mean(s, allowed.iter().copied())
+                        .or_else(|| spelled_out(s, allowed))
+                        .map(dym),
+                ),
             ),
             None => out.push(wrong_type(node, path, &format!("one of {}", list(allowed)))),
         },
@@ -432,6 +436,27 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
     } else {
         d
     }
+}
+
+/// The allowed value a spelled-out form ends with: `Key Vault Secrets Officer` → `secrets_officer`,
+/// `Access Policies` → `access_policies`.
+fn spelled_out(written: &str, allowed: &[&'static str]) -> Option<&'static str> {
+    let normal: String = written
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    allowed
+        .iter()
+        .copied()
+        .filter(|a| normal == *a || normal.ends_with(&format!("_{a}")))
+        .max_by_key(|a| a.len())
 }
 
 fn dym(s: &str) -> String {
