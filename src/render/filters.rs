@@ -126,7 +126,10 @@ pub fn bicep_value(v: &RValue, indent: usize) -> String {
 fn bicep_key(k: &str) -> String {
     let ident = k.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ident {
+    // `true`, `false` and `null` as bare keys trip pycep (checkov's Bicep parser); quoted they
+    // mean the same.
+    let keyword = matches!(k, "true" | "false" | "null");
+    if ident && !keyword {
         k.to_string()
     } else {
         bicep_string(k)

@@ -93,7 +93,7 @@ resource contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyt
       ResourceId: analyticsSearchSearchServices.id
       for: 'loop'
       location: analyticsSearchSearchServices.location
-      null: 'nothing'
+      'null': 'nothing'
     }
   }
   dependsOn: [
