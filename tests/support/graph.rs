@@ -236,7 +236,7 @@ pub fn graph_of(files: &OutputSet, format: Target) -> Graph {
 
 /// The node key of a created resource of an Azure resource type, from its full name
 /// (`acct`, `acct/proj`, `acct/proj/conn`, `vault/add`, `acct-role-wait`).
-fn named_key(resource_type: &str, full_name: &str) -> Option<(String, Kind)> {
+pub fn named_key(resource_type: &str, full_name: &str) -> Option<(String, Kind)> {
     let t = resource_type.to_ascii_lowercase();
     Some(match t.as_str() {
         "microsoft.cognitiveservices/accounts" => (format!("account:{full_name}"), Kind::Account),
@@ -277,11 +277,11 @@ fn parent_key(resource_type: &str, full_name: &str) -> Option<String> {
     }
 }
 
-fn role_key(scope: &str, holder: &str, role: &str) -> String {
+pub fn role_key(scope: &str, holder: &str, role: &str) -> String {
     format!("role:{scope}|{holder}|{role}")
 }
 
-fn last_segment(s: &str) -> &str {
+pub fn last_segment(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
 
@@ -293,7 +293,7 @@ fn drop_edges_to_non_nodes(g: &mut Graph) {
         .retain(|(f, t)| nodes.contains_key(f) && nodes.contains_key(t));
 }
 
-mod arm {
+pub mod arm {
     //! ARM JSON: serde_json for the document, and a small parser for ARM's expression language
     //! (`[resourceId('…', '…')]`), since names and `dependsOn` entries are expressions.
     use super::*;
