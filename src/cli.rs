@@ -2,25 +2,42 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 /// foundrygen: Azure AI Foundry resources and connections from a YAML spec, as Bicep, ARM JSON and
 /// Terraform, validated and ordered the way Azure needs.
 #[derive(Debug, Parser)]
 #[command(name = "foundrygen", version, about, long_about = None)]
 pub struct Args {
+    /// When to colour diagnostics (never when NO_COLOR is set).
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    pub color: ColorChoice,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Options every command that reads specs shares.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DiagnosticOptions {
+    /// How to print diagnostics: human (stderr), json (one object per line on stdout) or sarif
+    /// (a SARIF 2.1.0 log on stdout).
+    #[arg(long, value_enum, default_value = "human")]
+    pub diagnostics: DiagnosticFormat,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate a spec and write Bicep, ARM JSON and Terraform into DIR/<format>/.
+    /// Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs
+    /// or a folder of specs: `DIR/<spec name>/<format>/`).
     Render {
-        /// The spec file (`-` reads stdin).
-        spec: String,
+        /// Spec files or folders of `*.yaml` specs (`-` reads stdin).
+        #[arg(required = true)]
+        specs: Vec<String>,
         /// Comma-separated output formats.
         #[arg(
             long,
@@ -30,18 +47,33 @@ pub enum Command {
             default_value = "bicep,arm,terraform"
         )]
         format: Vec<Format>,
-        /// Output folder; each format goes to its own subfolder.
+        /// Output folder; each format goes to its own subfolder. `-` prints the one format's main
+        /// file to stdout.
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
         /// Overwrite files foundrygen did not write.
         #[arg(long)]
         force: bool,
+        /// Compare with what is on disk instead of writing: print a diff of every drifted, missing
+        /// or stale file and exit 4 if there is one.
+        #[arg(long)]
+        check: bool,
+        /// A folder of templates that replace the built-in ones file by file (see `templates
+        /// export`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
     },
     /// Check specs and print every problem; writes nothing.
     Validate {
-        /// Spec files (`-` reads stdin).
+        /// Spec files or folders of `*.yaml` specs (`-` reads stdin).
         #[arg(required = true)]
         specs: Vec<String>,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
     },
     /// Print the ordered create steps (or, with --teardown, the delete steps) with the reason for
     /// each step's place.
@@ -51,6 +83,65 @@ pub enum Command {
         /// Print the teardown order instead.
         #[arg(long)]
         teardown: bool,
+        /// With --teardown: print a bash script of `az` calls that deletes in that order.
+        #[arg(long, requires = "teardown")]
+        script: bool,
+    },
+    /// Draw the dependency graph the renderers use.
+    Graph {
+        /// The spec file (`-` reads stdin).
+        spec: String,
+        /// Mermaid (for Markdown) or Graphviz dot.
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: GraphFormat,
+    },
+    /// Print the JSON Schema of spec version 1, for editors.
+    Schema,
+    /// Write a commented starter spec that validates.
+    Init {
+        /// Where to write it (`-` for stdout). An existing file is never overwritten.
+        #[arg(
+            short = 'o',
+            long = "out",
+            value_name = "FILE",
+            default_value = "foundrygen.yaml"
+        )]
+        out: PathBuf,
+        /// Deployment name.
+        #[arg(long, default_value = "my-foundry-deployment")]
+        name: String,
+        /// Azure region.
+        #[arg(long, default_value = "eastus2")]
+        location: String,
+        /// Foundry account name.
+        #[arg(long, default_value = "my-foundry")]
+        foundry: String,
+        /// A project to create (repeatable).
+        #[arg(long = "project", value_name = "NAME")]
+        projects: Vec<String>,
+        /// The bring-your-own Key Vault to connect first.
+        #[arg(long = "key-vault", value_name = "NAME")]
+        key_vault: Option<String>,
+        /// A connection CATEGORY:NAME:TARGET (repeatable); TARGET is an https URL, a resource id,
+        /// or Namespace/type/name of a resource in the deployment's resource group.
+        #[arg(long = "connection", value_name = "CATEGORY:NAME:TARGET")]
+        connections: Vec<String>,
+    },
+    /// Work with the built-in templates.
+    Templates {
+        /// What to do with them.
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
+}
+
+/// `templates` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TemplatesAction {
+    /// Write the built-in templates into DIR, to start an overlay for `render --templates`.
+    Export {
+        /// Target folder (created; existing files are never overwritten).
+        dir: PathBuf,
     },
 }
 
@@ -63,4 +154,35 @@ pub enum Format {
     Arm,
     /// terraform/main.tf, variables.tf, outputs.tf, versions.tf, terraform.tfvars.example
     Terraform,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// rustc-style text with the source line and a caret, on stderr.
+    Human,
+    /// One JSON object per diagnostic and line, on stdout.
+    Json,
+    /// A SARIF 2.1.0 log, on stdout.
+    Sarif,
+}
+
+/// When to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always, unless NO_COLOR is set.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Graph output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
 }

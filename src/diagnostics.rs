@@ -169,6 +169,56 @@ impl Diagnostic {
     ///    = help: did you mean `research`?
     /// ```
     pub fn render(&self, file: &str, source: &str) -> String {
+        self.render_styled(file, source, false)
+    }
+
+    /// [`Diagnostic::render`] with ANSI colours (bold red errors, yellow warnings, blue gutters).
+    pub fn render_styled(&self, file: &str, source: &str, color: bool) -> String {
+        let plain = self.render_plain(file, source);
+        if !color {
+            return plain;
+        }
+        let (label, paint) = match self.severity {
+            Severity::Error => ("error", "\x1b[1;31m"),
+            Severity::Warning => ("warning", "\x1b[1;33m"),
+        };
+        let mut out = String::new();
+        for (i, line) in plain.lines().enumerate() {
+            if i == 0 {
+                let rest = line.strip_prefix(label).unwrap_or(line);
+                let _ = writeln!(out, "{paint}{label}\x1b[0m\x1b[1m{rest}\x1b[0m");
+            } else if let (Some(a), Some(b)) = (line.find('^'), line.rfind('^'))
+                && line.split('|').next().is_some_and(|g| g.trim().is_empty())
+            {
+                let _ = writeln!(
+                    out,
+                    "{}{paint}{}\x1b[0m{}",
+                    &line[..a],
+                    &line[a..=b],
+                    &line[b + 1..]
+                );
+            } else {
+                let _ = writeln!(out, "{line}");
+            }
+        }
+        out
+    }
+
+    /// One JSON object: code, severity, message, file, line, column, spec path, help.
+    pub fn to_json(&self, file: &str) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code.to_string(),
+            "severity": self.severity,
+            "message": self.message,
+            "file": file,
+            "line": self.span.map(|s| s.line),
+            "column": self.span.map(|s| s.col),
+            "path": self.path.0,
+            "help": self.help,
+        })
+    }
+
+    fn render_plain(&self, file: &str, source: &str) -> String {
         let mut out = String::new();
         let sev = match self.severity {
             Severity::Error => "error",
@@ -399,6 +449,68 @@ impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "FG{:03}", self.number())
     }
+}
+
+/// A SARIF 2.1.0 log of diagnostics, each with the file it belongs to, so CI systems can
+/// annotate pull requests.
+pub fn sarif(results: &[(String, Diagnostic)]) -> serde_json::Value {
+    let mut used: Vec<Code> = results.iter().map(|(_, d)| d.code).collect();
+    used.sort();
+    used.dedup();
+    let rules: Vec<serde_json::Value> = used
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.to_string(),
+                "name": c.name(),
+                "shortDescription": { "text": c.name() },
+                "helpUri": format!("https://github.com/foundrygen/foundrygen#{}", c.to_string().to_lowercase()),
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = results
+        .iter()
+        .map(|(file, d)| {
+            let mut location = serde_json::json!({
+                "physicalLocation": {
+                    "artifactLocation": { "uri": file },
+                },
+                "logicalLocations": [{ "fullyQualifiedName": d.path.0, "kind": "member" }],
+            });
+            if let Some(span) = d.span {
+                location["physicalLocation"]["region"] = serde_json::json!({
+                    "startLine": span.line,
+                    "startColumn": span.col,
+                    "endColumn": span.col + span.len.max(1),
+                });
+            }
+            let mut text = d.message.clone();
+            if let Some(help) = &d.help {
+                text.push_str(&format!(" (help: {help})"));
+            }
+            serde_json::json!({
+                "ruleId": d.code.to_string(),
+                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": { "text": text },
+                "locations": [location],
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "foundrygen",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": "https://github.com/foundrygen/foundrygen",
+                    "rules": rules,
+                }
+            },
+            "results": results,
+        }],
+    })
 }
 
 /// Sorts diagnostics by position (line, column), errors before warnings at one place.

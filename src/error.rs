@@ -34,6 +34,18 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A template from a `--templates` overlay failed to compile or render.
+    Template {
+        /// The overlay file.
+        template: String,
+        /// Tera's whole error chain (it names the line and the missing variable).
+        chain: Vec<String>,
+    },
+    /// Drift found by `render --check`.
+    Drift {
+        /// How many files differ.
+        files: usize,
+    },
     /// A foundrygen bug: a template failed to render, or a validated spec did not decode.
     Internal {
         /// What failed.
@@ -44,14 +56,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// The process exit code: 1 invalid spec, 2 usage, 3 file I/O, 5 internal error.
-    /// (0 is success and 4 is reserved for drift found by `render --check`.)
+    /// The process exit code: 1 invalid spec, 2 usage, 3 file I/O, 4 drift found by
+    /// `render --check`, 5 a template failure or internal error (0 is success).
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::InvalidSpec { .. } => 1,
             Error::Usage { .. } => 2,
             Error::Io { .. } | Error::ForeignFile { .. } => 3,
-            Error::Internal { .. } => 5,
+            Error::Drift { .. } => 4,
+            Error::Template { .. } | Error::Internal { .. } => 5,
         }
     }
 
@@ -107,6 +120,18 @@ impl fmt::Display for Error {
                 "error: `{path}` was not written by foundrygen and would be overwritten\n  = help: move it away, or pass `--force` to overwrite it"
             ),
             Error::Usage { message } => write!(f, "error: {message}"),
+            Error::Drift { files } => write!(
+                f,
+                "error: {files} file{} differ from the spec's output; run `foundrygen render` without --check to update them",
+                if *files == 1 { "" } else { "s" }
+            ),
+            Error::Template { template, chain } => {
+                write!(f, "error: template `{template}` failed")?;
+                for c in chain {
+                    write!(f, "\n  {c}")?;
+                }
+                Ok(())
+            }
             Error::Internal { message, chain } => {
                 write!(
                     f,

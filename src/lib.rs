@@ -11,12 +11,17 @@ pub mod catalog;
 pub mod category;
 pub mod cli;
 pub mod diagnostics;
+pub mod draw;
 pub mod error;
+pub mod init;
 pub mod model;
 pub mod output;
 pub mod plan;
 pub mod render;
+mod run;
+pub mod schema;
 pub mod spec;
+pub mod teardown;
 pub mod validate;
 
 use diagnostics::{Code, Diagnostic, Severity, SpecPath};
@@ -24,6 +29,7 @@ pub use error::Error;
 pub use model::Model;
 pub use output::OutputSet;
 pub use render::Target;
+pub use run::run;
 pub use spec::Source;
 
 /// Azure's template limits for Bicep and ARM.
@@ -54,7 +60,7 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err(invalid(diags));
     }
-    let spec = spec::load::decode(source)?;
+    let spec = spec::load::decode(source, &root)?;
     let model = Model::build(&spec, &source.name)?;
     Ok(Checked {
         model,
@@ -124,105 +130,6 @@ fn limit_warnings(model: &Model, output: &OutputSet) -> Vec<Diagnostic> {
         }
     }
     out
-}
-
-fn print_warnings(source: &Source, warnings: &[Diagnostic]) {
-    for w in warnings {
-        eprintln!("{}", w.render(&source.name, &source.text));
-    }
-}
-
-fn targets_of(formats: &[cli::Format]) -> Vec<Target> {
-    let mut targets: Vec<Target> = formats
-        .iter()
-        .map(|f| match f {
-            cli::Format::Bicep => Target::Bicep,
-            cli::Format::Arm => Target::Arm,
-            cli::Format::Terraform => Target::Terraform,
-        })
-        .collect();
-    targets.sort();
-    targets.dedup();
-    targets
-}
-
-/// Runs a command line and returns the process exit code; everything is printed here.
-pub fn run(args: cli::Args) -> i32 {
-    match run_inner(args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("{e}");
-            e.exit_code()
-        }
-    }
-}
-
-fn run_inner(args: cli::Args) -> Result<i32, Error> {
-    match args.command {
-        cli::Command::Render {
-            spec,
-            format,
-            out,
-            force,
-        } => {
-            let targets = targets_of(&format);
-            let source = spec::load::read(&spec)?;
-            let generated = generate(&source, &targets)?;
-            print_warnings(&source, &generated.warnings);
-            let report = generated.output.write_to(&out, force)?;
-            for path in &report.forced {
-                eprintln!(
-                    "warning: overwrote `{}`, which foundrygen did not write (--force)",
-                    out.join(path).display()
-                );
-            }
-            eprintln!(
-                "rendered `{}` to `{}`: {} written, {} unchanged, {} removed",
-                source.name,
-                out.display(),
-                report.written.len(),
-                report.unchanged.len(),
-                report.removed.len()
-            );
-            Ok(0)
-        }
-        cli::Command::Validate { specs } => {
-            let mut code = 0;
-            for s in specs {
-                let result = spec::load::read(&s).and_then(|source| {
-                    let checked = check(&source)?;
-                    Ok((source, checked))
-                });
-                match result {
-                    Ok((source, checked)) => {
-                        print_warnings(&source, &checked.warnings);
-                        let n = checked.warnings.len();
-                        println!(
-                            "{}: valid{}",
-                            source.name,
-                            match n {
-                                0 => String::new(),
-                                1 => " (1 warning)".into(),
-                                n => format!(" ({n} warnings)"),
-                            }
-                        );
-                    }
-                    Err(e) => {
-                        eprintln!("{e}");
-                        code = code.max(e.exit_code());
-                    }
-                }
-            }
-            Ok(code)
-        }
-        cli::Command::Plan { spec, teardown } => {
-            let source = spec::load::read(&spec)?;
-            let checked = check(&source)?;
-            print_warnings(&source, &checked.warnings);
-            print!("{}", plan::describe(&checked.model, teardown));
-            Ok(0)
-        }
-    }
 }
 
 #[cfg(test)]

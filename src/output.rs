@@ -29,6 +29,64 @@ pub struct WriteReport {
     pub forced: Vec<String>,
 }
 
+/// One difference between what would be written and what is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// The file on disk differs.
+    Changed {
+        /// Relative path.
+        path: String,
+        /// On disk.
+        old: String,
+        /// Would be written.
+        new: String,
+    },
+    /// The file is not on disk.
+    Missing {
+        /// Relative path.
+        path: String,
+        /// Would be written.
+        new: String,
+    },
+    /// A file of ours on disk that the spec no longer produces.
+    Stale {
+        /// Relative path.
+        path: String,
+        /// On disk.
+        old: String,
+    },
+}
+
+impl Drift {
+    /// The relative path.
+    pub fn path(&self) -> &str {
+        match self {
+            Drift::Changed { path, .. }
+            | Drift::Missing { path, .. }
+            | Drift::Stale { path, .. } => path,
+        }
+    }
+
+    /// A unified diff of the drift, with `a/` (disk) and `b/` (rendered) path prefixes.
+    pub fn unified_diff(&self, dir: &Path) -> String {
+        let shown = |p: &str| dir.join(p).to_string_lossy().replace('\\', "/");
+        let (old, new, a, b) = match self {
+            Drift::Changed { path, old, new } => {
+                (old.as_str(), new.as_str(), shown(path), shown(path))
+            }
+            Drift::Missing { path, new } => {
+                ("", new.as_str(), "/dev/null".to_string(), shown(path))
+            }
+            Drift::Stale { path, old } => (old.as_str(), "", shown(path), "/dev/null".to_string()),
+        };
+        similar::TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{a}"), &format!("b/{b}"))
+            .to_string()
+    }
+}
+
 /// Whether a file's text carries foundrygen's generated-by marker.
 pub fn is_ours(path: &str, text: &str) -> bool {
     if path.ends_with(".json") {
@@ -58,6 +116,74 @@ impl OutputSet {
             .collect();
         dirs.dedup();
         dirs
+    }
+
+    /// Writes every file under `dir` where none exists yet, all or none (`templates export`).
+    pub fn write_new(&self, dir: &Path) -> Result<(), Error> {
+        for rel in self.files.keys() {
+            if dir.join(rel).exists() {
+                return Err(Error::ForeignFile {
+                    path: display(&dir.join(rel)),
+                });
+            }
+        }
+        let mut written: Vec<PathBuf> = Vec::new();
+        for (rel, text) in &self.files {
+            let dest = dir.join(rel);
+            let res = dest
+                .parent()
+                .map_or(Ok(()), fs::create_dir_all)
+                .and_then(|()| fs::write(&dest, text));
+            if let Err(e) = res {
+                for w in &written {
+                    let _ = fs::remove_file(w);
+                }
+                return Err(io(&dest, "write", e));
+            }
+            written.push(dest);
+        }
+        Ok(())
+    }
+
+    /// Compares the set with what is under `dir`, writing nothing: files that differ, files that
+    /// are missing, and files of ours the set no longer has.
+    pub fn check(&self, dir: &Path) -> Result<Vec<Drift>, Error> {
+        let mut drift = Vec::new();
+        for (rel, new) in &self.files {
+            let path = dir.join(rel);
+            match fs::read(&path) {
+                Ok(bytes) => {
+                    let old = String::from_utf8_lossy(&bytes).into_owned();
+                    if old != *new {
+                        drift.push(Drift::Changed {
+                            path: rel.clone(),
+                            old,
+                            new: new.clone(),
+                        });
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.push(Drift::Missing {
+                    path: rel.clone(),
+                    new: new.clone(),
+                }),
+                Err(e) => return Err(io(&path, "read", e)),
+            }
+        }
+        for fdir in self.format_dirs() {
+            for rel in list_files(&dir.join(&fdir))? {
+                let full = format!("{fdir}/{rel}");
+                if self.files.contains_key(&full) {
+                    continue;
+                }
+                let path = dir.join(&full);
+                let old = fs::read_to_string(&path).unwrap_or_default();
+                if is_ours(&full, &old) {
+                    drift.push(Drift::Stale { path: full, old });
+                }
+            }
+        }
+        drift.sort_by(|a, b| a.path().cmp(b.path()));
+        Ok(drift)
     }
 
     /// Writes every file under `dir`, or none. A file in a format folder that foundrygen did not
@@ -364,6 +490,35 @@ mod tests {
         let mut left = list_files(&dir.path().join("bicep")).unwrap();
         left.extend(list_files(&dir.path().join("terraform")).unwrap());
         assert_eq!(left, ["main.bicep", "main.tf", "modules"]);
+    }
+
+    #[test]
+    fn check_reports_changed_missing_and_stale_files_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(set().check(dir.path()).unwrap().len(), 2);
+        set().write_to(dir.path(), false).unwrap();
+        assert!(set().check(dir.path()).unwrap().is_empty());
+        fs::write(
+            dir.path().join("bicep/old.bicep"),
+            "// generated by foundrygen from s.yaml; do not edit\n",
+        )
+        .unwrap();
+        let mut changed = OutputSet::default();
+        changed.insert(
+            "bicep/main.bicep",
+            "// generated by foundrygen from s.yaml; do not edit\nz\n",
+        );
+        let drift = changed.check(dir.path()).unwrap();
+        assert_eq!(drift.len(), 2);
+        assert!(matches!(drift[0], Drift::Changed { .. }));
+        assert!(matches!(drift[1], Drift::Stale { .. }));
+        let diff = drift[0].unified_diff(dir.path());
+        assert!(diff.contains("-x\n+z\n"), "{diff}");
+        assert!(
+            fs::read_to_string(dir.path().join("bicep/main.bicep"))
+                .unwrap()
+                .ends_with("x\n")
+        );
     }
 
     #[test]

@@ -127,3 +127,97 @@ pub struct FileView {
     /// Terraform locals.
     pub locals: Vec<(String, RValue)>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Field names of a serialized struct.
+    fn keys(v: &impl Serialize) -> BTreeSet<String> {
+        match serde_json::to_value(v).unwrap() {
+            serde_json::Value::Object(m) => m.keys().cloned().collect(),
+            other => panic!("not a struct: {other}"),
+        }
+    }
+
+    /// The field names a heading's table in docs/templates.md documents.
+    fn documented(doc: &str, heading: &str) -> BTreeSet<String> {
+        let section = doc
+            .split("\n## ")
+            .find(|s| s.starts_with(heading))
+            .unwrap_or_else(|| panic!("docs/templates.md has no `## {heading}`"));
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn the_template_reference_documents_every_view_field() {
+        let doc = include_str!("../../docs/templates.md");
+        let resource = ResourceView {
+            comment: String::new(),
+            symbol: String::new(),
+            keyword: String::new(),
+            type_api: String::new(),
+            resource_type: String::new(),
+            api_version: String::new(),
+            fields: Vec::new(),
+            blocks: Vec::new(),
+            depends_on: Vec::new(),
+            depends_why: Vec::new(),
+            directives: Vec::new(),
+        };
+        let param = ParamView {
+            name: String::new(),
+            kind: String::new(),
+            secure: false,
+            description: String::new(),
+            default: None,
+            env: None,
+        };
+        let output = OutputView {
+            name: String::new(),
+            description: String::new(),
+            value: RValue::S(String::new()),
+        };
+        let file = FileView {
+            generated_by: String::new(),
+            version: String::new(),
+            deployment: String::new(),
+            module: false,
+            params: Vec::new(),
+            existing: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+            locals: Vec::new(),
+        };
+        assert_eq!(documented(doc, "`FileView`"), keys(&file));
+        assert_eq!(documented(doc, "`ParamView`"), keys(&param));
+        assert_eq!(documented(doc, "`ResourceView`"), keys(&resource));
+        assert_eq!(documented(doc, "`OutputView`"), keys(&output));
+        let tags: BTreeSet<String> = [
+            RValue::S(String::new()),
+            RValue::B(true),
+            RValue::I(0),
+            RValue::O(Vec::new()),
+            RValue::A(Vec::new()),
+            RValue::X(String::new()),
+            RValue::XK(Vec::new()),
+            RValue::D(String::new()),
+        ]
+        .iter()
+        .map(|v| {
+            serde_json::to_value(v).unwrap()["t"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+        assert_eq!(documented(doc, "`Value`"), tags);
+    }
+}

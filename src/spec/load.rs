@@ -215,11 +215,33 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
 
 /// Decodes a validated spec into the typed `Spec`. Validation has already checked every key and type,
 /// so a failure here is a foundrygen bug, reported as an internal error.
-pub fn decode(src: &Source) -> Result<Spec, Error> {
-    serde_yaml::from_str(&src.text).map_err(|e| Error::Internal {
+///
+/// The decode reads the very tree validation checked, not the text again: two YAML parsers disagree
+/// on some inputs (libyaml, under serde_yaml, refuses control characters yaml-rust2 accepts, and
+/// reads U+0085/U+2028/U+2029 as line breaks where yaml-rust2 does not), and a second parse could
+/// see keys validation never saw.
+pub fn decode(src: &Source, root: &Node) -> Result<Spec, Error> {
+    serde_yaml::from_value(to_yaml_value(root)).map_err(|e| Error::Internal {
         message: format!("the validated spec `{}` did not decode: {e}", src.name),
         chain: Vec::new(),
     })
+}
+
+fn to_yaml_value(node: &Node) -> serde_yaml::Value {
+    match &node.value {
+        Value::Null => serde_yaml::Value::Null,
+        Value::Bool(b) => serde_yaml::Value::Bool(*b),
+        Value::Int(i) => serde_yaml::Value::Number((*i).into()),
+        Value::Float(f) => serde_yaml::Value::Number((*f).into()),
+        Value::Str(s) => serde_yaml::Value::String(s.clone()),
+        Value::Seq(items) => serde_yaml::Value::Sequence(items.iter().map(to_yaml_value).collect()),
+        Value::Map(entries) => serde_yaml::Value::Mapping(
+            entries
+                .iter()
+                .map(|(k, v)| (to_yaml_value(k), to_yaml_value(v)))
+                .collect(),
+        ),
+    }
 }
 
 enum Frame {

@@ -1,37 +1,46 @@
 //! The spec as written: serde types that mirror spec version 1 key for key. They are decoded only
 //! after validation passed (see `load.rs`); `model::Model::build` turns them into the validated model.
+//!
+//! The same types derive `schemars::JsonSchema`, which `crate::schema` turns into the JSON Schema of
+//! the format; their `///` docs become its descriptions. The `#[schemars(...)]` attributes narrow the
+//! schema to what validation accepts where the serde types are looser (`version`, credentials,
+//! `secret_permissions`, targets); `tests/schema.rs` checks the schema against the shape table in
+//! `validate::structure`.
 
 pub mod load;
 pub mod tree;
 
 use std::collections::BTreeMap;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
 pub use load::Source;
 
-/// A whole spec file.
-#[derive(Debug, Clone, Deserialize)]
+/// A foundrygen spec, version 1: Azure AI Foundry accounts, their projects and their connections.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    /// Always 1.
+    /// The spec format's version; always 1.
+    #[schemars(schema_with = "version_schema")]
     pub version: u32,
-    /// The deployment name.
+    /// The deployment's name: 1–64 letters, digits, `-`, `_` and `.`.
     pub name: String,
-    /// Default location of created resources.
+    /// Default Azure region of the resources the spec creates, e.g. `eastus2`.
     pub location: String,
-    /// Tags on every created resource that takes tags.
+    /// Tags on every created account, project and wait script.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-    /// API version overrides by resource provider namespace.
+    /// API version overrides by resource provider namespace, e.g.
+    /// `Microsoft.CognitiveServices: 2025-06-01`.
     #[serde(default)]
     pub api_versions: BTreeMap<String, String>,
-    /// The Foundry resources.
+    /// The Foundry accounts, one entry each.
     pub foundries: Vec<Foundry>,
 }
 
 /// The managed identity a Foundry account uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityKind {
     /// The account's own system-assigned identity.
@@ -42,7 +51,7 @@ pub enum IdentityKind {
 }
 
 /// `enabled` / `disabled`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Toggle {
     /// On.
@@ -52,62 +61,63 @@ pub enum Toggle {
 }
 
 /// A Foundry resource (`Microsoft.CognitiveServices/accounts`, kind `AIServices`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Foundry {
-    /// Account name.
+    /// Account name: 2–64 letters, digits and hyphens, alphanumeric at both ends.
     pub name: String,
     /// Reference an account that exists instead of creating one.
     #[serde(default)]
     pub existing: bool,
-    /// Subscription of an existing account.
+    /// Subscription of an existing account (a GUID); default the deployment's.
     pub subscription: Option<String>,
-    /// Resource group of an existing account.
+    /// Resource group of an existing account; default the deployment's.
     pub resource_group: Option<String>,
-    /// Location, defaulting to the spec's.
+    /// Region, default the spec's `location`.
     pub location: Option<String>,
     /// SKU name, default `S0`.
     pub sku: Option<String>,
-    /// Identity kind.
+    /// The managed identity the account uses, default `system_assigned`.
     #[serde(default)]
+    #[schemars(extend("default" = "system_assigned"))]
     pub identity: IdentityKind,
-    /// The user-assigned identity, with `identity: user_assigned`.
+    /// The user-assigned identity; required with `identity: user_assigned`, refused without it.
     pub user_assigned_identity: Option<ResourceRef>,
     /// Custom subdomain, default the account name.
     pub custom_subdomain: Option<String>,
-    /// Turn off key-based auth on the account.
+    /// Turn off key-based auth on the account (Azure's default: keys allowed).
     pub disable_local_auth: Option<bool>,
-    /// Public network access.
+    /// Public network access (Azure's default: enabled).
     pub public_network_access: Option<Toggle>,
-    /// Projects.
+    /// The account's projects.
     #[serde(default)]
     pub projects: Vec<Project>,
     /// The bring-your-own Key Vault connection.
     pub key_vault: Option<KeyVault>,
-    /// Other connections.
+    /// Other connections, at account level or (with `project`) project level.
     #[serde(default)]
     pub connections: Vec<Connection>,
 }
 
 /// A resource named by name, with optional resource group and subscription.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceRef {
     /// Name.
     pub name: String,
     /// Resource group, default the deployment's.
     pub resource_group: Option<String>,
-    /// Subscription, default the deployment's.
+    /// Subscription (a GUID), default the deployment's.
     pub subscription: Option<String>,
 }
 
 /// A Foundry project.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Project {
-    /// Project name.
+    /// Project name: 2–64 characters, starting alphanumeric, then letters, digits, `_`, `.` and `-`.
     pub name: String,
-    /// Reference a project that exists.
+    /// Reference a project that exists (only under an existing account).
     #[serde(default)]
     pub existing: bool,
     /// Display name.
@@ -117,7 +127,7 @@ pub struct Project {
 }
 
 /// How a Key Vault grants access.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionModel {
     /// Azure RBAC.
@@ -128,7 +138,7 @@ pub enum PermissionModel {
 }
 
 /// The role the Foundry identity gets on an RBAC vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyVaultRole {
     /// Key Vault Secrets Officer (least privilege that works).
@@ -140,55 +150,58 @@ pub enum KeyVaultRole {
     Contributor,
 }
 
-/// The `key_vault` block.
-#[derive(Debug, Clone, Deserialize)]
+/// The `key_vault` block: the bring-your-own Key Vault connection.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyVault {
-    /// Vault name.
+    /// Vault name: 3–24 letters, digits and hyphens, letter first, alphanumeric last, no `--`.
     pub name: String,
-    /// Subscription of the vault.
+    /// Subscription of the vault (a GUID), default the deployment's.
     pub subscription: Option<String>,
-    /// Resource group of the vault.
+    /// Resource group of the vault, default the deployment's.
     pub resource_group: Option<String>,
-    /// RBAC or access policies.
+    /// RBAC or access policies, default `rbac`.
     #[serde(default)]
+    #[schemars(extend("default" = "rbac"))]
     pub permission_model: PermissionModel,
-    /// RBAC role.
+    /// The role on an RBAC vault (`rbac` only), default `secrets_officer`.
     pub role: Option<KeyVaultRole>,
-    /// Access-policy secret permissions.
+    /// Access-policy secret permissions (`access_policies` only), default `[get, list, set, delete]`.
+    #[schemars(transform = secret_permissions_schema)]
     pub secret_permissions: Option<Vec<String>>,
     /// Connection name, default `<foundry>-keyvault`.
     pub connection_name: Option<String>,
-    /// How long to wait for the role to take effect, e.g. `60s`.
+    /// How long to wait for the access to take effect: `60s`, `5m`, `1m30s`…, at most `30m`.
     pub wait_for_role: Option<String>,
 }
 
 /// A connection.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Connection {
-    /// Connection name.
+    /// Connection name: 3–33 letters, digits, `_` and `-`, starting alphanumeric.
     pub name: String,
-    /// Project, for a project-level connection.
+    /// The project, for a project-level connection; omit for an account-level one.
     pub project: Option<String>,
-    /// Azure category literal.
+    /// Azure connection category literal, e.g. `CognitiveSearch`, `AzureOpenAI`, `ApiKey`.
     pub category: String,
     /// What it connects to.
     pub target: Target,
     /// Authentication.
     pub auth: Auth,
-    /// Roles granted to the connection's identity on the target.
+    /// Roles granted to the connection's identity on the target: built-in role names or role
+    /// definition GUIDs (resource targets only).
     #[serde(default)]
     pub roles: Vec<String>,
-    /// `isSharedToAll`.
+    /// `isSharedToAll`; default true at account level, false in a project.
     pub shared_to_all: Option<bool>,
-    /// Metadata merged over the category defaults.
+    /// Metadata (strings only) merged over the category defaults.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
 }
 
 /// `endpoint` or `id`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetUse {
     /// The resource's endpoint URL.
@@ -198,67 +211,83 @@ pub enum TargetUse {
 }
 
 /// A connection target: exactly one of `resource`, `resource_id`, `url`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["resource"] },
+    { "required": ["resource_id"] },
+    { "required": ["url"] },
+]))]
 pub struct Target {
     /// An existing Azure resource.
     pub resource: Option<TargetResource>,
-    /// An existing Azure resource, by id.
+    /// An existing Azure resource, by id:
+    /// `/subscriptions/<guid>/resourceGroups/<rg>/providers/<Namespace>/<type>/<name>`.
     pub resource_id: Option<String>,
-    /// A plain URL.
+    /// A plain URL, written as given.
     pub url: Option<String>,
-    /// Endpoint or id.
+    /// Send the resource's endpoint or its id as the connection's target (resource targets only);
+    /// the default depends on the resource type.
     #[serde(rename = "use")]
     pub use_: Option<TargetUse>,
 }
 
 /// An existing target resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetResource {
-    /// `Namespace/type`.
+    /// `Namespace/type`, e.g. `Microsoft.Search/searchServices`.
     #[serde(rename = "type")]
     pub type_: String,
     /// Name.
     pub name: String,
-    /// Resource group.
+    /// Resource group, default the deployment's.
     pub resource_group: Option<String>,
-    /// Subscription.
+    /// Subscription (a GUID), default the deployment's.
     pub subscription: Option<String>,
 }
 
-/// A credential value: a secure parameter, read from the target, or (identifiers only) plain text.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+/// A secret-bearing credential: `{ secret: NAME }` (a secure deployment parameter) or
+/// `{ from_target: true }` (read from the target at deployment time). Never a literal.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, JsonSchema)]
 #[serde(untagged)]
+#[schemars(deny_unknown_fields)]
 pub enum Credential {
     /// `{ secret: NAME }`.
     Secret {
-        /// Parameter name.
+        /// Name of the secure deployment parameter that carries the value: letters, digits and
+        /// `_`, starting with a letter, at most 64 characters.
+        #[schemars(regex(pattern = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"))]
         secret: String,
     },
     /// `{ from_target: true }`.
     FromTarget {
-        /// Always true after validation.
+        /// Read the value from the target (for `key` only, where foundrygen knows how).
+        #[schemars(extend("const" = true))]
         from_target: bool,
     },
-    /// A plain string (identifiers only).
+    /// A plain string: decoded, but refused by validation wherever a secret belongs, so not part of
+    /// the schema.
+    #[schemars(skip)]
     Plain(String),
 }
 
-/// The `auth` block.
-#[derive(Debug, Clone, Deserialize)]
+/// The `auth` block: the auth type and the credentials it needs, no others.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
-    /// The Azure authType literal.
+    /// The Azure authType literal: `AAD`, `None`, `AccountManagedIdentity`, `ApiKey`, `AccountKey`,
+    /// `CustomKeys`, `ServicePrincipal`, `OAuth2`, `ManagedIdentity`, `PAT`, `SAS`, `AccessKey`,
+    /// `UsernamePassword`, `ProjectManagedIdentity`.
     #[serde(rename = "type")]
     pub type_: String,
-    /// ApiKey / AccountKey.
+    /// ApiKey, AccountKey.
     pub key: Option<Credential>,
-    /// CustomKeys.
+    /// CustomKeys: a credential per key name.
     pub keys: Option<BTreeMap<String, Credential>>,
-    /// ServicePrincipal, OAuth2, ManagedIdentity.
+    /// ServicePrincipal, OAuth2, ManagedIdentity (a GUID).
     pub client_id: Option<String>,
-    /// ServicePrincipal, OAuth2.
+    /// ServicePrincipal, OAuth2 (a GUID).
     pub tenant_id: Option<String>,
     /// ServicePrincipal, OAuth2.
     pub client_secret: Option<Credential>,
@@ -286,4 +315,21 @@ pub struct Auth {
     pub resource_id: Option<String>,
     /// ProjectManagedIdentity: the token audience.
     pub audience: Option<String>,
+}
+
+/// `version`: the integer 1.
+fn version_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "integer", "const": 1 })
+}
+
+/// `secret_permissions`: only the literals `validate::structure` accepts.
+fn secret_permissions_schema(schema: &mut Schema) {
+    schema.insert(
+        "items".into(),
+        json_schema!({
+            "type": "string",
+            "enum": crate::validate::structure::SECRET_PERMISSIONS,
+        })
+        .into(),
+    );
 }

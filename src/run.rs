@@ -1,0 +1,649 @@
+//! The command line: runs a parsed `cli::Args` through the library and prints everything — the
+//! only place that decides what goes to stdout and stderr.
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::cli::{self, ColorChoice, Command, DiagnosticFormat, DiagnosticOptions};
+use crate::diagnostics::{self, Diagnostic, Severity};
+use crate::error::Error;
+use crate::output::{Drift, WriteReport};
+use crate::render::templates::{self, TemplateSet};
+use crate::spec::{self, Source};
+use crate::{Target, check, generate};
+
+/// Runs a command line and returns the process exit code.
+pub fn run(args: cli::Args) -> i32 {
+    let color = match args.color {
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => false,
+        ColorChoice::Never => false,
+        ColorChoice::Always => true,
+        ColorChoice::Auto => std::io::stderr().is_terminal(),
+    };
+    match execute(args.command, color) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{}", paint_error(&e.to_string(), color));
+            e.exit_code()
+        }
+    }
+}
+
+/// Writes to stdout. When the reader has gone away (`| head`), stop quietly the way a shell tool
+/// killed by SIGPIPE does, instead of panicking.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(3);
+    }
+}
+
+fn paint_error(text: &str, color: bool) -> String {
+    match (color, text.strip_prefix("error")) {
+        (true, Some(rest)) => format!("\x1b[1;31merror\x1b[0m{rest}"),
+        _ => text.to_string(),
+    }
+}
+
+fn targets_of(formats: &[cli::Format]) -> Vec<Target> {
+    let mut targets: Vec<Target> = formats
+        .iter()
+        .map(|f| match f {
+            cli::Format::Bicep => Target::Bicep,
+            cli::Format::Arm => Target::Arm,
+            cli::Format::Terraform => Target::Terraform,
+        })
+        .collect();
+    targets.sort();
+    targets.dedup();
+    targets
+}
+
+/// Expands the spec arguments: a folder stands for its `*.yaml`/`*.yml` files (sorted, not
+/// recursive); `-` is stdin.
+fn collect_specs(args: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for a in args {
+        let p = Path::new(a);
+        if a != "-" && p.is_dir() {
+            let entries = std::fs::read_dir(p).map_err(|e| Error::Io {
+                path: a.clone(),
+                action: "read",
+                source: e,
+            })?;
+            let mut found: Vec<String> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Error::Usage {
+                    message: format!("folder `{a}` holds no `*.yaml` specs"),
+                });
+            }
+            out.extend(found);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// What happened to one spec.
+struct Outcome {
+    name: String,
+    source: Option<Source>,
+    diagnostics: Vec<Diagnostic>,
+    error: Option<Error>,
+    report: Option<WriteReport>,
+    drift: Vec<Drift>,
+    out_dir: PathBuf,
+}
+
+impl Outcome {
+    fn code(&self) -> i32 {
+        match &self.error {
+            Some(e) => e.exit_code(),
+            None if !self.drift.is_empty() => 4,
+            None => 0,
+        }
+    }
+}
+
+/// Prints diagnostics in the chosen format. SARIF results are collected and printed at the end.
+struct Reporter {
+    format: DiagnosticFormat,
+    color: bool,
+    sarif: Vec<(String, Diagnostic)>,
+}
+
+impl Reporter {
+    fn new(opts: &DiagnosticOptions, color: bool) -> Self {
+        Reporter {
+            format: opts.diagnostics,
+            color,
+            sarif: Vec::new(),
+        }
+    }
+
+    fn report(&mut self, outcome: &Outcome) {
+        let (file, text) = match &outcome.source {
+            Some(s) => (s.name.as_str(), s.text.as_str()),
+            None => (outcome.name.as_str(), ""),
+        };
+        for d in &outcome.diagnostics {
+            match self.format {
+                DiagnosticFormat::Human => {
+                    eprintln!("{}", d.render_styled(file, text, self.color));
+                }
+                DiagnosticFormat::Json => emit(&format!("{}\n", d.to_json(file))),
+                DiagnosticFormat::Sarif => self.sarif.push((file.to_string(), d.clone())),
+            }
+        }
+        let Some(e) = &outcome.error else { return };
+        match (self.format, e) {
+            (DiagnosticFormat::Human, Error::InvalidSpec { diagnostics, .. }) => {
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+                let warnings = diagnostics.len() - errors;
+                let mut line = format!(
+                    "error: `{file}` is invalid: {errors} error{}",
+                    if errors == 1 { "" } else { "s" }
+                );
+                if warnings > 0 {
+                    line.push_str(&format!(
+                        ", {warnings} warning{}",
+                        if warnings == 1 { "" } else { "s" }
+                    ));
+                }
+                eprintln!("{}", paint_error(&line, self.color));
+            }
+            (DiagnosticFormat::Human, other) => {
+                eprintln!("{}", paint_error(&other.to_string(), self.color))
+            }
+            (_, Error::InvalidSpec { .. }) => {}
+            (DiagnosticFormat::Json, other) => emit(&format!(
+                "{}\n",
+                serde_json::json!({
+                    "code": null,
+                    "severity": "error",
+                    "message": other.to_string().trim_start_matches("error: "),
+                    "file": file,
+                    "line": null,
+                    "column": null,
+                    "path": null,
+                    "help": null,
+                })
+            )),
+            (DiagnosticFormat::Sarif, other) => {
+                eprintln!("{other}");
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if self.format == DiagnosticFormat::Sarif {
+            emit(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&diagnostics::sarif(&self.sarif)).unwrap_or_default()
+            ));
+        }
+    }
+}
+
+/// Reads, validates and (for `render`) renders one spec; `deny_warnings` turns warnings into
+/// failures.
+fn process(
+    spec_arg: &str,
+    out_dir: Option<&Path>,
+    targets: &[Target],
+    force: bool,
+    check_only: bool,
+    deny_warnings: bool,
+) -> Outcome {
+    let mut outcome = Outcome {
+        name: if spec_arg == "-" {
+            "<stdin>".into()
+        } else {
+            spec_arg.replace('\\', "/")
+        },
+        source: None,
+        diagnostics: Vec::new(),
+        error: None,
+        report: None,
+        drift: Vec::new(),
+        out_dir: out_dir.map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let source = match spec::load::read(spec_arg) {
+        Ok(s) => s,
+        Err(Error::InvalidSpec {
+            source,
+            diagnostics,
+        }) => {
+            outcome.diagnostics = diagnostics.clone();
+            outcome.source = Some(source.clone());
+            outcome.error = Some(Error::InvalidSpec {
+                source,
+                diagnostics,
+            });
+            return outcome;
+        }
+        Err(e) => {
+            outcome.error = Some(e);
+            return outcome;
+        }
+    };
+    outcome.source = Some(source.clone());
+    let result = match out_dir {
+        Some(_) => generate(&source, targets).map(|g| (g.warnings, Some(g.output))),
+        None => check(&source).map(|c| (c.warnings, None)),
+    };
+    let (warnings, output) = match result {
+        Ok(r) => r,
+        Err(Error::InvalidSpec {
+            source,
+            diagnostics,
+        }) => {
+            outcome.diagnostics = diagnostics.clone();
+            outcome.error = Some(Error::InvalidSpec {
+                source,
+                diagnostics,
+            });
+            return outcome;
+        }
+        Err(e) => {
+            outcome.error = Some(e);
+            return outcome;
+        }
+    };
+    outcome.diagnostics = warnings.clone();
+    if deny_warnings && !warnings.is_empty() {
+        outcome.diagnostics = warnings
+            .into_iter()
+            .map(|mut w| {
+                w.severity = Severity::Error;
+                w
+            })
+            .collect();
+        outcome.error = Some(Error::InvalidSpec {
+            source,
+            diagnostics: outcome.diagnostics.clone(),
+        });
+        return outcome;
+    }
+    if let (Some(dir), Some(output)) = (out_dir, output) {
+        let result = if check_only {
+            output.check(dir).map(|d| outcome.drift = d)
+        } else {
+            output
+                .write_to(dir, force)
+                .map(|r| outcome.report = Some(r))
+        };
+        if let Err(e) = result {
+            outcome.error = Some(e);
+        }
+    }
+    outcome
+}
+
+/// Runs `process` over every spec, in parallel, and returns the outcomes in spec order.
+fn process_all(
+    specs: &[String],
+    out_dirs: &[Option<PathBuf>],
+    work: impl Fn(&str, Option<&Path>) -> Outcome + Sync,
+    templates: Option<Arc<TemplateSet>>,
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Outcome>>> = specs.iter().map(|_| Mutex::new(None)).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(specs.len())
+        .max(1);
+    // A progress line on a terminal, for runs long enough to want one.
+    let progress = specs.len() >= 20 && std::io::stderr().is_terminal();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                templates::with_templates(templates.clone(), || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= specs.len() {
+                            break;
+                        }
+                        let outcome = work(&specs[i], out_dirs[i].as_deref());
+                        *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(outcome);
+                        let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                        if progress {
+                            let mut err = std::io::stderr().lock();
+                            let _ = write!(err, "\r[{n}/{}] specs", specs.len());
+                            let _ = err.flush();
+                        }
+                    }
+                });
+            });
+        }
+    });
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every spec was processed")
+        })
+        .collect()
+}
+
+fn load_templates(dir: Option<&Path>) -> Result<Option<Arc<TemplateSet>>, Error> {
+    dir.map(|d| TemplateSet::with_overlay(d).map(Arc::new))
+        .transpose()
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+fn execute(command: Command, color: bool) -> Result<i32, Error> {
+    match command {
+        Command::Render {
+            specs,
+            format,
+            out,
+            force,
+            check: check_only,
+            templates: template_dir,
+            diag,
+        } => {
+            let targets = targets_of(&format);
+            let templates = load_templates(template_dir.as_deref())?;
+            let batch = specs.len() > 1 || specs.iter().any(|s| s != "-" && Path::new(s).is_dir());
+            let specs = collect_specs(&specs)?;
+            if out.as_os_str() == "-" {
+                return render_to_stdout(&specs, &targets, templates, &diag, color);
+            }
+            // One spec: DIR/<format>/; several: DIR/<spec name>/<format>/.
+            let mut out_dirs = Vec::new();
+            let mut seen = std::collections::BTreeMap::new();
+            for s in &specs {
+                if !batch {
+                    out_dirs.push(Some(out.clone()));
+                    continue;
+                }
+                let stem = if s == "-" {
+                    "stdin".to_string()
+                } else {
+                    Path::new(s)
+                        .file_stem()
+                        .map(|x| x.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                };
+                if let Some(other) = seen.insert(stem.clone(), s.clone()) {
+                    return Err(Error::Usage {
+                        message: format!(
+                            "`{other}` and `{s}` would both render into `{}`",
+                            out.join(&stem).display()
+                        ),
+                    });
+                }
+                out_dirs.push(Some(out.join(stem)));
+            }
+            let deny = diag.deny_warnings;
+            let outcomes = process_all(
+                &specs,
+                &out_dirs,
+                |s, dir| process(s, dir, &targets, force, check_only, deny),
+                templates,
+            );
+            let mut reporter = Reporter::new(&diag, color);
+            let mut code = 0;
+            let mut drifted = 0;
+            for o in &outcomes {
+                reporter.report(o);
+                for d in &o.drift {
+                    emit(&d.unified_diff(&o.out_dir));
+                }
+                drifted += o.drift.len();
+                code = code.max(o.code());
+                if let Some(r) = &o.report {
+                    for path in &r.forced {
+                        eprintln!(
+                            "warning: overwrote `{}`, which foundrygen did not write (--force)",
+                            o.out_dir.join(path).display()
+                        );
+                    }
+                    if !batch {
+                        eprintln!(
+                            "rendered `{}` to `{}`: {} written, {} unchanged, {} removed",
+                            o.name,
+                            o.out_dir.display(),
+                            r.written.len(),
+                            r.unchanged.len(),
+                            r.removed.len()
+                        );
+                    }
+                }
+            }
+            reporter.finish();
+            if check_only && drifted > 0 {
+                eprintln!(
+                    "{}",
+                    paint_error(&Error::Drift { files: drifted }.to_string(), color)
+                );
+            } else if check_only && code == 0 {
+                eprintln!("up to date: {} checked", plural(outcomes.len(), "spec"));
+            }
+            if batch {
+                let ok = outcomes.iter().filter(|o| o.code() == 0).count();
+                let invalid = outcomes.iter().filter(|o| o.code() == 1).count();
+                let failed = outcomes.len() - ok - invalid;
+                let (written, unchanged, removed) = outcomes
+                    .iter()
+                    .filter_map(|o| o.report.as_ref())
+                    .fold((0, 0, 0), |(w, u, r), rep| {
+                        (
+                            w + rep.written.len(),
+                            u + rep.unchanged.len(),
+                            r + rep.removed.len(),
+                        )
+                    });
+                eprintln!(
+                    "{} {}: {ok} ok, {invalid} invalid, {failed} failed; {written} files written, {unchanged} unchanged, {removed} removed",
+                    if check_only { "checked" } else { "rendered" },
+                    plural(outcomes.len(), "spec"),
+                );
+            }
+            Ok(code)
+        }
+        Command::Validate { specs, diag } => {
+            let specs = collect_specs(&specs)?;
+            let out_dirs = vec![None; specs.len()];
+            let deny = diag.deny_warnings;
+            let outcomes = process_all(
+                &specs,
+                &out_dirs,
+                |s, _| process(s, None, &[], false, false, deny),
+                None,
+            );
+            let mut reporter = Reporter::new(&diag, color);
+            let mut code = 0;
+            for o in &outcomes {
+                reporter.report(o);
+                code = code.max(o.code());
+                if o.error.is_none() && diag.diagnostics == DiagnosticFormat::Human {
+                    let n = o.diagnostics.len();
+                    emit(&format!(
+                        "{}: valid{}\n",
+                        o.name,
+                        match n {
+                            0 => String::new(),
+                            _ => format!(" ({})", plural(n, "warning")),
+                        }
+                    ));
+                }
+            }
+            reporter.finish();
+            if outcomes.len() > 1 && diag.diagnostics == DiagnosticFormat::Human {
+                let ok = outcomes.iter().filter(|o| o.code() == 0).count();
+                eprintln!(
+                    "validated {}: {ok} valid, {} not",
+                    plural(outcomes.len(), "spec"),
+                    outcomes.len() - ok
+                );
+            }
+            Ok(code)
+        }
+        Command::Plan {
+            spec,
+            teardown,
+            script,
+        } => {
+            let (source, checked) = checked(&spec, color)?;
+            let _ = source;
+            if script {
+                emit(&crate::teardown::script(&checked.model));
+            } else {
+                emit(&crate::plan::describe(&checked.model, teardown));
+            }
+            Ok(0)
+        }
+        Command::Graph { spec, format } => {
+            let (_, checked) = checked(&spec, color)?;
+            emit(&match format {
+                cli::GraphFormat::Mermaid => crate::draw::mermaid(&checked.model),
+                cli::GraphFormat::Dot => crate::draw::dot(&checked.model),
+            });
+            Ok(0)
+        }
+        Command::Schema => {
+            emit(&crate::schema::schema_text());
+            Ok(0)
+        }
+        Command::Init {
+            out,
+            name,
+            location,
+            foundry,
+            projects,
+            key_vault,
+            connections,
+        } => {
+            let text = crate::init::starter_spec(&crate::init::Options {
+                name,
+                location,
+                foundry,
+                projects,
+                key_vault,
+                connections,
+            })?;
+            if out.as_os_str() == "-" {
+                emit(&text);
+            } else {
+                let mut set = crate::output::OutputSet::default();
+                let file = out
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "foundrygen.yaml".into());
+                set.insert(file.clone(), text);
+                set.write_new(
+                    out.parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(Path::new(".")),
+                )?;
+                eprintln!(
+                    "wrote `{}`; check it with `foundrygen validate {}`",
+                    out.display(),
+                    out.display()
+                );
+            }
+            Ok(0)
+        }
+        Command::Templates {
+            action: cli::TemplatesAction::Export { dir },
+        } => {
+            let files = templates::export(&dir)?;
+            eprintln!(
+                "wrote {} to `{}`; edit any of them and pass `--templates {}` to render",
+                plural(files.len(), "template"),
+                dir.display(),
+                dir.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// Reads and checks one spec for the commands that need a valid model, printing warnings.
+fn checked(spec_arg: &str, color: bool) -> Result<(Source, crate::Checked), Error> {
+    let source = spec::load::read(spec_arg)?;
+    let c = check(&source)?;
+    for w in &c.warnings {
+        eprintln!("{}", w.render_styled(&source.name, &source.text, color));
+    }
+    Ok((source, c))
+}
+
+/// `render -o -`: one spec, one format; its main file goes to stdout.
+fn render_to_stdout(
+    specs: &[String],
+    targets: &[Target],
+    templates: Option<Arc<TemplateSet>>,
+    diag: &DiagnosticOptions,
+    color: bool,
+) -> Result<i32, Error> {
+    if specs.len() != 1 || targets.len() != 1 {
+        return Err(Error::Usage {
+            message: "`-o -` prints one file: give one spec and one `--format`".into(),
+        });
+    }
+    if diag.diagnostics != DiagnosticFormat::Human {
+        return Err(Error::Usage {
+            message: "`-o -` uses stdout for the file; use the human diagnostics".into(),
+        });
+    }
+    let source = spec::load::read(&specs[0])?;
+    let generated = templates::with_templates(templates, || generate(&source, targets));
+    let generated = match generated {
+        Ok(g) => g,
+        Err(e) => {
+            let mut reporter = Reporter::new(diag, color);
+            let diagnostics = match &e {
+                Error::InvalidSpec { diagnostics, .. } => diagnostics.clone(),
+                _ => Vec::new(),
+            };
+            let code = e.exit_code();
+            reporter.report(&Outcome {
+                name: source.name.clone(),
+                source: Some(source.clone()),
+                diagnostics,
+                error: Some(e),
+                report: None,
+                drift: Vec::new(),
+                out_dir: PathBuf::new(),
+            });
+            return Ok(code);
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("{}", w.render_styled(&source.name, &source.text, color));
+    }
+    if diag.deny_warnings && !generated.warnings.is_empty() {
+        return Ok(1);
+    }
+    let main = match targets[0] {
+        Target::Bicep => "bicep/main.bicep",
+        Target::Arm => "arm/azuredeploy.json",
+        Target::Terraform => "terraform/main.tf",
+    };
+    emit(&generated.output.files[main]);
+    Ok(0)
+}

@@ -1,0 +1,94 @@
+//! The JSON Schema of spec version 1, generated from the serde types in `spec` (`foundrygen schema`
+//! prints it). It describes what structural validation accepts — the keys, their types and which are
+//! required, unknown keys refused, enums with their values — plus a few rules that are easy to state
+//! in a schema (`version` is 1, a target has exactly one of `resource`, `resource_id`, `url`, a
+//! credential is `{ secret: NAME }` or `{ from_target: true }`). The semantic rules (names, auth types
+//! and their credentials, roles, …) are `foundrygen validate`'s alone.
+
+use schemars::generate::SchemaSettings;
+use schemars::transform::{Transform, transform_subschemas};
+use serde_json::{Value, json};
+
+use crate::spec::tree::{self, Node};
+
+/// The schema's `$id`.
+pub const SCHEMA_ID: &str = "urn:foundrygen:spec:1";
+
+/// The JSON Schema (draft 2020-12) of spec version 1.
+pub fn schema() -> Value {
+    let generator = SchemaSettings::draft2020_12()
+        .with_transform(NotNullable)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<crate::spec::Spec>();
+    schema.insert("$id".into(), json!(SCHEMA_ID));
+    schema.insert("title".into(), json!("foundrygen spec, version 1"));
+    schema.to_value()
+}
+
+/// [`schema`] as pretty JSON with a trailing newline; the same bytes on every run.
+pub fn schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&schema()).expect("a JSON value serializes");
+    text.push('\n');
+    text
+}
+
+/// The JSON form of a parsed YAML tree (`spec::load::parse_tree`), for checking a spec against
+/// [`schema`]: mappings keep their written order (a duplicated key keeps its last value, as a JSON
+/// object would; validation reports duplicates on its own), keys that are not strings are written as
+/// JSON text, and a non-finite float becomes `null`.
+pub fn to_json(root: &Node) -> Value {
+    match &root.value {
+        tree::Value::Null => Value::Null,
+        tree::Value::Bool(b) => json!(b),
+        tree::Value::Int(i) => json!(i),
+        tree::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
+        tree::Value::Str(s) => json!(s),
+        tree::Value::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
+        tree::Value::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match &k.value {
+                        tree::Value::Str(s) => s.clone(),
+                        _ => to_json(k).to_string(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Drops `null` from optional keys: `key:` with nothing after it is an error in a spec, not an absent
+/// key, so `Option<T>` means "may be left out", never "may be null".
+#[derive(Debug, Clone)]
+struct NotNullable;
+
+impl Transform for NotNullable {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        transform_subschemas(self, schema);
+        let Some(obj) = schema.as_object_mut() else {
+            return;
+        };
+        if let Some(Value::Array(types)) = obj.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                obj.insert("type".into(), only);
+            }
+        }
+        if let Some(Value::Array(any)) = obj.get_mut("anyOf") {
+            any.retain(|s| s.get("type") != Some(&json!("null")));
+            if any.len() == 1
+                && let Some(Value::Object(only)) = any.pop()
+            {
+                obj.remove("anyOf");
+                for (k, v) in only {
+                    obj.entry(k).or_insert(v);
+                }
+            }
+        }
+    }
+}

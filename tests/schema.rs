@@ -1,0 +1,438 @@
+//! The JSON Schema of spec version 1 (`foundrygen::schema`): every reference spec and every valid
+//! case validates against it; it refuses what structural validation refuses (unknown keys, wrong enum
+//! values, missing keys, a literal secret); and it has the same keys, with the same required-ness
+//! and shapes, as the shape table `validate::structure::SPEC`, so the two descriptions cannot drift.
+//! Specs are converted with `schema::to_json` from the library's own YAML tree.
+
+use foundrygen::Source;
+use foundrygen::schema::{schema, schema_text, to_json};
+use foundrygen::spec::load::parse_tree;
+use foundrygen::validate::structure::{Field, SECRET_FIELDS, SPEC, Shape};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// `specs/*.yaml` and every valid case's `spec.yaml`, as (name, text).
+fn all_specs() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    let mut specs: Vec<_> = std::fs::read_dir(root.join("specs"))
+        .expect("specs/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    specs.sort();
+    for p in specs {
+        let name = format!("specs/{}", p.file_name().unwrap().to_string_lossy());
+        out.push((name, std::fs::read_to_string(&p).expect("spec")));
+    }
+    let mut cases: Vec<_> = std::fs::read_dir(root.join("tests/cases"))
+        .expect("tests/cases/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("expected").is_dir() && p.join("spec.yaml").is_file())
+        .collect();
+    cases.sort();
+    for c in cases {
+        let name = format!(
+            "tests/cases/{}/spec.yaml",
+            c.file_name().unwrap().to_string_lossy()
+        );
+        out.push((
+            name,
+            std::fs::read_to_string(c.join("spec.yaml")).expect("spec"),
+        ));
+    }
+    assert!(out.len() >= 12, "the specs and cases are missing");
+    out
+}
+
+fn json_of(name: &str, text: &str) -> Value {
+    let (root, _) = parse_tree(&Source::new(name, text))
+        .unwrap_or_else(|d| panic!("`{name}` does not parse: {d:?}"));
+    to_json(&root)
+}
+
+fn validator() -> jsonschema::Validator {
+    jsonschema::validator_for(&schema()).expect("the schema compiles")
+}
+
+/// The schema's errors for `instance`, one line each.
+fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    v.iter_errors(instance)
+        .map(|e| format!("at `{}`: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_schema_is_draft_2020_12_with_an_id_and_stable_text() {
+    let s = schema();
+    assert_eq!(s["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(s["$id"], foundrygen::schema::SCHEMA_ID);
+    assert!(s["title"].as_str().is_some_and(|t| t.contains("version 1")));
+    assert!(s["description"].is_string());
+    jsonschema::meta::validate(&s).expect("the schema is a valid JSON Schema");
+    let text = schema_text();
+    assert!(text.ends_with("}\n") && !text.ends_with("\n\n"));
+    assert_eq!(text, schema_text(), "two runs differ");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).expect("JSON"),
+        s,
+        "the text is not the schema"
+    );
+}
+
+#[test]
+fn every_spec_and_valid_case_validates() {
+    let v = validator();
+    let mut failures = Vec::new();
+    for (name, text) in all_specs() {
+        let errs = errors(&v, &json_of(&name, &text));
+        if !errs.is_empty() {
+            failures.push(format!("{name}:\n  {}", errs.join("\n  ")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+const BASE: &str = "\
+version: 1
+name: demo
+location: eastus2
+tags: { env: dev }
+foundries:
+  - name: demo-foundry
+    identity: system_assigned
+    projects:
+      - name: research
+    key_vault:
+      name: demo-kv
+      permission_model: access_policies
+      secret_permissions: [get, list, set, delete]
+    connections:
+      - name: search
+        category: CognitiveSearch
+        target:
+          resource: { type: Microsoft.Search/searchServices, name: demo-search }
+        auth:
+          type: ApiKey
+          key: { from_target: true }
+        metadata: { ApiVersion: '2024-05-01-preview' }
+      - name: web
+        project: research
+        category: CustomKeys
+        target: { url: 'https://api.example.com/' }
+        auth:
+          type: CustomKeys
+          keys: { a: { secret: aKey }, b: { secret: bKey } }
+";
+
+/// `BASE` with `from` replaced by `to` (which must occur exactly once).
+fn mutated(from: &str, to: &str) -> String {
+    assert_eq!(BASE.matches(from).count(), 1, "`{from}` is not unique");
+    BASE.replace(from, to)
+}
+
+#[test]
+fn the_base_spec_is_valid_for_both() {
+    assert_eq!(
+        errors(&validator(), &json_of("base", BASE)),
+        Vec::<String>::new()
+    );
+    foundrygen::check(&Source::new("base.yaml", BASE)).expect("validation accepts the base spec");
+}
+
+#[test]
+fn refuses_what_structural_validation_refuses() {
+    let v = validator();
+    let cases = [
+        (
+            "unknown top-level key",
+            mutated("location: eastus2\n", "location: eastus2\nregion: x\n"),
+        ),
+        (
+            "unknown key in a connection",
+            mutated(
+                "        category: CognitiveSearch\n",
+                "        category: CognitiveSearch\n        categry: x\n",
+            ),
+        ),
+        (
+            "unknown key in a target resource",
+            mutated("name: demo-search }", "name: demo-search, kind: x }"),
+        ),
+        (
+            "unknown key in a credential",
+            mutated("{ secret: aKey }", "{ secret: aKey, note: x }"),
+        ),
+        (
+            "wrong enum value",
+            mutated("identity: system_assigned", "identity: system"),
+        ),
+        (
+            "wrong nested enum value",
+            mutated("[get, list, set, delete]", "[get, list, set, dlete]"),
+        ),
+        (
+            "missing required top-level key",
+            mutated("location: eastus2\n", ""),
+        ),
+        (
+            "missing required key in a connection",
+            mutated("        category: CognitiveSearch\n", ""),
+        ),
+        ("missing auth type", mutated("          type: ApiKey\n", "")),
+        (
+            "plain string in auth.key",
+            mutated("{ from_target: true }", "hunter2"),
+        ),
+        (
+            "plain string in auth.keys",
+            mutated("{ secret: bKey }", "hunter2"),
+        ),
+        (
+            "from_target: false",
+            mutated("{ from_target: true }", "{ from_target: false }"),
+        ),
+        (
+            "secret and from_target",
+            mutated("{ from_target: true }", "{ secret: b, from_target: true }"),
+        ),
+        ("empty credential", mutated("{ from_target: true }", "{}")),
+        ("version 2", mutated("version: 1", "version: 2")),
+        ("version as a string", mutated("version: 1", "version: '1'")),
+        (
+            "null optional key",
+            mutated("    identity: system_assigned\n", "    identity:\n"),
+        ),
+        (
+            "number where a string belongs",
+            mutated("name: demo\n", "name: 12\n"),
+        ),
+        ("non-string tag", mutated("{ env: dev }", "{ env: 3 }")),
+        (
+            "non-string metadata",
+            mutated("'2024-05-01-preview'", "2024"),
+        ),
+        (
+            "two targets",
+            mutated(
+                "{ url: 'https://api.example.com/' }",
+                "{ url: 'https://a.example/', resource_id: x }",
+            ),
+        ),
+        (
+            "no target",
+            mutated("{ url: 'https://api.example.com/' }", "{}"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, text) in cases {
+        if errors(&v, &json_of(what, &text)).is_empty() {
+            failures.push(format!("the schema accepts {what}"));
+        }
+        // The schema promises nothing validation does not: each of these is an error there too.
+        if foundrygen::check(&Source::new("case.yaml", text.as_str())).is_ok() {
+            failures.push(format!("validation accepts {what}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn to_json_keeps_types_and_order() {
+    let j = json_of(
+        "t",
+        "b: 1\na: [true, ~, 1.5, '2', x]\nc: { d: .inf }\n3: y\n",
+    );
+    assert_eq!(
+        j,
+        json!({ "b": 1, "a": [true, null, 1.5, "2", "x"], "c": { "d": null }, "3": "y" })
+    );
+}
+
+// The shape table and the schema agree.
+
+/// Follows a `$ref` to `#/$defs/NAME`, keeping sibling keywords out of the way.
+fn resolve<'a>(root: &'a Value, s: &'a Value) -> &'a Value {
+    match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let name = r.strip_prefix("#/$defs/").expect("a local $ref");
+            resolve(root, &root["$defs"][name])
+        }
+        None => s,
+    }
+}
+
+/// The allowed values of an enum schema: `enum`, or `oneOf`/`anyOf` of `const`s.
+fn enum_values(s: &Value) -> Option<BTreeSet<String>> {
+    if let Some(vals) = s.get("enum").and_then(Value::as_array) {
+        return vals.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+    }
+    let alts = s
+        .get("oneOf")
+        .or_else(|| s.get("anyOf"))
+        .and_then(Value::as_array)?;
+    alts.iter()
+        .map(|a| a.get("const").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+fn is_type(s: &Value, t: &str) -> bool {
+    s.get("type") == Some(&json!(t))
+}
+
+fn compare(root: &Value, schema: &Value, shape: &Shape, at: &str, out: &mut Vec<String>) {
+    let s = resolve(root, schema);
+    let mut fail = |what: String| out.push(format!("`{at}`: {what}"));
+    match shape {
+        Shape::Str | Shape::Bool | Shape::Int => {
+            let t = match shape {
+                Shape::Str => "string",
+                Shape::Bool => "boolean",
+                _ => "integer",
+            };
+            if !is_type(s, t) || s.get("enum").is_some() {
+                fail(format!("the table says {t}, the schema {s}"));
+            }
+        }
+        Shape::Enum(allowed) => {
+            let want: BTreeSet<String> = allowed.iter().map(|a| a.to_string()).collect();
+            match enum_values(s) {
+                Some(got) if got == want => {}
+                got => fail(format!("the table allows {want:?}, the schema {got:?}")),
+            }
+        }
+        Shape::StrMap => {
+            let values = s.get("additionalProperties").map(|v| resolve(root, v));
+            if !is_type(s, "object") || !values.is_some_and(|v| is_type(v, "string")) {
+                fail(format!("the table says a string map, the schema {s}"));
+            }
+        }
+        Shape::MapOf(inner) => match s.get("additionalProperties") {
+            Some(v) if is_type(s, "object") && v.is_object() => {
+                compare(root, v, inner, &format!("{at}.*"), out)
+            }
+            _ => fail(format!("the table says a map, the schema {s}")),
+        },
+        Shape::Seq(inner) => match s.get("items") {
+            Some(items) if is_type(s, "array") => {
+                compare(root, items, inner, &format!("{at}[]"), out)
+            }
+            _ => fail(format!("the table says a sequence, the schema {s}")),
+        },
+        Shape::Obj(fields) => compare_obj(root, s, fields, at, out),
+        Shape::Credential => {
+            // The two object forms, and nothing else: no plain string.
+            let alts = s
+                .get("anyOf")
+                .or_else(|| s.get("oneOf"))
+                .and_then(Value::as_array);
+            let forms: Vec<_> = alts
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    let a = resolve(root, a);
+                    let props: BTreeSet<_> = a["properties"]
+                        .as_object()
+                        .map(|p| p.keys().cloned().collect())
+                        .unwrap_or_default();
+                    (
+                        a["type"].clone(),
+                        a["additionalProperties"].clone(),
+                        props,
+                        a["required"].clone(),
+                    )
+                })
+                .collect();
+            let want = vec![
+                (
+                    json!("object"),
+                    json!(false),
+                    BTreeSet::from(["secret".to_string()]),
+                    json!(["secret"]),
+                ),
+                (
+                    json!("object"),
+                    json!(false),
+                    BTreeSet::from(["from_target".to_string()]),
+                    json!(["from_target"]),
+                ),
+            ];
+            if forms != want || s.get("type").is_some() {
+                fail(format!(
+                    "a credential is `{{ secret }}` or `{{ from_target }}`, the schema {s}"
+                ));
+            }
+        }
+    }
+}
+
+fn compare_obj(root: &Value, s: &Value, fields: &[Field], at: &str, out: &mut Vec<String>) {
+    let mut fail = |what: String| {
+        out.push(format!(
+            "`{}`: {what}",
+            if at.is_empty() { "(top)" } else { at }
+        ))
+    };
+    if !is_type(s, "object") || s.get("additionalProperties") != Some(&json!(false)) {
+        fail("not an object with `additionalProperties: false`".into());
+    }
+    let props = s["properties"].as_object().cloned().unwrap_or_default();
+    let table: BTreeSet<&str> = fields.iter().map(|f| f.name).collect();
+    let schema_keys: BTreeSet<&str> = props.keys().map(String::as_str).collect();
+    for k in schema_keys.difference(&table) {
+        fail(format!("`{k}` is in the schema but not in the shape table"));
+    }
+    for k in table.difference(&schema_keys) {
+        fail(format!("`{k}` is in the shape table but not in the schema"));
+    }
+    let required: BTreeSet<&str> = s["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    for f in fields {
+        if f.required != required.contains(f.name) {
+            fail(format!(
+                "`{}` is {} in the shape table but not in the schema",
+                f.name,
+                if f.required { "required" } else { "optional" }
+            ));
+        }
+    }
+    for f in fields {
+        if let Some(p) = props.get(f.name) {
+            let path = if at.is_empty() {
+                f.name.to_string()
+            } else {
+                format!("{at}.{}", f.name)
+            };
+            compare(root, p, &f.shape, &path, out);
+        }
+    }
+}
+
+#[test]
+fn the_schema_and_the_shape_table_agree() {
+    let root = schema();
+    let mut out = Vec::new();
+    compare(&root, &root, &SPEC, "", &mut out);
+    assert!(
+        out.is_empty(),
+        "the schema and `validate::structure::SPEC` differ:\n{}",
+        out.join("\n")
+    );
+}
+
+#[test]
+fn every_secret_field_is_a_credential_and_every_identifier_a_string() {
+    let root = schema();
+    let auth = &root["$defs"]["Auth"]["properties"];
+    for f in SECRET_FIELDS {
+        assert_eq!(auth[f]["$ref"], "#/$defs/Credential", "auth.{f}");
+    }
+    for f in foundrygen::validate::structure::PLAIN_FIELDS {
+        assert_eq!(auth[f]["type"], "string", "auth.{f}");
+    }
+}
