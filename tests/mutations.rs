@@ -4,30 +4,17 @@
 //! internal error, a hang or a partial output folder.
 
 use std::fs;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "support/specs.rs"]
+mod specs;
 
 use foundrygen::{Error, Source, Target};
 use proptest::prelude::*;
 
 fn valid_specs() -> Vec<String> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for entry in fs::read_dir(root.join("specs")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().and_then(|e| e.to_str()) == Some("yaml") {
-            out.push(fs::read_to_string(p).unwrap());
-        }
-    }
-    for entry in fs::read_dir(root.join("tests/cases")).unwrap() {
-        let case = entry.unwrap().path();
-        if case.join("expected").is_dir() {
-            out.push(fs::read_to_string(case.join("spec.yaml")).unwrap());
-        }
-    }
-    out.sort();
-    out
+    specs::valid_specs().into_iter().map(|(_, t)| t).collect()
 }
 
 /// A mutation applied to a spec's lines.

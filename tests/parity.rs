@@ -4,6 +4,9 @@
 //! dependency edges, once each format's syntax is reduced to one symbolic form
 //! (`support::parity`, whose module comment lists the normalization rules).
 
+#[path = "support/specs.rs"]
+mod specs;
+
 mod support;
 
 use foundrygen::{OutputSet, Source, Target};
@@ -16,36 +19,7 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// `specs/*.yaml` and every valid case's `spec.yaml`, as (name, text).
 fn all_specs() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    let mut specs: Vec<_> = std::fs::read_dir(root.join("specs"))
-        .expect("specs/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    specs.sort();
-    for p in specs {
-        let name = format!("specs/{}", p.file_name().unwrap().to_string_lossy());
-        out.push((name, std::fs::read_to_string(&p).expect("spec")));
-    }
-    let mut cases: Vec<_> = std::fs::read_dir(root.join("tests/cases"))
-        .expect("tests/cases/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.join("expected").is_dir() && p.join("spec.yaml").is_file())
-        .collect();
-    cases.sort();
-    for c in cases {
-        let name = format!(
-            "tests/cases/{}/spec.yaml",
-            c.file_name().unwrap().to_string_lossy()
-        );
-        out.push((
-            name,
-            std::fs::read_to_string(c.join("spec.yaml")).expect("spec"),
-        ));
-    }
-    assert!(out.len() >= 12, "the specs and cases are missing");
-    out
+    specs::valid_specs()
 }
 
 fn render(name: &str, text: &str) -> OutputSet {

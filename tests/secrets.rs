@@ -4,41 +4,19 @@
 //! reaches `sensitive_body` — never a default value or a parameter-file value.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::PathBuf;
+
+#[path = "support/specs.rs"]
+mod specs;
 
 use foundrygen::{Source, Target};
 
-/// Every spec the tests render: reference specs and valid cases.
+/// Every spec the tests render (reference specs and valid cases), generated.
 fn rendered() -> Vec<(String, foundrygen::Generated)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut specs = Vec::new();
-    for entry in fs::read_dir(root.join("specs")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().and_then(|e| e.to_str()) == Some("yaml") {
-            specs.push(p);
-        }
-    }
-    for entry in fs::read_dir(root.join("tests/cases")).unwrap() {
-        let case = entry.unwrap().path();
-        if case.join("expected").is_dir() {
-            specs.push(case.join("spec.yaml"));
-        }
-    }
-    specs.sort();
-    specs
+    specs::valid_specs()
         .into_iter()
-        .map(|p| {
-            let name = p
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let g = foundrygen::generate(
-                &Source::new(&name, fs::read_to_string(&p).unwrap()),
-                &Target::ALL,
-            )
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        .map(|(name, text)| {
+            let g = foundrygen::generate(&Source::new(&name, text), &Target::ALL)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             (name, g)
         })
         .collect()

@@ -3,10 +3,11 @@
 //! legal (except the auth types Azure accepts but has not published), name patterns hold and
 //! read-only properties are never written.
 
+#[path = "support/specs.rs"]
+mod specs;
 #[path = "support/typecheck.rs"]
 mod typecheck;
 
-use std::fs;
 use std::path::PathBuf;
 
 use foundrygen::{Source, Target};
@@ -26,31 +27,7 @@ fn type_data() -> Option<TypeData> {
 
 /// Every spec the tests render: the reference specs and the valid cases.
 fn specs() -> Vec<(String, String)> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut out = Vec::new();
-    for entry in fs::read_dir(root.join("specs")).unwrap() {
-        let p = entry.unwrap().path();
-        if p.extension().and_then(|e| e.to_str()) == Some("yaml") {
-            out.push((
-                format!("specs/{}", p.file_name().unwrap().to_string_lossy()),
-                fs::read_to_string(&p).unwrap(),
-            ));
-        }
-    }
-    for entry in fs::read_dir(root.join("tests/cases")).unwrap() {
-        let case = entry.unwrap().path();
-        if case.join("expected").is_dir() {
-            out.push((
-                format!(
-                    "tests/cases/{}/spec.yaml",
-                    case.file_name().unwrap().to_string_lossy()
-                ),
-                fs::read_to_string(case.join("spec.yaml")).unwrap(),
-            ));
-        }
-    }
-    out.sort();
-    out
+    specs::valid_specs()
 }
 
 #[test]

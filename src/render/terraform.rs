@@ -136,6 +136,22 @@ fn hcl_path(path: &[String]) -> String {
         .collect()
 }
 
+/// A scope's subscription and resource group as HCL template text: literals, or the deployment's
+/// variables.
+fn scope_parts(scope: &crate::model::Scope) -> (String, String) {
+    let sub = scope
+        .subscription
+        .as_deref()
+        .map(hcl_inner)
+        .unwrap_or_else(|| "${var.subscription_id}".into());
+    let rg = scope
+        .resource_group
+        .as_deref()
+        .map(hcl_inner)
+        .unwrap_or_else(|| "${var.resource_group_name}".into());
+    (sub, rg)
+}
+
 /// The first path segment that is not an array index: what `response_export_values` must list.
 fn export_path(path: &[String]) -> String {
     path.iter()
@@ -230,18 +246,7 @@ impl<'a> TfRender<'a> {
         }
         chain.reverse();
         let root = self.model.entity(chain[0]);
-        let sub = root
-            .scope
-            .subscription
-            .as_deref()
-            .map(hcl_inner)
-            .unwrap_or_else(|| "${var.subscription_id}".into());
-        let rg = root
-            .scope
-            .resource_group
-            .as_deref()
-            .map(hcl_inner)
-            .unwrap_or_else(|| "${var.resource_group_name}".into());
+        let (sub, rg) = scope_parts(&root.scope);
         let mut s = format!(
             "/subscriptions/{sub}/resourceGroups/{rg}/providers/{}/{}",
             root.resource_type,
@@ -261,18 +266,7 @@ impl<'a> TfRender<'a> {
             Some(p) => format!("{}.id", self.address(p)),
             None if e.scope.is_deployment() => "local.resource_group_id".into(),
             None => {
-                let sub = e
-                    .scope
-                    .subscription
-                    .as_deref()
-                    .map(hcl_inner)
-                    .unwrap_or_else(|| "${var.subscription_id}".into());
-                let rg = e
-                    .scope
-                    .resource_group
-                    .as_deref()
-                    .map(hcl_inner)
-                    .unwrap_or_else(|| "${var.resource_group_name}".into());
+                let (sub, rg) = scope_parts(&e.scope);
                 format!("\"/subscriptions/{sub}/resourceGroups/{rg}\"")
             }
         }
