@@ -109,6 +109,21 @@ struct Outcome {
 }
 
 impl Outcome {
+    /// Ends the outcome with an error; an invalid spec's diagnostics (and its source, for the
+    /// snippets) are kept for the reporter.
+    fn failed(mut self, e: Error) -> Self {
+        if let Error::InvalidSpec {
+            source,
+            diagnostics,
+        } = &e
+        {
+            self.diagnostics = diagnostics.clone();
+            self.source = Some(source.clone());
+        }
+        self.error = Some(e);
+        self
+    }
+
     fn code(&self) -> i32 {
         match &self.error {
             Some(e) => e.exit_code(),
@@ -223,22 +238,7 @@ fn process(
     };
     let source = match spec::load::read(spec_arg) {
         Ok(s) => s,
-        Err(Error::InvalidSpec {
-            source,
-            diagnostics,
-        }) => {
-            outcome.diagnostics = diagnostics.clone();
-            outcome.source = Some(source.clone());
-            outcome.error = Some(Error::InvalidSpec {
-                source,
-                diagnostics,
-            });
-            return outcome;
-        }
-        Err(e) => {
-            outcome.error = Some(e);
-            return outcome;
-        }
+        Err(e) => return outcome.failed(e),
     };
     outcome.source = Some(source.clone());
     let result = match out_dir {
@@ -247,21 +247,7 @@ fn process(
     };
     let (warnings, output) = match result {
         Ok(r) => r,
-        Err(Error::InvalidSpec {
-            source,
-            diagnostics,
-        }) => {
-            outcome.diagnostics = diagnostics.clone();
-            outcome.error = Some(Error::InvalidSpec {
-                source,
-                diagnostics,
-            });
-            return outcome;
-        }
-        Err(e) => {
-            outcome.error = Some(e);
-            return outcome;
-        }
+        Err(e) => return outcome.failed(e),
     };
     outcome.diagnostics = warnings.clone();
     if deny_warnings && !warnings.is_empty() {

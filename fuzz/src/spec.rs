@@ -823,17 +823,7 @@ impl AuthValue {
     }
 }
 
-const CREDENTIAL_KEYS: &[&str] = &[
-    "key",
-    "client_secret",
-    "password",
-    "refresh_token",
-    "developer_token",
-    "security_token",
-    "sas",
-    "pat",
-    "secret_access_key",
-];
+const CREDENTIAL_KEYS: &[&str] = foundrygen::validate::structure::SECRET_FIELDS;
 
 impl Auth {
     fn node(&self) -> Node {
