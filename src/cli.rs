@@ -86,6 +86,9 @@ pub enum Command {
         /// With --teardown: print a bash script of `az` calls that deletes in that order.
         #[arg(long, requires = "teardown")]
         script: bool,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
     },
     /// Draw the dependency graph the renderers use.
     Graph {
@@ -94,6 +97,9 @@ pub enum Command {
         /// Mermaid (for Markdown) or Graphviz dot.
         #[arg(long, value_enum, default_value = "mermaid")]
         format: GraphFormat,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
     },
     /// Print the JSON Schema of spec version 1, for editors.
     Schema,

@@ -464,16 +464,17 @@ pub fn sarif(results: &[(String, Diagnostic)]) -> serde_json::Value {
                 "id": c.to_string(),
                 "name": c.name(),
                 "shortDescription": { "text": c.name() },
-                "helpUri": format!("https://github.com/foundrygen/foundrygen#{}", c.to_string().to_lowercase()),
             })
         })
         .collect();
     let results: Vec<serde_json::Value> = results
         .iter()
         .map(|(file, d)| {
+            // A spec read from stdin has no file to point at; SARIF wants a URI.
+            let uri = if file == "<stdin>" { "stdin" } else { file.as_str() };
             let mut location = serde_json::json!({
                 "physicalLocation": {
-                    "artifactLocation": { "uri": file },
+                    "artifactLocation": { "uri": uri },
                 },
                 "logicalLocations": [{ "fullyQualifiedName": d.path.0, "kind": "member" }],
             });
@@ -488,11 +489,31 @@ pub fn sarif(results: &[(String, Diagnostic)]) -> serde_json::Value {
             if let Some(help) = &d.help {
                 text.push_str(&format!(" (help: {help})"));
             }
+            let related: Vec<serde_json::Value> = d
+                .related
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    serde_json::json!({
+                        "id": i,
+                        "message": { "text": r.message },
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri },
+                            "region": {
+                                "startLine": r.span.line,
+                                "startColumn": r.span.col,
+                                "endColumn": r.span.col + r.span.len.max(1),
+                            },
+                        },
+                    })
+                })
+                .collect();
             serde_json::json!({
                 "ruleId": d.code.to_string(),
                 "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
                 "message": { "text": text },
                 "locations": [location],
+                "relatedLocations": related,
             })
         })
         .collect();
@@ -504,7 +525,6 @@ pub fn sarif(results: &[(String, Diagnostic)]) -> serde_json::Value {
                 "driver": {
                     "name": "foundrygen",
                     "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": "https://github.com/foundrygen/foundrygen",
                     "rules": rules,
                 }
             },

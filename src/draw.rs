@@ -53,7 +53,9 @@ pub fn mermaid(model: &Model) -> String {
 }
 
 fn dot_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+    s.replace('`', "")
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
 }
 
 /// A Graphviz digraph; edges point from what is created first to what waits for it.

@@ -29,6 +29,11 @@ pub enum Error {
         /// The file.
         path: String,
     },
+    /// A file that must not be replaced is in the way (`init`, `templates export`).
+    Exists {
+        /// The file.
+        path: String,
+    },
     /// The command line asks for something impossible (beyond what clap checks).
     Usage {
         /// What is wrong.
@@ -62,7 +67,7 @@ impl Error {
         match self {
             Error::InvalidSpec { .. } => 1,
             Error::Usage { .. } => 2,
-            Error::Io { .. } | Error::ForeignFile { .. } => 3,
+            Error::Io { .. } | Error::ForeignFile { .. } | Error::Exists { .. } => 3,
             Error::Drift { .. } => 4,
             Error::Template { .. } | Error::Internal { .. } => 5,
         }
@@ -120,11 +125,21 @@ impl fmt::Display for Error {
                 "error: `{path}` was not written by foundrygen and would be overwritten\n  = help: move it away, or pass `--force` to overwrite it"
             ),
             Error::Usage { message } => write!(f, "error: {message}"),
-            Error::Drift { files } => write!(
+            Error::Exists { path } => write!(
                 f,
-                "error: {files} file{} differ from the spec's output; run `foundrygen render` without --check to update them",
-                if *files == 1 { "" } else { "s" }
+                "error: `{path}` already exists; nothing was written\n  = help: choose another path, or move the file away"
             ),
+            Error::Drift { files } => {
+                let (noun, verb, pronoun) = if *files == 1 {
+                    ("file", "differs", "it")
+                } else {
+                    ("files", "differ", "them")
+                };
+                write!(
+                    f,
+                    "error: {files} {noun} {verb} from the spec's output; run `foundrygen render` without --check to update {pronoun}"
+                )
+            }
             Error::Template { template, chain } => {
                 write!(f, "error: template `{template}` failed")?;
                 for c in chain {

@@ -69,20 +69,31 @@ impl Drift {
 
     /// A unified diff of the drift, with `a/` (disk) and `b/` (rendered) path prefixes.
     pub fn unified_diff(&self, dir: &Path) -> String {
-        let shown = |p: &str| dir.join(p).to_string_lossy().replace('\\', "/");
+        let shown = |prefix: &str, p: &str| {
+            format!(
+                "{prefix}{}",
+                dir.join(p).to_string_lossy().replace('\\', "/")
+            )
+        };
+        // `/dev/null` stands for the absent side, without the a/ b/ prefix, as patch expects.
         let (old, new, a, b) = match self {
-            Drift::Changed { path, old, new } => {
-                (old.as_str(), new.as_str(), shown(path), shown(path))
-            }
+            Drift::Changed { path, old, new } => (
+                old.as_str(),
+                new.as_str(),
+                shown("a/", path),
+                shown("b/", path),
+            ),
             Drift::Missing { path, new } => {
-                ("", new.as_str(), "/dev/null".to_string(), shown(path))
+                ("", new.as_str(), "/dev/null".to_string(), shown("b/", path))
             }
-            Drift::Stale { path, old } => (old.as_str(), "", shown(path), "/dev/null".to_string()),
+            Drift::Stale { path, old } => {
+                (old.as_str(), "", shown("a/", path), "/dev/null".to_string())
+            }
         };
         similar::TextDiff::from_lines(old, new)
             .unified_diff()
             .context_radius(3)
-            .header(&format!("a/{a}"), &format!("b/{b}"))
+            .header(&a, &b)
             .to_string()
     }
 }
@@ -122,7 +133,7 @@ impl OutputSet {
     pub fn write_new(&self, dir: &Path) -> Result<(), Error> {
         for rel in self.files.keys() {
             if dir.join(rel).exists() {
-                return Err(Error::ForeignFile {
+                return Err(Error::Exists {
                     path: display(&dir.join(rel)),
                 });
             }
@@ -130,15 +141,28 @@ impl OutputSet {
         let mut written: Vec<PathBuf> = Vec::new();
         for (rel, text) in &self.files {
             let dest = dir.join(rel);
+            // create_new: a file that appeared since the check above is refused, not replaced.
             let res = dest
                 .parent()
                 .map_or(Ok(()), fs::create_dir_all)
-                .and_then(|()| fs::write(&dest, text));
+                .and_then(|()| {
+                    fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&dest)
+                })
+                .and_then(|mut f| f.write_all(text.as_bytes()));
             if let Err(e) = res {
                 for w in &written {
                     let _ = fs::remove_file(w);
                 }
-                return Err(io(&dest, "write", e));
+                return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::Exists {
+                        path: display(&dest),
+                    }
+                } else {
+                    io(&dest, "write", e)
+                });
             }
             written.push(dest);
         }

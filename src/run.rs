@@ -355,6 +355,11 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             let batch = specs.len() > 1 || specs.iter().any(|s| s != "-" && Path::new(s).is_dir());
             let specs = collect_specs(&specs)?;
             if out.as_os_str() == "-" {
+                if check_only {
+                    return Err(Error::Usage {
+                        message: "`--check` compares with files in a folder; it does not combine with `-o -`".into(),
+                    });
+                }
                 return render_to_stdout(&specs, &targets, templates, &diag, color);
             }
             // One spec: DIR/<format>/; several: DIR/<spec name>/<format>/.
@@ -396,7 +401,12 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             for o in &outcomes {
                 reporter.report(o);
                 for d in &o.drift {
-                    emit(&d.unified_diff(&o.out_dir));
+                    // stdout belongs to the JSON lines / SARIF log when those are asked for.
+                    if diag.diagnostics == DiagnosticFormat::Human {
+                        emit(&d.unified_diff(&o.out_dir));
+                    } else {
+                        eprint!("{}", d.unified_diff(&o.out_dir));
+                    }
                 }
                 drifted += o.drift.len();
                 code = code.max(o.code());
@@ -492,9 +502,12 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             spec,
             teardown,
             script,
+            diag,
         } => {
-            let (source, checked) = checked(&spec, color)?;
-            let _ = source;
+            let checked = match checked(&spec, &diag, color) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
             if script {
                 emit(&crate::teardown::script(&checked.model));
             } else {
@@ -502,8 +515,11 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             }
             Ok(0)
         }
-        Command::Graph { spec, format } => {
-            let (_, checked) = checked(&spec, color)?;
+        Command::Graph { spec, format, diag } => {
+            let checked = match checked(&spec, &diag, color) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
             emit(&match format {
                 cli::GraphFormat::Mermaid => crate::draw::mermaid(&checked.model),
                 cli::GraphFormat::Dot => crate::draw::dot(&checked.model),
@@ -540,11 +556,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                     .map(|f| f.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "foundrygen.yaml".into());
                 set.insert(file.clone(), text);
-                set.write_new(
-                    out.parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .unwrap_or(Path::new(".")),
-                )?;
+                set.write_new(out.parent().unwrap_or(Path::new("")))?;
                 eprintln!(
                     "wrote `{}`; check it with `foundrygen validate {}`",
                     out.display(),
@@ -568,14 +580,18 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
     }
 }
 
-/// Reads and checks one spec for the commands that need a valid model, printing warnings.
-fn checked(spec_arg: &str, color: bool) -> Result<(Source, crate::Checked), Error> {
-    let source = spec::load::read(spec_arg)?;
-    let c = check(&source)?;
-    for w in &c.warnings {
-        eprintln!("{}", w.render_styled(&source.name, &source.text, color));
+/// Reads and checks one spec for the commands that need a valid model (`plan`, `graph`),
+/// reporting its diagnostics like `validate`; the exit code when it is not usable.
+fn checked(spec_arg: &str, diag: &DiagnosticOptions, color: bool) -> Result<crate::Checked, i32> {
+    let outcome = process(spec_arg, None, &[], false, false, diag.deny_warnings);
+    let mut reporter = Reporter::new(diag, color);
+    reporter.report(&outcome);
+    reporter.finish();
+    if outcome.error.is_some() {
+        return Err(outcome.code());
     }
-    Ok((source, c))
+    let source = outcome.source.expect("a checked spec has its source");
+    check(&source).map_err(|e| e.exit_code())
 }
 
 /// `render -o -`: one spec, one format; its main file goes to stdout.
@@ -596,34 +612,27 @@ fn render_to_stdout(
             message: "`-o -` uses stdout for the file; use the human diagnostics".into(),
         });
     }
-    let source = spec::load::read(&specs[0])?;
-    let generated = templates::with_templates(templates, || generate(&source, targets));
-    let generated = match generated {
+    // Validate and report exactly like a render into a folder would (--deny-warnings included).
+    let outcome = process(&specs[0], None, &[], false, false, diag.deny_warnings);
+    if outcome.error.is_some() {
+        let mut reporter = Reporter::new(diag, color);
+        reporter.report(&outcome);
+        return Ok(outcome.code());
+    }
+    let source = outcome
+        .source
+        .clone()
+        .expect("a checked spec has its source");
+    let generated = match templates::with_templates(templates, || generate(&source, targets)) {
         Ok(g) => g,
         Err(e) => {
-            let mut reporter = Reporter::new(diag, color);
-            let diagnostics = match &e {
-                Error::InvalidSpec { diagnostics, .. } => diagnostics.clone(),
-                _ => Vec::new(),
-            };
             let code = e.exit_code();
-            reporter.report(&Outcome {
-                name: source.name.clone(),
-                source: Some(source.clone()),
-                diagnostics,
-                error: Some(e),
-                report: None,
-                drift: Vec::new(),
-                out_dir: PathBuf::new(),
-            });
+            Reporter::new(diag, color).report(&outcome.failed(e));
             return Ok(code);
         }
     };
     for w in &generated.warnings {
         eprintln!("{}", w.render_styled(&source.name, &source.text, color));
-    }
-    if diag.deny_warnings && !generated.warnings.is_empty() {
-        return Ok(1);
     }
     let main = match targets[0] {
         Target::Bicep => "bicep/main.bicep",

@@ -123,15 +123,24 @@ impl TemplateSet {
             }
         }
         TemplateSet::compile(&sources, origin.clone()).map_err(|e| {
-            let message = chain(&e).join("\n  ");
-            let template = origin
-                .values()
-                .find(|p| message.contains(&*p.file_stem().unwrap_or_default().to_string_lossy()))
-                .map(|p| p.display().to_string())
-                .unwrap_or_else(|| dir.display().to_string());
+            // Tera names templates by their internal names; point at the overlay files instead.
+            let mut template = dir.display().to_string();
+            let messages = chain(&e)
+                .into_iter()
+                .map(|mut m| {
+                    for (name, path) in &origin {
+                        let internal = format!("--> {name}:");
+                        if m.contains(&internal) {
+                            template = path.display().to_string();
+                            m = m.replace(&internal, &format!("--> {}:", path.display()));
+                        }
+                    }
+                    m
+                })
+                .collect();
             Error::Template {
                 template,
-                chain: chain(&e),
+                chain: messages,
             }
         })
     }
@@ -162,7 +171,13 @@ impl TemplateSet {
             .map_err(|e| match self.origin.get(name) {
                 Some(path) => Error::Template {
                     template: path.display().to_string(),
-                    chain: chain(&e),
+                    // Tera names the template by its internal name; point at the overlay file.
+                    chain: chain(&e)
+                        .into_iter()
+                        .map(|m| {
+                            m.replace(&format!("--> {name}:"), &format!("--> {}:", path.display()))
+                        })
+                        .collect(),
                 },
                 None => Error::internal(format!("template `{name}` failed to render"), &e),
             })
@@ -235,15 +250,6 @@ pub fn render(name: &str, view: &impl Serialize) -> Result<String, Error> {
 pub fn export(dir: &Path) -> Result<Vec<String>, Error> {
     let mut set = crate::output::OutputSet::default();
     for (name, text) in TEMPLATES {
-        let path = dir.join(format!("{name}.tera"));
-        if path.exists() {
-            return Err(Error::Usage {
-                message: format!(
-                    "`{}` exists; export into a new or empty folder (nothing was written)",
-                    path.display()
-                ),
-            });
-        }
         set.insert(format!("{name}.tera"), text.to_string());
     }
     set.write_new(dir)?;
