@@ -14,14 +14,15 @@ use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
 pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
     let view = main.file_view()?;
+    let ctx = super::templates::context("arm/azuredeploy.json", &view)?;
     Ok(vec![
         (
             "azuredeploy.json".to_string(),
-            super::templates::render("arm/azuredeploy.json", &view)?,
+            super::templates::render_ctx("arm/azuredeploy.json", &ctx)?,
         ),
         (
             "azuredeploy.parameters.json".to_string(),
-            super::templates::render("arm/azuredeploy.parameters.json", &view)?,
+            super::templates::render_ctx("arm/azuredeploy.parameters.json", &ctx)?,
         ),
     ])
 }

@@ -20,14 +20,15 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
     let main = BicepFile::new(model, None, Scope::default());
     let view = main.view(&mut modules)?;
+    let ctx = super::templates::context("bicep/main.bicep", &view)?;
     let mut files = vec![
         (
             "main.bicep".to_string(),
-            super::templates::render("bicep/main.bicep", &view)?,
+            super::templates::render_ctx("bicep/main.bicep", &ctx)?,
         ),
         (
             "main.bicepparam".to_string(),
-            super::templates::render("bicep/main.bicepparam", &view)?,
+            super::templates::render_ctx("bicep/main.bicepparam", &ctx)?,
         ),
     ];
     files.extend(modules);

@@ -230,12 +230,22 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
 /// Renders one template with a view. A failure in a built-in template is a foundrygen bug; one in
 /// an overlay file names that file. Either way the exit code is 5.
 pub fn render(name: &str, view: &impl Serialize) -> Result<String, Error> {
-    let ctx = Context::from_serialize(view)
-        .map_err(|e| Error::internal(format!("cannot pass the view to template `{name}`"), &e))?;
+    let ctx = context(name, view)?;
+    render_ctx(name, &ctx)
+}
+
+/// The Tera context for a view (build once, render several templates with it).
+pub fn context(name: &str, view: &impl Serialize) -> Result<Context, Error> {
+    Context::from_serialize(view)
+        .map_err(|e| Error::internal(format!("cannot pass the view to template `{name}`"), &e))
+}
+
+/// Renders one template with a context built by [`context`].
+pub fn render_ctx(name: &str, ctx: &Context) -> Result<String, Error> {
     let active = ACTIVE.with(|a| a.borrow().clone());
     let mut text = match active {
-        Some(set) => set.render(name, &ctx)?,
-        None => TemplateSet::builtin()?.render(name, &ctx)?,
+        Some(set) => set.render(name, ctx)?,
+        None => TemplateSet::builtin()?.render(name, ctx)?,
     };
     // One trailing newline, whatever the template's last line does.
     while text.ends_with('\n') {

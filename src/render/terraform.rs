@@ -94,6 +94,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             ),
         )],
     };
+    let ctx = super::templates::context("terraform/main.tf", &view)?;
     let mut files = Vec::new();
     for name in [
         "main.tf",
@@ -104,7 +105,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     ] {
         files.push((
             name.to_string(),
-            super::templates::render(&format!("terraform/{name}"), &view)?,
+            super::templates::render_ctx(&format!("terraform/{name}"), &ctx)?,
         ));
     }
     Ok(files)

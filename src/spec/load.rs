@@ -15,8 +15,9 @@ use crate::error::Error;
 
 /// Specs larger than this are refused before parsing.
 pub const MAX_SPEC_BYTES: u64 = 8 * 1024 * 1024;
-/// How many nodes aliases may expand the document to (billion-laughs guard).
-const MAX_NODES: usize = 200_000;
+/// How many nodes alias expansions may add (billion-laughs guard); nodes written out are bounded by
+/// [`MAX_SPEC_BYTES`].
+const MAX_ALIAS_NODES: usize = 200_000;
 /// How deeply sequences and mappings may nest.
 const MAX_DEPTH: usize = 64;
 
@@ -364,11 +365,11 @@ impl<'a> Builder<'a> {
 
     fn count(&mut self, n: usize, span: Span) -> bool {
         self.nodes += n;
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_ALIAS_NODES {
             self.fail(
                 Code::YamlTooComplex,
                 span,
-                format!("the spec expands to more than {MAX_NODES} YAML nodes (aliases included)"),
+                format!("aliases expand the spec by more than {MAX_ALIAS_NODES} YAML nodes"),
             );
             return false;
         }
@@ -478,9 +479,6 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let len = self.written_len(mark, &text, style);
                 let span = self.span_at(mark, len);
-                if !self.count(1, span) {
-                    return;
-                }
                 let is_str_tag = tag
                     .as_ref()
                     .is_some_and(|t| t.suffix == "str" || t.suffix == "tag:yaml.org,2002:str");
@@ -499,9 +497,6 @@ impl MarkedEventReceiver for Builder<'_> {
                         span,
                         format!("the spec nests deeper than {MAX_DEPTH} levels"),
                     );
-                    return;
-                }
-                if !self.count(1, span) {
                     return;
                 }
                 let path = self.current_path();

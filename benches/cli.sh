@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Process-level benchmarks of the release binary (hyperfine), and peak RSS (/usr/bin/time -v).
+#
+#   bash benches/cli.sh            # from the repository root
+#   RUNS=30 bash benches/cli.sh    # more runs for the slow workloads (default 10)
+#   BENCH_TMP=/dev/shm bash benches/cli.sh   # outputs on tmpfs instead of the disk
+#
+# Workloads:
+#   1. quickstart   specs/quickstart.yaml, all formats written to disk, one process per render
+#   2. big-5k       50 foundries x 100 connections (mixed categories; past Azure's template limits,
+#                   so FG061 warns), and big-10k (100 x 100) for the doubling ratio; big-2.5k
+#                   (25 x 100) too, so there is a ratio even if 10k is refused
+#   3. batch-1000   1,000 small specs in one folder, rendered by ONE `foundrygen render DIR -o OUT`
+#
+# Inputs are generated into a temp folder by examples/gen_bench_specs.rs; results (hyperfine JSON)
+# go to $OUT_DIR (default: target/bench-cli). Targets (2-core machine): quickstart < 5 ms median,
+# 5k < 250 ms and < 100 MB peak RSS, 10k/5k <= 2.2, batch-1000 < 2 s.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-10}
+OUT_DIR=${OUT_DIR:-target/bench-cli}
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
+
+for tool in hyperfine /usr/bin/time python3; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "missing $tool: apt-get install -y hyperfine time python3" >&2
+        exit 2
+    fi
+done
+
+cargo build --release --locked --quiet --bin foundrygen --example gen_bench_specs
+BIN=$(pwd)/target/release/foundrygen
+GEN=$(pwd)/target/release/examples/gen_bench_specs
+
+# Inputs and outputs live here; BENCH_TMP=/dev/shm measures on tmpfs (no fsync, no ext4 inode
+# allocation cost), the default measures on the disk under $TMPDIR.
+WORK=$(mktemp -d "${BENCH_TMP:-${TMPDIR:-/tmp}}/foundrygen-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+"$GEN" "$WORK/in" >/dev/null
+cp specs/quickstart.yaml "$WORK/in/quickstart.yaml"
+
+# A spec foundrygen refuses is reported and left out, not benchmarked.
+declare -a NAMES=()
+check() { # spec-or-dir label
+    local rc=0
+    "$BIN" render "$1" -o "$WORK/check-$2" --color never >"$WORK/check-$2.log" 2>&1 || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        echo "!! $2: foundrygen exits $rc; not benchmarked:" >&2
+        grep -m1 -E '^error' "$WORK/check-$2.log" >&2 || tail -3 "$WORK/check-$2.log" >&2
+        return 1
+    fi
+    if [[ $2 == big-* ]] && ! grep -q 'FG061' "$WORK/check-$2.log"; then
+        echo "!! $2: expected the FG061 template-limit warning" >&2
+        return 1
+    fi
+    NAMES+=("$2")
+}
+
+declare -A SPEC=(
+    [quickstart]="$WORK/in/quickstart.yaml"
+    [big-2.5k]="$WORK/in/big-2.5k.yaml"
+    [big-5k]="$WORK/in/big-5k.yaml"
+    [big-10k]="$WORK/in/big-10k.yaml"
+    [batch-1000]="$WORK/in/small"
+)
+for name in quickstart big-2.5k big-5k big-10k batch-1000; do
+    check "${SPEC[$name]}" "$name" || true
+done
+
+for name in "${NAMES[@]}"; do
+    case $name in
+        quickstart) args=(--warmup 10 --runs 200) ;;
+        *) args=(--warmup 1 --runs "$RUNS") ;;
+    esac
+    # -N: no shell between hyperfine and foundrygen; every run renders into a fresh folder
+    # (--prepare removes it), so every run really writes every file.
+    hyperfine "${args[@]}" -N --style basic \
+        --prepare "rm -rf $WORK/out-$name" \
+        --export-json "$OUT_DIR/$name.json" \
+        "$BIN render ${SPEC[$name]} -o $WORK/out-$name --color never" \
+        >"$OUT_DIR/$name.txt" 2>&1 || { echo "!! hyperfine failed for $name" >&2; cat "$OUT_DIR/$name.txt" >&2; }
+done
+
+# Peak RSS: the median of 5 runs of /usr/bin/time -v, each into a fresh folder.
+peak_rss_kb() { # spec-or-dir label
+    local i
+    for i in 1 2 3 4 5; do
+        rm -rf "$WORK/rss-$2"
+        /usr/bin/time -v "$BIN" render "$1" -o "$WORK/rss-$2" --color never 2>&1 >/dev/null \
+            | awk -F': ' '/Maximum resident set size/ {print $2}'
+    done | sort -n | sed -n 3p
+}
+declare -A RSS=()
+for name in "${NAMES[@]}"; do
+    RSS[$name]=$(peak_rss_kb "${SPEC[$name]}" "$name")
+done
+
+python3 - "$OUT_DIR" "${NAMES[@]}" -- "$(for n in "${NAMES[@]}"; do printf '%s=%s ' "$n" "${RSS[$n]}"; done)" <<'PY'
+import json, sys
+out_dir = sys.argv[1]
+sep = sys.argv.index("--")
+names = sys.argv[2:sep]
+rss = dict(kv.split("=") for kv in sys.argv[sep + 1].split())
+targets = {  # name: (median seconds, peak RSS MB)
+    "quickstart": (0.005, None),
+    "big-5k": (0.250, 100),
+    "batch-1000": (2.0, None),
+}
+med = {}
+print(f"\n{'workload':<12} {'median':>10} {'mean±sd':>20} {'min':>10} {'peak RSS':>10}  target  met?")
+for n in names:
+    r = json.load(open(f"{out_dir}/{n}.json"))["results"][0]
+    med[n] = r["median"]
+    t_time, t_rss = targets.get(n, (None, None))
+    rss_mb = int(rss[n]) / 1024
+    verdict, target = "", ""
+    if t_time is not None:
+        ok = r["median"] < t_time and (t_rss is None or rss_mb < t_rss)
+        target = f"<{t_time * 1000:g} ms" + (f", <{t_rss} MB" if t_rss else "")
+        verdict = "yes" if ok else "NO"
+    ms = lambda s: f"{s * 1000:.1f} ms"
+    print(f"{n:<12} {ms(r['median']):>10} {ms(r['mean']) + '±' + ms(r['stddev']):>20} {ms(r['min']):>10} "
+          f"{rss_mb:>7.1f} MB  {target}  {verdict}")
+if "big-5k" in med and "big-10k" in med:
+    ratio = med["big-10k"] / med["big-5k"]
+    print(f"\ndoubling 10k/5k: {ratio:.2f}x (target <= 2.2x) {'yes' if ratio <= 2.2 else 'NO'}")
+else:
+    print("\ndoubling 10k/5k: not measured (a spec was refused; see above)")
+if "big-2.5k" in med and "big-5k" in med:
+    print(f"doubling 5k/2.5k: {med['big-5k'] / med['big-2.5k']:.2f}x")
+print(f"\nhyperfine JSON: {out_dir}/<workload>.json")
+PY
