@@ -5,8 +5,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
-use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
-use super::{generated_by, module_deployment_name};
+use super::context::{FileView, OutputView, RValue, ResourceView};
+use super::{
+    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, generated_by, module_deployment_name,
+};
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
 
@@ -26,11 +28,6 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         ),
     ])
 }
-
-/// Names of the parameters a foundry's nested template receives to reach the deployment's own
-/// resource group.
-const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
-const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
 
 fn group_deployment_name(model: &Model, group: usize) -> String {
     let account = model
@@ -636,54 +633,15 @@ impl ArmRender<'_> {
                 outputs.push(passed.clone());
             }
         }
-        let mut params = Vec::new();
-        if self.group.is_none() || *self.uses_location.borrow() {
-            params.push(ParamView {
-                name: "location".into(),
-                kind: "string".into(),
-                secure: false,
-                description: "Location of the resources this deployment creates.".into(),
-                default: self
-                    .group
-                    .is_none()
-                    .then(|| RValue::S(self.model.location.clone())),
-                env: None,
-            });
-        }
-        if self.group.is_some() && *self.uses_deployment_scope.borrow() {
-            for (name, description) in [
-                (
-                    DEPLOYMENT_SUBSCRIPTION,
-                    "Subscription of the calling deployment.",
-                ),
-                (
-                    DEPLOYMENT_RESOURCE_GROUP,
-                    "Resource group of the calling deployment.",
-                ),
-            ] {
-                params.push(ParamView {
-                    name: name.into(),
-                    kind: "string".into(),
-                    secure: false,
-                    description: description.into(),
-                    default: None,
-                    env: None,
-                });
-            }
-        }
-        let used = self.secrets.borrow().clone();
-        for s in self.model.secrets.values() {
-            if self.group.is_none() || used.contains(&s.name) {
-                params.push(ParamView {
-                    name: s.name.clone(),
-                    kind: "securestring".into(),
-                    secure: true,
-                    description: format!("Secret for {}.", s.used_by.join(", ")),
-                    default: None,
-                    env: None,
-                });
-            }
-        }
+        let params = super::file_params(
+            self.model,
+            self.group.is_none(),
+            *self.uses_location.borrow(),
+            *self.uses_deployment_scope.borrow(),
+            &self.secrets.borrow(),
+            "securestring",
+            false,
+        );
         Ok(FileView {
             generated_by: generated_by(self.model),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -7,13 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
-use super::{camel, env_name, generated_by, module_deployment_name, type_slug};
+use super::{
+    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by,
+    module_deployment_name, type_slug,
+};
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
-
-/// Names of the parameters a foundry module receives to reach the deployment's own resource group.
-const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
-const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
 
 /// Renders the Bicep files, keyed by path under `bicep/`.
 pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
@@ -533,53 +532,15 @@ impl<'a> BicepFile<'a> {
             .iter()
             .map(|&i| self.existing(i))
             .collect::<Vec<_>>();
-        let mut params = Vec::new();
-        if self.in_main() || *self.uses_location.borrow() {
-            params.push(ParamView {
-                name: "location".into(),
-                kind: "string".into(),
-                secure: false,
-                description: "Location of the resources this deployment creates.".into(),
-                default: self
-                    .in_main()
-                    .then(|| RValue::S(self.model.location.clone())),
-                env: None,
-            });
-        }
-        if !self.in_main() && *self.uses_deployment_scope.borrow() {
-            for (name, description) in [
-                (
-                    DEPLOYMENT_SUBSCRIPTION,
-                    "Subscription of the calling deployment.",
-                ),
-                (
-                    DEPLOYMENT_RESOURCE_GROUP,
-                    "Resource group of the calling deployment.",
-                ),
-            ] {
-                params.push(ParamView {
-                    name: name.into(),
-                    kind: "string".into(),
-                    secure: false,
-                    description: description.into(),
-                    default: None,
-                    env: None,
-                });
-            }
-        }
-        let used = self.secrets.borrow().clone();
-        for s in self.model.secrets.values() {
-            if self.in_main() || used.contains(&s.name) {
-                params.push(ParamView {
-                    name: s.name.clone(),
-                    kind: "string".into(),
-                    secure: true,
-                    description: format!("Secret for {}.", s.used_by.join(", ")),
-                    default: None,
-                    env: Some(env_name(&s.name)),
-                });
-            }
-        }
+        let params = super::file_params(
+            self.model,
+            self.in_main(),
+            *self.uses_location.borrow(),
+            *self.uses_deployment_scope.borrow(),
+            &self.secrets.borrow(),
+            "string",
+            true,
+        );
         Ok(FileView {
             generated_by: generated_by(self.model),
             version: env!("CARGO_PKG_VERSION").into(),

@@ -63,6 +63,67 @@ impl FromStr for Target {
     }
 }
 
+/// Names of the parameters a foundry module (Bicep) or nested template (ARM) receives to reach the
+/// calling deployment's own resource group.
+pub const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
+/// See [`DEPLOYMENT_SUBSCRIPTION`].
+pub const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
+
+/// The parameters of a Bicep or ARM file: `location` (with its default in the top-level file), the
+/// calling deployment's subscription and group (in a foundry module that reaches them), and the
+/// secure parameters (all in the top-level file, the ones it uses in a module).
+pub fn file_params(
+    model: &Model,
+    top_level: bool,
+    uses_location: bool,
+    uses_deployment_scope: bool,
+    used_secrets: &std::collections::BTreeSet<String>,
+    secret_kind: &str,
+    with_env: bool,
+) -> Vec<context::ParamView> {
+    let plain = |name: &str, description: &str, default| context::ParamView {
+        name: name.into(),
+        kind: "string".into(),
+        secure: false,
+        description: description.into(),
+        default,
+        env: None,
+    };
+    let mut params = Vec::new();
+    if top_level || uses_location {
+        params.push(plain(
+            "location",
+            "Location of the resources this deployment creates.",
+            top_level.then(|| context::RValue::S(model.location.clone())),
+        ));
+    }
+    if !top_level && uses_deployment_scope {
+        params.push(plain(
+            DEPLOYMENT_SUBSCRIPTION,
+            "Subscription of the calling deployment.",
+            None,
+        ));
+        params.push(plain(
+            DEPLOYMENT_RESOURCE_GROUP,
+            "Resource group of the calling deployment.",
+            None,
+        ));
+    }
+    for s in model.secrets.values() {
+        if top_level || used_secrets.contains(&s.name) {
+            params.push(context::ParamView {
+                name: s.name.clone(),
+                kind: secret_kind.into(),
+                secure: true,
+                description: format!("Secret for {}.", s.used_by.join(", ")),
+                default: None,
+                env: with_env.then(|| env_name(&s.name)),
+            });
+        }
+    }
+    params
+}
+
 /// The generated-by line's text (each format adds its own comment syntax).
 pub fn generated_by(model: &Model) -> String {
     format!(
