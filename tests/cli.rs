@@ -579,7 +579,7 @@ const QUICKSTART_PLAN: &str = r"
     create plan for `quickstart` (quickstart.yaml): 5 steps
     1. create Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
     2. create project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; after Foundry account `qs-foundry` (its parent)
-    3. create Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), project `research` of `qs-foundry` (the Key Vault connection comes after every project)
+    3. create Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), project `research` of `qs-foundry` (one child operation at a time per parent, or Azure answers 409 Conflict)
     4. create role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first)
     5. create connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity needs its vault access first)
     ";
@@ -588,7 +588,7 @@ const QUICKSTART_TEARDOWN: &str = r"
     teardown plan for `quickstart` (quickstart.yaml): 5 steps
     1. delete connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
     2. delete role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection)
-    3. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (projects are deleted after the Key Vault connection)
+    3. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (children of one parent are deleted one at a time)
     4. delete project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry` (its parent is deleted after it)
     5. delete Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
     ";

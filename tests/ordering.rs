@@ -1,14 +1,18 @@
 //! Ordering rules of the dependency graph (issue 2, "Ordering"), checked on the rendered output:
 //! each format is parsed with a real parser (`support::graph`), and every rule runs on the Bicep,
-//! ARM and Terraform graphs of small inline specs and of every reference spec in `specs/`.
+//! ARM and Terraform graphs of small inline specs, of every reference spec in `specs/` and of every
+//! valid case in `tests/cases/`.
 //!
 //! Which resources exist (the created projects, the Key Vault connection, its role or policy, the
 //! wait, spec order) comes from the model; whether they are ordered comes only from the output.
 
+#[path = "support/specs.rs"]
+mod specs;
 mod support;
 
 use foundrygen::model::{Kind as ModelKind, Model};
 use foundrygen::{Generated, OutputSet, Source, Target};
+use std::collections::BTreeMap;
 use support::graph::{Graph, connection_parent, graph_of};
 
 const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
@@ -299,7 +303,7 @@ foundries:
         auth: { type: CustomKeys, keys: { k: { secret: new } } }
 "#;
 
-/// Every spec the rules run on: the inline ones and every reference spec.
+/// Every spec the rules run on: the inline ones, every reference spec and every valid case.
 fn all_specs() -> Vec<(String, String)> {
     let mut specs = vec![
         ("rbac.yaml".to_string(), RBAC_SPEC.to_string()),
@@ -312,18 +316,7 @@ fn all_specs() -> Vec<(String, String)> {
             EXISTING_ELSEWHERE_SPEC.to_string(),
         ),
     ];
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/specs");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .expect("specs/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    paths.sort();
-    assert!(paths.len() >= 5, "the reference specs are missing");
-    for p in paths {
-        let name = format!("specs/{}", p.file_name().unwrap().to_string_lossy());
-        specs.push((name, std::fs::read_to_string(&p).expect("spec")));
-    }
+    specs.extend(specs::valid_specs());
     specs
 }
 
@@ -565,6 +558,42 @@ fn siblings_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
     out
 }
 
+/// One chain per parent: the children created under one account or project run one at a time
+/// (Azure answers 409 Conflict to concurrent child operations), in this order: under an account
+/// its projects, then the Key Vault connection, then its account-level connections; under a project
+/// its connections; each group in spec order. Each child must come after the one before it.
+fn one_chain_per_parent_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        let mut chains: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+        for p in &f.projects {
+            let account = p
+                .strip_prefix("project:")
+                .and_then(|p| p.split('/').next())
+                .expect("a project key");
+            chains
+                .entry(format!("account:{account}"))
+                .or_default()
+                .push(p);
+        }
+        for c in f.key_vault_connection.iter().chain(&f.connections) {
+            chains.entry(connection_parent(c)).or_default().push(c);
+        }
+        for (parent, chain) in &chains {
+            for pair in chain.windows(2) {
+                need(
+                    g,
+                    pair[1],
+                    pair[0],
+                    &format!("one child operation at a time under `{parent}`"),
+                    &mut out,
+                );
+            }
+        }
+    }
+    out
+}
+
 /// A connection's roles, from the model: the roles its spec entry lists (a role shared with an
 /// earlier connection is kept once, under that connection's spec path, so the model's own-role
 /// dependencies are added too).
@@ -637,6 +666,11 @@ fn other_connections_wait_for_the_key_vault_connection_its_access_and_the_wait()
 #[test]
 fn connections_under_one_parent_are_serialised_in_spec_order() {
     check_everywhere(siblings_rule);
+}
+
+#[test]
+fn the_children_of_one_parent_form_one_chain() {
+    check_everywhere(one_chain_per_parent_rule);
 }
 
 #[test]
@@ -764,6 +798,18 @@ fn dependency_graph_is_acyclic_and_names_only_declared_resources() {
 
 /// Bicep resolves a module path relative to the file that declares the module; every module
 /// call, in main.bicep or inside a module, must name a generated file that way.
+#[test]
+fn bicep_depends_on_names_nothing_the_body_already_references() {
+    let mut failures = Vec::new();
+    for (name, text) in all_specs() {
+        let g = graph_of(&generate(&name, &text).output, Target::Bicep);
+        for entry in g.unnecessary_depends_on {
+            failures.push(format!("{name}: {entry}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
 #[test]
 fn bicep_module_paths_resolve_from_the_calling_file() {
     let mut failures = Vec::new();
@@ -1216,13 +1262,14 @@ mod random_specs {
             return Err("the teardown is not the plan reversed".into());
         }
         let facts = foundries(model);
-        let rules: [Rule; 7] = [
+        let rules: [Rule; 8] = [
             projects_rule,
             key_vault_connection_rule,
             vault_access_rule,
             wait_rule,
             other_connections_rule,
             siblings_rule,
+            one_chain_per_parent_rule,
             own_roles_rule,
         ];
         let mut failures = Vec::new();

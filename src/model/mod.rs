@@ -84,18 +84,15 @@ pub enum Identity {
 pub enum Reason {
     /// A child needs its parent.
     Parent,
-    /// Projects of one account are created one after another.
-    ProjectOrder,
-    /// The Key Vault connection comes after every project.
-    AfterProjects,
+    /// The children of one parent form one chain: Azure answers 409 Conflict to concurrent child
+    /// operations under one account or project.
+    Sibling,
     /// Everything else waits for the Key Vault connection.
     KeyVaultConnection,
     /// Everything else waits for the vault role or access policy.
     KeyVaultAccess,
     /// Everything else waits for the role to propagate.
     RoleWait,
-    /// Connections under one parent are created one at a time (409 Conflict otherwise).
-    Sibling,
     /// A connection's roles exist before it.
     OwnRole,
     /// A role or policy needs the identity it grants to.
@@ -109,12 +106,12 @@ impl Reason {
     pub fn describe(self) -> &'static str {
         match self {
             Reason::Parent => "its parent",
-            Reason::ProjectOrder => "projects are created one at a time",
-            Reason::AfterProjects => "the Key Vault connection comes after every project",
             Reason::KeyVaultConnection => "the Key Vault connection comes first",
             Reason::KeyVaultAccess => "the Foundry identity needs its vault access first",
             Reason::RoleWait => "the vault role must have taken effect",
-            Reason::Sibling => "connections under one parent are serialised (409 Conflict)",
+            Reason::Sibling => {
+                "one child operation at a time per parent, or Azure answers 409 Conflict"
+            }
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
@@ -126,8 +123,6 @@ impl Reason {
     pub fn describe_teardown(self) -> &'static str {
         match self {
             Reason::Parent => "its parent is deleted after it",
-            Reason::ProjectOrder => "projects are deleted one at a time",
-            Reason::AfterProjects => "projects are deleted after the Key Vault connection",
             Reason::KeyVaultConnection => {
                 "the Key Vault connection is deleted after every other connection"
             }
@@ -135,7 +130,7 @@ impl Reason {
                 "the Foundry identity keeps its vault access until the connections whose secrets it manages are gone"
             }
             Reason::RoleWait => "the wait is removed after the connections",
-            Reason::Sibling => "connections under one parent are deleted one at a time",
+            Reason::Sibling => "children of one parent are deleted one at a time",
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
@@ -283,6 +278,7 @@ impl Model {
             secrets: BTreeMap::new(),
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),
+            last_child: BTreeMap::new(),
         };
         // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
         // secure parameters' names.
@@ -337,6 +333,8 @@ struct Builder<'a> {
     outputs: Vec<Output>,
     /// Access-policy entity per vault entity and group (one `add` per vault in each template).
     access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
+    /// The last child created under each parent: the end of that parent's chain.
+    last_child: BTreeMap<EntityId, EntityId>,
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -485,6 +483,30 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
+    /// under an account or project and answers 409 Conflict to a second one, so every child
+    /// waits for its parent (when created here) and for the child created under it before, in
+    /// the order the builder adds them: account — projects, the Key Vault connection,
+    /// account-level connections; project — its connections.
+    fn child(&mut self, child: EntityId, parent: EntityId) {
+        self.entities[child].parent = Some(parent);
+        if !self.entities[parent].existing {
+            // The parent first, however late the chain link is made: plans read best that way.
+            let deps = &mut self.entities[child].deps;
+            deps.retain(|d| d.on != parent);
+            deps.insert(
+                0,
+                Dep {
+                    on: parent,
+                    reason: Reason::Parent,
+                },
+            );
+        }
+        if let Some(prev) = self.last_child.insert(parent, child) {
+            self.dep(child, prev, Reason::Sibling);
+        }
+    }
+
     fn secret(&mut self, name: &str, used_by: String) {
         let p = self
             .secrets
@@ -542,6 +564,12 @@ impl<'a> Builder<'a> {
             _ => Identity::SystemAssigned,
         };
 
+        // ARM accepts no `reference()` in a top-level `location`, so even an existing account's
+        // region comes from the spec: its `location`, or the deployment's.
+        let account_location = match &f.location {
+            Some(l) if *l != self.spec.location => Value::str(l),
+            _ => Value::Expr(Expr::LocationParam),
+        };
         // The account.
         let account = if f.existing {
             let id = self.existing(
@@ -583,10 +611,6 @@ impl<'a> Builder<'a> {
                 };
                 props.push(("publicNetworkAccess".into(), Value::str(v)));
             }
-            let location = match &f.location {
-                Some(l) if *l != self.spec.location => Value::str(l),
-                _ => Value::Expr(Expr::LocationParam),
-            };
             let e = &mut self.entities[id];
             if f.disable_local_auth != Some(true) {
                 e.accepted_findings.push((
@@ -600,7 +624,7 @@ impl<'a> Builder<'a> {
                     "public network access stays on because the spec does not set public_network_access: disabled".into(),
                 ));
             }
-            e.location = Some(location);
+            e.location = Some(account_location.clone());
             e.tagged = true;
             e.resource_kind = Some("AIServices".into());
             e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
@@ -614,14 +638,6 @@ impl<'a> Builder<'a> {
         let holder_of_account = match identity {
             Identity::UserAssigned(u) => u,
             Identity::SystemAssigned => account,
-        };
-        let account_location = if f.existing {
-            Value::Expr(Expr::Location(account))
-        } else {
-            self.entities[account]
-                .location
-                .clone()
-                .unwrap_or(Value::Expr(Expr::LocationParam))
         };
         self.outputs.push(Output {
             name: format!("{}_id", self.entities[account].symbol),
@@ -641,8 +657,6 @@ impl<'a> Builder<'a> {
 
         // Projects, one after another.
         let mut projects: BTreeMap<String, (EntityId, EntityId)> = BTreeMap::new(); // name -> (entity, holder)
-        let mut created_projects = Vec::new();
-        let mut prev_project: Option<EntityId> = None;
         for (pi, p) in f.projects.iter().enumerate() {
             let ppath = format!("{fpath}.projects[{pi}]");
             let key = format!("{}/projects/{}", f.name, p.name);
@@ -682,19 +696,11 @@ impl<'a> Builder<'a> {
                     props.push(("description".to_string(), Value::str(d)));
                 }
                 let e = &mut self.entities[id];
-                e.parent = Some(account);
                 e.location = Some(account_location.clone());
                 e.tagged = true;
                 e.identity = Some(identity);
                 e.properties = Value::Object(props);
-                if !f.existing {
-                    self.dep(id, account, Reason::Parent);
-                }
-                if let Some(prev) = prev_project {
-                    self.dep(id, prev, Reason::ProjectOrder);
-                }
-                prev_project = Some(id);
-                created_projects.push(id);
+                self.child(id, account);
                 id
             };
             let holder = match identity {
@@ -783,8 +789,8 @@ impl<'a> Builder<'a> {
             for (k, v) in &kv.extra_metadata {
                 metadata.insert(k.clone(), Value::str(v));
             }
+            self.child(conn, account);
             let e = &mut self.entities[conn];
-            e.parent = Some(account);
             e.properties = Value::object([
                 ("category", Value::str("AzureKeyVault")),
                 ("target", Value::Expr(Expr::Id(vault))),
@@ -792,12 +798,6 @@ impl<'a> Builder<'a> {
                 ("isSharedToAll", Value::Bool(kv.shared_to_all)),
                 ("metadata", Value::Object(metadata.into_iter().collect())),
             ]);
-            if !f.existing {
-                self.dep(conn, account, Reason::Parent);
-            }
-            for &p in &created_projects {
-                self.dep(conn, p, Reason::AfterProjects);
-            }
             self.outputs.push(Output {
                 name: format!("{}_id", self.entities[conn].symbol),
                 value: Expr::Id(conn),
@@ -927,7 +927,9 @@ impl<'a> Builder<'a> {
                     Some(fi),
                 );
                 let e = &mut self.entities[w];
-                e.location = Some(account_location.clone());
+                // A deployment script runs anywhere; the deployment's region keeps `reference()`
+                // out of its `location`.
+                e.location = Some(Value::Expr(Expr::LocationParam));
                 e.tagged = true;
                 e.resource_kind = Some("AzureCLI".into());
                 e.wait_seconds = Some(secs);
@@ -944,7 +946,6 @@ impl<'a> Builder<'a> {
         }
 
         // Every other connection, serialised per parent, after the Key Vault gates.
-        let mut last_under: BTreeMap<Option<String>, EntityId> = BTreeMap::new();
         for (ci, c) in f.connections.iter().enumerate() {
             let category = catalog::canonical_category(&c.category).unwrap_or("GenericRest");
             if category == "AzureKeyVault" {
@@ -982,10 +983,6 @@ impl<'a> Builder<'a> {
                 format!("connection `{}`{level} of `{}`", c.name, f.name),
                 Some(fi),
             );
-            self.entities[conn].parent = Some(parent);
-            if !self.entities[parent].existing {
-                self.dep(conn, parent, Reason::Parent);
-            }
 
             // The target.
             let target_entity = target_resource(&c.target).map(|(name, scope)| {
@@ -1091,11 +1088,9 @@ impl<'a> Builder<'a> {
             for &(g, reason) in &gates {
                 self.dep(conn, g, reason);
             }
-            let parent_key = c.project.clone();
-            if let Some(&prev) = last_under.get(&parent_key) {
-                self.dep(conn, prev, Reason::Sibling);
-            }
-            last_under.insert(parent_key, conn);
+            // After the gates, so that the Key Vault connection, when it is also the previous child,
+            // is explained as the gate it is.
+            self.child(conn, parent);
             self.outputs.push(Output {
                 name: format!("{}_id", self.entities[conn].symbol),
                 value: Expr::Id(conn),

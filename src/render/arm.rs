@@ -673,7 +673,8 @@ impl ArmRender<'_> {
             let value = match p.name.as_str() {
                 DEPLOYMENT_SUBSCRIPTION => "subscription().subscriptionId".to_string(),
                 DEPLOYMENT_RESOURCE_GROUP => "resourceGroup().name".to_string(),
-                other => format!("parameters({})", lit(other)),
+                "location" => self.expr(&Expr::LocationParam),
+                other => self.expr(&Expr::Secret(other.to_string())),
             };
             passed.push((
                 p.name.clone(),

@@ -47,6 +47,10 @@ struct BicepFile<'a> {
     /// Secure parameters this file uses.
     secrets: RefCell<BTreeSet<String>>,
     uses_location: RefCell<bool>,
+    /// Symbols of deployed resources the declaration being built refers to: Bicep derives a
+    /// dependency from each, so `dependsOn` leaves them out (the linter's
+    /// `no-unnecessary-dependson`).
+    body_refs: RefCell<BTreeSet<String>>,
 }
 
 fn group_module_path(model: &Model, group: usize) -> String {
@@ -79,6 +83,7 @@ impl<'a> BicepFile<'a> {
             referenced: RefCell::new(BTreeSet::new()),
             secrets: RefCell::new(BTreeSet::new()),
             uses_location: RefCell::new(false),
+            body_refs: RefCell::new(BTreeSet::new()),
         }
     }
 
@@ -93,10 +98,13 @@ impl<'a> BicepFile<'a> {
 
     fn sym(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
+        let s = camel(e);
         if e.existing {
             self.referenced.borrow_mut().insert(id);
+        } else {
+            self.body_refs.borrow_mut().insert(s.clone());
         }
-        camel(e)
+        s
     }
 
     fn scope_expr(&self, scope: &Scope) -> Option<String> {
@@ -186,18 +194,19 @@ impl<'a> BicepFile<'a> {
         }
     }
 
+    /// The `dependsOn` of a declaration whose body has just been built: its dependencies less the
+    /// ones the body already implies by reference.
     fn deps(&self, e: &Entity) -> Vec<String> {
+        let implied = self.body_refs.take();
         let mut out: Vec<String> = Vec::new();
         for d in &e.deps {
             // In a foundry module, what it waits for outside the module is the module call's
             // dependency in main.bicep.
-            if Some(d.on) == e.parent
-                || (self.group.is_some() && self.model.entity(d.on).group != self.group)
-            {
+            if self.group.is_some() && self.model.entity(d.on).group != self.group {
                 continue;
             }
             let s = self.dep_symbol(d.on);
-            if !out.contains(&s) {
+            if !out.contains(&s) && !implied.contains(&s) {
                 out.push(s);
             }
         }
@@ -236,6 +245,7 @@ impl<'a> BicepFile<'a> {
 
     fn resource(&self, id: EntityId) -> ResourceView {
         let e = self.model.entity(id);
+        self.body_refs.borrow_mut().clear();
         let mut fields = Vec::new();
         if let Some(p) = e.parent {
             fields.push(("parent".to_string(), RValue::X(self.sym(p))));
@@ -323,6 +333,7 @@ impl<'a> BicepFile<'a> {
 
     fn module_call(&self, id: EntityId) -> ResourceView {
         let e = self.model.entity(id);
+        self.body_refs.borrow_mut().clear();
         let target = e.extends.or(e.parent).expect("modules extend a resource");
         let t = self.model.entity(target);
         let mut params = Vec::new();
@@ -401,7 +412,8 @@ impl<'a> BicepFile<'a> {
             let value = match p.name.as_str() {
                 DEPLOYMENT_SUBSCRIPTION => RValue::X("subscription().subscriptionId".into()),
                 DEPLOYMENT_RESOURCE_GROUP => RValue::X("resourceGroup().name".into()),
-                other => RValue::X(other.to_string()),
+                "location" => RValue::X(self.expr(&Expr::LocationParam)),
+                other => RValue::X(self.expr(&Expr::Secret(other.to_string()))),
             };
             args.push((p.name.clone(), value));
         }

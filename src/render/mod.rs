@@ -69,7 +69,8 @@ pub const DEPLOYMENT_SUBSCRIPTION: &str = "deploymentSubscriptionId";
 /// See [`DEPLOYMENT_SUBSCRIPTION`].
 pub const DEPLOYMENT_RESOURCE_GROUP: &str = "deploymentResourceGroupName";
 
-/// The parameters of a Bicep or ARM file: `location` (with its default in the top-level file), the
+/// The parameters of a Bicep or ARM file: `location` where the file uses it (with its default in
+/// the top-level file), the
 /// calling deployment's subscription and group (in a foundry module that reaches them), and the
 /// secure parameters (all in the top-level file, the ones it uses in a module).
 pub fn file_params(
@@ -90,7 +91,8 @@ pub fn file_params(
         env: None,
     };
     let mut params = Vec::new();
-    if top_level || uses_location {
+    // Declared only where something uses it: Bicep's `no-unused-params` flags a dead one.
+    if uses_location {
         params.push(plain(
             "location",
             "Location of the resources this deployment creates.",

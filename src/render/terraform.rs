@@ -2,6 +2,7 @@
 //! access policies, time for the wait), `variables.tf`, `outputs.tf`, `versions.tf` and
 //! `terraform.tfvars.example`.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToSnakeCase;
@@ -32,6 +33,15 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         existing.push(r.action_source(*id, action, paths));
     }
     let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
+    let outputs = model
+        .outputs
+        .iter()
+        .map(|o| OutputView {
+            name: o.name.clone(),
+            description: o.description.clone(),
+            value: RValue::X(r.expr(&o.value)),
+        })
+        .collect();
     let mut params = vec![
         ParamView {
             name: "subscription_id".into(),
@@ -49,15 +59,18 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             default: None,
             env: None,
         },
-        ParamView {
+    ];
+    // Declared only where something uses it, as in Bicep and ARM.
+    if r.uses_location.get() {
+        params.push(ParamView {
             name: "location".into(),
             kind: "string".into(),
             secure: false,
             description: "Location of the resources this deployment creates.".into(),
             default: Some(RValue::S(model.location.clone())),
             env: None,
-        },
-    ];
+        });
+    }
     for s in model.secrets.values() {
         params.push(ParamView {
             name: s.name.clone(),
@@ -68,15 +81,6 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             env: Some(format!("TF_VAR_{}", s.name)),
         });
     }
-    let outputs = model
-        .outputs
-        .iter()
-        .map(|o| OutputView {
-            name: o.name.clone(),
-            description: o.description.clone(),
-            value: RValue::X(r.expr(&o.value)),
-        })
-        .collect();
     let view = FileView {
         generated_by: generated_by(model),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -117,6 +121,8 @@ struct TfRender<'a> {
     exports: BTreeMap<EntityId, BTreeSet<String>>,
     /// POST actions read from each entity, with the response paths used.
     actions: BTreeMap<(EntityId, String), BTreeSet<String>>,
+    /// Whether an expression used `var.location`.
+    uses_location: Cell<bool>,
 }
 
 /// The raw contents of an HCL string literal (no quotes).
@@ -168,6 +174,7 @@ impl<'a> TfRender<'a> {
             model,
             exports: BTreeMap::new(),
             actions: BTreeMap::new(),
+            uses_location: Cell::new(false),
         };
         let mut exprs: Vec<&Expr> = Vec::new();
         for e in &model.entities {
@@ -310,7 +317,10 @@ impl<'a> TfRender<'a> {
                 hcl_inner(guid)
             ),
             Expr::Literal(s) => hcl_string(s),
-            Expr::LocationParam => "var.location".into(),
+            Expr::LocationParam => {
+                self.uses_location.set(true);
+                "var.location".into()
+            }
         }
     }
 

@@ -15,9 +15,12 @@
 //! given by a module parameter are evaluated in the caller, Bicep module paths are resolved
 //! relative to the calling file, and inside one file or template, edges come from its own
 //! declarations' `dependsOn`/`parent:` (an ARM `dependsOn` can only name a resource of its own
-//! template, with the same scope where the entry gives one). Implicit
-//! dependencies through property references are deliberately not read: the issue asks for explicit
-//! ordering, and counting them would hide a missing `dependsOn` in Bicep and Terraform.
+//! template, with the same scope where the entry gives one). In Bicep, a reference to a deployed
+//! resource or module anywhere in a declaration's body is an edge too, as Bicep derives one from it
+//! (the generator leaves such entries out of `dependsOn`, which Bicep's linter flags as
+//! unnecessary). ARM's `reference()` implies nothing, and Terraform's references are deliberately
+//! not read: its output keeps every edge explicit in `depends_on`, and counting references would
+//! hide a missing one.
 //!
 //! The wait resource carries no account name of its own in Terraform (`time_sleep` has only a
 //! label), so the wait is tied to its account through the generator's naming convention
@@ -75,6 +78,9 @@ pub struct Graph {
     /// `(calling file, module path)`: Bicep module paths that do not resolve, relative to the
     /// calling file's directory, to a generated file.
     pub unresolved_modules: Vec<(String, String)>,
+    /// `file: declaration -> entry`: Bicep `dependsOn` entries the declaration's body already
+    /// references (Bicep's linter rule `no-unnecessary-dependson`).
+    pub unnecessary_depends_on: Vec<String>,
 }
 
 impl Graph {
@@ -990,6 +996,40 @@ mod bicep {
         }
     }
 
+    /// The identifiers a body uses as values (not object keys, not the member after a dot, not a
+    /// function name), outside `skip` (its `dependsOn` array).
+    fn body_references(f: &File, body: TsNode, skip: Option<TsNode>) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![body];
+        while let Some(n) = stack.pop() {
+            if Some(n) == skip {
+                continue;
+            }
+            let mut c = n.walk();
+            stack.extend(n.children(&mut c));
+            if n.kind() != "identifier" {
+                continue;
+            }
+            let Some(p) = n.parent() else { continue };
+            let first = p.child(0) == Some(n);
+            let value = match p.kind() {
+                "object_property"
+                | "member_expression"
+                | "subscript_expression"
+                | "call_expression" => {
+                    // The key, the object before a dot or bracket, the function name.
+                    (p.kind() == "object_property") != first
+                        && !(p.kind() == "call_expression" && first)
+                }
+                _ => true,
+            };
+            if value {
+                out.push(f.text(n).to_string());
+            }
+        }
+        out
+    }
+
     pub fn graph(files: &OutputSet) -> Graph {
         let mut g = Graph::default();
         read(files, "bicep/main.bicep", None, &mut g);
@@ -1077,6 +1117,28 @@ mod bicep {
                 ),
             }
         }
+        // A reference to a deployed resource or module anywhere in a body (`x.id` in a name,
+        // `x.identity.principalId`, a module parameter) is a dependency, as Bicep derives it; the
+        // generator leaves such entries out of `dependsOn` (the linter's
+        // `no-unnecessary-dependson`).
+        let mut references: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for d in decls.iter().filter(|d| !d.existing) {
+            let skip = property(&file, d.body, "dependsOn");
+            let refs: BTreeSet<String> = body_references(&file, d.body, skip).into_iter().collect();
+            for sym in &refs {
+                if *sym == d.symbol {
+                    continue;
+                }
+                if let Some(tos) = keys_of.get(sym.as_str()) {
+                    for from in &keys_of[d.symbol.as_str()] {
+                        for to in tos {
+                            g.add_edge(from, to);
+                        }
+                    }
+                }
+            }
+            references.insert(&d.symbol, refs);
+        }
         for d in decls.iter().filter(|d| !d.existing) {
             let Some(deps) = property(&file, d.body, "dependsOn") else {
                 continue;
@@ -1085,6 +1147,10 @@ mod bicep {
             for item in named_children(deps) {
                 assert_eq!(item.kind(), "identifier", "dependsOn entries are symbols");
                 let sym = file.text(item);
+                if references[d.symbol.as_str()].contains(sym) {
+                    g.unnecessary_depends_on
+                        .push(format!("{path}: {} -> {sym}", d.symbol));
+                }
                 match (keys_of.get(sym), scope.decl(sym)) {
                     (Some(tos), _) => {
                         for from in &keys_of[d.symbol.as_str()] {

@@ -94,7 +94,6 @@ resource legacyKvAccessPolicy 'Microsoft.KeyVault/vaults/accessPolicies@2026-02-
   }
   dependsOn: [
     legacyFoundryKeyVaultConnection
-    legacyFoundry
   ]
 }
 

@@ -91,7 +91,6 @@ module appsFoundryKeyVaultRole 'modules/role-assignment-key-vault-vaults.bicep' 
     principalId: appsFoundry.identity.principalId
   }
   dependsOn: [
-    appsFoundry
     appsFoundryKeyVaultConnection
   ]
 }
@@ -106,9 +105,6 @@ module appsFoundryChatSearchConnectionRole1 'modules/role-assignment-search-sear
     roleDefinitionGuid: '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
     principalId: appsFoundryChat.identity.principalId
   }
-  dependsOn: [
-    appsFoundryChat
-  ]
 }
 
 // connection `search` (project `chat`) of `apps-foundry`
@@ -143,9 +139,6 @@ module appsFoundryChatCosmosConnectionRole1 'modules/role-assignment-document-db
     roleDefinitionGuid: '230815da-be43-4aae-9cb4-875f7bd000aa'
     principalId: appsFoundryChat.identity.principalId
   }
-  dependsOn: [
-    appsFoundryChat
-  ]
 }
 
 // connection `cosmos` (project `chat`) of `apps-foundry`
@@ -181,9 +174,6 @@ module appsFoundryBlobConnectionRole1 'modules/role-assignment-storage-storage-a
     roleDefinitionGuid: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
     principalId: appsFoundry.identity.principalId
   }
-  dependsOn: [
-    appsFoundry
-  ]
 }
 
 // connection `blob` of `apps-foundry`

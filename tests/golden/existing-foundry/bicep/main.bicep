@@ -26,6 +26,7 @@ module platformFoundryModule 'modules/foundry-platform-foundry.bicep' = {
   name: 'foundry-platform-foundry'
   scope: resourceGroup('rg-platform-ai')
   params: {
+    location: location
     deploymentSubscriptionId: subscription().subscriptionId
     deploymentResourceGroupName: resourceGroup().name
     reportingApiKey: reportingApiKey

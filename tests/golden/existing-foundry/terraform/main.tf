@@ -68,7 +68,7 @@ resource "azapi_resource" "platform_foundry_analytics" {
   type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
   name = "analytics"
   parent_id = data.azapi_resource.platform_foundry.id
-  location = data.azapi_resource.platform_foundry.location
+  location = var.location
   body = {
     properties = {
       displayName = "Analytics"

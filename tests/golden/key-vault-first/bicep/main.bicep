@@ -96,7 +96,6 @@ resource contosoFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@202
     principalType: 'ServicePrincipal'
   }
   dependsOn: [
-    contosoFoundry
     contosoFoundryKeyVaultConnection
   ]
 }
@@ -131,9 +130,6 @@ resource contosoFoundryResearchSearchConnectionRole1 'Microsoft.Authorization/ro
     principalId: contosoFoundryResearch.identity.principalId
     principalType: 'ServicePrincipal'
   }
-  dependsOn: [
-    contosoFoundryResearch
-  ]
 }
 
 // role `Search Service Contributor` for `research` on `contoso-search`
@@ -145,9 +141,6 @@ resource contosoFoundryResearchSearchConnectionRole2 'Microsoft.Authorization/ro
     principalId: contosoFoundryResearch.identity.principalId
     principalType: 'ServicePrincipal'
   }
-  dependsOn: [
-    contosoFoundryResearch
-  ]
 }
 
 // connection `search` (project `research`) of `contoso-foundry`

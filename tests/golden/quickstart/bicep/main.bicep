@@ -84,7 +84,6 @@ resource qsFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-
     principalType: 'ServicePrincipal'
   }
   dependsOn: [
-    qsFoundry
     qsFoundryKeyVaultConnection
   ]
 }

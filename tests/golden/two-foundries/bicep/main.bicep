@@ -119,7 +119,6 @@ resource teamAFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/co
     }
   }
   dependsOn: [
-    teamAFoundryAlpha
     teamAFoundryBeta
   ]
 }

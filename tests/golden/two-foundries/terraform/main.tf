@@ -152,7 +152,6 @@ resource "azapi_resource" "team_a_foundry_key_vault_connection" {
   }
 
   depends_on = [
-    azapi_resource.team_a_foundry_alpha,
     azapi_resource.team_a_foundry_beta,
   ]
 }

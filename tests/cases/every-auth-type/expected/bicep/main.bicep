@@ -83,6 +83,9 @@ resource authFoundryCustomKeysConnection 'Microsoft.CognitiveServices/accounts/c
       }
     }
   }
+  dependsOn: [
+    authFoundryGateway
+  ]
 }
 
 // connection `sp-rest` of `auth-foundry`

@@ -70,6 +70,10 @@ resource "azapi_resource" "auth_foundry_custom_keys_connection" {
       }
     }
   }
+
+  depends_on = [
+    azapi_resource.auth_foundry_gateway,
+  ]
 }
 
 # connection `sp-rest` of `auth-foundry`

@@ -55,7 +55,7 @@ resource oldFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04
 // wait 120s for the vault access of `old-foundry` to take effect
 resource oldFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
   name: 'old-foundry-role-wait'
-  location: oldFoundry.location
+  location: location
   kind: 'AzureCLI'
   properties: {
     azCliVersion: '2.75.0'

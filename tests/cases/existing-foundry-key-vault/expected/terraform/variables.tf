@@ -9,9 +9,3 @@ variable "resource_group_name" {
   description = "Resource group to deploy into (it must exist)."
   type        = string
 }
-
-variable "location" {
-  description = "Location of the resources this deployment creates."
-  type        = string
-  default     = "eastus2"
-}

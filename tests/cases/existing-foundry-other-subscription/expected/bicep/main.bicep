@@ -16,6 +16,7 @@ module remoteFoundryModule 'modules/foundry-remote-foundry.bicep' = {
   name: 'foundry-remote-foundry'
   scope: resourceGroup('77777777-8888-9999-aaaa-bbbbbbbbbbbb', 'rg-remote')
   params: {
+    location: location
     deploymentSubscriptionId: subscription().subscriptionId
     deploymentResourceGroupName: resourceGroup().name
   }

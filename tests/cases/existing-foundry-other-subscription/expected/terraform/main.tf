@@ -40,7 +40,7 @@ resource "azapi_resource" "remote_foundry_remote_project" {
   type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
   name = "remote-project"
   parent_id = data.azapi_resource.remote_foundry.id
-  location = data.azapi_resource.remote_foundry.location
+  location = var.location
   body = {
     properties = {}
   }

@@ -61,7 +61,6 @@ resource listedFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022
     principalType: 'ServicePrincipal'
   }
   dependsOn: [
-    listedFoundry
     listedFoundryKeyVaultConnection
   ]
 }

@@ -59,9 +59,6 @@ module contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytic
     roleDefinitionGuid: '1407120a-92aa-4202-b7e9-c0e197c71c8f'
     principalId: contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics.identity.principalId
   }
-  dependsOn: [
-    contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics
-  ]
 }
 
 // role `Search Service Contributor` for `research-and-development-analytics` on `analytics-search` (in another resource group, so through a module)
@@ -74,9 +71,6 @@ module contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytic
     roleDefinitionGuid: '7ca78c08-252a-4471-8644-bb5ff32d4ba0'
     principalId: contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics.identity.principalId
   }
-  dependsOn: [
-    contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics
-  ]
 }
 
 // connection `search-for-research` (project `research-and-development-analytics`) of `contoso-foundry-production-westeurope-analytics`
@@ -118,6 +112,9 @@ resource contosoFoundryProductionWesteuropeAnalyticsCustomKeywordsConnection 'Mi
       }
     }
   }
+  dependsOn: [
+    contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics
+  ]
 }
 
 @description('Resource id of Foundry account `contoso-foundry-production-westeurope-analytics`')

@@ -133,4 +133,8 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_custo
       }
     }
   }
+
+  depends_on = [
+    azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics,
+  ]
 }

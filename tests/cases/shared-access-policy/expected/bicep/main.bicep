@@ -127,9 +127,7 @@ resource teamKvAccessPolicy 'Microsoft.KeyVault/vaults/accessPolicies@2026-02-01
   }
   dependsOn: [
     firstFoundryKeyVaultConnection
-    firstFoundry
     secondFoundryKeyVaultConnection
-    secondFoundry
   ]
 }
 

@@ -2,6 +2,9 @@
 // A module of main.bicep: what the spec writes into an existing Foundry account in this resource group.
 targetScope = 'resourceGroup'
 
+@description('Location of the resources this deployment creates.')
+param location string
+
 @description('Subscription of the calling deployment.')
 param deploymentSubscriptionId string
 
@@ -44,7 +47,7 @@ resource platformOpenaiAccounts 'Microsoft.CognitiveServices/accounts@2026-07-01
 resource platformFoundryAnalytics 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' = {
   parent: platformFoundry
   name: 'analytics'
-  location: platformFoundry.location
+  location: location
   identity: {
     type: 'SystemAssigned'
   }
@@ -110,9 +113,6 @@ module platformFoundryAnalyticsAnalyticsSearchConnectionRole1 'role-assignment-s
     roleDefinitionGuid: '1407120a-92aa-4202-b7e9-c0e197c71c8f'
     principalId: platformFoundryAnalytics.identity.principalId
   }
-  dependsOn: [
-    platformFoundryAnalytics
-  ]
 }
 
 // connection `analytics-search` (project `analytics`) of `platform-foundry`

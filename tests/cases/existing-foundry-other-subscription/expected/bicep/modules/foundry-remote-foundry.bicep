@@ -2,6 +2,9 @@
 // A module of main.bicep: what the spec writes into an existing Foundry account in this resource group.
 targetScope = 'resourceGroup'
 
+@description('Location of the resources this deployment creates.')
+param location string
+
 @description('Subscription of the calling deployment.')
 param deploymentSubscriptionId string
 
@@ -29,7 +32,7 @@ resource localSearchSearchServices 'Microsoft.Search/searchServices@2025-05-01' 
 resource remoteFoundryRemoteProject 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' = {
   parent: remoteFoundry
   name: 'remote-project'
-  location: remoteFoundry.location
+  location: location
   identity: {
     type: 'SystemAssigned'
   }
@@ -75,7 +78,7 @@ module remoteFoundryKeyVaultRole 'role-assignment-key-vault-vaults.bicep' = {
 // wait 90s for the vault access of `remote-foundry` to take effect
 resource remoteFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
   name: 'remote-foundry-role-wait'
-  location: remoteFoundry.location
+  location: location
   kind: 'AzureCLI'
   properties: {
     azCliVersion: '2.75.0'
@@ -99,9 +102,6 @@ module remoteFoundryRemoteProjectLocalSearchConnectionRole1 'role-assignment-sea
     roleDefinitionGuid: '8ebe5a00-799e-43f5-93ac-243d3dce84a7'
     principalId: remoteFoundryRemoteProject.identity.principalId
   }
-  dependsOn: [
-    remoteFoundryRemoteProject
-  ]
 }
 
 // connection `local-search` (project `remote-project`) of `remote-foundry`
