@@ -24,6 +24,8 @@ pub mod spec;
 pub mod teardown;
 pub mod validate;
 
+use std::collections::BTreeMap;
+
 use diagnostics::{Code, Diagnostic, Severity, SpecPath};
 pub use error::Error;
 pub use model::Model;
@@ -36,6 +38,8 @@ pub use spec::Source;
 pub const MAX_TEMPLATE_RESOURCES: usize = 800;
 /// Parameters per template.
 pub const MAX_TEMPLATE_PARAMETERS: usize = 256;
+/// Outputs per template.
+pub const MAX_TEMPLATE_OUTPUTS: usize = 64;
 /// Bytes per template.
 pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 
@@ -97,7 +101,6 @@ pub fn generate(source: &Source, targets: &[Target]) -> Result<Generated, Error>
 fn limit_warnings(model: &Model, output: &OutputSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let resources = model.plan.len();
-    let params = model.secrets.len() + 1;
     let mut warn = |message: String| {
         out.push(Diagnostic {
             code: Code::TemplateLimit,
@@ -115,9 +118,32 @@ fn limit_warnings(model: &Model, output: &OutputSet) -> Vec<Diagnostic> {
             "the Bicep and ARM output declare {resources} resources, over Azure's limit of {MAX_TEMPLATE_RESOURCES} per template"
         ));
     }
-    if params > MAX_TEMPLATE_PARAMETERS {
+    // Parameters and outputs count per template (a module or nested template on its own); the
+    // Bicep file and the ARM template it stands beside say the same, so they share one warning.
+    let mut per_template: BTreeMap<(&str, usize, usize), Vec<&str>> = BTreeMap::new();
+    for t in &output.templates {
+        for (what, count, limit) in [
+            ("parameters", t.parameters, MAX_TEMPLATE_PARAMETERS),
+            ("outputs", t.outputs, MAX_TEMPLATE_OUTPUTS),
+        ] {
+            if count > limit {
+                per_template
+                    .entry((what, count, limit))
+                    .or_default()
+                    .push(&t.template);
+            }
+        }
+    }
+    for ((what, count, limit), templates) in per_template {
+        let names: Vec<String> = templates.iter().map(|t| format!("`{t}`")).collect();
         warn(format!(
-            "the Bicep and ARM output declare {params} parameters, over Azure's limit of {MAX_TEMPLATE_PARAMETERS}"
+            "{} {} {count} {what}, over Azure's limit of {limit} per template",
+            names.join(" and "),
+            if names.len() == 1 {
+                "declares"
+            } else {
+                "declare"
+            }
         ));
     }
     for (path, text) in &output.files {
@@ -157,5 +183,36 @@ mod tests {
         assert!(limits[0].contains("811 resources"));
         assert!(limits[1].contains("811 parameters"));
         assert!(g.output.files.contains_key("arm/azuredeploy.json"));
+    }
+
+    #[test]
+    fn warns_once_for_a_bicep_file_and_its_arm_twin_over_the_output_limit() {
+        let g = generate(
+            &Source::new(
+                "t.yaml",
+                "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: a-one\n",
+            ),
+            &[Target::Bicep],
+        )
+        .unwrap();
+        assert!(g.warnings.is_empty());
+        // Sizes past the limit, which no built-in template reaches.
+        let mut output = g.output.clone();
+        for (template, outputs) in [("bicep/main.bicep", 70), ("arm/azuredeploy.json", 70)] {
+            output.templates.push(output::TemplateSize {
+                template: template.into(),
+                resources: 1,
+                parameters: 1,
+                outputs,
+            });
+        }
+        let warnings = limit_warnings(&g.model, &output);
+        let messages: Vec<_> = warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`bicep/main.bicep` and `arm/azuredeploy.json` declare 70 outputs, over Azure's limit of 64 per template"
+            ]
+        );
     }
 }

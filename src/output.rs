@@ -14,6 +14,24 @@ use crate::error::Error;
 pub struct OutputSet {
     /// The files.
     pub files: BTreeMap<String, String>,
+    /// The size of every Bicep and ARM template among them that grows with the spec (the
+    /// top-level file, and each foundry's module or nested template), which Azure limits one by
+    /// one.
+    pub templates: Vec<TemplateSize>,
+}
+
+/// What one Bicep or ARM template declares, counted as Azure's template limits count it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateSize {
+    /// The template: a file (`bicep/main.bicep`), or a nested template inside one
+    /// (`arm/azuredeploy.json` nested deployment `foundry-x`).
+    pub template: String,
+    /// Resources, module calls and nested deployments it deploys.
+    pub resources: usize,
+    /// Parameters.
+    pub parameters: usize,
+    /// Outputs.
+    pub outputs: usize,
 }
 
 /// What a write did.

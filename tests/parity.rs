@@ -125,10 +125,14 @@ fn parity_notices_a_reference_to_another_resource_in_bicep() {
     let files = key_vault_first();
     let mut broken = files.clone();
     let f = broken.files.get_mut("bicep/main.bicep").unwrap();
+    // The vault role's principal (the `foundries` output names the same principal further down).
+    let role = f
+        .find("resource contosoFoundryKeyVaultRole ")
+        .expect("precondition: the vault role");
     let line = "    principalId: contosoFoundry.identity.principalId\n";
-    assert_eq!(f.matches(line).count(), 1, "precondition");
-    *f = f.replace(
-        line,
+    let at = role + f[role..].find(line).expect("precondition: its principal");
+    f.replace_range(
+        at..at + line.len(),
         "    principalId: contosoFoundryResearch.identity.principalId\n",
     );
     let err = parity::check(&broken).expect_err("a changed reference is noticed");

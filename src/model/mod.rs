@@ -216,16 +216,58 @@ pub struct SecretParam {
     pub used_by: Vec<String>,
 }
 
-/// An output of the deployment.
+/// The name of the deployment's one output: an object keyed by the spec's foundry names. One
+/// object rather than one output per value, because ARM refuses a template with more than 64
+/// outputs, and foundry names are not all valid output names.
+pub const FOUNDRIES_OUTPUT: &str = "foundries";
+/// The output of a foundry module (Bicep) or nested deployment (ARM): that foundry's entry.
+pub const FOUNDRY_OUTPUT: &str = "foundry";
+
+/// A foundry's entry in the `foundries` output.
 #[derive(Debug, Clone)]
-pub struct Output {
-    /// snake_case name (Bicep/ARM use lowerCamel).
+pub struct FoundryOutput {
+    /// The foundry's name in the spec (the key).
     pub name: String,
-    /// Its value.
-    pub value: Expr,
-    /// A short description.
-    pub description: String,
+    /// Its index in the spec.
+    pub foundry: usize,
+    /// The account's resource id, endpoint, and the principal id of its identity.
+    pub account: (EntityId, EntityId),
+    /// Projects by name: their ids.
+    pub projects: Vec<(String, EntityId)>,
+    /// Connections (the Key Vault connection included) by name: their ids.
+    pub connections: Vec<(String, EntityId)>,
 }
+
+impl FoundryOutput {
+    /// The entry as a value: `{ id, endpoint, principalId, projects: { name: id },
+    /// connections: { name: id } }`, the same keys in every format.
+    pub fn value(&self) -> Value {
+        let (account, holder) = self.account;
+        let ids = |list: &[(String, EntityId)]| {
+            Value::Object(
+                list.iter()
+                    .map(|(name, id)| (name.clone(), Value::Expr(Expr::Id(*id))))
+                    .collect(),
+            )
+        };
+        Value::object([
+            ("id", Value::Expr(Expr::Id(account))),
+            (
+                "endpoint",
+                Value::Expr(Expr::Prop(
+                    account,
+                    vec!["properties".into(), "endpoint".into()],
+                )),
+            ),
+            ("principalId", Value::Expr(Expr::PrincipalId(holder))),
+            ("projects", ids(&self.projects)),
+            ("connections", ids(&self.connections)),
+        ])
+    }
+}
+
+/// What the `foundries` output says it holds.
+pub const FOUNDRIES_OUTPUT_DESCRIPTION: &str = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name.";
 
 /// The validated deployment.
 #[derive(Debug, Clone)]
@@ -244,11 +286,20 @@ pub struct Model {
     pub plan: Vec<EntityId>,
     /// Secure parameters, by name.
     pub secrets: BTreeMap<String, SecretParam>,
-    /// Outputs.
-    pub outputs: Vec<Output>,
+    /// The `foundries` output: one entry per foundry, in spec order.
+    pub outputs: Vec<FoundryOutput>,
 }
 
 impl Model {
+    /// The group (foundry module / nested deployment) a foundry's output entry is computed in:
+    /// that foundry's own, when it lives in another resource group and the spec writes into it.
+    pub fn output_group(&self, foundry: usize) -> Option<usize> {
+        self.entities
+            .iter()
+            .any(|e| e.group == Some(foundry))
+            .then_some(foundry)
+    }
+
     /// The entity behind an id.
     pub fn entity(&self, id: EntityId) -> &Entity {
         &self.entities[id]
@@ -330,7 +381,7 @@ struct Builder<'a> {
     symbols: BTreeSet<String>,
     by_key: BTreeMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
-    outputs: Vec<Output>,
+    outputs: Vec<FoundryOutput>,
     /// Access-policy entity per vault entity and group (one `add` per vault in each template).
     access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
     /// The last child created under each parent: the end of that parent's chain.
@@ -507,6 +558,13 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The output entry of the foundry being built.
+    fn current_output(&mut self) -> &mut FoundryOutput {
+        self.outputs
+            .last_mut()
+            .expect("the account's entry is made first")
+    }
+
     fn secret(&mut self, name: &str, used_by: String) {
         let p = self
             .secrets
@@ -639,20 +697,12 @@ impl<'a> Builder<'a> {
             Identity::UserAssigned(u) => u,
             Identity::SystemAssigned => account,
         };
-        self.outputs.push(Output {
-            name: format!("{}_id", self.entities[account].symbol),
-            value: Expr::Id(account),
-            description: format!("Resource id of Foundry account `{}`", f.name),
-        });
-        self.outputs.push(Output {
-            name: format!("{}_endpoint", self.entities[account].symbol),
-            value: Expr::Prop(account, vec!["properties".into(), "endpoint".into()]),
-            description: format!("Endpoint of Foundry account `{}`", f.name),
-        });
-        self.outputs.push(Output {
-            name: format!("{}_principal_id", self.entities[account].symbol),
-            value: Expr::PrincipalId(holder_of_account),
-            description: format!("Principal id of the identity of `{}`", f.name),
+        self.outputs.push(FoundryOutput {
+            name: f.name.clone(),
+            foundry: fi,
+            account: (account, holder_of_account),
+            projects: Vec::new(),
+            connections: Vec::new(),
         });
 
         // Projects, one after another.
@@ -708,11 +758,7 @@ impl<'a> Builder<'a> {
                 Identity::SystemAssigned => id,
             };
             projects.insert(p.name.clone(), (id, holder));
-            self.outputs.push(Output {
-                name: format!("{}_id", self.entities[id].symbol),
-                value: Expr::Id(id),
-                description: format!("Resource id of project `{}`", p.name),
-            });
+            self.current_output().projects.push((p.name.clone(), id));
         }
 
         // The Key Vault connection: the block, or an AzureKeyVault connection.
@@ -798,11 +844,9 @@ impl<'a> Builder<'a> {
                 ("isSharedToAll", Value::Bool(kv.shared_to_all)),
                 ("metadata", Value::Object(metadata.into_iter().collect())),
             ]);
-            self.outputs.push(Output {
-                name: format!("{}_id", self.entities[conn].symbol),
-                value: Expr::Id(conn),
-                description: format!("Resource id of connection `{}`", kv.connection_name),
-            });
+            self.current_output()
+                .connections
+                .push((kv.connection_name.clone(), conn));
             gates.push((conn, Reason::KeyVaultConnection));
 
             // The Foundry identity's access to the vault.
@@ -1091,11 +1135,9 @@ impl<'a> Builder<'a> {
             // After the gates, so that the Key Vault connection, when it is also the previous child,
             // is explained as the gate it is.
             self.child(conn, parent);
-            self.outputs.push(Output {
-                name: format!("{}_id", self.entities[conn].symbol),
-                value: Expr::Id(conn),
-                description: format!("Resource id of connection `{}`", c.name),
-            });
+            self.current_output()
+                .connections
+                .push((c.name.clone(), conn));
         }
     }
 

@@ -3,19 +3,26 @@
 //! parameters left out).
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::context::{FileView, OutputView, RValue, ResourceView};
+use super::context::{FileView, RValue, ResourceView};
 use super::{
     DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, generated_by, module_deployment_name,
 };
 use crate::error::Error;
-use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
+use crate::model::{Entity, EntityId, Expr, FOUNDRY_OUTPUT, Identity, Kind, Model, Scope, Value};
+use crate::output::TemplateSize;
 
 /// Renders the ARM files, keyed by path under `arm/`.
-pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
+/// The size of each template (the top-level one and each foundry's nested template) goes to
+/// `sizes`.
+pub fn render(
+    model: &Model,
+    sizes: &mut Vec<TemplateSize>,
+) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let view = main.file_view()?;
+    let view = main.file_view(sizes)?;
+    sizes.push(view.size("azuredeploy.json".into()));
     let ctx = super::templates::context("arm/azuredeploy.json", &view)?;
     Ok(vec![
         (
@@ -598,41 +605,37 @@ impl<'a> ArmRender<'a> {
 impl ArmRender<'_> {
     /// Builds the template's view: its resources in plan order (a foundry that lives in another
     /// resource group becomes one nested deployment), parameters and outputs.
-    fn file_view(&self) -> Result<FileView, Error> {
+    fn file_view(&self, sizes: &mut Vec<TemplateSize>) -> Result<FileView, Error> {
         let mut resources = Vec::new();
         let mut seen_groups = BTreeSet::new();
-        let mut group_outputs: Vec<(String, OutputView)> = Vec::new();
+        let mut group_outputs: BTreeMap<usize, RValue> = BTreeMap::new();
         for &id in &self.model.plan {
             let e = self.model.entity(id);
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {
-                    let (view, outs) = self.group_deployment(g)?;
+                    let (view, output) = self.group_deployment(g, sizes)?;
                     resources.push(view);
-                    group_outputs.extend(outs);
+                    group_outputs.insert(g, output);
                 }
                 (mine, theirs) if mine == theirs => resources.push(self.resource(id)),
                 _ => {}
             }
         }
-        let mut outputs = Vec::new();
+        // Each foundry's entry is computed in the template that holds what the spec writes into
+        // it; the top-level template passes a nested deployment's on.
+        let mut entries = Vec::new();
         for o in &self.model.outputs {
-            let name = heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str());
-            let owner = o
-                .value
-                .entities()
-                .first()
-                .map(|&id| self.model.entity(id).group)
-                .unwrap_or(None);
-            if owner == self.group {
-                outputs.push(OutputView {
-                    name,
-                    description: o.description.clone(),
-                    value: RValue::X(self.expr(&o.value)),
-                });
-            } else if let Some((_, passed)) = group_outputs.iter().find(|(n, _)| *n == name) {
-                outputs.push(passed.clone());
-            }
+            let home = self.model.output_group(o.foundry);
+            let value = if home == self.group {
+                self.value(&o.value())
+            } else if let Some(passed) = home.and_then(|g| group_outputs.get(&g)) {
+                passed.clone()
+            } else {
+                continue;
+            };
+            entries.push((o.name.clone(), value));
         }
+        let outputs = super::foundries_output(self.group.is_none(), entries);
         let params = super::file_params(
             self.model,
             self.group.is_none(),
@@ -656,18 +659,20 @@ impl ArmRender<'_> {
     }
 
     /// The nested deployment holding everything written into an existing foundry in another
-    /// resource group, and the outputs it passes on.
+    /// resource group, and how the calling template reads that foundry's output entry.
     fn group_deployment(
         &self,
         g: usize,
-    ) -> Result<(ResourceView, Vec<(String, OutputView)>), Error> {
+        sizes: &mut Vec<TemplateSize>,
+    ) -> Result<(ResourceView, RValue), Error> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
-        let inner_view = inner.file_view()?;
+        let inner_view = inner.file_view(sizes)?;
         let text = super::templates::render("arm/azuredeploy.json", &inner_view)?;
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
         let name = group_deployment_name(self.model, g);
+        sizes.push(inner_view.size(format!("azuredeploy.json (nested deployment `{name}`)")));
         let mut passed = Vec::new();
         for p in &inner_view.params {
             let value = match p.name.as_str() {
@@ -701,24 +706,10 @@ impl ArmRender<'_> {
         let api = crate::catalog::api_version_for("Microsoft.Resources/deployments")
             .unwrap_or("2025-04-01");
         let deployment_id = format!("resourceId({})", args.join(", "));
-        let outputs = inner_view
-            .outputs
-            .iter()
-            .map(|o| {
-                (
-                    o.name.clone(),
-                    OutputView {
-                        name: o.name.clone(),
-                        description: o.description.clone(),
-                        value: RValue::X(format!(
-                            "reference({deployment_id}, {}).outputs.{}.value",
-                            lit(api),
-                            o.name
-                        )),
-                    },
-                )
-            })
-            .collect();
+        let output = RValue::X(format!(
+            "reference({deployment_id}, {}).outputs.{FOUNDRY_OUTPUT}.value",
+            lit(api)
+        ));
         let account = self
             .model
             .entities
@@ -752,7 +743,7 @@ impl ArmRender<'_> {
             depends_why: Vec::new(),
             directives: Vec::new(),
         };
-        Ok((view, outputs))
+        Ok((view, output))
     }
 }
 

@@ -5,20 +5,26 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
+use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
 use super::{
     DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by,
     module_deployment_name, type_slug,
 };
 use crate::error::Error;
-use crate::model::{Entity, EntityId, Expr, Identity, Kind, Model, Scope, Value};
+use crate::model::{Entity, EntityId, Expr, FOUNDRY_OUTPUT, Identity, Kind, Model, Scope, Value};
+use crate::output::TemplateSize;
 
 /// Renders the Bicep files, keyed by path under `bicep/`.
-pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
+/// The size of each template (`main.bicep` and every module) goes to `sizes`.
+pub fn render(
+    model: &Model,
+    sizes: &mut Vec<TemplateSize>,
+) -> Result<Vec<(String, String)>, Error> {
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
     let main = BicepFile::new(model, None, Scope::default());
-    let view = main.view(&mut modules)?;
+    let view = main.view(&mut modules, sizes)?;
+    sizes.push(view.size("main.bicep".into()));
     let ctx = super::templates::context("bicep/main.bicep", &view)?;
     let mut files = vec![
         (
@@ -466,31 +472,25 @@ impl<'a> BicepFile<'a> {
     }
 
     /// Builds the file's view; module files it needs are added to `modules`.
-    fn view(&self, modules: &mut BTreeMap<String, String>) -> Result<FileView, Error> {
+    fn view(
+        &self,
+        modules: &mut BTreeMap<String, String>,
+        sizes: &mut Vec<TemplateSize>,
+    ) -> Result<FileView, Error> {
         let mut resources = Vec::new();
         let mut seen_groups = BTreeSet::new();
-        let mut group_outputs: Vec<OutputView> = Vec::new();
         for &id in &self.model.plan {
             let e = self.model.entity(id);
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {
                     let home = self.model.group_home(g);
                     let module = BicepFile::new(self.model, Some(g), home);
-                    let module_view = module.view(modules)?;
+                    let module_view = module.view(modules, sizes)?;
                     let text = super::templates::render("bicep/main.bicep", &module_view)?;
-                    modules.insert(group_module_path(self.model, g), text);
+                    let path = group_module_path(self.model, g);
+                    sizes.push(module_view.size(path.clone()));
+                    modules.insert(path, text);
                     resources.push(self.group_call(g, &module, &module_view.params));
-                    for o in &module_view.outputs {
-                        group_outputs.push(OutputView {
-                            name: o.name.clone(),
-                            description: o.description.clone(),
-                            value: RValue::X(format!(
-                                "{}.outputs.{}",
-                                group_symbol(self.model, g),
-                                o.name
-                            )),
-                        });
-                    }
                 }
                 (mine, theirs) if mine == theirs => {
                     if self.needs_module(e) {
@@ -504,29 +504,26 @@ impl<'a> BicepFile<'a> {
                 _ => {}
             }
         }
-        // Outputs: each is computed in the file that holds its resource; main passes on a module's.
-        let mut outputs = Vec::new();
+        // Each foundry's entry is computed in the file that holds what the spec writes into it;
+        // main passes a module's on.
+        let mut entries = Vec::new();
         for o in &self.model.outputs {
-            let owner = o
-                .value
-                .entities()
-                .first()
-                .map(|&id| self.model.entity(id).group)
-                .unwrap_or(None);
-            if owner == self.group {
-                outputs.push(OutputView {
-                    name: heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str()),
-                    description: o.description.clone(),
-                    value: RValue::X(self.expr(&o.value)),
-                });
+            let home = self.model.output_group(o.foundry);
+            let value = if home == self.group {
+                self.value(&o.value())
             } else if self.in_main()
-                && let Some(passed) = group_outputs.iter().find(|g| {
-                    g.name == heck::ToLowerCamelCase::to_lower_camel_case(o.name.as_str())
-                })
+                && let Some(g) = home
             {
-                outputs.push(passed.clone());
-            }
+                RValue::X(format!(
+                    "{}.outputs.{FOUNDRY_OUTPUT}",
+                    group_symbol(self.model, g)
+                ))
+            } else {
+                continue;
+            };
+            entries.push((o.name.clone(), value));
         }
+        let outputs = super::foundries_output(self.in_main(), entries);
         // Existing resources referenced, with the parents of existing children.
         let mut existing_ids: BTreeSet<EntityId> = self.referenced.borrow().clone();
         loop {

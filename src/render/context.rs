@@ -99,6 +99,8 @@ pub struct ResourceView {
 pub struct OutputView {
     /// Name.
     pub name: String,
+    /// Its type: `object`.
+    pub kind: String,
     /// Description.
     pub description: String,
     /// Rendered value.
@@ -126,6 +128,18 @@ pub struct FileView {
     pub outputs: Vec<OutputView>,
     /// Terraform locals.
     pub locals: Vec<(String, RValue)>,
+}
+
+impl FileView {
+    /// How big the template is, for Azure's per-template limits.
+    pub fn size(&self, template: String) -> crate::output::TemplateSize {
+        crate::output::TemplateSize {
+            template,
+            resources: self.resources.len(),
+            parameters: self.params.len(),
+            outputs: self.outputs.len(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +196,7 @@ mod tests {
         };
         let output = OutputView {
             name: String::new(),
+            kind: String::new(),
             description: String::new(),
             value: RValue::S(String::new()),
         };

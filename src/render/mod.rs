@@ -126,6 +126,39 @@ pub fn file_params(
     params
 }
 
+/// The output of a file: in the top-level file `foundries`, an object of every foundry's entry by
+/// name (`entries`); in a foundry module or nested template `foundry`, that foundry's entry alone.
+pub fn foundries_output(
+    top_level: bool,
+    mut entries: Vec<(String, context::RValue)>,
+) -> Vec<context::OutputView> {
+    let (name, value, description) = if top_level {
+        (
+            crate::model::FOUNDRIES_OUTPUT,
+            context::RValue::O(entries),
+            crate::model::FOUNDRIES_OUTPUT_DESCRIPTION.to_string(),
+        )
+    } else {
+        match entries.pop() {
+            Some((foundry, value)) => (
+                crate::model::FOUNDRY_OUTPUT,
+                value,
+                format!("The entry of `{foundry}` in the calling deployment's `foundries` output."),
+            ),
+            None => return Vec::new(),
+        }
+    };
+    if matches!(&value, context::RValue::O(e) if e.is_empty()) {
+        return Vec::new();
+    }
+    vec![context::OutputView {
+        name: name.into(),
+        kind: "object".into(),
+        description,
+        value,
+    }]
+}
+
 /// The generated-by line's text (each format adds its own comment syntax).
 pub fn generated_by(model: &Model) -> String {
     format!(
@@ -138,13 +171,18 @@ pub fn generated_by(model: &Model) -> String {
 pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
     let mut out = OutputSet::default();
     for t in targets {
+        let mut sizes = Vec::new();
         let files = match t {
-            Target::Bicep => bicep::render(model)?,
-            Target::Arm => arm::render(model)?,
+            Target::Bicep => bicep::render(model, &mut sizes)?,
+            Target::Arm => arm::render(model, &mut sizes)?,
             Target::Terraform => terraform::render(model)?,
         };
         for (path, text) in files {
             out.insert(format!("{}/{path}", t.dir()), text);
+        }
+        for mut size in sizes {
+            size.template = format!("{}/{}", t.dir(), size.template);
+            out.templates.push(size);
         }
     }
     Ok(out)

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToSnakeCase;
 
-use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
+use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::hcl_string;
 use super::generated_by;
 use crate::error::Error;
@@ -33,15 +33,14 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         existing.push(r.action_source(*id, action, paths));
     }
     let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
-    let outputs = model
-        .outputs
-        .iter()
-        .map(|o| OutputView {
-            name: o.name.clone(),
-            description: o.description.clone(),
-            value: RValue::X(r.expr(&o.value)),
-        })
-        .collect();
+    let outputs = super::foundries_output(
+        true,
+        model
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), r.value(&o.value())))
+            .collect(),
+    );
     let mut params = vec![
         ParamView {
             name: "subscription_id".into(),
@@ -184,7 +183,8 @@ impl<'a> TfRender<'a> {
             }
             exprs.extend(e.name.exprs());
         }
-        exprs.extend(model.outputs.iter().map(|o| &o.value));
+        let outputs: Vec<Value> = model.outputs.iter().map(|o| o.value()).collect();
+        exprs.extend(outputs.iter().flat_map(Value::exprs));
         for x in exprs {
             r.note(x);
         }

@@ -144,23 +144,19 @@ resource legacyFoundryInsightsConnection 'Microsoft.CognitiveServices/accounts/c
   ]
 }
 
-@description('Resource id of Foundry account `legacy-foundry`')
-output legacyFoundryId string = legacyFoundry.id
-
-@description('Endpoint of Foundry account `legacy-foundry`')
-output legacyFoundryEndpoint string = legacyFoundry.properties.endpoint
-
-@description('Principal id of the identity of `legacy-foundry`')
-output legacyFoundryPrincipalId string = legacyFoundry.identity.principalId
-
-@description('Resource id of project `app`')
-output legacyFoundryAppId string = legacyFoundryApp.id
-
-@description('Resource id of connection `legacy-foundry-keyvault`')
-output legacyFoundryKeyVaultConnectionId string = legacyFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `storage`')
-output legacyFoundryStorageConnectionId string = legacyFoundryStorageConnection.id
-
-@description('Resource id of connection `insights`')
-output legacyFoundryInsightsConnectionId string = legacyFoundryInsightsConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'legacy-foundry': {
+    id: legacyFoundry.id
+    endpoint: legacyFoundry.properties.endpoint
+    principalId: legacyFoundry.identity.principalId
+    projects: {
+      app: legacyFoundryApp.id
+    }
+    connections: {
+      'legacy-foundry-keyvault': legacyFoundryKeyVaultConnection.id
+      storage: legacyFoundryStorageConnection.id
+      insights: legacyFoundryInsightsConnection.id
+    }
+  }
+}

@@ -198,26 +198,20 @@ resource appsFoundryBlobConnection 'Microsoft.CognitiveServices/accounts/connect
   ]
 }
 
-@description('Resource id of Foundry account `apps-foundry`')
-output appsFoundryId string = appsFoundry.id
-
-@description('Endpoint of Foundry account `apps-foundry`')
-output appsFoundryEndpoint string = appsFoundry.properties.endpoint
-
-@description('Principal id of the identity of `apps-foundry`')
-output appsFoundryPrincipalId string = appsFoundry.identity.principalId
-
-@description('Resource id of project `chat`')
-output appsFoundryChatId string = appsFoundryChat.id
-
-@description('Resource id of connection `apps-foundry-keyvault`')
-output appsFoundryKeyVaultConnectionId string = appsFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `search`')
-output appsFoundryChatSearchConnectionId string = appsFoundryChatSearchConnection.id
-
-@description('Resource id of connection `cosmos`')
-output appsFoundryChatCosmosConnectionId string = appsFoundryChatCosmosConnection.id
-
-@description('Resource id of connection `blob`')
-output appsFoundryBlobConnectionId string = appsFoundryBlobConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'apps-foundry': {
+    id: appsFoundry.id
+    endpoint: appsFoundry.properties.endpoint
+    principalId: appsFoundry.identity.principalId
+    projects: {
+      chat: appsFoundryChat.id
+    }
+    connections: {
+      'apps-foundry-keyvault': appsFoundryKeyVaultConnection.id
+      search: appsFoundryChatSearchConnection.id
+      cosmos: appsFoundryChatCosmosConnection.id
+      blob: appsFoundryBlobConnection.id
+    }
+  }
+}

@@ -9,18 +9,6 @@ param location string = 'eastus2'
 @description('Secret for connection `reporting-api` `key`.')
 param reportingApiKey string
 
-// existing `Microsoft.CognitiveServices/accounts` `platform-foundry`
-resource platformFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' existing = {
-  name: 'platform-foundry'
-  scope: resourceGroup('rg-platform-ai')
-}
-
-// existing project `shared`
-resource platformFoundryShared 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' existing = {
-  parent: platformFoundry
-  name: 'shared'
-}
-
 // everything this spec writes into existing Foundry account `platform-foundry`, in its own resource group
 module platformFoundryModule 'modules/foundry-platform-foundry.bicep' = {
   name: 'foundry-platform-foundry'
@@ -33,29 +21,7 @@ module platformFoundryModule 'modules/foundry-platform-foundry.bicep' = {
   }
 }
 
-@description('Resource id of Foundry account `platform-foundry`')
-output platformFoundryId string = platformFoundry.id
-
-@description('Endpoint of Foundry account `platform-foundry`')
-output platformFoundryEndpoint string = platformFoundry.properties.endpoint
-
-@description('Principal id of the identity of `platform-foundry`')
-output platformFoundryPrincipalId string = platformFoundry.identity.principalId
-
-@description('Resource id of project `shared`')
-output platformFoundrySharedId string = platformFoundryShared.id
-
-@description('Resource id of project `analytics`')
-output platformFoundryAnalyticsId string = platformFoundryModule.outputs.platformFoundryAnalyticsId
-
-@description('Resource id of connection `platform-foundry-keyvault`')
-output platformFoundryKeyVaultConnectionId string = platformFoundryModule.outputs.platformFoundryKeyVaultConnectionId
-
-@description('Resource id of connection `analytics-search`')
-output platformFoundryAnalyticsAnalyticsSearchConnectionId string = platformFoundryModule.outputs.platformFoundryAnalyticsAnalyticsSearchConnectionId
-
-@description('Resource id of connection `shared-openai`')
-output platformFoundrySharedSharedOpenaiConnectionId string = platformFoundryModule.outputs.platformFoundrySharedSharedOpenaiConnectionId
-
-@description('Resource id of connection `reporting-api`')
-output platformFoundryReportingApiConnectionId string = platformFoundryModule.outputs.platformFoundryReportingApiConnectionId
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'platform-foundry': platformFoundryModule.outputs.foundry
+}

@@ -216,26 +216,20 @@ resource contosoFoundryResearchWeatherConnection 'Microsoft.CognitiveServices/ac
   ]
 }
 
-@description('Resource id of Foundry account `contoso-foundry`')
-output contosoFoundryId string = contosoFoundry.id
-
-@description('Endpoint of Foundry account `contoso-foundry`')
-output contosoFoundryEndpoint string = contosoFoundry.properties.endpoint
-
-@description('Principal id of the identity of `contoso-foundry`')
-output contosoFoundryPrincipalId string = contosoFoundry.identity.principalId
-
-@description('Resource id of project `research`')
-output contosoFoundryResearchId string = contosoFoundryResearch.id
-
-@description('Resource id of connection `contoso-foundry-keyvault`')
-output contosoFoundryKeyVaultConnectionId string = contosoFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `search`')
-output contosoFoundryResearchSearchConnectionId string = contosoFoundryResearchSearchConnection.id
-
-@description('Resource id of connection `openai`')
-output contosoFoundryOpenaiConnectionId string = contosoFoundryOpenaiConnection.id
-
-@description('Resource id of connection `weather`')
-output contosoFoundryResearchWeatherConnectionId string = contosoFoundryResearchWeatherConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'contoso-foundry': {
+    id: contosoFoundry.id
+    endpoint: contosoFoundry.properties.endpoint
+    principalId: contosoFoundry.identity.principalId
+    projects: {
+      research: contosoFoundryResearch.id
+    }
+    connections: {
+      'contoso-foundry-keyvault': contosoFoundryKeyVaultConnection.id
+      search: contosoFoundryResearchSearchConnection.id
+      openai: contosoFoundryOpenaiConnection.id
+      weather: contosoFoundryResearchWeatherConnection.id
+    }
+  }
+}

@@ -112,20 +112,18 @@ resource qsFoundrySearchConnection 'Microsoft.CognitiveServices/accounts/connect
   ]
 }
 
-@description('Resource id of Foundry account `qs-foundry`')
-output qsFoundryId string = qsFoundry.id
-
-@description('Endpoint of Foundry account `qs-foundry`')
-output qsFoundryEndpoint string = qsFoundry.properties.endpoint
-
-@description('Principal id of the identity of `qs-foundry`')
-output qsFoundryPrincipalId string = qsFoundry.identity.principalId
-
-@description('Resource id of project `research`')
-output qsFoundryResearchId string = qsFoundryResearch.id
-
-@description('Resource id of connection `qs-foundry-keyvault`')
-output qsFoundryKeyVaultConnectionId string = qsFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `search`')
-output qsFoundrySearchConnectionId string = qsFoundrySearchConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'qs-foundry': {
+    id: qsFoundry.id
+    endpoint: qsFoundry.properties.endpoint
+    principalId: qsFoundry.identity.principalId
+    projects: {
+      research: qsFoundryResearch.id
+    }
+    connections: {
+      'qs-foundry-keyvault': qsFoundryKeyVaultConnection.id
+      search: qsFoundrySearchConnection.id
+    }
+  }
+}

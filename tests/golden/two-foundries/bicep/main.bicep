@@ -231,44 +231,32 @@ resource teamBFoundryGammaPartnerApiConnection 'Microsoft.CognitiveServices/acco
   }
 }
 
-@description('Resource id of Foundry account `team-a-foundry`')
-output teamAFoundryId string = teamAFoundry.id
-
-@description('Endpoint of Foundry account `team-a-foundry`')
-output teamAFoundryEndpoint string = teamAFoundry.properties.endpoint
-
-@description('Principal id of the identity of `team-a-foundry`')
-output teamAFoundryPrincipalId string = idTeamAIdentity.properties.principalId
-
-@description('Resource id of project `alpha`')
-output teamAFoundryAlphaId string = teamAFoundryAlpha.id
-
-@description('Resource id of project `beta`')
-output teamAFoundryBetaId string = teamAFoundryBeta.id
-
-@description('Resource id of connection `team-a-foundry-keyvault`')
-output teamAFoundryKeyVaultConnectionId string = teamAFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `bing`')
-output teamAFoundryBingConnectionId string = teamAFoundryBingConnection.id
-
-@description('Resource id of connection `aoai-alpha`')
-output teamAFoundryAlphaAoaiAlphaConnectionId string = teamAFoundryAlphaAoaiAlphaConnection.id
-
-@description('Resource id of connection `aoai-beta`')
-output teamAFoundryBetaAoaiBetaConnectionId string = teamAFoundryBetaAoaiBetaConnection.id
-
-@description('Resource id of Foundry account `team-b-foundry`')
-output teamBFoundryId string = teamBFoundry.id
-
-@description('Endpoint of Foundry account `team-b-foundry`')
-output teamBFoundryEndpoint string = teamBFoundry.properties.endpoint
-
-@description('Principal id of the identity of `team-b-foundry`')
-output teamBFoundryPrincipalId string = teamBFoundry.identity.principalId
-
-@description('Resource id of project `gamma`')
-output teamBFoundryGammaId string = teamBFoundryGamma.id
-
-@description('Resource id of connection `partner-api`')
-output teamBFoundryGammaPartnerApiConnectionId string = teamBFoundryGammaPartnerApiConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'team-a-foundry': {
+    id: teamAFoundry.id
+    endpoint: teamAFoundry.properties.endpoint
+    principalId: idTeamAIdentity.properties.principalId
+    projects: {
+      alpha: teamAFoundryAlpha.id
+      beta: teamAFoundryBeta.id
+    }
+    connections: {
+      'team-a-foundry-keyvault': teamAFoundryKeyVaultConnection.id
+      bing: teamAFoundryBingConnection.id
+      'aoai-alpha': teamAFoundryAlphaAoaiAlphaConnection.id
+      'aoai-beta': teamAFoundryBetaAoaiBetaConnection.id
+    }
+  }
+  'team-b-foundry': {
+    id: teamBFoundry.id
+    endpoint: teamBFoundry.properties.endpoint
+    principalId: teamBFoundry.identity.principalId
+    projects: {
+      gamma: teamBFoundryGamma.id
+    }
+    connections: {
+      'partner-api': teamBFoundryGammaPartnerApiConnection.id
+    }
+  }
+}

@@ -258,44 +258,26 @@ resource authFoundryOpenDataConnection 'Microsoft.CognitiveServices/accounts/con
   ]
 }
 
-@description('Resource id of Foundry account `auth-foundry`')
-output authFoundryId string = authFoundry.id
-
-@description('Endpoint of Foundry account `auth-foundry`')
-output authFoundryEndpoint string = authFoundry.properties.endpoint
-
-@description('Principal id of the identity of `auth-foundry`')
-output authFoundryPrincipalId string = authFoundry.identity.principalId
-
-@description('Resource id of project `gateway`')
-output authFoundryGatewayId string = authFoundryGateway.id
-
-@description('Resource id of connection `custom-keys`')
-output authFoundryCustomKeysConnectionId string = authFoundryCustomKeysConnection.id
-
-@description('Resource id of connection `sp-rest`')
-output authFoundrySpRestConnectionId string = authFoundrySpRestConnection.id
-
-@description('Resource id of connection `oauth-gateway`')
-output authFoundryGatewayOauthGatewayConnectionId string = authFoundryGatewayOauthGatewayConnection.id
-
-@description('Resource id of connection `apim-mi`')
-output authFoundryGatewayApimMiConnectionId string = authFoundryGatewayApimMiConnection.id
-
-@description('Resource id of connection `git-pat`')
-output authFoundryGitPatConnectionId string = authFoundryGitPatConnection.id
-
-@description('Resource id of connection `s3-bucket`')
-output authFoundryS3BucketConnectionId string = authFoundryS3BucketConnection.id
-
-@description('Resource id of connection `sql-db`')
-output authFoundrySqlDbConnectionId string = authFoundrySqlDbConnection.id
-
-@description('Resource id of connection `blob-sas`')
-output authFoundryBlobSasConnectionId string = authFoundryBlobSasConnection.id
-
-@description('Resource id of connection `mi-rest`')
-output authFoundryMiRestConnectionId string = authFoundryMiRestConnection.id
-
-@description('Resource id of connection `open-data`')
-output authFoundryOpenDataConnectionId string = authFoundryOpenDataConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'auth-foundry': {
+    id: authFoundry.id
+    endpoint: authFoundry.properties.endpoint
+    principalId: authFoundry.identity.principalId
+    projects: {
+      gateway: authFoundryGateway.id
+    }
+    connections: {
+      'custom-keys': authFoundryCustomKeysConnection.id
+      'sp-rest': authFoundrySpRestConnection.id
+      'oauth-gateway': authFoundryGatewayOauthGatewayConnection.id
+      'apim-mi': authFoundryGatewayApimMiConnection.id
+      'git-pat': authFoundryGitPatConnection.id
+      's3-bucket': authFoundryS3BucketConnection.id
+      'sql-db': authFoundrySqlDbConnection.id
+      'blob-sas': authFoundryBlobSasConnection.id
+      'mi-rest': authFoundryMiRestConnection.id
+      'open-data': authFoundryOpenDataConnection.id
+    }
+  }
+}

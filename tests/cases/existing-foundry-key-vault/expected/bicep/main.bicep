@@ -103,17 +103,16 @@ resource oldFoundrySearchConnection 'Microsoft.CognitiveServices/accounts/connec
   ]
 }
 
-@description('Resource id of Foundry account `old-foundry`')
-output oldFoundryId string = oldFoundry.id
-
-@description('Endpoint of Foundry account `old-foundry`')
-output oldFoundryEndpoint string = oldFoundry.properties.endpoint
-
-@description('Principal id of the identity of `old-foundry`')
-output oldFoundryPrincipalId string = oldFoundry.identity.principalId
-
-@description('Resource id of connection `old-foundry-keyvault`')
-output oldFoundryKeyVaultConnectionId string = oldFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `search`')
-output oldFoundrySearchConnectionId string = oldFoundrySearchConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'old-foundry': {
+    id: oldFoundry.id
+    endpoint: oldFoundry.properties.endpoint
+    principalId: oldFoundry.identity.principalId
+    projects: {}
+    connections: {
+      'old-foundry-keyvault': oldFoundryKeyVaultConnection.id
+      search: oldFoundrySearchConnection.id
+    }
+  }
+}

@@ -5,12 +5,6 @@ targetScope = 'resourceGroup'
 @description('Location of the resources this deployment creates.')
 param location string = 'eastus2'
 
-// existing `Microsoft.CognitiveServices/accounts` `remote-foundry`
-resource remoteFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' existing = {
-  name: 'remote-foundry'
-  scope: resourceGroup('77777777-8888-9999-aaaa-bbbbbbbbbbbb', 'rg-remote')
-}
-
 // everything this spec writes into existing Foundry account `remote-foundry`, in its own resource group
 module remoteFoundryModule 'modules/foundry-remote-foundry.bicep' = {
   name: 'foundry-remote-foundry'
@@ -22,20 +16,7 @@ module remoteFoundryModule 'modules/foundry-remote-foundry.bicep' = {
   }
 }
 
-@description('Resource id of Foundry account `remote-foundry`')
-output remoteFoundryId string = remoteFoundry.id
-
-@description('Endpoint of Foundry account `remote-foundry`')
-output remoteFoundryEndpoint string = remoteFoundry.properties.endpoint
-
-@description('Principal id of the identity of `remote-foundry`')
-output remoteFoundryPrincipalId string = remoteFoundry.identity.principalId
-
-@description('Resource id of project `remote-project`')
-output remoteFoundryRemoteProjectId string = remoteFoundryModule.outputs.remoteFoundryRemoteProjectId
-
-@description('Resource id of connection `remote-foundry-keyvault`')
-output remoteFoundryKeyVaultConnectionId string = remoteFoundryModule.outputs.remoteFoundryKeyVaultConnectionId
-
-@description('Resource id of connection `local-search`')
-output remoteFoundryRemoteProjectLocalSearchConnectionId string = remoteFoundryModule.outputs.remoteFoundryRemoteProjectLocalSearchConnectionId
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'remote-foundry': remoteFoundryModule.outputs.foundry
+}

@@ -67,17 +67,17 @@ resource hostileFoundryP1Web1Connection 'Microsoft.CognitiveServices/accounts/pr
   }
 }
 
-@description('Resource id of Foundry account `hostile-foundry`')
-output hostileFoundryId string = hostileFoundry.id
-
-@description('Endpoint of Foundry account `hostile-foundry`')
-output hostileFoundryEndpoint string = hostileFoundry.properties.endpoint
-
-@description('Principal id of the identity of `hostile-foundry`')
-output hostileFoundryPrincipalId string = hostileFoundry.identity.principalId
-
-@description('Resource id of project `p.1`')
-output hostileFoundryP1Id string = hostileFoundryP1.id
-
-@description('Resource id of connection `web_1`')
-output hostileFoundryP1Web1ConnectionId string = hostileFoundryP1Web1Connection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'hostile-foundry': {
+    id: hostileFoundry.id
+    endpoint: hostileFoundry.properties.endpoint
+    principalId: hostileFoundry.identity.principalId
+    projects: {
+      'p.1': hostileFoundryP1.id
+    }
+    connections: {
+      web_1: hostileFoundryP1Web1Connection.id
+    }
+  }
+}

@@ -84,17 +84,16 @@ resource listedFoundryWebApiConnection 'Microsoft.CognitiveServices/accounts/con
   ]
 }
 
-@description('Resource id of Foundry account `listed-foundry`')
-output listedFoundryId string = listedFoundry.id
-
-@description('Endpoint of Foundry account `listed-foundry`')
-output listedFoundryEndpoint string = listedFoundry.properties.endpoint
-
-@description('Principal id of the identity of `listed-foundry`')
-output listedFoundryPrincipalId string = listedFoundry.identity.principalId
-
-@description('Resource id of connection `my-vault`')
-output listedFoundryKeyVaultConnectionId string = listedFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `web-api`')
-output listedFoundryWebApiConnectionId string = listedFoundryWebApiConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'listed-foundry': {
+    id: listedFoundry.id
+    endpoint: listedFoundry.properties.endpoint
+    principalId: listedFoundry.identity.principalId
+    projects: {}
+    connections: {
+      'my-vault': listedFoundryKeyVaultConnection.id
+      'web-api': listedFoundryWebApiConnection.id
+    }
+  }
+}

@@ -117,20 +117,18 @@ resource contosoFoundryProductionWesteuropeAnalyticsCustomKeywordsConnection 'Mi
   ]
 }
 
-@description('Resource id of Foundry account `contoso-foundry-production-westeurope-analytics`')
-output contosoFoundryProductionWesteuropeAnalyticsId string = contosoFoundryProductionWesteuropeAnalytics.id
-
-@description('Endpoint of Foundry account `contoso-foundry-production-westeurope-analytics`')
-output contosoFoundryProductionWesteuropeAnalyticsEndpoint string = contosoFoundryProductionWesteuropeAnalytics.properties.endpoint
-
-@description('Principal id of the identity of `contoso-foundry-production-westeurope-analytics`')
-output contosoFoundryProductionWesteuropeAnalyticsPrincipalId string = contosoFoundryProductionWesteuropeAnalytics.identity.principalId
-
-@description('Resource id of project `research-and-development-analytics`')
-output contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsId string = contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics.id
-
-@description('Resource id of connection `search-for-research`')
-output contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsSearchForResearchConnectionId string = contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsSearchForResearchConnection.id
-
-@description('Resource id of connection `custom-keywords`')
-output contosoFoundryProductionWesteuropeAnalyticsCustomKeywordsConnectionId string = contosoFoundryProductionWesteuropeAnalyticsCustomKeywordsConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'contoso-foundry-production-westeurope-analytics': {
+    id: contosoFoundryProductionWesteuropeAnalytics.id
+    endpoint: contosoFoundryProductionWesteuropeAnalytics.properties.endpoint
+    principalId: contosoFoundryProductionWesteuropeAnalytics.identity.principalId
+    projects: {
+      'research-and-development-analytics': contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytics.id
+    }
+    connections: {
+      'search-for-research': contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsSearchForResearchConnection.id
+      'custom-keywords': contosoFoundryProductionWesteuropeAnalyticsCustomKeywordsConnection.id
+    }
+  }
+}

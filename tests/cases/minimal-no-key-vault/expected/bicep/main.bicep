@@ -65,17 +65,16 @@ resource tinyFoundryWebTwoConnection 'Microsoft.CognitiveServices/accounts/conne
   ]
 }
 
-@description('Resource id of Foundry account `tiny-foundry`')
-output tinyFoundryId string = tinyFoundry.id
-
-@description('Endpoint of Foundry account `tiny-foundry`')
-output tinyFoundryEndpoint string = tinyFoundry.properties.endpoint
-
-@description('Principal id of the identity of `tiny-foundry`')
-output tinyFoundryPrincipalId string = tinyFoundry.identity.principalId
-
-@description('Resource id of connection `web-one`')
-output tinyFoundryWebOneConnectionId string = tinyFoundryWebOneConnection.id
-
-@description('Resource id of connection `web-two`')
-output tinyFoundryWebTwoConnectionId string = tinyFoundryWebTwoConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'tiny-foundry': {
+    id: tinyFoundry.id
+    endpoint: tinyFoundry.properties.endpoint
+    principalId: tinyFoundry.identity.principalId
+    projects: {}
+    connections: {
+      'web-one': tinyFoundryWebOneConnection.id
+      'web-two': tinyFoundryWebTwoConnection.id
+    }
+  }
+}

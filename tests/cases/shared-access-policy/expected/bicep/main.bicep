@@ -169,32 +169,26 @@ resource secondFoundryWebApiConnection 'Microsoft.CognitiveServices/accounts/con
   ]
 }
 
-@description('Resource id of Foundry account `first-foundry`')
-output firstFoundryId string = firstFoundry.id
-
-@description('Endpoint of Foundry account `first-foundry`')
-output firstFoundryEndpoint string = firstFoundry.properties.endpoint
-
-@description('Principal id of the identity of `first-foundry`')
-output firstFoundryPrincipalId string = firstFoundry.identity.principalId
-
-@description('Resource id of connection `first-foundry-keyvault`')
-output firstFoundryKeyVaultConnectionId string = firstFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `web-api`')
-output firstFoundryWebApiConnectionId string = firstFoundryWebApiConnection.id
-
-@description('Resource id of Foundry account `second-foundry`')
-output secondFoundryId string = secondFoundry.id
-
-@description('Endpoint of Foundry account `second-foundry`')
-output secondFoundryEndpoint string = secondFoundry.properties.endpoint
-
-@description('Principal id of the identity of `second-foundry`')
-output secondFoundryPrincipalId string = secondFoundry.identity.principalId
-
-@description('Resource id of connection `second-foundry-keyvault`')
-output secondFoundryKeyVaultConnectionId string = secondFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `web-api`')
-output secondFoundryWebApiConnectionId string = secondFoundryWebApiConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'first-foundry': {
+    id: firstFoundry.id
+    endpoint: firstFoundry.properties.endpoint
+    principalId: firstFoundry.identity.principalId
+    projects: {}
+    connections: {
+      'first-foundry-keyvault': firstFoundryKeyVaultConnection.id
+      'web-api': firstFoundryWebApiConnection.id
+    }
+  }
+  'second-foundry': {
+    id: secondFoundry.id
+    endpoint: secondFoundry.properties.endpoint
+    principalId: secondFoundry.identity.principalId
+    projects: {}
+    connections: {
+      'second-foundry-keyvault': secondFoundryKeyVaultConnection.id
+      'web-api': secondFoundryWebApiConnection.id
+    }
+  }
+}

@@ -176,23 +176,19 @@ resource uaiFoundryDocsDocsStorageConnection 'Microsoft.CognitiveServices/accoun
   ]
 }
 
-@description('Resource id of Foundry account `uai-foundry`')
-output uaiFoundryId string = uaiFoundry.id
-
-@description('Endpoint of Foundry account `uai-foundry`')
-output uaiFoundryEndpoint string = uaiFoundry.properties.endpoint
-
-@description('Principal id of the identity of `uai-foundry`')
-output uaiFoundryPrincipalId string = idFoundryIdentity.properties.principalId
-
-@description('Resource id of project `docs`')
-output uaiFoundryDocsId string = uaiFoundryDocs.id
-
-@description('Resource id of connection `uai-kv-connection`')
-output uaiFoundryKeyVaultConnectionId string = uaiFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `docs-search`')
-output uaiFoundryDocsDocsSearchConnectionId string = uaiFoundryDocsDocsSearchConnection.id
-
-@description('Resource id of connection `docs-storage`')
-output uaiFoundryDocsDocsStorageConnectionId string = uaiFoundryDocsDocsStorageConnection.id
+@description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
+output foundries object = {
+  'uai-foundry': {
+    id: uaiFoundry.id
+    endpoint: uaiFoundry.properties.endpoint
+    principalId: idFoundryIdentity.properties.principalId
+    projects: {
+      docs: uaiFoundryDocs.id
+    }
+    connections: {
+      'uai-kv-connection': uaiFoundryKeyVaultConnection.id
+      'docs-search': uaiFoundryDocsDocsSearchConnection.id
+      'docs-storage': uaiFoundryDocsDocsStorageConnection.id
+    }
+  }
+}

@@ -180,17 +180,19 @@ resource platformFoundryReportingApiConnection 'Microsoft.CognitiveServices/acco
   ]
 }
 
-@description('Resource id of project `analytics`')
-output platformFoundryAnalyticsId string = platformFoundryAnalytics.id
-
-@description('Resource id of connection `platform-foundry-keyvault`')
-output platformFoundryKeyVaultConnectionId string = platformFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `analytics-search`')
-output platformFoundryAnalyticsAnalyticsSearchConnectionId string = platformFoundryAnalyticsAnalyticsSearchConnection.id
-
-@description('Resource id of connection `shared-openai`')
-output platformFoundrySharedSharedOpenaiConnectionId string = platformFoundrySharedSharedOpenaiConnection.id
-
-@description('Resource id of connection `reporting-api`')
-output platformFoundryReportingApiConnectionId string = platformFoundryReportingApiConnection.id
+@description('The entry of `platform-foundry` in the calling deployment\'s `foundries` output.')
+output foundry object = {
+  id: platformFoundry.id
+  endpoint: platformFoundry.properties.endpoint
+  principalId: platformFoundry.identity.principalId
+  projects: {
+    shared: platformFoundryShared.id
+    analytics: platformFoundryAnalytics.id
+  }
+  connections: {
+    'platform-foundry-keyvault': platformFoundryKeyVaultConnection.id
+    'analytics-search': platformFoundryAnalyticsAnalyticsSearchConnection.id
+    'shared-openai': platformFoundrySharedSharedOpenaiConnection.id
+    'reporting-api': platformFoundryReportingApiConnection.id
+  }
+}

@@ -127,11 +127,16 @@ resource remoteFoundryRemoteProjectLocalSearchConnection 'Microsoft.CognitiveSer
   ]
 }
 
-@description('Resource id of project `remote-project`')
-output remoteFoundryRemoteProjectId string = remoteFoundryRemoteProject.id
-
-@description('Resource id of connection `remote-foundry-keyvault`')
-output remoteFoundryKeyVaultConnectionId string = remoteFoundryKeyVaultConnection.id
-
-@description('Resource id of connection `local-search`')
-output remoteFoundryRemoteProjectLocalSearchConnectionId string = remoteFoundryRemoteProjectLocalSearchConnection.id
+@description('The entry of `remote-foundry` in the calling deployment\'s `foundries` output.')
+output foundry object = {
+  id: remoteFoundry.id
+  endpoint: remoteFoundry.properties.endpoint
+  principalId: remoteFoundry.identity.principalId
+  projects: {
+    'remote-project': remoteFoundryRemoteProject.id
+  }
+  connections: {
+    'remote-foundry-keyvault': remoteFoundryKeyVaultConnection.id
+    'local-search': remoteFoundryRemoteProjectLocalSearchConnection.id
+  }
+}

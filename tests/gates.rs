@@ -1,0 +1,359 @@
+//! The gates Azure teams run before anything reaches Azure, and the limits Azure applies when it
+//! does, checked on the parsed output of every reference spec and valid case (issue 7): the
+//! `foundries` output object and ARM's 64-outputs limit, no `reference()` in a top-level
+//! `location`.
+
+#[path = "support/specs.rs"]
+mod specs;
+
+use std::collections::BTreeMap;
+
+use foundrygen::{Generated, OutputSet, Source, Target};
+use serde_json::Value as Json;
+
+fn generate(name: &str, text: &str) -> Generated {
+    foundrygen::generate(&Source::new(name, text), &Target::ALL)
+        .unwrap_or_else(|e| panic!("`{name}` does not generate: {e}"))
+}
+
+/// The shape of an output value: object keys, recursively; a leaf is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Keys(BTreeMap<String, Option<Keys>>);
+
+/// The shape the model says the `foundries` output has.
+fn expected_keys(g: &Generated) -> Keys {
+    let leaf = |names: &[(String, usize)]| {
+        Some(Keys(names.iter().map(|(n, _)| (n.clone(), None)).collect()))
+    };
+    Keys(
+        g.model
+            .outputs
+            .iter()
+            .map(|o| {
+                let entry = Keys(BTreeMap::from([
+                    ("id".to_string(), None),
+                    ("endpoint".to_string(), None),
+                    ("principalId".to_string(), None),
+                    ("projects".to_string(), leaf(&o.projects)),
+                    ("connections".to_string(), leaf(&o.connections)),
+                ]));
+                (o.name.clone(), Some(entry))
+            })
+            .collect(),
+    )
+}
+
+mod arm {
+    //! ARM: the outputs of the top-level template and of every nested template.
+    use super::*;
+
+    /// Every template in a document: itself and the nested ones, with a label.
+    pub fn templates(doc: &Json, label: &str, out: &mut Vec<(String, Json)>) {
+        out.push((label.to_string(), doc.clone()));
+        for r in doc["resources"].as_array().into_iter().flatten() {
+            if r["type"] == "Microsoft.Resources/deployments" {
+                let name = r["name"].as_str().unwrap_or("?");
+                templates(
+                    &r["properties"]["template"],
+                    &format!("{label} > {name}"),
+                    out,
+                );
+            }
+        }
+    }
+
+    /// The keys of an output value; `reference(<nested deployment>).outputs.foundry.value` is
+    /// followed into that nested template.
+    fn keys(v: &Json, doc: &Json) -> Option<Keys> {
+        match v {
+            Json::Object(m) => Some(Keys(
+                m.iter().map(|(k, v)| (k.clone(), keys(v, doc))).collect(),
+            )),
+            Json::String(s) if s.contains(".outputs.foundry.value") => {
+                let nested = doc["resources"]
+                    .as_array()
+                    .expect("resources")
+                    .iter()
+                    .find(|r| {
+                        r["type"] == "Microsoft.Resources/deployments"
+                            && r["name"]
+                                .as_str()
+                                .is_some_and(|n| s.contains(&format!("'{n}'")))
+                    })
+                    .unwrap_or_else(|| panic!("`{s}` names no nested deployment"));
+                let inner = &nested["properties"]["template"];
+                keys(&inner["outputs"]["foundry"]["value"], inner)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn foundries(files: &OutputSet) -> Keys {
+        let doc: Json = serde_json::from_str(&files.files["arm/azuredeploy.json"]).unwrap();
+        let out = &doc["outputs"]["foundries"];
+        assert_eq!(out["type"], "object");
+        keys(&out["value"], &doc).expect("an object")
+    }
+}
+
+mod bicep {
+    //! Bicep: tree-sitter-bicep over `main.bicep` and the foundry modules it calls.
+    use super::*;
+    use tree_sitter::{Node, Parser, Tree};
+
+    pub fn parse(text: &str) -> Tree {
+        let mut p = Parser::new();
+        p.set_language(&tree_sitter_bicep::LANGUAGE.into())
+            .expect("tree-sitter-bicep loads");
+        p.parse(text, None).expect("parses")
+    }
+
+    fn named(n: Node) -> Vec<Node> {
+        let mut c = n.walk();
+        n.named_children(&mut c)
+            .filter(|c| !matches!(c.kind(), "comment" | "diagnostic_comment"))
+            .collect()
+    }
+
+    pub fn output_declarations(tree: &Tree) -> usize {
+        named(tree.root_node())
+            .iter()
+            .filter(|n| n.kind() == "output_declaration")
+            .count()
+    }
+
+    fn text<'a>(n: Node, src: &'a str) -> &'a str {
+        n.utf8_text(src.as_bytes()).unwrap()
+    }
+
+    fn key(n: Node, src: &str) -> String {
+        let t = text(n, src);
+        t.trim_matches('\'').to_string()
+    }
+
+    /// The value node of an output declaration called `name`.
+    fn output<'t>(tree: &'t Tree, src: &str, name: &str) -> Option<Node<'t>> {
+        named(tree.root_node()).into_iter().find_map(|d| {
+            if d.kind() != "output_declaration" {
+                return None;
+            }
+            let parts = named(d);
+            let is = parts
+                .iter()
+                .any(|p| p.kind() == "identifier" && text(*p, src) == name);
+            is.then(|| *parts.last().expect("a value"))
+        })
+    }
+
+    /// The module path of a module declaration `symbol`.
+    fn module_path(tree: &Tree, src: &str, symbol: &str) -> String {
+        named(tree.root_node())
+            .into_iter()
+            .find_map(|d| {
+                if d.kind() != "module_declaration" {
+                    return None;
+                }
+                let parts = named(d);
+                let sym = parts.iter().find(|p| p.kind() == "identifier")?;
+                (text(*sym, src) == symbol).then(|| {
+                    let path = parts.iter().find(|p| p.kind() == "string").unwrap();
+                    text(*path, src).trim_matches('\'').to_string()
+                })
+            })
+            .unwrap_or_else(|| panic!("no module `{symbol}`"))
+    }
+
+    fn keys(n: Node, src: &str, files: &OutputSet, tree: &Tree) -> Option<Keys> {
+        match n.kind() {
+            "object" => Some(Keys(
+                named(n)
+                    .into_iter()
+                    .filter(|p| p.kind() == "object_property")
+                    .map(|p| {
+                        let parts = named(p);
+                        (
+                            key(parts[0], src),
+                            keys(*parts.last().unwrap(), src, files, tree),
+                        )
+                    })
+                    .collect(),
+            )),
+            "member_expression" if text(n, src).ends_with(".outputs.foundry") => {
+                let symbol = text(n, src).split('.').next().unwrap();
+                let path = format!("bicep/{}", module_path(tree, src, symbol));
+                let inner_src = &files.files[&path];
+                let inner = parse(inner_src);
+                let value = output(&inner, inner_src, "foundry").expect("a `foundry` output");
+                keys(value, inner_src, files, &inner)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn foundries(files: &OutputSet) -> Keys {
+        let src = &files.files["bicep/main.bicep"];
+        let tree = parse(src);
+        let value = output(&tree, src, "foundries").expect("a `foundries` output");
+        keys(value, src, files, &tree).expect("an object")
+    }
+}
+
+mod terraform {
+    //! Terraform: hcl-rs over `outputs.tf`.
+    use super::*;
+    use hcl::{Body, Expression, ObjectKey};
+
+    fn keys(e: &Expression) -> Option<Keys> {
+        match e {
+            Expression::Object(o) => Some(Keys(
+                o.iter()
+                    .map(|(k, v)| {
+                        let k = match k {
+                            ObjectKey::Identifier(i) => i.as_str().to_string(),
+                            ObjectKey::Expression(Expression::String(s)) => s.clone(),
+                            other => panic!("unexpected key {other:?}"),
+                        };
+                        (k, keys(v))
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    pub fn foundries(files: &OutputSet) -> Keys {
+        let body: Body = hcl::parse(&files.files["terraform/outputs.tf"]).expect("parses");
+        let outputs: Vec<_> = body
+            .blocks()
+            .filter(|b| b.identifier() == "output")
+            .collect();
+        assert_eq!(outputs.len(), 1, "one output");
+        assert_eq!(outputs[0].labels()[0].as_str(), "foundries");
+        let value = outputs[0]
+            .body()
+            .attributes()
+            .find(|a| a.key() == "value")
+            .expect("a value");
+        keys(value.expr()).expect("an object")
+    }
+}
+
+#[test]
+fn one_foundries_output_with_the_same_keys_in_every_format() {
+    for (name, text) in specs::valid_specs() {
+        let g = generate(&name, &text);
+        let expected = expected_keys(&g);
+        assert_eq!(arm::foundries(&g.output), expected, "{name}: arm");
+        assert_eq!(bicep::foundries(&g.output), expected, "{name}: bicep");
+        assert_eq!(
+            terraform::foundries(&g.output),
+            expected,
+            "{name}: terraform"
+        );
+    }
+}
+
+/// A spec with `n` connections spread over two foundries, one of them existing in another
+/// resource group (so that a module and a nested template hold half of them).
+fn many_connections(n: usize) -> String {
+    let mut s = String::from(
+        "version: 1\nname: many\nlocation: eastus2\nfoundries:\n  - name: many-foundry\n    projects: [{ name: p1 }]\n    connections:\n",
+    );
+    let connection = |s: &mut String, i: usize, project: bool| {
+        s.push_str(&format!(
+            "      - {{ name: web-{i:04}, {}category: ApiKey, target: {{ url: 'https://api.example.com/{i}' }}, auth: {{ type: ApiKey, key: {{ secret: key{i:04} }} }} }}\n",
+            if project { "project: p1, " } else { "" }
+        ));
+    };
+    for i in 0..n / 2 {
+        connection(&mut s, i, i % 2 == 0);
+    }
+    s.push_str("  - name: remote-foundry\n    existing: true\n    resource_group: rg-remote\n    projects: [{ name: p1, existing: true }]\n    connections:\n");
+    for i in n / 2..n {
+        connection(&mut s, i, i % 2 == 0);
+    }
+    s
+}
+
+#[test]
+fn two_hundred_connections_stay_within_64_outputs_per_template() {
+    let g = generate("many.yaml", &many_connections(200));
+    let mut templates = Vec::new();
+    let doc: Json = serde_json::from_str(&g.output.files["arm/azuredeploy.json"]).unwrap();
+    arm::templates(&doc, "azuredeploy.json", &mut templates);
+    assert!(
+        templates.len() >= 2,
+        "a nested template holds the remote foundry"
+    );
+    for (label, t) in &templates {
+        let outputs = t["outputs"].as_object().map_or(0, |o| o.len());
+        assert!(outputs <= 64, "{label}: {outputs} outputs");
+        assert!(outputs >= 1, "{label}: no output");
+    }
+    for (path, text) in g.output.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
+        let n = bicep::output_declarations(&bicep::parse(text));
+        assert!(n <= 64, "{path}: {n} outputs");
+    }
+    let expected = expected_keys(&g);
+    let connections: usize = expected
+        .0
+        .values()
+        .map(|f| {
+            f.as_ref().unwrap().0["connections"]
+                .as_ref()
+                .unwrap()
+                .0
+                .len()
+        })
+        .sum();
+    assert_eq!(connections, 200);
+    assert_eq!(arm::foundries(&g.output), expected);
+    assert_eq!(bicep::foundries(&g.output), expected);
+    assert_eq!(terraform::foundries(&g.output), expected);
+    // The renderers' own count of each template, which the template-limit warnings read.
+    let sizes: Vec<_> = g
+        .output
+        .templates
+        .iter()
+        .map(|t| (t.template.as_str(), t.outputs))
+        .collect();
+    assert!(sizes.iter().all(|(_, n)| *n == 1), "{sizes:?}");
+    assert_eq!(sizes.len(), 4, "{sizes:?}");
+}
+
+#[test]
+fn no_reference_in_a_top_level_location() {
+    // ARM's "valid uses" of reference() exclude a resource's type, name and location.
+    for (name, text) in specs::valid_specs() {
+        let g = generate(&name, &text);
+        let doc: Json = serde_json::from_str(&g.output.files["arm/azuredeploy.json"]).unwrap();
+        let mut templates = Vec::new();
+        arm::templates(&doc, "azuredeploy.json", &mut templates);
+        for (label, t) in &templates {
+            for r in t["resources"].as_array().into_iter().flatten() {
+                for field in ["location", "name", "type"] {
+                    if let Some(v) = r[field].as_str() {
+                        assert!(
+                            !v.contains("reference("),
+                            "{name}: {label}: `{field}` of {} is `{v}`",
+                            r["name"]
+                        );
+                    }
+                }
+            }
+        }
+        for (path, text) in g.output.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
+            for line in text.lines() {
+                let t = line.trim_start();
+                // A top-level `location:` (two spaces in) names no other resource's property.
+                if line.starts_with("  location: ") {
+                    let value = t.trim_start_matches("location: ");
+                    assert!(
+                        value == "location" || value.starts_with('\''),
+                        "{name}: {path}: `{line}`"
+                    );
+                }
+            }
+        }
+    }
+}
