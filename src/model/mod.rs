@@ -659,9 +659,11 @@ impl<'a> Builder<'a> {
                     Value::str(f.custom_subdomain.as_deref().unwrap_or(&f.name)),
                 ),
             ];
-            if let Some(d) = f.disable_local_auth {
-                props.push(("disableLocalAuth".into(), Value::Bool(d)));
-            }
+            // Keys off unless the spec keeps them, as Azure's own guidance (and AVM) default.
+            props.push((
+                "disableLocalAuth".into(),
+                Value::Bool(f.disable_local_auth.unwrap_or(true)),
+            ));
             if let Some(p) = f.public_network_access {
                 let v = match p {
                     spec::Toggle::Enabled => "Enabled",
@@ -670,16 +672,18 @@ impl<'a> Builder<'a> {
                 props.push(("publicNetworkAccess".into(), Value::str(v)));
             }
             let e = &mut self.entities[id];
-            if f.disable_local_auth != Some(true) {
+            // A finding is the user's to see, unless the spec chose that very thing in so many
+            // words: then the suppression names the key that chose it.
+            if f.disable_local_auth == Some(false) {
                 e.accepted_findings.push((
                     "CKV_AZURE_236".into(),
-                    "key-based auth stays on because the spec does not set disable_local_auth: true".into(),
+                    format!("key-based auth is on because the spec sets {fpath}.disable_local_auth: false"),
                 ));
             }
-            if f.public_network_access != Some(spec::Toggle::Disabled) {
+            if f.public_network_access == Some(spec::Toggle::Enabled) {
                 e.accepted_findings.push((
                     "CKV_AZURE_134".into(),
-                    "public network access stays on because the spec does not set public_network_access: disabled".into(),
+                    format!("public network access is on because the spec sets {fpath}.public_network_access: enabled"),
                 ));
             }
             e.location = Some(account_location.clone());

@@ -20,6 +20,9 @@ pub fn bicep_string(s: &str) -> String {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         let escaped = match c {
+            // pycep (checkov's Bicep parser) reads `\\'` as an escaped quote and gives up on the
+            // file, so a backslash right before the closing quote is written as its code point.
+            '\\' if chars.peek().is_none() => Some(Cow::Borrowed("\\u{5C}")),
             '\\' => Some(Cow::Borrowed("\\\\")),
             '\'' => Some(Cow::Borrowed("\\'")),
             '\n' => Some(Cow::Borrowed("\\n")),
@@ -136,6 +139,58 @@ fn bicep_key(k: &str) -> String {
     }
 }
 
+/// Hosts of Azure's public cloud that Bicep's linter rule `no-hardcoded-env-urls` flags in a
+/// string literal, in its default configuration (`disallowedhosts`), and the ones it exempts.
+const BICEP_DISALLOWED_HOSTS: &[&str] = &[
+    "api.loganalytics.io",
+    "asazure.windows.net",
+    "azuredatalakeanalytics.net",
+    "azuredatalakestore.net",
+    "batch.core.windows.net",
+    "core.windows.net",
+    "database.windows.net",
+    "datalake.azure.net",
+    "gallery.azure.com",
+    "graph.windows.net",
+    "login.microsoftonline.com",
+    "management.azure.com",
+    "management.core.windows.net",
+    "region.asazure.windows.net",
+    "trafficmanager.net",
+    "vault.azure.net",
+];
+const BICEP_EXCLUDED_HOSTS: &[&str] = &["schema.management.azure.com"];
+
+/// Whether Bicep's linter would flag this string as a hard-coded cloud URL: a disallowed host
+/// that starts the string or follows a character no host name contains.
+pub fn names_cloud_host(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if BICEP_EXCLUDED_HOSTS.iter().any(|h| lower.contains(h)) {
+        return false;
+    }
+    BICEP_DISALLOWED_HOSTS.iter().any(|h| {
+        lower.match_indices(h).any(|(i, _)| {
+            lower[..i]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '-'))
+        })
+    })
+}
+
+/// The lines before a literal that names a cloud host: the URL is the spec's, so the finding is
+/// turned off where it stands, with the reason beside it.
+fn write_url_suppression(out: &mut String, v: &RValue, indent: usize) {
+    if let RValue::S(s) = v
+        && names_cloud_host(s)
+    {
+        out.push_str("// the URL is the spec's own value\n");
+        out.push_str(&pad(indent, 2));
+        out.push_str("#disable-next-line no-hardcoded-env-urls\n");
+        out.push_str(&pad(indent, 2));
+    }
+}
+
 fn write_bicep(out: &mut String, v: &RValue, indent: usize) {
     match v {
         RValue::S(s) => out.push_str(&bicep_string(s)),
@@ -154,6 +209,7 @@ fn write_bicep(out: &mut String, v: &RValue, indent: usize) {
                     out.push('\n');
                     continue;
                 }
+                write_url_suppression(out, v, indent + 1);
                 out.push_str(&bicep_key(k));
                 out.push_str(": ");
                 write_bicep(out, v, indent + 1);
@@ -178,6 +234,7 @@ fn write_bicep(out: &mut String, v: &RValue, indent: usize) {
             out.push_str("[\n");
             for v in items {
                 out.push_str(&pad(indent + 1, 2));
+                write_url_suppression(out, v, indent + 1);
                 write_bicep(out, v, indent + 1);
                 out.push('\n');
             }
@@ -409,6 +466,32 @@ mod tests {
         assert_eq!(bicep_string("// x"), r"'\u{2F}/ x'");
         assert_eq!(bicep_string("a // x"), "'a // x'");
         assert_eq!(bicep_string("\\//"), r"'\\\u{2F}/'");
+        assert_eq!(bicep_string("C:\\"), r"'C:\u{5C}'");
+        assert_eq!(bicep_string("a\\\\"), r"'a\\\u{5C}'");
+        assert_eq!(bicep_string("\\"), r"'\u{5C}'");
+    }
+
+    #[test]
+    fn a_cloud_host_from_the_spec_carries_its_own_suppression() {
+        assert!(names_cloud_host(
+            "https://contoso.blob.core.windows.net/data"
+        ));
+        assert!(names_cloud_host("login.microsoftonline.com/tenant"));
+        assert!(names_cloud_host("https://x.VAULT.azure.net/"));
+        assert!(!names_cloud_host("https://notcore.windows.net/"));
+        assert!(!names_cloud_host("https://schema.management.azure.com/x"));
+        assert!(!names_cloud_host("https://api.example.com/"));
+        let v = RValue::O(vec![
+            (
+                "target".into(),
+                RValue::S("https://contoso.blob.core.windows.net/".into()),
+            ),
+            ("kind".into(), RValue::S("x".into())),
+        ]);
+        assert_eq!(
+            bicep_value(&v, 1),
+            "{\n    // the URL is the spec's own value\n    #disable-next-line no-hardcoded-env-urls\n    target: 'https://contoso.blob.core.windows.net/'\n    kind: 'x'\n  }"
+        );
     }
 
     #[test]

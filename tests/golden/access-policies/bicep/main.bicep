@@ -22,8 +22,6 @@ resource legacyAppiComponents 'Microsoft.Insights/components@2020-02-02' existin
 
 // Foundry account `legacy-foundry`
 resource legacyFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'legacy-foundry'
   location: location
   kind: 'AIServices'
@@ -36,6 +34,7 @@ resource legacyFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'legacy-foundry'
+    disableLocalAuth: true
   }
 }
 

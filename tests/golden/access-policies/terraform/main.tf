@@ -56,6 +56,7 @@ resource "azapi_resource" "legacy_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "legacy-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

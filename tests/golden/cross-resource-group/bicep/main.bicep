@@ -31,8 +31,6 @@ resource sharedblobsStorageAccounts 'Microsoft.Storage/storageAccounts@2026-09-0
 
 // Foundry account `apps-foundry`
 resource appsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'apps-foundry'
   location: location
   kind: 'AIServices'
@@ -45,6 +43,7 @@ resource appsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'apps-foundry'
+    disableLocalAuth: true
   }
 }
 

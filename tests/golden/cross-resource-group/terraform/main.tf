@@ -58,6 +58,7 @@ resource "azapi_resource" "apps_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "apps-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

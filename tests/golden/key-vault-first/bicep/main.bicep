@@ -26,7 +26,6 @@ resource contosoOpenaiAccounts 'Microsoft.CognitiveServices/accounts@2026-07-01'
 
 // Foundry account `contoso-foundry`
 resource contosoFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'contoso-foundry'
   location: location
   tags: {

@@ -17,8 +17,6 @@ resource qsSearchSearchServices 'Microsoft.Search/searchServices@2025-05-01' exi
 
 // Foundry account `qs-foundry`
 resource qsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'qs-foundry'
   location: location
   tags: {
@@ -34,6 +32,7 @@ resource qsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'qs-foundry'
+    disableLocalAuth: true
   }
 }
 

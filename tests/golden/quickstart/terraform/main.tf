@@ -52,6 +52,7 @@ resource "azapi_resource" "qs_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "qs-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

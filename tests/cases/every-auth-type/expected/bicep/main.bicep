@@ -39,8 +39,6 @@ param sqlPassword string
 
 // Foundry account `auth-foundry`
 resource authFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'auth-foundry'
   location: location
   kind: 'AIServices'
@@ -53,6 +51,7 @@ resource authFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'auth-foundry'
+    disableLocalAuth: true
   }
 }
 
@@ -212,6 +211,8 @@ resource authFoundryBlobSasConnection 'Microsoft.CognitiveServices/accounts/conn
   name: 'blob-sas'
   properties: {
     category: 'AzureBlob'
+    // the URL is the spec's own value
+    #disable-next-line no-hardcoded-env-urls
     target: 'https://contoso.blob.core.windows.net/data'
     authType: 'SAS'
     isSharedToAll: true

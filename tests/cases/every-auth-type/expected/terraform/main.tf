@@ -21,6 +21,7 @@ resource "azapi_resource" "auth_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "auth-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

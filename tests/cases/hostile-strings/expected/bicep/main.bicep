@@ -7,8 +7,6 @@ param location string = 'eastus2'
 
 // Foundry account `hostile-foundry`
 resource hostileFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'hostile-foundry'
   location: location
   tags: {
@@ -26,6 +24,7 @@ resource hostileFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'hostile-foundry'
+    disableLocalAuth: true
   }
 }
 

@@ -26,6 +26,7 @@ resource "azapi_resource" "hostile_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "hostile-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

@@ -16,8 +16,6 @@ resource listedKvVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
 
 // Foundry account `listed-foundry`
 resource listedFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'listed-foundry'
   location: location
   kind: 'AIServices'
@@ -30,6 +28,7 @@ resource listedFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'listed-foundry'
+    disableLocalAuth: true
   }
 }
 

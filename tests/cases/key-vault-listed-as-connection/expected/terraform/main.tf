@@ -28,6 +28,7 @@ resource "azapi_resource" "listed_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "listed-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

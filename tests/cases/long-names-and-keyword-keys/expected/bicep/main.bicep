@@ -21,8 +21,6 @@ resource analyticsSearchSearchServices 'Microsoft.Search/searchServices@2025-05-
 
 // Foundry account `contoso-foundry-production-westeurope-analytics`
 resource contosoFoundryProductionWesteuropeAnalytics 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'contoso-foundry-production-westeurope-analytics'
   location: location
   kind: 'AIServices'
@@ -35,6 +33,7 @@ resource contosoFoundryProductionWesteuropeAnalytics 'Microsoft.CognitiveService
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'contoso-foundry-production-westeurope-analytics'
+    disableLocalAuth: true
   }
 }
 

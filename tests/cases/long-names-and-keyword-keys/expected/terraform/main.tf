@@ -31,6 +31,7 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "contoso-foundry-production-westeurope-analytics"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

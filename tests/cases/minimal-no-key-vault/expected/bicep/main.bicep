@@ -15,8 +15,8 @@ param webTwoKey string
 
 // Foundry account `tiny-foundry`
 resource tinyFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
+  // checkov:skip=CKV_AZURE_236: key-based auth is on because the spec sets foundries[0].disable_local_auth: false
+  // checkov:skip=CKV_AZURE_134: public network access is on because the spec sets foundries[0].public_network_access: enabled
   name: 'tiny-foundry'
   location: location
   kind: 'AIServices'
@@ -29,6 +29,8 @@ resource tinyFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'tiny-foundry'
+    disableLocalAuth: false
+    publicNetworkAccess: 'Enabled'
   }
 }
 

@@ -21,6 +21,8 @@ resource "azapi_resource" "tiny_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "tiny-foundry"
+      disableLocalAuth       = false
+      publicNetworkAccess    = "Enabled"
     }
   }
   response_export_values = [

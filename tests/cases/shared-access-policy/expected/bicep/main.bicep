@@ -20,8 +20,6 @@ resource teamKvVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
 
 // Foundry account `first-foundry`
 resource firstFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'first-foundry'
   location: location
   kind: 'AIServices'
@@ -34,6 +32,7 @@ resource firstFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'first-foundry'
+    disableLocalAuth: true
   }
 }
 
@@ -57,8 +56,6 @@ resource firstFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/co
 
 // Foundry account `second-foundry`
 resource secondFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'second-foundry'
   location: location
   kind: 'AIServices'
@@ -71,6 +68,7 @@ resource secondFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'second-foundry'
+    disableLocalAuth: true
   }
 }
 

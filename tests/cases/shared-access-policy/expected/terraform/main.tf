@@ -28,6 +28,7 @@ resource "azapi_resource" "first_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "first-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [
@@ -74,6 +75,7 @@ resource "azapi_resource" "second_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "second-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [

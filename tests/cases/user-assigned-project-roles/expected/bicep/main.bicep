@@ -28,8 +28,6 @@ resource uaistorageStorageAccounts 'Microsoft.Storage/storageAccounts@2026-09-01
 
 // Foundry account `uai-foundry`
 resource uaiFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  // checkov:skip=CKV_AZURE_236: key-based auth stays on because the spec does not set disable_local_auth: true
-  // checkov:skip=CKV_AZURE_134: public network access stays on because the spec does not set public_network_access: disabled
   name: 'uai-foundry'
   location: location
   kind: 'AIServices'
@@ -45,6 +43,7 @@ resource uaiFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   properties: {
     allowProjectManagement: true
     customSubDomainName: 'uai-foundry'
+    disableLocalAuth: true
   }
 }
 

@@ -58,6 +58,7 @@ resource "azapi_resource" "uai_foundry" {
     properties = {
       allowProjectManagement = true
       customSubDomainName    = "uai-foundry"
+      disableLocalAuth       = true
     }
   }
   response_export_values = [
