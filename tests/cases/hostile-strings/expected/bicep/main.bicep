@@ -60,6 +60,7 @@ resource hostileFoundryP1Web1Connection 'Microsoft.CognitiveServices/accounts/pr
       Expression: '[parameters(\'location\')]'
       Slashes: '\u{2F}/ leading comment marker, \\\u{2F}/ after an escape'
       Template: '\${location}'
+      WindowsPath: 'C:\\data\u{5C}'
       '[key]': 'bracketed key'
       'key with spaces': 'value'
     }

@@ -76,6 +76,7 @@ resource "azapi_resource" "hostile_foundry_p_1_web_1_connection" {
         Expression        = "[parameters('location')]"
         Slashes           = "// leading comment marker, \\// after an escape"
         Template          = "$${location}"
+        WindowsPath       = "C:\\data\\"
         "[key]"           = "bracketed key"
         "key with spaces" = "value"
       }
