@@ -76,9 +76,15 @@ mod arm {
                     .iter()
                     .find(|r| {
                         r["type"] == "Microsoft.Resources/deployments"
-                            && r["name"]
-                                .as_str()
-                                .is_some_and(|n| s.contains(&format!("'{n}'")))
+                            && r["name"].as_str().is_some_and(|n| {
+                                // A name expression appears as is in the resourceId; a literal
+                                // name, quoted.
+                                let inner = match n.strip_prefix('[') {
+                                    Some(e) => e.trim_end_matches(']').to_string(),
+                                    None => format!("'{n}'"),
+                                };
+                                s.contains(&inner)
+                            })
                     })
                     .unwrap_or_else(|| panic!("`{s}` names no nested deployment"));
                 let inner = &nested["properties"]["template"];
@@ -467,4 +473,67 @@ fn the_quickstart_output_suppresses_nothing() {
         account["properties"]["disableLocalAuth"], true,
         "keys off by default"
     );
+}
+
+#[test]
+fn module_and_nested_deployment_names_are_unique_per_calling_deployment() {
+    // Two pipelines deploying into one resource group at once must not share a nested deployment:
+    // each name is a fixed stem and `uniqueString(deployment().name)` (13 characters), 64 at most.
+    let arm_stem = |name: &str| {
+        name.strip_prefix("[format('")
+            .and_then(|n| n.strip_suffix("-{0}', uniqueString(deployment().name))]"))
+            .unwrap_or_else(|| panic!("nested deployment name `{name}`"))
+            .to_string()
+    };
+    let bicep_stem = |name: &str| {
+        name.strip_prefix('\'')
+            .and_then(|n| n.strip_suffix("-${uniqueString(deployment().name)}'"))
+            .unwrap_or_else(|| panic!("module name `{name}`"))
+            .to_string()
+    };
+    let mut checked = 0;
+    for (name, text) in specs::valid_specs()
+        .into_iter()
+        .chain([("many.yaml".to_string(), many_connections(4))])
+    {
+        let g = generate(&name, &text);
+        let doc: Json = serde_json::from_str(&g.output.files["arm/azuredeploy.json"]).unwrap();
+        let mut arm = Vec::new();
+        let mut stack = vec![&doc];
+        while let Some(t) = stack.pop() {
+            for r in t["resources"].as_array().into_iter().flatten() {
+                if r["type"] == "Microsoft.Resources/deployments" {
+                    arm.push(arm_stem(r["name"].as_str().unwrap()));
+                    stack.push(&r["properties"]["template"]);
+                }
+            }
+        }
+        let mut bicep = Vec::new();
+        for (path, src) in g.output.files.iter().filter(|(p, _)| p.ends_with(".bicep")) {
+            let mut in_module = false;
+            for line in src.lines() {
+                if line.starts_with("module ") {
+                    in_module = true;
+                } else if in_module && let Some(n) = line.strip_prefix("  name: ") {
+                    bicep.push(bicep_stem(n));
+                    in_module = false;
+                } else if line == "}" {
+                    assert!(!in_module, "{name}: {path}: a module without a name");
+                }
+            }
+        }
+        for stem in arm.iter().chain(&bicep) {
+            assert!(stem.len() + 14 <= 64, "{name}: `{stem}` is too long");
+        }
+        arm.sort();
+        bicep.sort();
+        bicep.dedup();
+        arm.dedup();
+        assert_eq!(
+            arm, bicep,
+            "{name}: the formats name their deployments alike"
+        );
+        checked += arm.len();
+    }
+    assert!(checked > 5, "only {checked} nested deployments");
 }

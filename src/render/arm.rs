@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, RValue, ResourceView};
 use super::{
-    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, generated_by, module_deployment_name,
+    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, generated_by, group_deployment_stem,
+    module_deployment_stem,
 };
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, FOUNDRY_OUTPUT, Identity, Kind, Model, Scope, Value};
@@ -36,16 +37,13 @@ pub fn render(
     ])
 }
 
-fn group_deployment_name(model: &Model, group: usize) -> String {
-    let account = model
-        .entities
-        .iter()
-        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-        .map(|e| e.name_text().to_ascii_lowercase())
-        .unwrap_or_else(|| group.to_string());
-    let mut name = format!("foundry-{account}");
-    name.truncate(64);
-    name
+/// A nested deployment's name as an ARM expression: the stem, then a suffix unique to the calling
+/// deployment.
+fn unique_name(stem: &str) -> String {
+    format!(
+        "format({}, uniqueString(deployment().name))",
+        lit(&format!("{stem}-{{0}}"))
+    )
 }
 
 /// Converts a rendered ARM JSON document back into a value tree, keeping expressions as
@@ -223,13 +221,13 @@ impl<'a> ArmRender<'a> {
         if let (None, Some(g)) = (self.group, e.group) {
             let mut args = self.scope_args(&self.model.group_home(g));
             args.push(lit("Microsoft.Resources/deployments"));
-            args.push(lit(&group_deployment_name(self.model, g)));
+            args.push(unique_name(&group_deployment_stem(self.model, g)));
             return format!("[resourceId({})]", args.join(", "));
         }
         if self.needs_module(e) {
             let mut args = self.scope_args(&e.scope);
             args.push(lit("Microsoft.Resources/deployments"));
-            args.push(lit(&module_deployment_name(e)));
+            args.push(unique_name(&module_deployment_stem(e)));
             format!("[resourceId({})]", args.join(", "))
         } else {
             format!("[{}]", self.id(id))
@@ -569,7 +567,10 @@ impl<'a> ArmRender<'a> {
             ("parameters".into(), inner_params),
             ("resources".into(), RValue::A(vec![inner_resource])),
         ]);
-        let mut fields = vec![("name".to_string(), RValue::S(module_deployment_name(e)))];
+        let mut fields = vec![(
+            "name".to_string(),
+            RValue::X(unique_name(&module_deployment_stem(e))),
+        )];
         fields.extend(self.deployment_target(&e.scope));
         fields.push((
             "properties".to_string(),
@@ -671,8 +672,9 @@ impl ArmRender<'_> {
         let text = super::templates::render("arm/azuredeploy.json", &inner_view)?;
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
-        let name = group_deployment_name(self.model, g);
-        sizes.push(inner_view.size(format!("azuredeploy.json (nested deployment `{name}`)")));
+        let stem = group_deployment_stem(self.model, g);
+        let name = unique_name(&stem);
+        sizes.push(inner_view.size(format!("azuredeploy.json (nested deployment `{stem}-…`)")));
         let mut passed = Vec::new();
         for p in &inner_view.params {
             let value = match p.name.as_str() {
@@ -686,7 +688,7 @@ impl ArmRender<'_> {
                 RValue::O(vec![("value".into(), RValue::X(value))]),
             ));
         }
-        let mut fields = vec![("name".to_string(), RValue::S(name.clone()))];
+        let mut fields = vec![("name".to_string(), RValue::X(name.clone()))];
         fields.extend(self.deployment_target(&home));
         fields.push((
             "properties".to_string(),
@@ -702,7 +704,7 @@ impl ArmRender<'_> {
         ));
         let mut args = self.scope_args(&home);
         args.push(lit("Microsoft.Resources/deployments"));
-        args.push(lit(&name));
+        args.push(name);
         let api = crate::catalog::api_version_for("Microsoft.Resources/deployments")
             .unwrap_or("2025-04-01");
         let deployment_id = format!("resourceId({})", args.join(", "));
@@ -732,7 +734,7 @@ impl ArmRender<'_> {
                 "everything this spec writes into existing Foundry account `{}`",
                 account.name_text()
             ),
-            symbol: name,
+            symbol: stem,
             keyword: "module".into(),
             type_api: format!("Microsoft.Resources/deployments@{api}"),
             resource_type: "Microsoft.Resources/deployments".into(),

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
 use super::{
-    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by,
-    module_deployment_name, type_slug,
+    DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by, group_deployment_stem,
+    module_deployment_stem, type_slug,
 };
 use crate::error::Error;
 use crate::model::{Entity, EntityId, Expr, FOUNDRY_OUTPUT, Identity, Kind, Model, Scope, Value};
@@ -366,7 +366,7 @@ impl<'a> BicepFile<'a> {
                 params.push(("principalId".to_string(), self.value(&principal)));
             }
         }
-        let mut fields = vec![("name".to_string(), RValue::S(module_deployment_name(e)))];
+        let mut fields = vec![("name".to_string(), unique_name(&module_deployment_stem(e)))];
         if let Some(s) = self.scope_expr(&e.scope) {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
@@ -431,10 +431,7 @@ impl<'a> BicepFile<'a> {
             .expect("a group is a foundry");
         let mut fields = vec![(
             "name".to_string(),
-            RValue::S(format!(
-                "foundry-{}",
-                account.name_text().to_ascii_lowercase()
-            )),
+            unique_name(&group_deployment_stem(self.model, group)),
         )];
         if let Some(s) = self.scope_expr(&module.home) {
             fields.push(("scope".to_string(), RValue::X(s)));
@@ -585,6 +582,14 @@ fn view(
         depends_on,
         directives,
     }
+}
+
+/// A module's deployment name: the stem, then a suffix unique to the calling deployment.
+fn unique_name(stem: &str) -> RValue {
+    RValue::X(format!(
+        "{}-${{uniqueString(deployment().name)}}'",
+        bicep_string(stem).trim_end_matches('\'')
+    ))
 }
 
 fn bicep_path(path: &[String]) -> String {

@@ -188,19 +188,42 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
     Ok(out)
 }
 
-/// The nested deployment name of a module entity (at most 64 characters).
-pub fn module_deployment_name(e: &Entity) -> String {
-    let name = e.symbol.to_kebab_case();
-    if name.len() <= 64 {
-        return name;
+/// The longest fixed part of a module or nested deployment's name: Azure allows 64 characters, and
+/// the `-<uniqueString(deployment().name)>` suffix takes 14.
+const DEPLOYMENT_STEM_MAX: usize = 50;
+
+/// Fits a deployment name stem into [`DEPLOYMENT_STEM_MAX`] characters.
+fn deployment_stem(name: &str) -> String {
+    if name.len() <= DEPLOYMENT_STEM_MAX {
+        return name.to_string();
     }
-    // Symbols are unique but their first 64 characters need not be: keep a stable hash of the
-    // whole symbol so two long names never collide.
+    // Names are unique but their first characters need not be: keep a stable hash of the whole
+    // name so two long ones never collide.
     let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
-    let stem: String = name.chars().take(55).collect();
+    let stem: String = name.chars().take(DEPLOYMENT_STEM_MAX - 9).collect();
     format!("{}-{:08x}", stem.trim_end_matches('-'), hash as u32)
+}
+
+/// The fixed part of the deployment name of a module entity (a role assignment or access policy
+/// in another resource group). Each format appends `-<uniqueString(deployment().name)>`, as AVM
+/// does, so that two deployments running into one resource group at once do not share (and
+/// overwrite) each other's nested deployments.
+pub fn module_deployment_stem(e: &Entity) -> String {
+    deployment_stem(&e.symbol.to_kebab_case())
+}
+
+/// The fixed part of the deployment name of a foundry module / nested template (see
+/// [`module_deployment_stem`]).
+pub fn group_deployment_stem(model: &Model, group: usize) -> String {
+    let account = model
+        .entities
+        .iter()
+        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
+        .map(|e| e.name_text().to_ascii_lowercase())
+        .unwrap_or_else(|| group.to_string());
+    deployment_stem(&format!("foundry-{account}"))
 }
 
 /// The lowerCamel symbol Bicep uses for an entity.
@@ -259,4 +282,20 @@ pub fn unpublished_auth(e: &Entity) -> bool {
 /// Environment variable name a secret parameter is read from (`searchApiKey` → `SEARCH_API_KEY`).
 pub fn env_name(param: &str) -> String {
     heck::ToShoutySnakeCase::to_shouty_snake_case(param)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deployment_stems_leave_room_for_the_unique_suffix() {
+        assert_eq!(deployment_stem("foundry-a"), "foundry-a");
+        let long = format!("foundry-{}", "a".repeat(64));
+        let stem = deployment_stem(&long);
+        assert_eq!(stem.len(), DEPLOYMENT_STEM_MAX);
+        assert!(stem.len() + "-".len() + 13 <= 64);
+        let other = deployment_stem(&format!("foundry-{}b", "a".repeat(63)));
+        assert_ne!(stem, other, "long names that share a prefix stay apart");
+    }
 }

@@ -475,8 +475,20 @@ pub mod arm {
                     ("concat", all, _) if all.iter().all(is_str) => {
                         Expr::Str(all.iter().map(str_of).collect())
                     }
+                    // Nested deployment names end in a suffix unique to the calling deployment;
+                    // within one template it is one and the same value.
+                    ("uniqueString", all, _) if all.iter().all(is_str) => Expr::Str(format!(
+                        "{{uniqueString({})}}",
+                        all.iter().map(str_of).collect::<Vec<_>>().join(", ")
+                    )),
                     _ => Expr::Call(f.clone(), args),
                 }
+            }
+            Expr::Member(b, m)
+                if m == "name"
+                    && matches!(&**b, Expr::Call(f, a) if f == "deployment" && a.is_empty()) =>
+            {
+                Expr::Str("{deployment().name}".into())
             }
             Expr::Member(b, m) => Expr::Member(Box::new(resolve(b, params)), m.clone()),
             Expr::Index(b, i) => {

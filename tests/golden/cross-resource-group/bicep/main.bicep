@@ -81,7 +81,7 @@ resource appsFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/con
 
 // role `Key Vault Administrator` for `apps-foundry` on `shared-kv` (in another resource group, so through a module)
 module appsFoundryKeyVaultRole 'modules/role-assignment-key-vault-vaults.bicep' = {
-  name: 'apps-foundry-key-vault-role'
+  name: 'apps-foundry-key-vault-role-${uniqueString(deployment().name)}'
   scope: resourceGroup('rg-shared-secrets')
   params: {
     resourceName: 'shared-kv'
@@ -96,7 +96,7 @@ module appsFoundryKeyVaultRole 'modules/role-assignment-key-vault-vaults.bicep' 
 
 // role `Search Index Data Contributor` for `chat` on `shared-search` (in another resource group, so through a module)
 module appsFoundryChatSearchConnectionRole1 'modules/role-assignment-search-search-services.bicep' = {
-  name: 'apps-foundry-chat-search-connection-role-1'
+  name: 'apps-foundry-chat-search-connection-role-1-${uniqueString(deployment().name)}'
   scope: resourceGroup('11111111-2222-3333-4444-555555555555', 'rg-data')
   params: {
     resourceName: 'shared-search'
@@ -130,7 +130,7 @@ resource appsFoundryChatSearchConnection 'Microsoft.CognitiveServices/accounts/p
 
 // role `Cosmos DB Operator` for `chat` on `shared-cosmos` (in another resource group, so through a module)
 module appsFoundryChatCosmosConnectionRole1 'modules/role-assignment-document-db-database-accounts.bicep' = {
-  name: 'apps-foundry-chat-cosmos-connection-role-1'
+  name: 'apps-foundry-chat-cosmos-connection-role-1-${uniqueString(deployment().name)}'
   scope: resourceGroup('11111111-2222-3333-4444-555555555555', 'rg-data')
   params: {
     resourceName: 'shared-cosmos'
@@ -165,7 +165,7 @@ resource appsFoundryChatCosmosConnection 'Microsoft.CognitiveServices/accounts/p
 
 // role `Storage Blob Data Contributor` for `apps-foundry` on `sharedblobs` (in another resource group, so through a module)
 module appsFoundryBlobConnectionRole1 'modules/role-assignment-storage-storage-accounts.bicep' = {
-  name: 'apps-foundry-blob-connection-role-1'
+  name: 'apps-foundry-blob-connection-role-1-${uniqueString(deployment().name)}'
   scope: resourceGroup('rg-data')
   params: {
     resourceName: 'sharedblobs'

@@ -11,7 +11,7 @@ param reportingApiKey string
 
 // everything this spec writes into existing Foundry account `platform-foundry`, in its own resource group
 module platformFoundryModule 'modules/foundry-platform-foundry.bicep' = {
-  name: 'foundry-platform-foundry'
+  name: 'foundry-platform-foundry-${uniqueString(deployment().name)}'
   scope: resourceGroup('rg-platform-ai')
   params: {
     location: location

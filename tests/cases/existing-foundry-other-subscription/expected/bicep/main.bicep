@@ -7,7 +7,7 @@ param location string = 'eastus2'
 
 // everything this spec writes into existing Foundry account `remote-foundry`, in its own resource group
 module remoteFoundryModule 'modules/foundry-remote-foundry.bicep' = {
-  name: 'foundry-remote-foundry'
+  name: 'foundry-remote-foundry-${uniqueString(deployment().name)}'
   scope: resourceGroup('77777777-8888-9999-aaaa-bbbbbbbbbbbb', 'rg-remote')
   params: {
     location: location

@@ -50,7 +50,7 @@ resource contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyt
 
 // role `Search Index Data Reader` for `research-and-development-analytics` on `analytics-search` (in another resource group, so through a module)
 module contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsSearchForResearchConnectionRole1 'modules/role-assignment-search-search-services.bicep' = {
-  name: 'contoso-foundry-production-westeurope-analytics-researc-8f5a9c4b'
+  name: 'contoso-foundry-production-westeurope-ana-8f5a9c4b-${uniqueString(deployment().name)}'
   scope: resourceGroup('rg-data')
   params: {
     resourceName: 'analytics-search'
@@ -62,7 +62,7 @@ module contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalytic
 
 // role `Search Service Contributor` for `research-and-development-analytics` on `analytics-search` (in another resource group, so through a module)
 module contosoFoundryProductionWesteuropeAnalyticsResearchAndDevelopmentAnalyticsSearchForResearchConnectionRole2 'modules/role-assignment-search-search-services.bicep' = {
-  name: 'contoso-foundry-production-westeurope-analytics-researc-8f5a9dfe'
+  name: 'contoso-foundry-production-westeurope-ana-8f5a9dfe-${uniqueString(deployment().name)}'
   scope: resourceGroup('rg-data')
   params: {
     resourceName: 'analytics-search'

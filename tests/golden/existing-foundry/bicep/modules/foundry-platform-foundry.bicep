@@ -79,7 +79,7 @@ resource platformFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts
 
 // access policy on Key Vault `platform-kv` (in another resource group, so through a module)
 module platformKvAccessPolicy 'key-vault-access-policy.bicep' = {
-  name: 'platform-kv-access-policy'
+  name: 'platform-kv-access-policy-${uniqueString(deployment().name)}'
   scope: resourceGroup(deploymentSubscriptionId, 'rg-platform-secrets')
   params: {
     vaultName: 'platform-kv'
@@ -105,7 +105,7 @@ module platformKvAccessPolicy 'key-vault-access-policy.bicep' = {
 
 // role `Search Index Data Reader` for `analytics` on `analytics-search` (in another resource group, so through a module)
 module platformFoundryAnalyticsAnalyticsSearchConnectionRole1 'role-assignment-search-search-services.bicep' = {
-  name: 'platform-foundry-analytics-analytics-search-connection-role-1'
+  name: 'platform-foundry-analytics-analytics-sear-992be6b5-${uniqueString(deployment().name)}'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {
     resourceName: 'analytics-search'

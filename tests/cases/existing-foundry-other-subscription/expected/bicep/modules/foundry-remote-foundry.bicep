@@ -62,7 +62,7 @@ resource remoteFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/c
 
 // role `Key Vault Secrets Officer` for `remote-foundry` on `local-kv` (in another resource group, so through a module)
 module remoteFoundryKeyVaultRole 'role-assignment-key-vault-vaults.bicep' = {
-  name: 'remote-foundry-key-vault-role'
+  name: 'remote-foundry-key-vault-role-${uniqueString(deployment().name)}'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {
     resourceName: 'local-kv'
@@ -94,7 +94,7 @@ resource remoteFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01
 
 // role `Search Index Data Contributor` for `remote-project` on `local-search` (in another resource group, so through a module)
 module remoteFoundryRemoteProjectLocalSearchConnectionRole1 'role-assignment-search-search-services.bicep' = {
-  name: 'remote-foundry-remote-project-local-search-connection-role-1'
+  name: 'remote-foundry-remote-project-local-searc-b0f59ee1-${uniqueString(deployment().name)}'
   scope: resourceGroup(deploymentSubscriptionId, deploymentResourceGroupName)
   params: {
     resourceName: 'local-search'
