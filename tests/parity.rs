@@ -144,3 +144,34 @@ fn parity_notices_a_reference_to_another_resource_in_bicep() {
         "{err}"
     );
 }
+
+#[test]
+fn parity_notices_a_role_assignment_seed_resolved_in_another_subscription() {
+    // An existing foundry in another subscription: Bicep and ARM compute its role-assignment names
+    // inside the foundry's module, where subscriptionResourceId() resolves in that subscription.
+    let name = "tests/cases/existing-foundry-other-subscription/spec.yaml";
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("spec");
+    let files = render(name, &text);
+    parity::check(&files).expect("the unmodified output is at parity");
+    let mut broken = files.clone();
+    let f = broken.files.get_mut("terraform/main.tf").unwrap();
+    let seed = "\"/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7\"]))";
+    assert_eq!(
+        f.matches(seed).count(),
+        1,
+        "precondition: the vault role's seed"
+    );
+    *f = f.replace(
+        seed,
+        "\"/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7\"]))",
+    );
+    let err = parity::check(&broken).expect_err("a seed in the wrong subscription is noticed");
+    assert!(
+        err.contains(
+            "roledef(b86a8fe4-44ce-4948-aee5-eccb2c155cd7@77777777-8888-9999-aaaa-bbbbbbbbbbbb)"
+        ) && err.contains("terraform `guid(")
+            && err.contains("roledef(b86a8fe4-44ce-4948-aee5-eccb2c155cd7@deployment)"),
+        "{err}"
+    );
+}

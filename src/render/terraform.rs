@@ -302,16 +302,7 @@ impl<'a> TfRender<'a> {
                 }
             }
             Expr::TenantId => "data.azapi_client_config.current.tenant_id".into(),
-            Expr::Guid(args) => format!(
-                "uuidv5(\"{ARM_GUID_NAMESPACE}\", join(\"-\", [{}]))",
-                args.iter()
-                    .map(|a| match a {
-                        Expr::Id(id) => self.id_string(*id),
-                        other => self.expr(other),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Expr::Guid(args) => self.guid(args, None),
             Expr::RoleDefinition(guid) => format!(
                 "\"/subscriptions/${{var.subscription_id}}/providers/Microsoft.Authorization/roleDefinitions/{}\"",
                 hcl_inner(guid)
@@ -326,6 +317,29 @@ impl<'a> TfRender<'a> {
 
     fn value(&self, v: &Value) -> RValue {
         RValue::from_value(v, &mut |e| self.expr(e))
+    }
+
+    /// ARM's `guid()` of the arguments. Bicep and ARM compute a role assignment's name in the
+    /// template that holds it, where `subscriptionResourceId()` resolves in that template's
+    /// subscription: `seed_subscription` is that subscription when it is not the deployment's
+    /// (a foundry module in another subscription), so the names agree and a deployment with one
+    /// tool after the other finds the same assignment.
+    fn guid(&self, args: &[Expr], seed_subscription: Option<&str>) -> String {
+        format!(
+            "uuidv5(\"{ARM_GUID_NAMESPACE}\", join(\"-\", [{}]))",
+            args.iter()
+                .map(|a| match (a, seed_subscription) {
+                    (Expr::Id(id), _) => self.id_string(*id),
+                    (Expr::RoleDefinition(guid), Some(sub)) => format!(
+                        "\"/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}\"",
+                        hcl_inner(sub),
+                        hcl_inner(guid)
+                    ),
+                    (other, _) => self.expr(other),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }
 
     fn exports_of(&self, id: EntityId) -> Option<RValue> {
@@ -495,7 +509,17 @@ impl<'a> TfRender<'a> {
             .as_deref()
             .map(hcl_inner)
             .unwrap_or_else(|| "${var.subscription_id}".into());
-        v.fields.push(("name".into(), self.value(&e.name)));
+        let seed_subscription = e
+            .group
+            .map(|g| self.model.group_home(g))
+            .and_then(|home| home.subscription);
+        let name = match &e.name {
+            Value::Expr(Expr::Guid(args)) => {
+                RValue::X(self.guid(args, seed_subscription.as_deref()))
+            }
+            other => self.value(other),
+        };
+        v.fields.push(("name".into(), name));
         v.fields.push((
             "scope".into(),
             RValue::X(format!("{}.id", self.address(on))),

@@ -120,7 +120,9 @@ pub enum Sym {
     Secret(String),
     Param(String),
     Tenant,
-    RoleDef(String),
+    /// A role definition id: the subscription it resolves in, and the role's GUID. Inside a
+    /// `guid()` seed the subscription changes the name, so it is compared too.
+    RoleDef(Loc, String),
     Guid(Vec<Sym>),
     /// A subscription or group as an expression evaluates it (`subscription().subscriptionId`).
     Loc(Loc),
@@ -184,7 +186,7 @@ impl fmt::Display for Sym {
             Sym::Secret(s) => write!(f, "secret({s})"),
             Sym::Param(s) => write!(f, "param({s})"),
             Sym::Tenant => write!(f, "tenant"),
-            Sym::RoleDef(g) => write!(f, "roledef({g})"),
+            Sym::RoleDef(sub, g) => write!(f, "roledef({g}@{sub})"),
             Sym::Guid(args) => {
                 write!(f, "guid(")?;
                 for (i, v) in args.iter().enumerate() {
@@ -480,7 +482,7 @@ fn key_of(rtype: &str, name: &Sym) -> String {
         };
         let last = |s: &Sym| match s {
             Sym::Id(r) => last_segment(&r.name).to_string(),
-            Sym::RoleDef(g) => g.clone(),
+            Sym::RoleDef(_, g) => g.clone(),
             other => panic!("unexpected `{other}` in a role assignment guid"),
         };
         return role_key(&last(scope), &last(holder), &last(role));
@@ -741,7 +743,8 @@ mod arm {
                         if t.str()
                             .eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions") =>
                     {
-                        Sym::RoleDef(g.str().to_string())
+                        // Resolved in the subscription the template is deployed to.
+                        Sym::RoleDef(ctx.sub.clone(), g.str().to_string())
                     }
                     ("guid", all) => Sym::Guid(all.to_vec()),
                     ("format", [fmt, rest @ ..]) => {
@@ -1098,7 +1101,8 @@ mod bicep {
                         if t.str()
                             .eq_ignore_ascii_case("Microsoft.Authorization/roleDefinitions") =>
                     {
-                        Sym::RoleDef(g.str().to_string())
+                        // Resolved in the subscription the file is deployed to.
+                        Sym::RoleDef(self.sub.clone(), g.str().to_string())
                     }
                     _ => panic!("unexpected `{}`", self.text(n)),
                 },
@@ -1340,12 +1344,14 @@ mod terraform {
             [
                 "",
                 "subscriptions",
-                _,
+                sub,
                 "providers",
                 ns,
                 "roleDefinitions",
                 g,
-            ] if ns.eq_ignore_ascii_case("Microsoft.Authorization") => Sym::RoleDef(g.to_string()),
+            ] if ns.eq_ignore_ascii_case("Microsoft.Authorization") => {
+                Sym::RoleDef(loc(sub, SUB), g.to_string())
+            }
             ["", "subscriptions", sub, "resourceGroups", rg] => {
                 Sym::List(vec![Sym::Loc(loc(sub, SUB)), Sym::Loc(loc(rg, RG))])
             }

@@ -77,7 +77,7 @@ resource "azapi_resource" "remote_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `remote-foundry` on `local-kv`
 resource "azurerm_role_assignment" "remote_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/local-kv", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/local-kv", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
   scope = data.azapi_resource.local_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   principal_id = data.azapi_resource.remote_foundry.output.identity.principalId
@@ -99,7 +99,7 @@ resource "time_sleep" "remote_foundry_role_wait" {
 
 # role `Search Index Data Contributor` for `remote-project` on `local-search`
 resource "azurerm_role_assignment" "remote_foundry_remote_project_local_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/local-search", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry/projects/remote-project", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
+  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/local-search", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry/projects/remote-project", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
   scope = data.azapi_resource.local_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"
   principal_id = azapi_resource.remote_foundry_remote_project.identity[0].principal_id
