@@ -505,6 +505,10 @@ pub struct TargetType {
     pub key: Option<KeySource>,
     /// True when the resource body carries a `location`.
     pub has_location: bool,
+    /// For a child resource type, the type of its parent. Its `endpoint` is then the part of the
+    /// target URL that follows the parent's endpoint and a `/`, and its name in a spec is
+    /// `<parent>/<child>`.
+    pub parent: Option<&'static str>,
 }
 
 /// How a secret is read from a target resource.
@@ -558,6 +562,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["primaryKey"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.CognitiveServices/accounts",
@@ -569,6 +574,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["key1"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.Storage/storageAccounts",
@@ -580,6 +586,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["keys", "0", "value"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.DocumentDB/databaseAccounts",
@@ -591,6 +598,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["primaryMasterKey"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.Insights/components",
@@ -601,6 +609,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["properties", "ConnectionString"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.KeyVault/vaults",
@@ -609,6 +618,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: Some(&["properties", "vaultUri"]),
         key: None,
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.ApiManagement/service",
@@ -617,6 +627,18 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: Some(&["properties", "gatewayUrl"]),
         key: None,
         has_location: true,
+        parent: None,
+    },
+    // An API of an API Management service: the connection's target is the service's gateway URL,
+    // `/`, the API's path (foundry-samples 01-connections/apim/modules/apim-connection-common.bicep).
+    TargetType {
+        resource_type: "Microsoft.ApiManagement/service/apis",
+        namespace: "Microsoft.ApiManagement",
+        api_version: "2024-05-01",
+        endpoint: Some(&["properties", "path"]),
+        key: None,
+        has_location: false,
+        parent: Some("Microsoft.ApiManagement/service"),
     },
     TargetType {
         resource_type: "Microsoft.Bing/accounts",
@@ -629,6 +651,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         // Always "global".
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.ManagedIdentity/userAssignedIdentities",
@@ -637,6 +660,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: None,
         key: None,
         has_location: true,
+        parent: None,
     },
 ];
 
@@ -970,6 +994,31 @@ mod tests {
             assert_eq!(target_type(&t.resource_type.to_lowercase()), Some(t));
         }
         assert!(target_type("Microsoft.Web/sites").is_none());
+    }
+
+    #[test]
+    fn child_target_types_name_a_parent_in_the_table() {
+        for t in TARGET_TYPES {
+            if let Some(parent) = t.parent {
+                let p = target_type(parent).expect("the parent is a target type");
+                assert!(
+                    p.parent.is_none(),
+                    "{}: one level of nesting",
+                    t.resource_type
+                );
+                assert!(
+                    t.resource_type
+                        .strip_prefix(parent)
+                        .is_some_and(|rest| rest.starts_with('/') && !rest[1..].contains('/')),
+                    "{}",
+                    t.resource_type
+                );
+                assert_eq!(p.namespace, t.namespace);
+            }
+        }
+        let apis = target_type("Microsoft.ApiManagement/service/apis").expect("apis");
+        assert_eq!(apis.parent, Some("Microsoft.ApiManagement/service"));
+        assert_eq!(apis.endpoint, Some(&["properties", "path"][..]));
     }
 
     #[test]

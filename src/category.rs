@@ -34,6 +34,8 @@ const COGSVC: &str = "Microsoft.CognitiveServices/accounts";
 const STORAGE: &str = "Microsoft.Storage/storageAccounts";
 const INSIGHTS: &str = "Microsoft.Insights/components";
 const COSMOS: &str = "Microsoft.DocumentDB/databaseAccounts";
+/// An API of an API Management service: gateway connections target the API, not the service.
+pub const APIM_API: &str = "Microsoft.ApiManagement/service/apis";
 
 /// Categories whose auth types are checked (the ones the reference covers).
 pub const CATEGORY_RULES: &[CategoryRule] = &[
@@ -100,13 +102,13 @@ pub const CATEGORY_RULES: &[CategoryRule] = &[
     CategoryRule {
         category: "ApiManagement",
         auth: &["ApiKey", "ProjectManagedIdentity"],
-        target_types: &[],
+        target_types: &[APIM_API],
         location: LocationMeta::Never,
     },
     CategoryRule {
         category: "ModelGateway",
         auth: &["ApiKey", "OAuth2"],
-        target_types: &[],
+        target_types: &[APIM_API],
         location: LocationMeta::Never,
     },
     CategoryRule {
@@ -278,6 +280,23 @@ mod tests {
     }
 
     #[test]
+    fn target_ids_may_name_an_api_of_an_api_management_service() {
+        let base = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim1";
+        let api = parse_target_id(&format!("{base}/apis/openai")).expect("an API");
+        assert_eq!(api.resource_type, APIM_API);
+        assert_eq!(api.name, "apim1/openai");
+        assert_eq!(api.resource_group, "rg");
+        assert_eq!(parse_target_id(base).map(|p| p.name), Some("apim1".into()));
+        // Only child types the catalog lists, and only as targets.
+        assert_eq!(
+            parse_target_id(&format!("{base}/subscriptions/master")),
+            None
+        );
+        assert_eq!(parse_target_id(&format!("{base}/apis/")), None);
+        assert_eq!(parse_resource_id(&format!("{base}/apis/openai")), None);
+    }
+
+    #[test]
     fn storage_with_account_key_targets_the_id() {
         assert_eq!(default_use(STORAGE, "AccountKey", true), TargetUse::Id);
         assert_eq!(default_use(STORAGE, "AAD", true), TargetUse::Endpoint);
@@ -299,8 +318,27 @@ pub struct ParsedResourceId {
     pub name: String,
 }
 
+/// Parses the id of a connection target: a top-level resource as [`parse_resource_id`] does, or a
+/// child of a type the catalog lists as a child target (`…/providers/Microsoft.ApiManagement/service/
+/// <service>/apis/<api>`), whose type is then `Namespace/type/child` and name `<parent>/<child>`.
+pub fn parse_target_id(id: &str) -> Option<ParsedResourceId> {
+    if let Some(p) = parse_resource_id(id) {
+        return Some(p);
+    }
+    let (parent_id, rest) = id.rsplit_once('/')?;
+    let (parent_id, child_type) = parent_id.rsplit_once('/')?;
+    let parent = parse_resource_id(parent_id)?;
+    let resource_type = format!("{}/{child_type}", parent.resource_type);
+    let known = crate::catalog::target_type(&resource_type).is_some_and(|t| t.parent.is_some());
+    (known && !rest.is_empty()).then(|| ParsedResourceId {
+        resource_type,
+        name: format!("{}/{rest}", parent.name),
+        ..parent
+    })
+}
+
 /// Parses `/subscriptions/<guid>/resourceGroups/<rg>/providers/<Namespace>/<type>/<name>`.
-/// Child resources (more type segments) are not targets foundrygen can reference, so they give `None`.
+/// Child resources (more type segments) give `None`; [`parse_target_id`] reads the child targets.
 pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
     let parts: Vec<&str> = id.strip_prefix('/')?.split('/').collect();
     match parts.as_slice() {

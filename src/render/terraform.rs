@@ -212,7 +212,7 @@ impl<'a> TfRender<'a> {
                     .or_default()
                     .insert(export_path(path));
             }
-            Expr::Guid(args) => args.iter().for_each(|a| self.note(a)),
+            Expr::Guid(args) | Expr::Concat(args) => args.iter().for_each(|a| self.note(a)),
             _ => {}
         }
     }
@@ -311,6 +311,22 @@ impl<'a> TfRender<'a> {
             ),
             Expr::Literal(s) => hcl_string(s),
             Expr::LocationParam => "var.location".into(),
+            Expr::Concat(parts) => {
+                // One template string: literal parts escaped as in any HCL string.
+                let mut out = String::from("\"");
+                for p in parts {
+                    match p {
+                        Expr::Literal(s) => out.push_str(&hcl_inner(s)),
+                        other => {
+                            out.push_str("${");
+                            out.push_str(&self.expr(other));
+                            out.push('}');
+                        }
+                    }
+                }
+                out.push('"');
+                out
+            }
         }
     }
 
