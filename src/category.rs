@@ -124,6 +124,48 @@ pub fn rule(category: &str) -> Option<&'static CategoryRule> {
     CATEGORY_RULES.iter().find(|r| r.category == category)
 }
 
+/// Categories whose connections reach models through a gateway (API Management, a model gateway)
+/// and carry the gateway's routing in their metadata (foundry-samples
+/// `infrastructure-setup-bicep/01-connections/apim` and `…/model-gateway`).
+pub const GATEWAY_CATEGORIES: &[&str] = &["ApiManagement", "ModelGateway"];
+
+/// True for a category in [`GATEWAY_CATEGORIES`].
+pub fn is_gateway(category: &str) -> bool {
+    GATEWAY_CATEGORIES.contains(&category)
+}
+
+/// Gateway metadata: where the deployment name goes (`"true"`: in the URL path, `"false"`: in the
+/// request body). Required: the samples' defaults disagree (`'true'` for API Management, `'false'`
+/// for a model gateway) and a wrong value only shows as 404s when an agent calls the model.
+pub const DEPLOYMENT_IN_PATH: &str = "deploymentInPath";
+
+/// Gateway metadata: a static list of the gateway's deployments (a JSON array).
+pub const MODELS: &str = "models";
+
+/// Gateway metadata: how to ask the gateway for its deployments (a JSON object of
+/// [`MODEL_DISCOVERY_KEYS`]). Exactly one of [`MODELS`] and this is given.
+pub const MODEL_DISCOVERY: &str = "modelDiscovery";
+
+/// The keys of `modelDiscovery`, all required (the samples set it only when all three are given).
+pub const MODEL_DISCOVERY_KEYS: &[&str] = &[
+    "listModelsEndpoint",
+    "getModelEndpoint",
+    "deploymentProvider",
+];
+
+/// The response formats `modelDiscovery.deploymentProvider` names ("exactly 2 formats").
+pub const DEPLOYMENT_PROVIDERS: &[&str] = &["AzureOpenAI", "OpenAI"];
+
+/// Metadata a category adds when the spec does not set it. A model gateway always sends
+/// `inferenceAPIVersion`, empty when the gateway needs no `api-version` query parameter (the
+/// sample's default); API Management sends it only when given (the sample leaves an empty one out).
+pub fn default_metadata(category: &str) -> &'static [(&'static str, &'static str)] {
+    match category {
+        "ModelGateway" => &[("inferenceAPIVersion", "")],
+        _ => &[],
+    }
+}
+
 /// The credentials an auth type carries.
 #[derive(Debug)]
 pub struct AuthRule {

@@ -1026,6 +1026,9 @@ impl<'a> Builder<'a> {
                     metadata.insert("location".into(), Value::Expr(Expr::Location(t)));
                 }
             }
+            for (k, v) in category::default_metadata(category) {
+                metadata.insert(k.to_string(), Value::str(*v));
+            }
             for (k, v) in &c.metadata {
                 metadata.insert(k.clone(), Value::str(v));
             }
@@ -1439,6 +1442,33 @@ mod tests {
             .find(|e| e.kind == Kind::RoleAssignment)
             .unwrap();
         assert_eq!(role.extends, Some(api), "roles are granted on the API");
+    }
+
+    #[test]
+    fn a_model_gateway_always_sends_an_inference_api_version() {
+        let spec = |category: &str, extra: &str| {
+            format!(
+                "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: f1\n    connections:\n      - name: gw1\n        category: {category}\n        target: {{ url: 'https://gw.example.com/v1' }}\n        auth: {{ type: ApiKey, key: {{ secret: gwKey }} }}\n        metadata: {{ deploymentInPath: 'false', modelDiscovery: '{{\"listModelsEndpoint\": \"/models\", \"getModelEndpoint\": \"/models/{{deploymentName}}\", \"deploymentProvider\": \"OpenAI\"}}'{extra} }}\n"
+            )
+        };
+        let version = |text: String| {
+            let m = model(&text);
+            let conn = m
+                .entities
+                .iter()
+                .find(|e| e.kind == Kind::Connection)
+                .unwrap();
+            conn.properties
+                .get("metadata")
+                .and_then(|md| md.get("inferenceAPIVersion"))
+                .cloned()
+        };
+        assert_eq!(version(spec("ModelGateway", "")), Some(Value::str("")));
+        assert_eq!(
+            version(spec("ModelGateway", ", inferenceAPIVersion: 2024-10-21")),
+            Some(Value::str("2024-10-21"))
+        );
+        assert_eq!(version(spec("ApiManagement", "")), None);
     }
 
     #[test]

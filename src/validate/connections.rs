@@ -546,7 +546,11 @@ fn check_child_name(ty: &str, resource: &Node, path: &SpecPath, out: &mut Vec<Di
     }
     let parent_last = singular(parent.rsplit('/').next().unwrap_or("parent"));
     let last = singular(ty.rsplit('/').next().unwrap_or("child"));
-    let first = parts.first().copied().filter(|p| !p.is_empty());
+    // A single name is most likely the child's own (the type already says what it is).
+    let example = match parts.as_slice() {
+        [own] if !own.is_empty() => format!("<{parent_last}>/{own}"),
+        _ => format!("<{parent_last}>/<{last}>"),
+    };
     out.push(
         Diagnostic::error(
             Code::InvalidName,
@@ -555,8 +559,7 @@ fn check_child_name(ty: &str, resource: &Node, path: &SpecPath, out: &mut Vec<Di
             format!("a `{ty}` is named `<{parent_last}>/<{last}>`, found `{name}`"),
         )
         .with_help(format!(
-            "write `name: {}/<{last}>`: the `{parent}`'s name, `/`, the {last}'s name",
-            first.unwrap_or("<service>")
+            "write `name: {example}`: the name of its `{parent}`, `/`, its own name"
         )),
     );
 }
@@ -930,9 +933,9 @@ mod tests {
 
     #[test]
     fn project_managed_identity_needs_a_project() {
-        let c = codes(&conn(
-            "category: ApiManagement\ntarget: { url: 'https://apim.azure-api.net/x' }\nauth: { type: ProjectManagedIdentity }",
-        ));
+        let c = codes(&conn(&format!(
+            "category: ApiManagement\ntarget: {{ url: 'https://apim.azure-api.net/x' }}\nauth: {{ type: ProjectManagedIdentity }}\n{GATEWAY_METADATA}"
+        )));
         assert_eq!(c, [Code::WrongConnectionLevel]);
     }
 
@@ -994,21 +997,27 @@ mod tests {
 
     #[test]
     fn an_api_target_is_named_service_slash_api() {
-        let d = diags(&conn(&format!(
-            "category: ApiManagement\ntarget: {{ resource: {{ type: Microsoft.ApiManagement/service/apis, name: contoso-apim }} }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
-        )));
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0].code, Code::InvalidName);
-        assert_eq!(
-            d[0].path.0,
-            "foundries[0].connections[0].target.resource.name"
-        );
-        assert!(
-            d[0].help
-                .as_deref()
-                .unwrap()
-                .contains("name: contoso-apim/<api>")
-        );
+        for (name, example) in [
+            ("openai", "<service>/openai"),
+            ("contoso-apim/", "<service>/<api>"),
+            ("a/b/c", "<service>/<api>"),
+        ] {
+            let d = diags(&conn(&format!(
+                "category: ApiManagement\ntarget: {{ resource: {{ type: Microsoft.ApiManagement/service/apis, name: '{name}' }} }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
+            )));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].code, Code::InvalidName);
+            assert_eq!(
+                d[0].path.0,
+                "foundries[0].connections[0].target.resource.name"
+            );
+            assert_eq!(
+                d[0].help.as_deref(),
+                Some(
+                    format!("write `name: {example}`: the name of its `Microsoft.ApiManagement/service`, `/`, its own name").as_str()
+                )
+            );
+        }
     }
 
     #[test]

@@ -116,6 +116,8 @@ resource authFoundryGatewayOauthGatewayConnection 'Microsoft.CognitiveServices/a
     isSharedToAll: false
     metadata: {
       deploymentInPath: 'false'
+      inferenceAPIVersion: ''
+      models: '[{"name": "gpt-4o-mini", "properties": {"model": {"name": "gpt-4o-mini", "version": "2024-07-18", "format": "OpenAI"}}}]'
     }
     credentials: {
       authUrl: 'https://login.example.com/oauth2/token'
@@ -140,6 +142,7 @@ resource authFoundryGatewayApimMiConnection 'Microsoft.CognitiveServices/account
     metadata: {
       deploymentInPath: 'true'
       inferenceAPIVersion: '2024-10-21'
+      modelDiscovery: '{"listModelsEndpoint": "/deployments", "getModelEndpoint": "/deployments/{deploymentName}", "deploymentProvider": "AzureOpenAI"}'
     }
   }
   dependsOn: [

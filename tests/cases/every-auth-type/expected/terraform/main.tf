@@ -112,7 +112,9 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
       authType      = "OAuth2"
       isSharedToAll = false
       metadata      = {
-        deploymentInPath = "false"
+        deploymentInPath    = "false"
+        inferenceAPIVersion = ""
+        models              = "[{\"name\": \"gpt-4o-mini\", \"properties\": {\"model\": {\"name\": \"gpt-4o-mini\", \"version\": \"2024-07-18\", \"format\": \"OpenAI\"}}}]"
       }
     }
   }
@@ -143,6 +145,7 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
       metadata      = {
         deploymentInPath    = "true"
         inferenceAPIVersion = "2024-10-21"
+        modelDiscovery      = "{\"listModelsEndpoint\": \"/deployments\", \"getModelEndpoint\": \"/deployments/{deploymentName}\", \"deploymentProvider\": \"AzureOpenAI\"}"
       }
     }
   }
