@@ -181,6 +181,13 @@ pub const AUTH_TYPES: &[&str] = &[
 /// Auth types Azure accepts but that no published type version lists (Bicep warns, azapi schema validation rejects).
 pub const UNPUBLISHED_AUTH_TYPES: &[&str] = &["AccountManagedIdentity", "ProjectManagedIdentity"];
 
+/// Connection properties the service reads but no published type version lists (Bicep warns with
+/// BCP037, azapi schema validation rejects them): `audience` of `ProjectManagedIdentity` (API
+/// Management), `tokenUrl` and `scopes` of `OAuth2` (a model gateway; foundry-samples
+/// `01-connections/model-gateway/modules/modelgateway-connection-common.bicep` sends them through
+/// `any()`).
+pub const UNPUBLISHED_CONNECTION_PROPERTIES: &[&str] = &["audience", "tokenUrl", "scopes"];
+
 /// True when `auth_type` is one of [`AUTH_TYPES`] (exact, case-sensitive match).
 pub fn is_auth_type(auth_type: &str) -> bool {
     AUTH_TYPES.contains(&auth_type)

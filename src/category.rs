@@ -219,6 +219,8 @@ pub const AUTH_RULES: &[AuthRule] = &[
             "password",
             "refresh_token",
             "developer_token",
+            "token_url",
+            "scopes",
         ],
     },
     AuthRule {

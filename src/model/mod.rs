@@ -1045,6 +1045,15 @@ impl<'a> Builder<'a> {
             if let Some(aud) = &c.auth.audience {
                 props.push(("audience".into(), Value::str(aud)));
             }
+            if let Some(url) = &c.auth.token_url {
+                props.push(("tokenUrl".into(), Value::str(url)));
+            }
+            if let Some(scopes) = &c.auth.scopes {
+                props.push((
+                    "scopes".into(),
+                    Value::Array(scopes.iter().map(Value::str).collect()),
+                ));
+            }
             if !metadata.is_empty() {
                 props.push((
                     "metadata".into(),

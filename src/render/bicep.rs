@@ -294,11 +294,16 @@ impl<'a> BicepFile<'a> {
                     at,
                     (String::new(), RValue::D("#disable-next-line BCP036".into())),
                 );
-                if let Some(at) = pairs.iter().position(|(k, _)| k == "audience") {
-                    pairs.insert(
-                        at,
-                        (String::new(), RValue::D("#disable-next-line BCP037".into())),
-                    );
+            }
+            if matches!(e.kind, Kind::Connection | Kind::KeyVaultConnection) {
+                // So are `audience`, `tokenUrl` and `scopes`: Bicep warns on the property name.
+                for p in crate::catalog::UNPUBLISHED_CONNECTION_PROPERTIES {
+                    if let Some(at) = pairs.iter().position(|(k, _)| k == p) {
+                        pairs.insert(
+                            at,
+                            (String::new(), RValue::D("#disable-next-line BCP037".into())),
+                        );
+                    }
                 }
             }
             if let Some(c) = &e.credentials {

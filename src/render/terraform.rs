@@ -453,8 +453,9 @@ impl<'a> TfRender<'a> {
                 self.value(&Value::string_map(&self.model.tags)),
             ));
         }
-        if super::unpublished_auth(e) {
-            // The auth type is accepted by the service but absent from azapi's embedded schema.
+        if super::unpublished_auth(e) || super::unpublished_properties(e) {
+            // The auth type (or a property) is accepted by the service but absent from azapi's
+            // embedded schema.
             v.fields
                 .push(("schema_validation_enabled".into(), RValue::B(false)));
         }

@@ -608,7 +608,9 @@ fn check_credentials(
         if key == "type" {
             continue;
         }
-        let known = SECRET_FIELDS.contains(&key) || PLAIN_FIELDS.contains(&key) || key == "keys";
+        let known = SECRET_FIELDS.contains(&key)
+            || PLAIN_FIELDS.contains(&key)
+            || matches!(key, "keys" | "scopes");
         if known && !rule.required.contains(&key) && !rule.optional.contains(&key) {
             let needs: Vec<&str> = rule.required.iter().chain(rule.optional).copied().collect();
             out.push(
@@ -695,7 +697,7 @@ fn check_credentials(
                 )
                 .with_help("write `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`"),
             );
-        } else if key == "auth_url"
+        } else if matches!(key, "auth_url" | "token_url")
             && let Some(s) = v.as_str()
             && !s.starts_with("https://")
         {

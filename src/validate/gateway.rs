@@ -1,6 +1,7 @@
 //! Gateway connection rules (categories `ApiManagement` and `ModelGateway`): the metadata the
 //! service routes model calls by — `deploymentInPath`, and exactly one of `models` and
-//! `modelDiscovery`, each a JSON string of the shape foundry-samples documents.
+//! `modelDiscovery`, each a JSON string of the shape foundry-samples documents — and the token URL
+//! of a model gateway reached with OAuth2.
 
 use super::{category_of, connections_of, foundries};
 use crate::category::{
@@ -23,6 +24,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         for (cp, c) in connections_of(&fpath, f) {
             if let Some(cat) = category_of(c).filter(|c| category::is_gateway(c)) {
                 check_metadata(cat, c, &cp, out);
+                check_token_url(cat, c, &cp, out);
             }
         }
     }
@@ -103,6 +105,31 @@ fn check_metadata(category: &str, c: &Node, cp: &SpecPath, out: &mut Vec<Diagnos
                 check_discovery(text, d, &mp.key(MODEL_DISCOVERY), out);
             }
         }
+    }
+}
+
+/// OAuth2 to a model gateway is a client-credentials flow against the gateway's token endpoint:
+/// the sample refuses to deploy without `tokenUrl` ("clientId, clientSecret, and tokenUrl are
+/// required when authType is OAuth2").
+fn check_token_url(category: &str, c: &Node, cp: &SpecPath, out: &mut Vec<Diagnostic>) {
+    let Some(auth) = c.get("auth").filter(|a| a.as_map().is_some()) else {
+        return;
+    };
+    if category == "ModelGateway"
+        && auth.get_str("type") == Some("OAuth2")
+        && auth.get("token_url").is_none()
+    {
+        out.push(
+            Diagnostic::error(
+                Code::MissingCredential,
+                cp.key("auth").key("token_url"),
+                auth.span,
+                "a `ModelGateway` connection with auth type `OAuth2` needs `token_url`",
+            )
+            .with_help(
+                "add `token_url: <https URL>`, the token endpoint that exchanges the client id and secret for a token",
+            ),
+        );
     }
 }
 
@@ -461,6 +488,41 @@ mod tests {
             &["deploymentInPath: 'true'", "modelDiscovery: '[]'"],
         ));
         assert_eq!(c, [Code::GatewayModels]);
+    }
+
+    /// A model gateway connection over OAuth2 with `extra` auth lines.
+    fn oauth2(extra: &str) -> String {
+        with_foundry(&format!(
+            "connections:\n  - name: gw1\n    category: ModelGateway\n    target: {{ url: 'https://gateway.example.com/v1' }}\n    auth: {{ type: OAuth2, client_id: 00000000-0000-0000-0000-000000000001, client_secret: {{ secret: gwSecret }}{extra} }}\n    metadata: {{ deploymentInPath: 'false', models: {MODELS_OK} }}\n"
+        ))
+    }
+
+    #[test]
+    fn a_model_gateway_over_oauth2_needs_its_token_url() {
+        let d = diags(&oauth2(""));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::MissingCredential);
+        assert_eq!(d[0].path.0, "foundries[0].connections[0].auth.token_url");
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .starts_with("add `token_url: ")
+        );
+        let c = codes(&oauth2(
+            ", token_url: 'https://login.example.com/oauth2/token', scopes: [api://gateway/.default]",
+        ));
+        assert_eq!(c, Vec::<Code>::new());
+        let c = codes(&oauth2(", token_url: 'http://login.example.com/token'"));
+        assert_eq!(c, [Code::InvalidUrl]);
+    }
+
+    #[test]
+    fn token_url_and_scopes_belong_to_oauth2() {
+        let c = codes(&with_foundry(&format!(
+            "connections:\n  - name: gw1\n    category: ModelGateway\n    target: {{ url: 'https://gateway.example.com/v1' }}\n    auth: {{ type: ApiKey, key: {{ secret: gwKey }}, token_url: 'https://login.example.com/token', scopes: [a] }}\n    metadata: {{ deploymentInPath: 'false', models: {MODELS_OK} }}\n"
+        )));
+        assert_eq!(c, [Code::UnexpectedCredential, Code::UnexpectedCredential]);
     }
 
     #[test]

@@ -114,6 +114,12 @@ resource authFoundryGatewayOauthGatewayConnection 'Microsoft.CognitiveServices/a
     target: 'https://gateway.example.com/openai'
     authType: 'OAuth2'
     isSharedToAll: false
+    #disable-next-line BCP037
+    tokenUrl: 'https://login.example.com/oauth2/v2.0/token'
+    #disable-next-line BCP037
+    scopes: [
+      'api://gateway/.default'
+    ]
     metadata: {
       deploymentInPath: 'false'
       inferenceAPIVersion: ''
