@@ -181,6 +181,13 @@ pub const AUTH_TYPES: &[&str] = &[
 /// Auth types Azure accepts but that no published type version lists (Bicep warns, azapi schema validation rejects).
 pub const UNPUBLISHED_AUTH_TYPES: &[&str] = &["AccountManagedIdentity", "ProjectManagedIdentity"];
 
+/// Connection properties the service reads but no published type version lists (Bicep warns with
+/// BCP037, azapi schema validation rejects them): `audience` of `ProjectManagedIdentity` (API
+/// Management), `tokenUrl` and `scopes` of `OAuth2` (a model gateway; foundry-samples
+/// `01-connections/model-gateway/modules/modelgateway-connection-common.bicep` sends them through
+/// `any()`).
+pub const UNPUBLISHED_CONNECTION_PROPERTIES: &[&str] = &["audience", "tokenUrl", "scopes"];
+
 /// True when `auth_type` is one of [`AUTH_TYPES`] (exact, case-sensitive match).
 pub fn is_auth_type(auth_type: &str) -> bool {
     AUTH_TYPES.contains(&auth_type)
@@ -505,6 +512,10 @@ pub struct TargetType {
     pub key: Option<KeySource>,
     /// True when the resource body carries a `location`.
     pub has_location: bool,
+    /// For a child resource type, the type of its parent. Its `endpoint` is then the part of the
+    /// target URL that follows the parent's endpoint and a `/`, and its name in a spec is
+    /// `<parent>/<child>`.
+    pub parent: Option<&'static str>,
 }
 
 /// How a secret is read from a target resource.
@@ -558,6 +569,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["primaryKey"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.CognitiveServices/accounts",
@@ -569,6 +581,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["key1"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.Storage/storageAccounts",
@@ -580,6 +593,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["keys", "0", "value"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.DocumentDB/databaseAccounts",
@@ -591,6 +605,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["primaryMasterKey"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.Insights/components",
@@ -601,6 +616,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
             path: &["properties", "ConnectionString"],
         }),
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.KeyVault/vaults",
@@ -609,6 +625,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: Some(&["properties", "vaultUri"]),
         key: None,
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.ApiManagement/service",
@@ -617,6 +634,18 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: Some(&["properties", "gatewayUrl"]),
         key: None,
         has_location: true,
+        parent: None,
+    },
+    // An API of an API Management service: the connection's target is the service's gateway URL,
+    // `/`, the API's path (foundry-samples 01-connections/apim/modules/apim-connection-common.bicep).
+    TargetType {
+        resource_type: "Microsoft.ApiManagement/service/apis",
+        namespace: "Microsoft.ApiManagement",
+        api_version: "2024-05-01",
+        endpoint: Some(&["properties", "path"]),
+        key: None,
+        has_location: false,
+        parent: Some("Microsoft.ApiManagement/service"),
     },
     TargetType {
         resource_type: "Microsoft.Bing/accounts",
@@ -629,6 +658,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         // Always "global".
         has_location: true,
+        parent: None,
     },
     TargetType {
         resource_type: "Microsoft.ManagedIdentity/userAssignedIdentities",
@@ -637,6 +667,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         endpoint: None,
         key: None,
         has_location: true,
+        parent: None,
     },
 ];
 
@@ -970,6 +1001,31 @@ mod tests {
             assert_eq!(target_type(&t.resource_type.to_lowercase()), Some(t));
         }
         assert!(target_type("Microsoft.Web/sites").is_none());
+    }
+
+    #[test]
+    fn child_target_types_name_a_parent_in_the_table() {
+        for t in TARGET_TYPES {
+            if let Some(parent) = t.parent {
+                let p = target_type(parent).expect("the parent is a target type");
+                assert!(
+                    p.parent.is_none(),
+                    "{}: one level of nesting",
+                    t.resource_type
+                );
+                assert!(
+                    t.resource_type
+                        .strip_prefix(parent)
+                        .is_some_and(|rest| rest.starts_with('/') && !rest[1..].contains('/')),
+                    "{}",
+                    t.resource_type
+                );
+                assert_eq!(p.namespace, t.namespace);
+            }
+        }
+        let apis = target_type("Microsoft.ApiManagement/service/apis").expect("apis");
+        assert_eq!(apis.parent, Some("Microsoft.ApiManagement/service"));
+        assert_eq!(apis.endpoint, Some(&["properties", "path"][..]));
     }
 
     #[test]

@@ -34,6 +34,8 @@ const COGSVC: &str = "Microsoft.CognitiveServices/accounts";
 const STORAGE: &str = "Microsoft.Storage/storageAccounts";
 const INSIGHTS: &str = "Microsoft.Insights/components";
 const COSMOS: &str = "Microsoft.DocumentDB/databaseAccounts";
+/// An API of an API Management service: gateway connections target the API, not the service.
+pub const APIM_API: &str = "Microsoft.ApiManagement/service/apis";
 
 /// Categories whose auth types are checked (the ones the reference covers).
 pub const CATEGORY_RULES: &[CategoryRule] = &[
@@ -100,13 +102,13 @@ pub const CATEGORY_RULES: &[CategoryRule] = &[
     CategoryRule {
         category: "ApiManagement",
         auth: &["ApiKey", "ProjectManagedIdentity"],
-        target_types: &[],
+        target_types: &[APIM_API],
         location: LocationMeta::Never,
     },
     CategoryRule {
         category: "ModelGateway",
         auth: &["ApiKey", "OAuth2"],
-        target_types: &[],
+        target_types: &[APIM_API],
         location: LocationMeta::Never,
     },
     CategoryRule {
@@ -120,6 +122,48 @@ pub const CATEGORY_RULES: &[CategoryRule] = &[
 /// The rule of a category, when foundrygen checks it.
 pub fn rule(category: &str) -> Option<&'static CategoryRule> {
     CATEGORY_RULES.iter().find(|r| r.category == category)
+}
+
+/// Categories whose connections reach models through a gateway (API Management, a model gateway)
+/// and carry the gateway's routing in their metadata (foundry-samples
+/// `infrastructure-setup-bicep/01-connections/apim` and `…/model-gateway`).
+pub const GATEWAY_CATEGORIES: &[&str] = &["ApiManagement", "ModelGateway"];
+
+/// True for a category in [`GATEWAY_CATEGORIES`].
+pub fn is_gateway(category: &str) -> bool {
+    GATEWAY_CATEGORIES.contains(&category)
+}
+
+/// Gateway metadata: where the deployment name goes (`"true"`: in the URL path, `"false"`: in the
+/// request body). Required: the samples' defaults disagree (`'true'` for API Management, `'false'`
+/// for a model gateway) and a wrong value only shows as 404s when an agent calls the model.
+pub const DEPLOYMENT_IN_PATH: &str = "deploymentInPath";
+
+/// Gateway metadata: a static list of the gateway's deployments (a JSON array).
+pub const MODELS: &str = "models";
+
+/// Gateway metadata: how to ask the gateway for its deployments (a JSON object of
+/// [`MODEL_DISCOVERY_KEYS`]). Exactly one of [`MODELS`] and this is given.
+pub const MODEL_DISCOVERY: &str = "modelDiscovery";
+
+/// The keys of `modelDiscovery`, all required (the samples set it only when all three are given).
+pub const MODEL_DISCOVERY_KEYS: &[&str] = &[
+    "listModelsEndpoint",
+    "getModelEndpoint",
+    "deploymentProvider",
+];
+
+/// The response formats `modelDiscovery.deploymentProvider` names ("exactly 2 formats").
+pub const DEPLOYMENT_PROVIDERS: &[&str] = &["AzureOpenAI", "OpenAI"];
+
+/// Metadata a category adds when the spec does not set it. A model gateway always sends
+/// `inferenceAPIVersion`, empty when the gateway needs no `api-version` query parameter (the
+/// sample's default); API Management sends it only when given (the sample leaves an empty one out).
+pub fn default_metadata(category: &str) -> &'static [(&'static str, &'static str)] {
+    match category {
+        "ModelGateway" => &[("inferenceAPIVersion", "")],
+        _ => &[],
+    }
 }
 
 /// The credentials an auth type carries.
@@ -175,6 +219,8 @@ pub const AUTH_RULES: &[AuthRule] = &[
             "password",
             "refresh_token",
             "developer_token",
+            "token_url",
+            "scopes",
         ],
     },
     AuthRule {
@@ -278,6 +324,23 @@ mod tests {
     }
 
     #[test]
+    fn target_ids_may_name_an_api_of_an_api_management_service() {
+        let base = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/apim1";
+        let api = parse_target_id(&format!("{base}/apis/openai")).expect("an API");
+        assert_eq!(api.resource_type, APIM_API);
+        assert_eq!(api.name, "apim1/openai");
+        assert_eq!(api.resource_group, "rg");
+        assert_eq!(parse_target_id(base).map(|p| p.name), Some("apim1".into()));
+        // Only child types the catalog lists, and only as targets.
+        assert_eq!(
+            parse_target_id(&format!("{base}/subscriptions/master")),
+            None
+        );
+        assert_eq!(parse_target_id(&format!("{base}/apis/")), None);
+        assert_eq!(parse_resource_id(&format!("{base}/apis/openai")), None);
+    }
+
+    #[test]
     fn storage_with_account_key_targets_the_id() {
         assert_eq!(default_use(STORAGE, "AccountKey", true), TargetUse::Id);
         assert_eq!(default_use(STORAGE, "AAD", true), TargetUse::Endpoint);
@@ -299,8 +362,27 @@ pub struct ParsedResourceId {
     pub name: String,
 }
 
+/// Parses the id of a connection target: a top-level resource as [`parse_resource_id`] does, or a
+/// child of a type the catalog lists as a child target (`…/providers/Microsoft.ApiManagement/service/
+/// <service>/apis/<api>`), whose type is then `Namespace/type/child` and name `<parent>/<child>`.
+pub fn parse_target_id(id: &str) -> Option<ParsedResourceId> {
+    if let Some(p) = parse_resource_id(id) {
+        return Some(p);
+    }
+    let (parent_id, rest) = id.rsplit_once('/')?;
+    let (parent_id, child_type) = parent_id.rsplit_once('/')?;
+    let parent = parse_resource_id(parent_id)?;
+    let resource_type = format!("{}/{child_type}", parent.resource_type);
+    let known = crate::catalog::target_type(&resource_type).is_some_and(|t| t.parent.is_some());
+    (known && !rest.is_empty()).then(|| ParsedResourceId {
+        resource_type,
+        name: format!("{}/{rest}", parent.name),
+        ..parent
+    })
+}
+
 /// Parses `/subscriptions/<guid>/resourceGroups/<rg>/providers/<Namespace>/<type>/<name>`.
-/// Child resources (more type segments) are not targets foundrygen can reference, so they give `None`.
+/// Child resources (more type segments) give `None`; [`parse_target_id`] reads the child targets.
 pub fn parse_resource_id(id: &str) -> Option<ParsedResourceId> {
     let parts: Vec<&str> = id.strip_prefix('/')?.split('/').collect();
     match parts.as_slice() {

@@ -423,6 +423,9 @@ codes! {
     RenamedRole = 44,
     /// A metadata value that is not a string.
     MetadataNotString = 50,
+    /// `models` / `modelDiscovery` of a gateway connection (API Management, model gateway): both
+    /// given, or not JSON of the shape the service reads.
+    GatewayModels = 51,
     /// A Key Vault connection on an account that already exists.
     KeyVaultOnExistingAccount = 60,
     /// Output beyond Azure's template limits.

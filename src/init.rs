@@ -115,7 +115,20 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         } else if target.starts_with("/subscriptions/") {
             let _ = writeln!(s, "        target: {{ resource_id: {} }}", yaml(target));
         } else {
-            let Some((ty, res)) = target.rsplit_once('/') else {
+            // `Namespace/type/child/<parent>/<child>` for a child target type (an API of an API
+            // Management service), else `Namespace/type/name`.
+            let child = catalog::TARGET_TYPES
+                .iter()
+                .filter(|t| t.parent.is_some())
+                .find_map(|t| {
+                    let n = t.resource_type.len();
+                    (target.len() > n + 1
+                        && target.is_char_boundary(n)
+                        && target[..n].eq_ignore_ascii_case(t.resource_type)
+                        && target[n..].starts_with('/'))
+                    .then(|| (&target[..n], &target[n + 1..]))
+                });
+            let Some((ty, res)) = child.or_else(|| target.rsplit_once('/')) else {
                 return Err(usage(format!(
                     "--connection `{c}`: TARGET is an https URL, a resource id, or Namespace/type/name"
                 )));
@@ -126,6 +139,14 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 yaml(ty),
                 yaml(res)
             );
+        }
+        if category::is_gateway(category) {
+            s.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
+");
+            s.push_str("          deploymentInPath: \"false\"  # \"true\": <target>/deployments/<name>/chat/completions; \"false\": the name in the body
+");
+            s.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # or modelDiscovery
+");
         }
         let allowed = category::rule(category).map(|r| r.auth).unwrap_or(&[]);
         let auth = if is_resource && allowed.contains(&"AAD") {
@@ -199,6 +220,22 @@ mod tests {
         assert!(e.contains("did you mean `CognitiveSearch`"), "{e}");
         o.connections = vec!["nonsense".into()];
         assert!(starter_spec(&o).is_err());
+    }
+
+    #[test]
+    fn gateway_connections_get_the_metadata_they_need() {
+        let mut o = opts();
+        o.connections = vec![
+            "ApiManagement:apim:Microsoft.ApiManagement/service/apis/contoso-apim/openai".into(),
+            "ModelGateway:gateway:https://gateway.example.com/v1".into(),
+        ];
+        let text = starter_spec(&o).unwrap();
+        assert!(text.contains("name: contoso-apim/openai"), "{text}");
+        assert_eq!(
+            text.matches("deploymentInPath: \"false\"").count(),
+            2,
+            "{text}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use heck::ToSnakeCase;
 
 use crate::catalog::{self, KeySource, RoleLookup};
-use crate::category::{self, LocationMeta, parse_resource_id};
+use crate::category::{self, LocationMeta, parse_target_id};
 use crate::error::Error;
 use crate::spec::{self, Credential, IdentityKind, KeyVaultRole, PermissionModel, TargetUse};
 use crate::validate::foundry::parse_duration;
@@ -1038,28 +1038,17 @@ impl<'a> Builder<'a> {
                 let ty = catalog::target_type(&ty)
                     .map(|t| t.resource_type.to_string())
                     .unwrap_or(ty);
-                let last = ty.rsplit('/').next().unwrap_or("resource").to_string();
-                self.existing(
-                    Kind::Target,
-                    &ty,
-                    &name,
-                    scope,
-                    format!("{cpath}.target"),
-                    &format!("{name}-{last}"),
-                )
+                self.target(&ty, &name, scope, format!("{cpath}.target"))
             });
             let target_value = match (target_entity, &c.target.url) {
                 (Some(t), _) => {
                     let ty = self.entities[t].resource_type.clone();
-                    let known = catalog::target_type(&ty);
-                    let endpoint = known.and_then(|k| k.endpoint);
+                    let endpoint = self.endpoint(t);
                     let use_ = c.target.use_.unwrap_or_else(|| {
                         category::default_use(&ty, &c.auth.type_, endpoint.is_some())
                     });
                     match (use_, endpoint) {
-                        (TargetUse::Endpoint, Some(path)) => {
-                            Value::Expr(Expr::Prop(t, path.iter().map(|s| s.to_string()).collect()))
-                        }
+                        (TargetUse::Endpoint, Some(e)) => Value::Expr(e),
                         _ => Value::Expr(Expr::Id(t)),
                     }
                 }
@@ -1082,6 +1071,9 @@ impl<'a> Builder<'a> {
                     metadata.insert("location".into(), Value::Expr(Expr::Location(t)));
                 }
             }
+            for (k, v) in category::default_metadata(category) {
+                metadata.insert(k.to_string(), Value::str(*v));
+            }
             for (k, v) in &c.metadata {
                 metadata.insert(k.clone(), Value::str(v));
             }
@@ -1097,6 +1089,15 @@ impl<'a> Builder<'a> {
             ];
             if let Some(aud) = &c.auth.audience {
                 props.push(("audience".into(), Value::str(aud)));
+            }
+            if let Some(url) = &c.auth.token_url {
+                props.push(("tokenUrl".into(), Value::str(url)));
+            }
+            if let Some(scopes) = &c.auth.scopes {
+                props.push((
+                    "scopes".into(),
+                    Value::Array(scopes.iter().map(Value::str).collect()),
+                ));
             }
             if !metadata.is_empty() {
                 props.push((
@@ -1142,6 +1143,82 @@ impl<'a> Builder<'a> {
             self.current_output()
                 .connections
                 .push((c.name.clone(), conn));
+        }
+    }
+
+    /// An existing connection target. A child type (an API of an API Management service, named
+    /// `<service>/<api>`) is declared under its existing parent, as Bicep's `parent:` and
+    /// Terraform's `parent_id` want it.
+    fn target(
+        &mut self,
+        resource_type: &str,
+        name: &str,
+        scope: Scope,
+        spec_path: String,
+    ) -> EntityId {
+        let last = |t: &str| t.rsplit('/').next().unwrap_or("resource").to_string();
+        let parent_type = catalog::target_type(resource_type).and_then(|k| k.parent);
+        let (Some(parent_type), Some((parent_name, own))) = (parent_type, name.split_once('/'))
+        else {
+            return self.existing(
+                Kind::Target,
+                resource_type,
+                name,
+                scope,
+                spec_path,
+                &format!("{name}-{}", last(resource_type)),
+            );
+        };
+        let parent = self.existing(
+            Kind::Target,
+            parent_type,
+            parent_name,
+            scope.clone(),
+            spec_path.clone(),
+            &format!("{parent_name}-{}", last(parent_type)),
+        );
+        let key = format!(
+            "{}/{}:{}",
+            self.entities[parent].key,
+            last(resource_type).to_ascii_lowercase(),
+            own.to_ascii_lowercase()
+        );
+        if let Some(&id) = self.by_key.get(&key) {
+            return id;
+        }
+        let id = self.new_entity(
+            key,
+            &format!("{parent_name}-{own}-{}", last(resource_type)),
+            Kind::Target,
+            resource_type,
+            Value::str(own),
+            spec_path,
+            format!("existing `{resource_type}` `{name}`"),
+            None,
+        );
+        let e = &mut self.entities[id];
+        e.existing = true;
+        e.scope = scope;
+        e.parent = Some(parent);
+        id
+    }
+
+    /// The endpoint URL of an existing target, when the catalog knows it: a property of its body,
+    /// or for a child type its parent's endpoint, `/`, its own part (an API Management gateway URL
+    /// and the API's path).
+    fn endpoint(&self, target: EntityId) -> Option<Expr> {
+        let e = &self.entities[target];
+        let known = catalog::target_type(&e.resource_type)?;
+        let own = Expr::Prop(
+            target,
+            known.endpoint?.iter().map(|s| s.to_string()).collect(),
+        );
+        match (known.parent, e.parent) {
+            (Some(_), Some(p)) => {
+                let parent = self.endpoint(p)?;
+                Some(Expr::Concat(vec![parent, Expr::Literal("/".into()), own]))
+            }
+            _ => Some(own),
         }
     }
 
@@ -1327,7 +1404,7 @@ fn target_type_name(t: &spec::Target) -> String {
     }
     t.resource_id
         .as_deref()
-        .and_then(parse_resource_id)
+        .and_then(parse_target_id)
         .map(|p| p.resource_type)
         .unwrap_or_default()
 }
@@ -1336,7 +1413,7 @@ fn target_resource(t: &spec::Target) -> Option<(String, Scope)> {
     if let Some(r) = &t.resource {
         return Some((r.name.clone(), scope_of(&r.subscription, &r.resource_group)));
     }
-    let p = parse_resource_id(t.resource_id.as_deref()?)?;
+    let p = parse_target_id(t.resource_id.as_deref()?)?;
     Some((
         p.name,
         Scope {
@@ -1378,6 +1455,70 @@ mod tests {
             "qsFoundry",
             "the account's Bicep symbol would clash with the parameter"
         );
+    }
+
+    #[test]
+    fn an_api_target_is_declared_under_its_service_and_joins_their_urls() {
+        let m = model(
+            "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: f1\n    connections:\n      - name: apim\n        category: ApiManagement\n        target: { resource: { type: Microsoft.ApiManagement/service/apis, name: contoso-apim/openai, resource_group: rg-apim } }\n        auth: { type: ApiKey, key: { secret: apimKey } }\n        roles: [Reader]\n        metadata: { deploymentInPath: 'false', models: '[{\"name\": \"m\", \"properties\": {\"model\": {\"name\": \"m\", \"version\": \"\", \"format\": \"OpenAI\"}}}]' }\n",
+        );
+        let api = m
+            .entities
+            .iter()
+            .position(|e| e.resource_type == "Microsoft.ApiManagement/service/apis")
+            .expect("the API");
+        let service = m.entities[api].parent.expect("declared under its service");
+        assert_eq!(m.entities[service].name, Value::str("contoso-apim"));
+        assert_eq!(m.entities[api].name, Value::str("openai"));
+        assert_eq!(m.entities[api].scope, m.entities[service].scope);
+        let conn = m
+            .entities
+            .iter()
+            .find(|e| e.kind == Kind::Connection)
+            .unwrap();
+        assert_eq!(
+            conn.properties.get("target"),
+            Some(&Value::Expr(Expr::Concat(vec![
+                Expr::Prop(service, vec!["properties".into(), "gatewayUrl".into()]),
+                Expr::Literal("/".into()),
+                Expr::Prop(api, vec!["properties".into(), "path".into()]),
+            ])))
+        );
+        let meta = conn.properties.get("metadata").unwrap();
+        assert_eq!(meta.get("ResourceId"), Some(&Value::Expr(Expr::Id(api))));
+        let role = m
+            .entities
+            .iter()
+            .find(|e| e.kind == Kind::RoleAssignment)
+            .unwrap();
+        assert_eq!(role.extends, Some(api), "roles are granted on the API");
+    }
+
+    #[test]
+    fn a_model_gateway_always_sends_an_inference_api_version() {
+        let spec = |category: &str, extra: &str| {
+            format!(
+                "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: f1\n    connections:\n      - name: gw1\n        category: {category}\n        target: {{ url: 'https://gw.example.com/v1' }}\n        auth: {{ type: ApiKey, key: {{ secret: gwKey }} }}\n        metadata: {{ deploymentInPath: 'false', modelDiscovery: '{{\"listModelsEndpoint\": \"/models\", \"getModelEndpoint\": \"/models/{{deploymentName}}\", \"deploymentProvider\": \"OpenAI\"}}'{extra} }}\n"
+            )
+        };
+        let version = |text: String| {
+            let m = model(&text);
+            let conn = m
+                .entities
+                .iter()
+                .find(|e| e.kind == Kind::Connection)
+                .unwrap();
+            conn.properties
+                .get("metadata")
+                .and_then(|md| md.get("inferenceAPIVersion"))
+                .cloned()
+        };
+        assert_eq!(version(spec("ModelGateway", "")), Some(Value::str("")));
+        assert_eq!(
+            version(spec("ModelGateway", ", inferenceAPIVersion: 2024-10-21")),
+            Some(Value::str("2024-10-21"))
+        );
+        assert_eq!(version(spec("ApiManagement", "")), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Format-neutral property values: literals plus the few deploy-time expressions the generator needs
-//! (ids, properties and keys of other resources, secure parameters, deterministic GUIDs). Each
-//! renderer turns an `Expr` into its own syntax; literals always pass through the format's escaping.
+//! (ids, properties and keys of other resources, secure parameters, deterministic GUIDs, strings
+//! joined from them). Each renderer turns an `Expr` into its own syntax; literals always pass through
+//! the format's escaping.
 
 use std::collections::BTreeMap;
 
@@ -50,6 +51,9 @@ pub enum Expr {
     Literal(String),
     /// The deployment's `location` parameter.
     LocationParam,
+    /// The parts, deploy-time values and [`Expr::Literal`]s, joined into one string (an API
+    /// Management gateway URL, `/`, an API's path).
+    Concat(Vec<Expr>),
 }
 
 impl Value {
@@ -106,7 +110,7 @@ impl Expr {
             | Expr::Prop(e, _)
             | Expr::Action(e, _, _)
             | Expr::PrincipalId(e) => vec![*e],
-            Expr::Guid(args) => args.iter().flat_map(Expr::entities).collect(),
+            Expr::Guid(args) | Expr::Concat(args) => args.iter().flat_map(Expr::entities).collect(),
             Expr::Secret(_)
             | Expr::TenantId
             | Expr::RoleDefinition(_)

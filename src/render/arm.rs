@@ -197,6 +197,24 @@ impl<'a> ArmRender<'a> {
         (scope, names)
     }
 
+    /// How an extension resource's `scope` names a resource of its template's resource group:
+    /// `Namespace/type/name`, and `/childType/childName` for each level below.
+    fn scope_path(&self, id: EntityId) -> String {
+        let mut chain = vec![id];
+        while let Some(p) = self.model.entity(*chain.last().expect("not empty")).parent {
+            chain.push(p);
+        }
+        chain.reverse();
+        let root = self.model.entity(chain[0]);
+        let mut out = format!("{}/{}", root.resource_type, root.name_text());
+        for &c in &chain[1..] {
+            let e = self.model.entity(c);
+            let last = e.resource_type.rsplit('/').next().unwrap_or("");
+            out.push_str(&format!("/{last}/{}", e.name_text()));
+        }
+        out
+    }
+
     /// The `resourceId(...)` (or `extensionResourceId(...)`) of an entity.
     fn id(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
@@ -288,6 +306,14 @@ impl<'a> ArmRender<'a> {
                 *self.uses_location.borrow_mut() = true;
                 "parameters('location')".into()
             }
+            Expr::Concat(parts) => format!(
+                "concat({})",
+                parts
+                    .iter()
+                    .map(|p| self.expr(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -361,11 +387,7 @@ impl<'a> ArmRender<'a> {
         let mut fields = Vec::new();
         fields.push(("name".to_string(), self.full_name(id)));
         if let Some(on) = e.extends {
-            let t = self.model.entity(on);
-            fields.push((
-                "scope".to_string(),
-                RValue::S(format!("{}/{}", t.resource_type, t.name_text())),
-            ));
+            fields.push(("scope".to_string(), RValue::S(self.scope_path(on))));
         }
         if let Some(l) = &e.location {
             fields.push(("location".to_string(), self.value(l)));
@@ -486,53 +508,75 @@ impl<'a> ArmRender<'a> {
                     .get("principalId")
                     .cloned()
                     .unwrap_or(Value::str(""));
+                // A child target (an API of an API Management service) is named through its
+                // parent: `Namespace/type/{0}/child/{1}`.
+                let parent = t.parent.map(|p| self.model.entity(p));
+                let scope = match parent {
+                    Some(p) => format!(
+                        "format('{}/{{0}}/{}/{{1}}', parameters('parentName'), parameters('resourceName'))",
+                        p.resource_type,
+                        t.resource_type.rsplit('/').next().unwrap_or("")
+                    ),
+                    None => format!(
+                        "format('{}/{{0}}', parameters('resourceName'))",
+                        t.resource_type
+                    ),
+                };
+                let mut inner_params = Vec::new();
+                let mut outer_params = Vec::new();
+                if let Some(p) = parent {
+                    inner_params.push((
+                        "parentName".to_string(),
+                        string_param("Name of the parent of the resource the role is granted on."),
+                    ));
+                    outer_params.push((
+                        "parentName".to_string(),
+                        RValue::O(vec![("value".into(), self.value(&p.name))]),
+                    ));
+                }
+                inner_params.extend([
+                    (
+                        "resourceName".to_string(),
+                        string_param("Name of the resource the role is granted on."),
+                    ),
+                    (
+                        "roleAssignmentName".to_string(),
+                        string_param("Deterministic role assignment name."),
+                    ),
+                    (
+                        "roleDefinitionGuid".to_string(),
+                        string_param("GUID of the built-in role definition."),
+                    ),
+                    (
+                        "principalId".to_string(),
+                        string_param("Principal id the role is granted to."),
+                    ),
+                ]);
+                outer_params.extend([
+                    (
+                        "resourceName".to_string(),
+                        RValue::O(vec![("value".into(), self.value(&t.name))]),
+                    ),
+                    (
+                        "roleAssignmentName".to_string(),
+                        RValue::O(vec![("value".into(), self.value(&e.name))]),
+                    ),
+                    (
+                        "roleDefinitionGuid".to_string(),
+                        RValue::O(vec![("value".into(), RValue::S(guid))]),
+                    ),
+                    (
+                        "principalId".to_string(),
+                        RValue::O(vec![("value".into(), self.value(&principal))]),
+                    ),
+                ]);
                 (
-                    RValue::O(vec![
-                        (
-                            "resourceName".into(),
-                            string_param("Name of the resource the role is granted on."),
-                        ),
-                        (
-                            "roleAssignmentName".into(),
-                            string_param("Deterministic role assignment name."),
-                        ),
-                        (
-                            "roleDefinitionGuid".into(),
-                            string_param("GUID of the built-in role definition."),
-                        ),
-                        (
-                            "principalId".into(),
-                            string_param("Principal id the role is granted to."),
-                        ),
-                    ]),
-                    RValue::O(vec![
-                        (
-                            "resourceName".into(),
-                            RValue::O(vec![("value".into(), self.value(&t.name))]),
-                        ),
-                        (
-                            "roleAssignmentName".into(),
-                            RValue::O(vec![("value".into(), self.value(&e.name))]),
-                        ),
-                        (
-                            "roleDefinitionGuid".into(),
-                            RValue::O(vec![("value".into(), RValue::S(guid))]),
-                        ),
-                        (
-                            "principalId".into(),
-                            RValue::O(vec![("value".into(), self.value(&principal))]),
-                        ),
-                    ]),
+                    RValue::O(inner_params),
+                    RValue::O(outer_params),
                     RValue::O(vec![
                         ("type".into(), RValue::S(e.resource_type.clone())),
                         ("apiVersion".into(), RValue::S(e.api_version.clone())),
-                        (
-                            "scope".into(),
-                            RValue::X(format!(
-                                "format('{}/{{0}}', parameters('resourceName'))",
-                                t.resource_type
-                            )),
-                        ),
+                        ("scope".into(), RValue::X(scope)),
                         (
                             "name".into(),
                             RValue::X("parameters('roleAssignmentName')".into()),

@@ -183,6 +183,25 @@ impl<'a> BicepFile<'a> {
                 *self.uses_location.borrow_mut() = true;
                 "location".into()
             }
+            Expr::Concat(parts) => {
+                // One interpolated string: literal parts escaped as in any Bicep string.
+                let mut out = String::from("'");
+                for p in parts {
+                    match p {
+                        Expr::Literal(s) => {
+                            let quoted = bicep_string(s);
+                            out.push_str(&quoted[1..quoted.len() - 1]);
+                        }
+                        other => {
+                            out.push_str("${");
+                            out.push_str(&self.expr(other));
+                            out.push('}');
+                        }
+                    }
+                }
+                out.push('\'');
+                out
+            }
         }
     }
 
@@ -291,11 +310,16 @@ impl<'a> BicepFile<'a> {
                     at,
                     (String::new(), RValue::D("#disable-next-line BCP036".into())),
                 );
-                if let Some(at) = pairs.iter().position(|(k, _)| k == "audience") {
-                    pairs.insert(
-                        at,
-                        (String::new(), RValue::D("#disable-next-line BCP037".into())),
-                    );
+            }
+            if matches!(e.kind, Kind::Connection | Kind::KeyVaultConnection) {
+                // So are `audience`, `tokenUrl` and `scopes`: Bicep warns on the property name.
+                for p in crate::catalog::UNPUBLISHED_CONNECTION_PROPERTIES {
+                    if let Some(at) = pairs.iter().position(|(k, _)| k == p) {
+                        pairs.insert(
+                            at,
+                            (String::new(), RValue::D("#disable-next-line BCP037".into())),
+                        );
+                    }
                 }
             }
             if let Some(c) = &e.credentials {
@@ -354,6 +378,10 @@ impl<'a> BicepFile<'a> {
                 params.push(("accessPolicies".to_string(), self.value(&policies)));
             }
             _ => {
+                if let Some(p) = t.parent {
+                    let parent_name = self.model.entity(p).name.clone();
+                    params.push(("parentName".to_string(), self.value(&parent_name)));
+                }
                 params.push(("resourceName".to_string(), self.value(&t.name)));
                 params.push(("roleAssignmentName".to_string(), self.value(&e.name)));
                 let (_, guid) = e.role.clone().unwrap_or_default();
@@ -388,8 +416,35 @@ impl<'a> BicepFile<'a> {
             Kind::AccessPolicy => "bicep/modules/key-vault-access-policy.bicep",
             _ => "bicep/modules/role-assignment.bicep",
         };
-        let mut target_view = view(t, "target".into(), "existing", vec![], vec![], vec![]);
+        // The target, declared in the module's resource group; a child target (an API of an API
+        // Management service) under its parent, passed in by name.
+        let mut existing = Vec::new();
+        let mut target_fields = Vec::new();
+        if let Some(p) = t.parent {
+            let p = self.model.entity(p);
+            let mut parent_view = view(
+                p,
+                "targetParent".into(),
+                "existing",
+                vec![("name".to_string(), RValue::X("parentName".into()))],
+                vec![],
+                vec![],
+            );
+            parent_view.type_api = format!("{}@{}", p.resource_type, p.api_version);
+            existing.push(parent_view);
+            target_fields.push(("parent".to_string(), RValue::X("targetParent".into())));
+        }
+        target_fields.push(("name".to_string(), RValue::X("resourceName".into())));
+        let mut target_view = view(
+            t,
+            "target".into(),
+            "existing",
+            target_fields,
+            vec![],
+            vec![],
+        );
         target_view.type_api = format!("{}@{}", t.resource_type, t.api_version);
+        existing.push(target_view);
         let mut own = view(e, "assignment".into(), "resource", vec![], vec![], vec![]);
         own.type_api = format!("{}@{}", e.resource_type, e.api_version);
         let file = FileView {
@@ -398,7 +453,7 @@ impl<'a> BicepFile<'a> {
             deployment: self.model.name.clone(),
             module: true,
             params: Vec::new(),
-            existing: vec![target_view],
+            existing,
             resources: vec![own],
             outputs: Vec::new(),
             locals: Vec::new(),

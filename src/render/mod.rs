@@ -279,6 +279,16 @@ pub fn unpublished_auth(e: &Entity) -> bool {
             .is_some_and(|v| matches!(v, crate::model::Value::Str(s) if crate::catalog::is_unpublished_auth_type(s)))
 }
 
+/// Whether a connection carries a property the service reads but Azure has not published
+/// ([`crate::catalog::UNPUBLISHED_CONNECTION_PROPERTIES`]: Bicep warns, azapi schema validation
+/// rejects).
+pub fn unpublished_properties(e: &Entity) -> bool {
+    matches!(e.kind, Kind::Connection | Kind::KeyVaultConnection)
+        && crate::catalog::UNPUBLISHED_CONNECTION_PROPERTIES
+            .iter()
+            .any(|p| e.properties.get(p).is_some())
+}
+
 /// Environment variable name a secret parameter is read from (`searchApiKey` → `SEARCH_API_KEY`).
 pub fn env_name(param: &str) -> String {
     heck::ToShoutySnakeCase::to_shouty_snake_case(param)

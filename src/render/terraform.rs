@@ -219,7 +219,7 @@ impl<'a> TfRender<'a> {
                     .or_default()
                     .insert(export_path(path));
             }
-            Expr::Guid(args) => args.iter().for_each(|a| self.note(a)),
+            Expr::Guid(args) | Expr::Concat(args) => args.iter().for_each(|a| self.note(a)),
             _ => {}
         }
     }
@@ -311,6 +311,22 @@ impl<'a> TfRender<'a> {
             Expr::LocationParam => {
                 self.uses_location.set(true);
                 "var.location".into()
+            }
+            Expr::Concat(parts) => {
+                // One template string: literal parts escaped as in any HCL string.
+                let mut out = String::from("\"");
+                for p in parts {
+                    match p {
+                        Expr::Literal(s) => out.push_str(&hcl_inner(s)),
+                        other => {
+                            out.push_str("${");
+                            out.push_str(&self.expr(other));
+                            out.push('}');
+                        }
+                    }
+                }
+                out.push('"');
+                out
             }
         }
     }
@@ -461,8 +477,9 @@ impl<'a> TfRender<'a> {
                 self.value(&Value::string_map(&self.model.tags)),
             ));
         }
-        if super::unpublished_auth(e) {
-            // The auth type is accepted by the service but absent from azapi's embedded schema.
+        if super::unpublished_auth(e) || super::unpublished_properties(e) {
+            // The auth type (or a property) is accepted by the service but absent from azapi's
+            // embedded schema.
             v.fields
                 .push(("schema_validation_enabled".into(), RValue::B(false)));
         }

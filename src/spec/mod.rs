@@ -315,6 +315,11 @@ pub struct Auth {
     pub resource_id: Option<String>,
     /// ProjectManagedIdentity: the token audience.
     pub audience: Option<String>,
+    /// OAuth2: the token endpoint (`tokenUrl`, which Azure's published types lack); required for a
+    /// `ModelGateway` connection.
+    pub token_url: Option<String>,
+    /// OAuth2: the scopes to request (`scopes`, which Azure's published types lack).
+    pub scopes: Option<Vec<String>>,
 }
 
 /// `version`: the integer 1.

@@ -4,7 +4,7 @@
 use super::structure::{PLAIN_FIELDS, SECRET_FIELDS};
 use super::{connections_of, foundries};
 use crate::catalog::{self, RoleLookup};
-use crate::category::{self, parse_resource_id};
+use crate::category::{self, parse_resource_id, parse_target_id};
 use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
 use crate::spec::tree::{Node, Value};
 
@@ -102,7 +102,7 @@ fn target_type_of(c: &Node) -> Option<String> {
         return r.get_str("type").map(str::to_string);
     }
     t.get_str("resource_id")
-        .and_then(parse_resource_id)
+        .and_then(parse_target_id)
         .map(|p| p.resource_type)
 }
 
@@ -170,12 +170,13 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             resource_type = r.get_str("type").map(str::to_string);
             if let (Some(ty), Some(n)) = (&resource_type, r.get("type")) {
                 check_resource_type(ty, n, &tp.key("resource").key("type"), overrides, out);
+                check_child_name(ty, r, &tp.key("resource").key("name"), out);
             }
         }
         if let Some(n) = t.get("resource_id")
             && let Some(id) = n.as_str()
         {
-            match parse_resource_id(id) {
+            match parse_target_id(id) {
                 Some(p) => {
                     check_resource_type(&p.resource_type, n, &tp.key("resource_id"), overrides, out);
                     resource_type.get_or_insert(p.resource_type);
@@ -247,8 +248,40 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                 .and_then(|r| r.get("type"))
                 .or(t.get("resource_id"))
                 .unwrap_or(t);
-            out.push(
-                Diagnostic::error(
+            // A gateway connection names one API of an API Management service; the bare service
+            // would make the target its gateway URL without the API's path.
+            let child = rule.target_types.iter().find(|allowed| {
+                catalog::target_type(allowed)
+                    .and_then(|k| k.parent)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(ty))
+            });
+            let d = match child {
+                Some(child) => {
+                    let last = child.rsplit('/').next().unwrap_or("");
+                    let one = singular(last);
+                    let help = match (t.get("resource"), t.get_str("resource_id")) {
+                        (Some(r), _) => format!(
+                            "target one of its APIs: `target: {{ resource: {{ type: {child}, name: {}/<{one}> }} }}`",
+                            r.get_str("name").unwrap_or("<service>")
+                        ),
+                        (None, Some(id)) => format!(
+                            "target one of its APIs: `resource_id: {}/{last}/<{one}>`",
+                            id.trim_end_matches('/')
+                        ),
+                        _ => format!("target one of its APIs, a `{child}`"),
+                    };
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        cp.key("target"),
+                        n.span,
+                        format!(
+                            "a `{}` connection targets an API of the service, not the `{ty}` itself",
+                            rule.category
+                        ),
+                    )
+                    .with_help(help)
+                }
+                None => Diagnostic::error(
                     Code::InvalidValue,
                     cp.key("target"),
                     n.span,
@@ -259,7 +292,8 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                     ),
                 )
                 .with_help("change the category or the target"),
-            );
+            };
+            out.push(d);
         }
         if rule.is_some_and(|r| r.category == "AzureKeyVault") && is_url {
             out.push(
@@ -466,7 +500,8 @@ fn check_resource_type(
         );
         return;
     };
-    if rest.contains('/') || !ns.contains('.') {
+    let child = catalog::target_type(ty).is_some_and(|t| t.parent.is_some());
+    if (rest.contains('/') && !child) || !ns.contains('.') {
         out.push(
             Diagnostic::error(
                 Code::InvalidValue,
@@ -495,6 +530,43 @@ fn check_resource_type(
             }),
         );
     }
+}
+
+/// The name of a child target (`Microsoft.ApiManagement/service/apis`) is `<parent>/<child>`.
+fn check_child_name(ty: &str, resource: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+    let Some(parent) = catalog::target_type(ty).and_then(|t| t.parent) else {
+        return;
+    };
+    let (Some(name), Some(n)) = (resource.get_str("name"), resource.get("name")) else {
+        return;
+    };
+    let parts: Vec<&str> = name.split('/').collect();
+    if parts.len() == 2 && parts.iter().all(|p| !p.is_empty()) {
+        return;
+    }
+    let parent_last = singular(parent.rsplit('/').next().unwrap_or("parent"));
+    let last = singular(ty.rsplit('/').next().unwrap_or("child"));
+    // A single name is most likely the child's own (the type already says what it is).
+    let example = match parts.as_slice() {
+        [own] if !own.is_empty() => format!("<{parent_last}>/{own}"),
+        _ => format!("<{parent_last}>/<{last}>"),
+    };
+    out.push(
+        Diagnostic::error(
+            Code::InvalidName,
+            path.clone(),
+            n.span,
+            format!("a `{ty}` is named `<{parent_last}>/<{last}>`, found `{name}`"),
+        )
+        .with_help(format!(
+            "write `name: {example}`: the name of its `{parent}`, `/`, its own name"
+        )),
+    );
+}
+
+/// `apis` → `api`, for placeholders.
+fn singular(segment: &str) -> &str {
+    segment.strip_suffix('s').unwrap_or(segment)
 }
 
 fn check_credentials(
@@ -536,7 +608,9 @@ fn check_credentials(
         if key == "type" {
             continue;
         }
-        let known = SECRET_FIELDS.contains(&key) || PLAIN_FIELDS.contains(&key) || key == "keys";
+        let known = SECRET_FIELDS.contains(&key)
+            || PLAIN_FIELDS.contains(&key)
+            || matches!(key, "keys" | "scopes");
         if known && !rule.required.contains(&key) && !rule.optional.contains(&key) {
             let needs: Vec<&str> = rule.required.iter().chain(rule.optional).copied().collect();
             out.push(
@@ -623,7 +697,7 @@ fn check_credentials(
                 )
                 .with_help("write `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`"),
             );
-        } else if key == "auth_url"
+        } else if matches!(key, "auth_url" | "token_url")
             && let Some(s) = v.as_str()
             && !s.starts_with("https://")
         {
@@ -861,10 +935,99 @@ mod tests {
 
     #[test]
     fn project_managed_identity_needs_a_project() {
-        let c = codes(&conn(
-            "category: ApiManagement\ntarget: { url: 'https://apim.azure-api.net/x' }\nauth: { type: ProjectManagedIdentity }",
-        ));
+        let c = codes(&conn(&format!(
+            "category: ApiManagement\ntarget: {{ url: 'https://apim.azure-api.net/x' }}\nauth: {{ type: ProjectManagedIdentity }}\n{GATEWAY_METADATA}"
+        )));
         assert_eq!(c, [Code::WrongConnectionLevel]);
+    }
+
+    /// Metadata every gateway connection (ApiManagement, ModelGateway) needs.
+    const GATEWAY_METADATA: &str = "metadata:\n  deploymentInPath: 'true'\n  models: '[{\"name\": \"gpt-4o\", \"properties\": {\"model\": {\"name\": \"gpt-4o\", \"version\": \"2024-11-20\", \"format\": \"OpenAI\"}}}]'";
+
+    const APIM_SERVICE_ID: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-apim/providers/Microsoft.ApiManagement/service/contoso-apim";
+
+    #[test]
+    fn accepts_an_api_of_an_api_management_service_as_target() {
+        for target in [
+            "{ resource: { type: Microsoft.ApiManagement/service/apis, name: contoso-apim/openai } }"
+                .to_string(),
+            format!("{{ resource_id: '{APIM_SERVICE_ID}/apis/openai' }}"),
+        ] {
+            for category in ["ApiManagement", "ModelGateway"] {
+                let c = codes(&conn(&format!(
+                    "category: {category}\ntarget: {target}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\nroles: [Reader]\n{GATEWAY_METADATA}"
+                )));
+                assert_eq!(c, Vec::<Code>::new(), "{category} {target}");
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_a_bare_api_management_service_with_the_apis_form() {
+        let d = diags(&conn(&format!(
+            "category: ApiManagement\ntarget: {{ resource: {{ type: Microsoft.ApiManagement/service, name: contoso-apim }} }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
+        )));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::InvalidValue);
+        assert_eq!(d[0].path.0, "foundries[0].connections[0].target");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some(
+                "target one of its APIs: `target: { resource: { type: Microsoft.ApiManagement/service/apis, name: contoso-apim/<api> } }`"
+            )
+        );
+        let d = diags(&conn(&format!(
+            "category: ModelGateway\ntarget: {{ resource_id: '{APIM_SERVICE_ID}' }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
+        )));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some(
+                format!("target one of its APIs: `resource_id: {APIM_SERVICE_ID}/apis/<api>`")
+                    .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn gateway_connections_take_no_other_resource_type() {
+        let c = codes(&conn(&format!(
+            "category: ModelGateway\ntarget: {{ resource: {{ type: Microsoft.CognitiveServices/accounts, name: aoai }} }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
+        )));
+        assert_eq!(c, [Code::InvalidValue]);
+    }
+
+    #[test]
+    fn an_api_target_is_named_service_slash_api() {
+        for (name, example) in [
+            ("openai", "<service>/openai"),
+            ("contoso-apim/", "<service>/<api>"),
+            ("a/b/c", "<service>/<api>"),
+        ] {
+            let d = diags(&conn(&format!(
+                "category: ApiManagement\ntarget: {{ resource: {{ type: Microsoft.ApiManagement/service/apis, name: '{name}' }} }}\nauth: {{ type: ApiKey, key: {{ secret: k }} }}\n{GATEWAY_METADATA}"
+            )));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].code, Code::InvalidName);
+            assert_eq!(
+                d[0].path.0,
+                "foundries[0].connections[0].target.resource.name"
+            );
+            assert_eq!(
+                d[0].help.as_deref(),
+                Some(
+                    format!("write `name: {example}`: the name of its `Microsoft.ApiManagement/service`, `/`, its own name").as_str()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn child_types_other_than_listed_ones_are_not_targets() {
+        let c = codes(&conn(
+            "category: GenericRest\ntarget: { resource: { type: Microsoft.ApiManagement/service/subscriptions, name: contoso-apim/master } }\nauth: { type: None }",
+        ));
+        assert!(c.contains(&Code::InvalidValue), "{c:?}");
     }
 
     #[test]

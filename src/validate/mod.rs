@@ -4,6 +4,7 @@
 
 mod connections;
 pub mod foundry;
+mod gateway;
 pub mod names;
 pub mod structure;
 
@@ -46,6 +47,7 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     names::check(root, &mut out);
     foundry::check(root, &mut out);
     connections::check(root, &mut out);
+    gateway::check(root, &mut out);
     diagnostics::sort(&mut out);
     out.dedup();
     out

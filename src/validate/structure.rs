@@ -131,6 +131,7 @@ pub const PLAIN_FIELDS: &[&str] = &[
     "access_key_id",
     "resource_id",
     "audience",
+    "token_url",
 ];
 
 const AUTH: &[Field] = &[
@@ -152,6 +153,8 @@ const AUTH: &[Field] = &[
     opt("secret_access_key", Shape::Credential),
     opt("resource_id", Shape::Str),
     opt("audience", Shape::Str),
+    opt("token_url", Shape::Str),
+    opt("scopes", Shape::Seq(&Shape::Str)),
 ];
 
 const CONNECTION: &[Field] = &[

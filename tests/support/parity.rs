@@ -34,6 +34,8 @@
 //!   namespace and separator, which Terraform must use to give the same name) → `guid(a, b, c)`,
 //!   with Terraform's full id strings (`/subscriptions/${var.subscription_id}/resourceGroups/…`)
 //!   read back as `id(k)` / `roledef(g)`.
+//! * Strings joined at deploy time — Bicep `'${a}/${b}'`, ARM `concat(a, '/', b)`, a Terraform
+//!   template `"${a}/${b}"` — → `concat(a, "/", b)`, adjacent literals merged.
 //! * Literal strings are compared decoded: Bicep escapes (`\'`, `\$`, `\u{…}`), ARM's `[[`
 //!   escape (also in property names, which ARM evaluates), Terraform's `$${` and `%%{`.
 //! * Terraform `body = { kind, sku, properties }` and `sensitive_body = { properties = {
@@ -124,6 +126,8 @@ pub enum Sym {
     /// `guid()` seed the subscription changes the name, so it is compared too.
     RoleDef(Loc, String),
     Guid(Vec<Sym>),
+    /// A string joined from deploy-time values and literals (see [`concat`]).
+    Concat(Vec<Sym>),
     /// A subscription or group as an expression evaluates it (`subscription().subscriptionId`).
     Loc(Loc),
     /// A resolved reference, after `finalize`: the printed symbol.
@@ -190,6 +194,16 @@ impl fmt::Display for Sym {
             Sym::Guid(args) => {
                 write!(f, "guid(")?;
                 for (i, v) in args.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                write!(f, ")")
+            }
+            Sym::Concat(parts) => {
+                write!(f, "concat(")?;
+                for (i, v) in parts.iter().enumerate() {
                     if i > 0 {
                         write!(f, ", ")?;
                     }
@@ -286,6 +300,7 @@ fn finalize(records: Vec<Record>) -> BTreeMap<String, Vec<Record>> {
             }
             Sym::Map(m) => Sym::Map(m.into_iter().map(|(k, v)| (k, walk(v, key))).collect()),
             Sym::Guid(a) => Sym::Guid(a.into_iter().map(|v| walk(v, key)).collect()),
+            Sym::Concat(a) => Sym::Concat(a.into_iter().map(|v| walk(v, key)).collect()),
             other => other,
         }
     }
@@ -447,6 +462,24 @@ fn sym_diff(
         }
         _ if a == b => {}
         _ => out.push(format!("`{k}` {path}: {na} `{a}`, {nb} `{b}`")),
+    }
+}
+
+/// The parts of a string joined at deploy time, normalized the same way for every format: adjacent
+/// literals merged, empty ones dropped; all literal gives the string, one value the value itself.
+fn concat(parts: Vec<Sym>) -> Sym {
+    let mut out: Vec<Sym> = Vec::new();
+    for p in parts {
+        match (out.last_mut(), p) {
+            (_, Sym::Str(s)) if s.is_empty() => {}
+            (Some(Sym::Str(prev)), Sym::Str(s)) => prev.push_str(&s),
+            (_, p) => out.push(p),
+        }
+    }
+    match out.as_slice() {
+        [] => Sym::Str(String::new()),
+        [one] => one.clone(),
+        _ => Sym::Concat(out),
     }
 }
 
@@ -754,7 +787,7 @@ mod arm {
                         }
                         Sym::Str(out)
                     }
-                    ("concat", all) => Sym::Str(all.iter().map(Sym::str).collect()),
+                    ("concat", all) => concat(all.to_vec()),
                     _ => panic!("unexpected ARM expression {e:?}"),
                 }
             }
@@ -867,7 +900,20 @@ mod bicep {
 
     /// A Bicep string decoded, or its only interpolation.
     fn string<'t>(f: &File, n: TsNode<'t>) -> Result<String, TsNode<'t>> {
+        let parts = string_parts(f, n);
+        match parts.as_slice() {
+            [Err(inner)] => Err(*inner),
+            _ => Ok(parts
+                .into_iter()
+                .map(|p| p.unwrap_or_else(|_| panic!("unexpected string part in `{}`", f.text(n))))
+                .collect()),
+        }
+    }
+
+    /// A Bicep string as its decoded literal runs (`Ok`) and interpolated expressions (`Err`).
+    fn string_parts<'t>(f: &File, n: TsNode<'t>) -> Vec<Result<String, TsNode<'t>>> {
         assert_eq!(n.kind(), "string");
+        let mut runs = Vec::new();
         let mut out = String::new();
         let parts = named_children(n);
         // tree-sitter-bicep leaves `\$` out of every child node; read it from the gap.
@@ -900,8 +946,11 @@ mod bicep {
                         }
                     }
                 }
-                "interpolation" if parts.len() == 1 => {
-                    return Err(named_children(*part)[0]);
+                "interpolation" => {
+                    if !out.is_empty() {
+                        runs.push(Ok(std::mem::take(&mut out)));
+                    }
+                    runs.push(Err(named_children(*part)[0]));
                 }
                 _ => panic!("unexpected string part in `{}`", f.text(n)),
             }
@@ -911,7 +960,10 @@ mod bicep {
             "\\$" => out.push('$'),
             gap => panic!("unexpected `{gap}` in `{}`", f.text(n)),
         }
-        Ok(out)
+        if !out.is_empty() || runs.is_empty() {
+            runs.push(Ok(out));
+        }
+        runs
     }
 
     fn properties<'t>(f: &File, object: TsNode<'t>) -> Vec<(TsNode<'t>, String, TsNode<'t>)> {
@@ -995,9 +1047,17 @@ mod bicep {
 
         fn eval(&self, n: TsNode) -> Sym {
             match n.kind() {
-                "string" => match string(self.file, n) {
-                    Ok(s) => Sym::Str(s),
-                    Err(inner) => panic!("interpolated value `{}`", self.text(inner)),
+                "string" => match string_parts(self.file, n).as_slice() {
+                    [Err(inner)] => panic!("interpolated value `{}`", self.text(*inner)),
+                    parts => concat(
+                        parts
+                            .iter()
+                            .map(|p| match p {
+                                Ok(s) => Sym::Str(s.clone()),
+                                Err(inner) => self.eval(*inner),
+                            })
+                            .collect(),
+                    ),
                 },
                 "number" => Sym::Num(self.text(n).to_string()),
                 "boolean" => Sym::Bool(self.text(n) == "true"),
@@ -1324,6 +1384,24 @@ mod terraform {
         }
     }
 
+    /// Whether a template interpolates only `var.subscription_id` / `var.resource_group_name` (an
+    /// id string, read by [`text`]) rather than joining deploy-time values.
+    fn only_placeholders(t: &TemplateExpr) -> bool {
+        let TemplateExpr::QuotedString(q) = t else {
+            return true;
+        };
+        let tpl = Template::from_str(q).expect("a template");
+        tpl.elements().iter().all(|el| match el {
+            Element::Interpolation(i) => steps(&i.expr).is_some_and(|st| {
+                matches!(
+                    st.join(".").as_str(),
+                    "var.subscription_id" | "var.resource_group_name"
+                )
+            }),
+            _ => true,
+        })
+    }
+
     fn loc(segment: &str, placeholder: &str) -> Loc {
         if segment == placeholder {
             Loc::Deployment
@@ -1425,6 +1503,22 @@ mod terraform {
                 Expression::Null => Sym::Null,
                 Expression::Bool(b) => Sym::Bool(*b),
                 Expression::Number(n) => Sym::Num(n.to_string()),
+                Expression::TemplateExpr(t) if !only_placeholders(t) => {
+                    let TemplateExpr::QuotedString(q) = t.as_ref() else {
+                        panic!("unexpected heredoc {t:?}");
+                    };
+                    let tpl = Template::from_str(q).expect("a template");
+                    concat(
+                        tpl.elements()
+                            .iter()
+                            .map(|el| match el {
+                                Element::Literal(l) => Sym::Str(l.clone()),
+                                Element::Interpolation(i) => self.eval(&i.expr, each),
+                                Element::Directive(d) => panic!("unexpected directive {d:?}"),
+                            })
+                            .collect(),
+                    )
+                }
                 Expression::String(_) | Expression::TemplateExpr(_) => {
                     let s = text(e);
                     assert!(!s.contains('\u{1}'), "interpolated value {e:?}");

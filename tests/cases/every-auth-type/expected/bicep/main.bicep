@@ -116,8 +116,16 @@ resource authFoundryGatewayOauthGatewayConnection 'Microsoft.CognitiveServices/a
     target: 'https://gateway.example.com/openai'
     authType: 'OAuth2'
     isSharedToAll: false
+    #disable-next-line BCP037
+    tokenUrl: 'https://login.example.com/oauth2/v2.0/token'
+    #disable-next-line BCP037
+    scopes: [
+      'api://gateway/.default'
+    ]
     metadata: {
       deploymentInPath: 'false'
+      inferenceAPIVersion: ''
+      models: '[{"name": "gpt-4o-mini", "properties": {"model": {"name": "gpt-4o-mini", "version": "2024-07-18", "format": "OpenAI"}}}]'
     }
     credentials: {
       authUrl: 'https://login.example.com/oauth2/token'
@@ -142,6 +150,7 @@ resource authFoundryGatewayApimMiConnection 'Microsoft.CognitiveServices/account
     metadata: {
       deploymentInPath: 'true'
       inferenceAPIVersion: '2024-10-21'
+      modelDiscovery: '{"listModelsEndpoint": "/deployments", "getModelEndpoint": "/deployments/{deploymentName}", "deploymentProvider": "AzureOpenAI"}'
     }
   }
   dependsOn: [

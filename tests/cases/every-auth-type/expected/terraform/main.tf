@@ -110,14 +110,21 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
   type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
   name = "oauth-gateway"
   parent_id = azapi_resource.auth_foundry_gateway.id
+  schema_validation_enabled = false
   body = {
     properties = {
       category      = "ModelGateway"
       target        = "https://gateway.example.com/openai"
       authType      = "OAuth2"
       isSharedToAll = false
+      tokenUrl      = "https://login.example.com/oauth2/v2.0/token"
+      scopes        = [
+        "api://gateway/.default",
+      ]
       metadata      = {
-        deploymentInPath = "false"
+        deploymentInPath    = "false"
+        inferenceAPIVersion = ""
+        models              = "[{\"name\": \"gpt-4o-mini\", \"properties\": {\"model\": {\"name\": \"gpt-4o-mini\", \"version\": \"2024-07-18\", \"format\": \"OpenAI\"}}}]"
       }
     }
   }
@@ -148,6 +155,7 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
       metadata      = {
         deploymentInPath    = "true"
         inferenceAPIVersion = "2024-10-21"
+        modelDiscovery      = "{\"listModelsEndpoint\": \"/deployments\", \"getModelEndpoint\": \"/deployments/{deploymentName}\", \"deploymentProvider\": \"AzureOpenAI\"}"
       }
     }
   }
