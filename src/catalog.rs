@@ -199,6 +199,23 @@ pub fn is_unpublished_auth_type(auth_type: &str) -> bool {
     UNPUBLISHED_AUTH_TYPES.contains(&auth_type)
 }
 
+/// Auth types whose connections carry no secret of their own: Entra ID, none, and the managed
+/// identities. With a bring-your-own Key Vault, Foundry stores every other connection's
+/// credentials in that vault, with its identity's vault access.
+const AUTH_TYPES_WITHOUT_SECRETS: &[&str] = &[
+    "AAD",
+    "None",
+    "ManagedIdentity",
+    "AccountManagedIdentity",
+    "ProjectManagedIdentity",
+];
+
+/// True when Foundry keeps a connection's credentials in the bring-your-own Key Vault, so that
+/// creating it needs the Foundry identity's vault access to have taken effect.
+pub fn stores_credentials_in_vault(auth_type: &str) -> bool {
+    !AUTH_TYPES_WITHOUT_SECRETS.contains(&auth_type)
+}
+
 // ---------------------------------------------------------------------------
 // Roles
 // ---------------------------------------------------------------------------

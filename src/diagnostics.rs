@@ -430,6 +430,9 @@ codes! {
     KeyVaultOnExistingAccount = 60,
     /// Output beyond Azure's template limits.
     TemplateLimit = 61,
+    /// A connection whose credentials go into the bring-your-own vault right after the vault
+    /// access is granted, with no wait for it to take effect.
+    SecretsBeforeVaultAccess = 62,
     /// A target with none or more than one of `resource`, `resource_id`, `url`.
     TargetShape = 70,
     /// A malformed resource id.

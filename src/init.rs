@@ -66,25 +66,17 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         yaml(&o.foundry)
     );
     s.push_str("    # existing: true  # reference an account that exists instead of creating it\n");
-    s.push_str("    # disable_local_auth: true\n");
+    s.push_str("    # disable_local_auth: false  # keys are off by default; this keeps them on\n");
     if !o.projects.is_empty() {
         s.push_str("    projects:\n");
         for p in &o.projects {
             let _ = writeln!(s, "      - name: {}", yaml(p));
         }
     }
-    if let Some(kv) = &o.key_vault {
-        s.push_str("    # The bring-your-own Key Vault connection: created first, after every project; the\n");
-        s.push_str("    # account's identity gets Key Vault Secrets Officer on the vault before any other\n");
-        s.push_str("    # connection is created.\n");
-        s.push_str("    key_vault:\n");
-        let _ = writeln!(s, "      name: {}", yaml(kv));
-        s.push_str("      # resource_group: rg-shared  # when the vault lives elsewhere\n");
-        s.push_str("      # permission_model: access_policies\n");
-        s.push_str("      # wait_for_role: 60s\n");
-    }
+    let mut cs = String::new();
+    let mut stores_secrets = false;
     if !o.connections.is_empty() {
-        s.push_str("    connections:\n");
+        cs.push_str("    connections:\n");
     }
     for c in &o.connections {
         let mut parts = c.splitn(3, ':');
@@ -107,13 +99,13 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 "--connection `{c}`: use --key-vault for the Key Vault connection"
             )));
         }
-        let _ = writeln!(s, "      - name: {}", yaml(name));
-        let _ = writeln!(s, "        category: {category}");
+        let _ = writeln!(cs, "      - name: {}", yaml(name));
+        let _ = writeln!(cs, "        category: {category}");
         let is_resource = !target.starts_with("http://") && !target.starts_with("https://");
         if target.starts_with("http://") || target.starts_with("https://") {
-            let _ = writeln!(s, "        target: {{ url: {} }}", yaml(target));
+            let _ = writeln!(cs, "        target: {{ url: {} }}", yaml(target));
         } else if target.starts_with("/subscriptions/") {
-            let _ = writeln!(s, "        target: {{ resource_id: {} }}", yaml(target));
+            let _ = writeln!(cs, "        target: {{ resource_id: {} }}", yaml(target));
         } else {
             // `Namespace/type/child/<parent>/<child>` for a child target type (an API of an API
             // Management service), else `Namespace/type/name`.
@@ -134,18 +126,18 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 )));
             };
             let _ = writeln!(
-                s,
+                cs,
                 "        target: {{ resource: {{ type: {}, name: {} }} }}",
                 yaml(ty),
                 yaml(res)
             );
         }
         if category::is_gateway(category) {
-            s.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
+            cs.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
 ");
-            s.push_str("          deploymentInPath: \"false\"  # \"true\": <target>/deployments/<name>/chat/completions; \"false\": the name in the body
+            cs.push_str("          deploymentInPath: \"false\"  # \"true\": <target>/deployments/<name>/chat/completions; \"false\": the name in the body
 ");
-            s.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # or modelDiscovery
+            cs.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # or modelDiscovery
 ");
         }
         let allowed = category::rule(category).map(|r| r.auth).unwrap_or(&[]);
@@ -159,27 +151,46 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 .unwrap_or("ApiKey")
         };
         let secret = format!("{name}_key").to_lower_camel_case();
+        stores_secrets |= catalog::stores_credentials_in_vault(auth);
         match auth {
-            "AAD" => s.push_str(
+            "AAD" => cs.push_str(
                 "        auth: { type: AAD }  # Entra ID: grant the account's identity a role below\n        # roles: [<role name or GUID>]\n",
             ),
             "CustomKeys" => {
                 let _ = writeln!(
-                    s,
+                    cs,
                     "        auth: {{ type: CustomKeys, keys: {{ x-api-key: {{ secret: {secret} }} }} }}   # a secure parameter at deployment"
                 );
             }
             "SAS" => {
-                let _ = writeln!(s, "        auth: {{ type: SAS, sas: {{ secret: {secret} }} }}");
+                let _ = writeln!(cs, "        auth: {{ type: SAS, sas: {{ secret: {secret} }} }}");
             }
             other => {
                 let _ = writeln!(
-                    s,
+                    cs,
                     "        auth: {{ type: {other}, key: {{ secret: {secret} }} }}   # a secure parameter at deployment"
                 );
             }
         }
     }
+    if let Some(kv) = &o.key_vault {
+        s.push_str("    # The bring-your-own Key Vault connection: created first, after every project; the\n");
+        s.push_str("    # account's identity gets Key Vault Secrets Officer on the vault before any other\n");
+        s.push_str("    # connection is created.\n");
+        s.push_str("    key_vault:\n");
+        let _ = writeln!(s, "      name: {}", yaml(kv));
+        s.push_str("      # resource_group: rg-shared  # when the vault lives elsewhere\n");
+        s.push_str("      # permission_model: access_policies\n");
+        if stores_secrets {
+            // Their keys go into the vault: without a wait they race the role's propagation (FG062).
+            s.push_str(
+                "      wait_for_role: 60s  # the connections below store their keys in the vault\n",
+            );
+        } else {
+            s.push_str("      # wait_for_role: 60s\n");
+        }
+    }
+    s.push_str(&cs);
     // Never hand out a spec that does not validate.
     crate::check(&Source::new("<init>", s.clone()))?;
     Ok(s)

@@ -224,6 +224,13 @@ fn broken_stderr(file: &str) -> String {
            |                  ^^^^^^^
            = help: did you mean `research`?
 
+        warning[FG062]: connection `search` stores its `ApiKey` credentials in the Key Vault before the vault access can have taken effect (403 until it has)
+          --> FILE:19:17 (foundries[0].connections[0].auth.type)
+           |
+        19 |           type: ApiKey
+           |                 ^^^^^^
+           = help: add `wait_for_role: 60s` under `key_vault`, or switch to `type: AAD` with `roles:` on the target (nothing stored in the vault)
+
         error[FG036]: `key` is a secret and may not be written in the spec
           --> FILE:20:16 (foundries[0].connections[0].auth.key)
            |
@@ -242,7 +249,7 @@ fn broken_stderr(file: &str) -> String {
            |     ^^^^^^^^^ the first is the `key_vault` block
            = help: Azure allows one Key Vault connection per Foundry resource; remove one of them
 
-        error: `FILE` is invalid: 5 errors
+        error: `FILE` is invalid: 5 errors, 1 warning
         "#
         .replace("FILE", file),
     )
@@ -547,9 +554,9 @@ fn render_a_warning_only_spec() {
         "",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:15:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
            |
-        15 |       role: contributor
+        16 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -565,9 +572,9 @@ fn render_a_warning_only_spec() {
         "weak-role.yaml: valid (1 warning)\n",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:15:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
            |
-        15 |       role: contributor
+        16 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -576,21 +583,23 @@ fn render_a_warning_only_spec() {
 }
 
 const QUICKSTART_PLAN: &str = r"
-    create plan for `quickstart` (quickstart.yaml): 5 steps
+    create plan for `quickstart` (quickstart.yaml): 6 steps
     1. create Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
     2. create project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; after Foundry account `qs-foundry` (its parent)
     3. create Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), project `research` of `qs-foundry` (one child operation at a time per parent, or Azure answers 409 Conflict)
     4. create role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first)
-    5. create connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity needs its vault access first)
+    5. create role `Search Index Data Reader` for `qs-foundry` on `qs-search` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to)
+    6. create connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), role `Search Index Data Reader` for `qs-foundry` on `qs-search` (its roles are granted first), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity needs its vault access first)
     ";
 
 const QUICKSTART_TEARDOWN: &str = r"
-    teardown plan for `quickstart` (quickstart.yaml): 5 steps
-    1. delete connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
-    2. delete role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection)
-    3. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (children of one parent are deleted one at a time)
-    4. delete project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry` (its parent is deleted after it)
-    5. delete Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
+    teardown plan for `quickstart` (quickstart.yaml): 6 steps
+    1. delete connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), role `Search Index Data Reader` for `qs-foundry` on `qs-search` (its roles are removed after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
+    2. delete role `Search Index Data Reader` for `qs-foundry` on `qs-search` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it)
+    3. delete role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection)
+    4. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (children of one parent are deleted one at a time)
+    5. delete project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry` (its parent is deleted after it)
+    6. delete Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
     ";
 
 /// The steps of a plan as `what [resource type]`: the numbered lines without the number, the verb
@@ -632,7 +641,7 @@ fn plan_teardown_is_the_create_plan_reversed() {
 
     let mut created = steps(&create.stdout, "create ");
     let deleted = steps(&teardown.stdout, "delete ");
-    assert_eq!(created.len(), 5);
+    assert_eq!(created.len(), 6);
     created.reverse();
     assert_eq!(deleted, created);
 }

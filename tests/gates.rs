@@ -537,3 +537,20 @@ fn module_and_nested_deployment_names_are_unique_per_calling_deployment() {
     }
     assert!(checked > 5, "only {checked} nested deployments");
 }
+
+#[test]
+fn reference_specs_wait_for_the_vault_access_or_store_nothing_in_the_vault() {
+    for (name, text) in specs::valid_specs()
+        .into_iter()
+        .filter(|(n, _)| n.starts_with("specs/"))
+    {
+        let g = generate(&name, &text);
+        let late: Vec<_> = g
+            .warnings
+            .iter()
+            .filter(|w| w.code == foundrygen::diagnostics::Code::SecretsBeforeVaultAccess)
+            .map(|w| w.message.clone())
+            .collect();
+        assert!(late.is_empty(), "{name}: {late:?}");
+    }
+}

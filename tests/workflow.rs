@@ -46,9 +46,9 @@ fn weak_role_spec() -> String {
 /// [`weak_role_spec`] as `weak-role.yaml` rejected by `--deny-warnings`.
 const DENIED_WEAK_ROLE: &str = r"
     error[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-      --> weak-role.yaml:15:13 (foundries[0].key_vault.role)
+      --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
        |
-    15 |       role: contributor
+    16 |       role: contributor
        |             ^^^^^^^^^^^
        = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -802,7 +802,7 @@ fn init_to_stdout_prints_a_spec_that_validates() {
         foundries:
           - name: contoso-foundry  # Microsoft.CognitiveServices/accounts, kind AIServices
             # existing: true  # reference an account that exists instead of creating it
-            # disable_local_auth: true
+            # disable_local_auth: false  # keys are off by default; this keeps them on
             projects:
               - name: research
             # The bring-your-own Key Vault connection: created first, after every project; the
@@ -812,7 +812,7 @@ fn init_to_stdout_prints_a_spec_that_validates() {
               name: contoso-kv
               # resource_group: rg-shared  # when the vault lives elsewhere
               # permission_model: access_policies
-              # wait_for_role: 60s
+              wait_for_role: 60s  # the connections below store their keys in the vault
             connections:
               - name: search
                 category: CognitiveSearch

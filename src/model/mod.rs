@@ -199,6 +199,9 @@ pub struct Entity {
     pub grants: Vec<(EntityId, Vec<String>)>,
     /// For waits: seconds.
     pub wait_seconds: Option<u64>,
+    /// For waits: the identity holder whose access it waits for. A new principal (the account
+    /// deleted and created again) needs the wait again, so its principal id re-runs it.
+    pub wait_for: Option<EntityId>,
     /// checkov findings the spec chose to accept, with the reason (check id, reason).
     pub accepted_findings: Vec<(String, String)>,
     /// For a created resource that belongs to an existing foundry in another resource group: that
@@ -481,6 +484,7 @@ impl<'a> Builder<'a> {
             role: None,
             grants: Vec::new(),
             wait_seconds: None,
+            wait_for: None,
             accepted_findings: Vec::new(),
             group: None,
         });
@@ -981,7 +985,13 @@ impl<'a> Builder<'a> {
                 e.tagged = true;
                 e.resource_kind = Some("AzureCLI".into());
                 e.wait_seconds = Some(secs);
+                e.wait_for = Some(holder_of_account);
                 e.properties = Value::object([
+                    // A changed tag runs the script again; an unchanged one leaves it be.
+                    (
+                        "forceUpdateTag",
+                        Value::Expr(Expr::PrincipalId(holder_of_account)),
+                    ),
                     ("azCliVersion", Value::str("2.75.0")),
                     ("scriptContent", Value::str(format!("sleep {secs}"))),
                     ("timeout", Value::str(format!("PT{}S", secs + 300))),
@@ -989,6 +999,8 @@ impl<'a> Builder<'a> {
                     ("cleanupPreference", Value::str("Always")),
                 ]);
                 self.dep(w, access, Reason::KeyVaultAccess);
+                // Its re-run tag reads the principal id.
+                self.dep(w, holder_of_account, Reason::Principal);
                 gates.push((w, Reason::RoleWait));
             }
         }

@@ -450,6 +450,16 @@ impl<'a> TfRender<'a> {
                     "create_duration".into(),
                     RValue::S(format!("{}s", e.wait_seconds.unwrap_or(0))),
                 ));
+                if let Some(holder) = e.wait_for {
+                    // A changed trigger re-creates the sleep, so a new principal waits again.
+                    v.fields.push((
+                        "triggers".into(),
+                        RValue::O(vec![(
+                            "principal_id".into(),
+                            RValue::X(self.expr(&Expr::PrincipalId(holder))),
+                        )]),
+                    ));
+                }
                 v
             }
             _ => self.azapi(id),

@@ -320,7 +320,69 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        secrets_before_vault_access(&fpath, f, kv, out);
     }
+}
+
+/// A connection whose credentials Foundry stores in the bring-your-own vault fails with 403
+/// when it runs before the Foundry identity's vault role (or access policy) has taken effect, and
+/// role assignments take minutes to propagate: warn where nothing waits for it.
+fn secrets_before_vault_access(
+    fpath: &SpecPath,
+    f: &Node,
+    kv: Option<&Node>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let listed_vault =
+        connections_of(fpath, f).any(|(_, c)| category_of(c) == Some("AzureKeyVault"));
+    if kv.is_none() && !listed_vault {
+        return;
+    }
+    if kv.is_some_and(|k| k.get("wait_for_role").is_some()) {
+        return;
+    }
+    // (path of `auth.type`, its node, the auth type, the connection's name)
+    let storing: Vec<(SpecPath, &Node, &str, &str)> = connections_of(fpath, f)
+        .filter(|(_, c)| category_of(c) != Some("AzureKeyVault"))
+        .filter_map(|(cp, c)| {
+            let t = c.get("auth")?.get("type")?;
+            let ty = t.as_str()?;
+            crate::catalog::stores_credentials_in_vault(ty).then(|| {
+                (
+                    cp.key("auth").key("type"),
+                    t,
+                    ty,
+                    c.get_str("name").unwrap_or("?"),
+                )
+            })
+        })
+        .collect();
+    let Some((first_path, first, ty, first_name)) = storing.first() else {
+        return;
+    };
+    let more = match storing.len() {
+        1 => String::new(),
+        2 => " (and 1 more connection)".to_string(),
+        n => format!(" (and {} more connections)", n - 1),
+    };
+    let help = if kv.is_some() {
+        "add `wait_for_role: 60s` under `key_vault`, or switch to `type: AAD` with `roles:` on the target (nothing stored in the vault)"
+    } else {
+        "use the `key_vault` block with `wait_for_role: 60s` instead of the `AzureKeyVault` connection, or switch to `type: AAD` with `roles:` on the target"
+    };
+    let mut d = Diagnostic::warning(
+        Code::SecretsBeforeVaultAccess,
+        first_path.clone(),
+        first.span,
+        format!(
+            "connection `{first_name}`{more} stores its `{ty}` credentials in the Key Vault before the vault access can have taken effect (403 until it has)"
+        ),
+    )
+    .with_help(help);
+    for (p, n, _, name) in storing.iter().skip(1).take(4) {
+        d = d.with_related(p.clone(), n.span, format!("connection `{name}` too"));
+    }
+    out.push(d);
 }
 
 #[cfg(test)]
@@ -411,6 +473,73 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, Code::WeakKeyVaultRole);
         assert!(!d[0].is_error());
+    }
+
+    const API_KEY_CONNECTION: &str = "  - { name: web, category: ApiKey, target: { url: 'https://api.example.com/' }, auth: { type: ApiKey, key: { secret: webKey } } }";
+
+    #[test]
+    fn warns_when_a_connection_stores_secrets_before_the_vault_access_can_work() {
+        let spec = with_foundry(&format!(
+            "key_vault: {{ name: kv1 }}\nconnections:\n{API_KEY_CONNECTION}"
+        ));
+        let d = diags(&spec);
+        assert_eq!(codes(&spec), [Code::SecretsBeforeVaultAccess]);
+        assert!(!d[0].is_error());
+        assert_eq!(
+            d[0].path.to_string(),
+            "foundries[0].connections[0].auth.type"
+        );
+        assert!(d[0].message.contains("`web`"), "{}", d[0].message);
+        assert!(
+            d[0].help.as_deref().unwrap().contains("wait_for_role: 60s"),
+            "{:?}",
+            d[0].help
+        );
+        // The same with access policies.
+        let policies = with_foundry(&format!(
+            "key_vault: {{ name: kv1, permission_model: access_policies }}\nconnections:\n{API_KEY_CONNECTION}"
+        ));
+        assert_eq!(codes(&policies), [Code::SecretsBeforeVaultAccess]);
+    }
+
+    #[test]
+    fn no_warning_when_the_spec_waits_or_nothing_is_stored_in_the_vault() {
+        let waits = with_foundry(&format!(
+            "key_vault: {{ name: kv1, wait_for_role: 60s }}\nconnections:\n{API_KEY_CONNECTION}"
+        ));
+        assert!(codes(&waits).is_empty(), "{:?}", diags(&waits));
+        let aad = with_foundry(
+            "key_vault: { name: kv1 }\nconnections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: s1 } }, auth: { type: AAD }, roles: [Search Index Data Reader] }",
+        );
+        assert!(codes(&aad).is_empty(), "{:?}", diags(&aad));
+        let no_vault = with_foundry(&format!("connections:\n{API_KEY_CONNECTION}"));
+        assert!(codes(&no_vault).is_empty(), "{:?}", diags(&no_vault));
+    }
+
+    #[test]
+    fn a_listed_key_vault_connection_points_at_the_block_to_wait() {
+        let spec = with_foundry(&format!(
+            "connections:\n  - {{ name: vault, category: AzureKeyVault, target: {{ resource: {{ type: Microsoft.KeyVault/vaults, name: kv1 }} }}, auth: {{ type: AccountManagedIdentity }} }}\n{API_KEY_CONNECTION}\n{}",
+            API_KEY_CONNECTION
+                .replace("name: web", "name: web2")
+                .replace("webKey", "web2Key")
+        ));
+        let d = diags(&spec);
+        assert_eq!(codes(&spec), [Code::SecretsBeforeVaultAccess], "{d:?}");
+        assert!(
+            d[0].message.contains("(and 1 more connection)"),
+            "{}",
+            d[0].message
+        );
+        assert_eq!(d[0].related.len(), 1);
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("the `key_vault` block"),
+            "{:?}",
+            d[0].help
+        );
     }
 
     #[test]

@@ -53,7 +53,8 @@
 //!   per entry, the Terraform permission names (`Get`) in lower case (`get`) as the others write
 //!   them; it is deployed where the vault is.
 //! * `time_sleep` and `Microsoft.Resources/deploymentScripts` both become a wait of N seconds
-//!   (`create_duration = "60s"`, `scriptContent: 'sleep 60'`), typed as the deploymentScripts.
+//!   (`create_duration = "60s"`, `scriptContent: 'sleep 60'`), typed as the deploymentScripts, that
+//!   runs again when a principal id changes (`triggers.principal_id`, `forceUpdateTag`).
 //!   The rest of the script resource (CLI version, timeouts, tags, location) has no Terraform
 //!   counterpart, and is compared between Bicep and ARM only (`native`), as are API versions.
 //! * Format-only decorations are not read: comments (also `checkov:skip`), `#disable-next-line`,
@@ -496,12 +497,16 @@ fn join_path<S: AsRef<str>>(steps: &[S]) -> String {
     out
 }
 
-/// The seconds of a wait: `sleep 60` (deployment script) or `60s` (time_sleep).
-fn wait_body(seconds: &str) -> BTreeMap<String, Sym> {
+/// The seconds of a wait (`sleep 60` in a deployment script, `60s` in a time_sleep) and the value
+/// whose change runs it again (`forceUpdateTag`, a time_sleep's `triggers.principal_id`).
+fn wait_body(seconds: &str, rerun: Sym) -> BTreeMap<String, Sym> {
     let n: u64 = seconds
         .parse()
         .unwrap_or_else(|_| panic!("wait of `{seconds}` seconds"));
-    BTreeMap::from([("seconds".to_string(), Sym::Num(n.to_string()))])
+    BTreeMap::from([
+        ("seconds".to_string(), Sym::Num(n.to_string())),
+        ("rerun on".to_string(), rerun),
+    ])
 }
 
 /// The node key of a created resource from its type and name symbol.
@@ -638,12 +643,13 @@ mod arm {
             let (body, native, loc) = if is_wait {
                 let script = r["properties"]["scriptContent"].as_str().expect("script");
                 let secs = script.strip_prefix("sleep ").expect("a sleep script");
+                let rerun = json(&r["properties"]["forceUpdateTag"], ctx);
                 let mut native = body;
                 native.insert(
                     "@deployed to".into(),
                     Sym::Str(format!("{}/{}", ctx.sub, ctx.rg)),
                 );
-                (wait_body(secs), Some(Sym::Map(native)), None)
+                (wait_body(secs, rerun), Some(Sym::Map(native)), None)
             } else {
                 (body, None, if is_role { None } else { loc })
             };
@@ -1293,10 +1299,11 @@ mod bicep {
                 .strip_prefix("sleep ")
                 .expect("a sleep script")
                 .to_string();
+            let rerun = props.get("forceUpdateTag").cloned().unwrap_or(Sym::Null);
             let (sub, rg) = loc.expect("a place");
             let mut native = fields;
             native.insert("@deployed to".into(), Sym::Str(format!("{sub}/{rg}")));
-            (wait_body(&secs), Some(Sym::Map(native)), None)
+            (wait_body(&secs, rerun), Some(Sym::Map(native)), None)
         } else {
             (fields, None, loc)
         };
@@ -1690,7 +1697,10 @@ mod terraform {
                     };
                     for a in b.body.attributes() {
                         assert!(
-                            matches!(a.key.as_str(), "create_duration" | "depends_on"),
+                            matches!(
+                                a.key.as_str(),
+                                "create_duration" | "triggers" | "depends_on"
+                            ),
                             "unexpected time_sleep attribute `{}`",
                             a.key
                         );
@@ -1703,7 +1713,15 @@ mod terraform {
                         name,
                         api: None,
                         loc: None,
-                        body: wait_body(d.strip_suffix('s').expect("a duration in seconds")),
+                        body: wait_body(
+                            d.strip_suffix('s').expect("a duration in seconds"),
+                            match attr(b, "triggers").map(|t| tf.eval(t, None)) {
+                                Some(Sym::Map(m)) => {
+                                    m.get("principal_id").cloned().unwrap_or(Sym::Null)
+                                }
+                                _ => Sym::Null,
+                            },
+                        ),
                         native: None,
                     }
                 }

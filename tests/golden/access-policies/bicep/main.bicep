@@ -96,6 +96,24 @@ resource legacyKvAccessPolicy 'Microsoft.KeyVault/vaults/accessPolicies@2026-02-
   ]
 }
 
+// wait 60s for the vault access of `legacy-foundry` to take effect
+resource legacyFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+  name: 'legacy-foundry-role-wait'
+  location: location
+  kind: 'AzureCLI'
+  properties: {
+    forceUpdateTag: legacyFoundry.identity.principalId
+    azCliVersion: '2.75.0'
+    scriptContent: 'sleep 60'
+    timeout: 'PT360S'
+    retentionInterval: 'PT1H'
+    cleanupPreference: 'Always'
+  }
+  dependsOn: [
+    legacyKvAccessPolicy
+  ]
+}
+
 // connection `storage` of `legacy-foundry`
 resource legacyFoundryStorageConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
   parent: legacyFoundry
@@ -116,6 +134,7 @@ resource legacyFoundryStorageConnection 'Microsoft.CognitiveServices/accounts/co
   dependsOn: [
     legacyFoundryKeyVaultConnection
     legacyKvAccessPolicy
+    legacyFoundryRoleWait
   ]
 }
 
@@ -139,6 +158,7 @@ resource legacyFoundryInsightsConnection 'Microsoft.CognitiveServices/accounts/c
   dependsOn: [
     legacyFoundryKeyVaultConnection
     legacyKvAccessPolicy
+    legacyFoundryRoleWait
     legacyFoundryStorageConnection
   ]
 }

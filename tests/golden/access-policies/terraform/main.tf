@@ -133,6 +133,19 @@ resource "azurerm_key_vault_access_policy" "legacy_kv_access_policy" {
   ]
 }
 
+# wait 60s for the vault access of `legacy-foundry` to take effect
+resource "time_sleep" "legacy_foundry_role_wait" {
+  create_duration = "60s"
+  triggers = {
+    principal_id = azapi_resource.legacy_foundry.identity[0].principal_id
+  }
+
+  depends_on = [
+    azurerm_key_vault_access_policy.legacy_kv_access_policy,
+    azapi_resource.legacy_foundry,
+  ]
+}
+
 # connection `storage` of `legacy-foundry`
 resource "azapi_resource" "legacy_foundry_storage_connection" {
   type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
@@ -161,6 +174,7 @@ resource "azapi_resource" "legacy_foundry_storage_connection" {
   depends_on = [
     azapi_resource.legacy_foundry_key_vault_connection,
     azurerm_key_vault_access_policy.legacy_kv_access_policy,
+    time_sleep.legacy_foundry_role_wait,
   ]
 }
 
@@ -192,6 +206,7 @@ resource "azapi_resource" "legacy_foundry_insights_connection" {
   depends_on = [
     azapi_resource.legacy_foundry_key_vault_connection,
     azurerm_key_vault_access_policy.legacy_kv_access_policy,
+    time_sleep.legacy_foundry_role_wait,
     azapi_resource.legacy_foundry_storage_connection,
   ]
 }

@@ -128,6 +128,18 @@ resource "azurerm_key_vault_access_policy" "platform_kv_access_policy" {
   ]
 }
 
+# wait 60s for the vault access of `platform-foundry` to take effect
+resource "time_sleep" "platform_foundry_role_wait" {
+  create_duration = "60s"
+  triggers = {
+    principal_id = data.azapi_resource.platform_foundry.output.identity.principalId
+  }
+
+  depends_on = [
+    azurerm_key_vault_access_policy.platform_kv_access_policy,
+  ]
+}
+
 # role `Search Index Data Reader` for `analytics` on `analytics-search`
 resource "azurerm_role_assignment" "platform_foundry_analytics_analytics_search_connection_role_1" {
   name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-ai/providers/Microsoft.CognitiveServices/accounts/platform-foundry/projects/analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
@@ -164,6 +176,7 @@ resource "azapi_resource" "platform_foundry_analytics_analytics_search_connectio
     azurerm_role_assignment.platform_foundry_analytics_analytics_search_connection_role_1,
     azapi_resource.platform_foundry_key_vault_connection,
     azurerm_key_vault_access_policy.platform_kv_access_policy,
+    time_sleep.platform_foundry_role_wait,
   ]
 }
 
@@ -196,6 +209,7 @@ resource "azapi_resource" "platform_foundry_shared_shared_openai_connection" {
   depends_on = [
     azapi_resource.platform_foundry_key_vault_connection,
     azurerm_key_vault_access_policy.platform_kv_access_policy,
+    time_sleep.platform_foundry_role_wait,
   ]
 }
 
@@ -223,5 +237,6 @@ resource "azapi_resource" "platform_foundry_reporting_api_connection" {
   depends_on = [
     azapi_resource.platform_foundry_key_vault_connection,
     azurerm_key_vault_access_policy.platform_kv_access_policy,
+    time_sleep.platform_foundry_role_wait,
   ]
 }

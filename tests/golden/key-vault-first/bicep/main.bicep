@@ -109,6 +109,7 @@ resource contosoFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-0
   }
   kind: 'AzureCLI'
   properties: {
+    forceUpdateTag: contosoFoundry.identity.principalId
     azCliVersion: '2.75.0'
     scriptContent: 'sleep 60'
     timeout: 'PT360S'

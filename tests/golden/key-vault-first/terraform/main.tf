@@ -139,9 +139,13 @@ resource "azurerm_role_assignment" "contoso_foundry_key_vault_role" {
 # wait 60s for the vault access of `contoso-foundry` to take effect
 resource "time_sleep" "contoso_foundry_role_wait" {
   create_duration = "60s"
+  triggers = {
+    principal_id = azapi_resource.contoso_foundry.identity[0].principal_id
+  }
 
   depends_on = [
     azurerm_role_assignment.contoso_foundry_key_vault_role,
+    azapi_resource.contoso_foundry,
   ]
 }
 

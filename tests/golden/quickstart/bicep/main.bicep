@@ -87,6 +87,17 @@ resource qsFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-
   ]
 }
 
+// role `Search Index Data Reader` for `qs-foundry` on `qs-search`
+resource qsFoundrySearchConnectionRole1 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(qsSearchSearchServices.id, qsFoundry.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f'))
+  scope: qsSearchSearchServices
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f')
+    principalId: qsFoundry.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
 // connection `search` of `qs-foundry`
 resource qsFoundrySearchConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
   parent: qsFoundry
@@ -94,18 +105,16 @@ resource qsFoundrySearchConnection 'Microsoft.CognitiveServices/accounts/connect
   properties: {
     category: 'CognitiveSearch'
     target: qsSearchSearchServices.properties.endpoint
-    authType: 'ApiKey'
+    authType: 'AAD'
     isSharedToAll: true
     metadata: {
       ApiType: 'Azure'
       ResourceId: qsSearchSearchServices.id
       location: qsSearchSearchServices.location
     }
-    credentials: {
-      key: qsSearchSearchServices.listAdminKeys().primaryKey
-    }
   }
   dependsOn: [
+    qsFoundrySearchConnectionRole1
     qsFoundryKeyVaultConnection
     qsFoundryKeyVaultRole
   ]

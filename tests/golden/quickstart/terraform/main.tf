@@ -24,17 +24,6 @@ data "azapi_resource" "qs_search_search_services" {
   ]
 }
 
-# `listAdminKeys` on existing `Microsoft.Search/searchServices` `qs-search`
-data "azapi_resource_action" "qs_search_search_services_list_admin_keys" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  resource_id = data.azapi_resource.qs_search_search_services.id
-  action = "listAdminKeys"
-  method = "POST"
-  response_export_values = [
-    "primaryKey",
-  ]
-}
-
 # Foundry account `qs-foundry`
 resource "azapi_resource" "qs_foundry" {
   type = "Microsoft.CognitiveServices/accounts@2026-07-01"
@@ -123,6 +112,19 @@ resource "azurerm_role_assignment" "qs_foundry_key_vault_role" {
   ]
 }
 
+# role `Search Index Data Reader` for `qs-foundry` on `qs-search`
+resource "azurerm_role_assignment" "qs_foundry_search_connection_role_1" {
+  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/qs-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope = data.azapi_resource.qs_search_search_services.id
+  role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
+  principal_id = azapi_resource.qs_foundry.identity[0].principal_id
+  principal_type = "ServicePrincipal"
+
+  depends_on = [
+    azapi_resource.qs_foundry,
+  ]
+}
+
 # connection `search` of `qs-foundry`
 resource "azapi_resource" "qs_foundry_search_connection" {
   type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
@@ -132,7 +134,7 @@ resource "azapi_resource" "qs_foundry_search_connection" {
     properties = {
       category      = "CognitiveSearch"
       target        = data.azapi_resource.qs_search_search_services.output.properties.endpoint
-      authType      = "ApiKey"
+      authType      = "AAD"
       isSharedToAll = true
       metadata      = {
         ApiType    = "Azure"
@@ -141,15 +143,9 @@ resource "azapi_resource" "qs_foundry_search_connection" {
       }
     }
   }
-  sensitive_body = {
-    properties = {
-      credentials = {
-        key = data.azapi_resource_action.qs_search_search_services_list_admin_keys.output.primaryKey
-      }
-    }
-  }
 
   depends_on = [
+    azurerm_role_assignment.qs_foundry_search_connection_role_1,
     azapi_resource.qs_foundry_key_vault_connection,
     azurerm_role_assignment.qs_foundry_key_vault_role,
   ]

@@ -137,6 +137,27 @@ resource teamAFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-
   ]
 }
 
+// wait 60s for the vault access of `team-a-foundry` to take effect
+resource teamAFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+  name: 'team-a-foundry-role-wait'
+  location: location
+  tags: {
+    'cost-center': '4711'
+  }
+  kind: 'AzureCLI'
+  properties: {
+    forceUpdateTag: idTeamAIdentity.properties.principalId
+    azCliVersion: '2.75.0'
+    scriptContent: 'sleep 60'
+    timeout: 'PT360S'
+    retentionInterval: 'PT1H'
+    cleanupPreference: 'Always'
+  }
+  dependsOn: [
+    teamAFoundryKeyVaultRole
+  ]
+}
+
 // connection `bing` of `team-a-foundry`
 resource teamAFoundryBingConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
   parent: teamAFoundry
@@ -156,6 +177,7 @@ resource teamAFoundryBingConnection 'Microsoft.CognitiveServices/accounts/connec
   dependsOn: [
     teamAFoundryKeyVaultConnection
     teamAFoundryKeyVaultRole
+    teamAFoundryRoleWait
   ]
 }
 
@@ -189,6 +211,7 @@ resource teamAFoundryAlphaAoaiAlphaConnection 'Microsoft.CognitiveServices/accou
     teamAFoundryAlphaAoaiAlphaConnectionRole1
     teamAFoundryKeyVaultConnection
     teamAFoundryKeyVaultRole
+    teamAFoundryRoleWait
   ]
 }
 
@@ -211,6 +234,7 @@ resource teamAFoundryBetaAoaiBetaConnection 'Microsoft.CognitiveServices/account
     teamAFoundryAlphaAoaiAlphaConnectionRole1
     teamAFoundryKeyVaultConnection
     teamAFoundryKeyVaultRole
+    teamAFoundryRoleWait
   ]
 }
 

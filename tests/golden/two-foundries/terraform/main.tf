@@ -169,6 +169,18 @@ resource "azurerm_role_assignment" "team_a_foundry_key_vault_role" {
   ]
 }
 
+# wait 60s for the vault access of `team-a-foundry` to take effect
+resource "time_sleep" "team_a_foundry_role_wait" {
+  create_duration = "60s"
+  triggers = {
+    principal_id = data.azapi_resource.id_team_a_identity.output.properties.principalId
+  }
+
+  depends_on = [
+    azurerm_role_assignment.team_a_foundry_key_vault_role,
+  ]
+}
+
 # connection `bing` of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_bing_connection" {
   type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
@@ -196,6 +208,7 @@ resource "azapi_resource" "team_a_foundry_bing_connection" {
   depends_on = [
     azapi_resource.team_a_foundry_key_vault_connection,
     azurerm_role_assignment.team_a_foundry_key_vault_role,
+    time_sleep.team_a_foundry_role_wait,
   ]
 }
 
@@ -231,6 +244,7 @@ resource "azapi_resource" "team_a_foundry_alpha_aoai_alpha_connection" {
     azurerm_role_assignment.team_a_foundry_alpha_aoai_alpha_connection_role_1,
     azapi_resource.team_a_foundry_key_vault_connection,
     azurerm_role_assignment.team_a_foundry_key_vault_role,
+    time_sleep.team_a_foundry_role_wait,
   ]
 }
 
@@ -257,6 +271,7 @@ resource "azapi_resource" "team_a_foundry_beta_aoai_beta_connection" {
     azurerm_role_assignment.team_a_foundry_alpha_aoai_alpha_connection_role_1,
     azapi_resource.team_a_foundry_key_vault_connection,
     azurerm_role_assignment.team_a_foundry_key_vault_role,
+    time_sleep.team_a_foundry_role_wait,
   ]
 }
 

@@ -58,6 +58,7 @@ resource oldFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' =
   location: location
   kind: 'AzureCLI'
   properties: {
+    forceUpdateTag: oldFoundry.identity.principalId
     azCliVersion: '2.75.0'
     scriptContent: 'sleep 120'
     timeout: 'PT420S'

@@ -72,6 +72,9 @@ resource "azurerm_role_assignment" "old_foundry_key_vault_role" {
 # wait 120s for the vault access of `old-foundry` to take effect
 resource "time_sleep" "old_foundry_role_wait" {
   create_duration = "120s"
+  triggers = {
+    principal_id = data.azapi_resource.old_foundry.output.identity.principalId
+  }
 
   depends_on = [
     azurerm_role_assignment.old_foundry_key_vault_role,

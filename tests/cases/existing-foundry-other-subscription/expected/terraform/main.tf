@@ -91,6 +91,9 @@ resource "azurerm_role_assignment" "remote_foundry_key_vault_role" {
 # wait 90s for the vault access of `remote-foundry` to take effect
 resource "time_sleep" "remote_foundry_role_wait" {
   create_duration = "90s"
+  triggers = {
+    principal_id = data.azapi_resource.remote_foundry.output.identity.principalId
+  }
 
   depends_on = [
     azurerm_role_assignment.remote_foundry_key_vault_role,

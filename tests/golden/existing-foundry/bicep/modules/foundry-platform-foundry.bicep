@@ -103,6 +103,24 @@ module platformKvAccessPolicy 'key-vault-access-policy.bicep' = {
   ]
 }
 
+// wait 60s for the vault access of `platform-foundry` to take effect
+resource platformFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01' = {
+  name: 'platform-foundry-role-wait'
+  location: location
+  kind: 'AzureCLI'
+  properties: {
+    forceUpdateTag: platformFoundry.identity.principalId
+    azCliVersion: '2.75.0'
+    scriptContent: 'sleep 60'
+    timeout: 'PT360S'
+    retentionInterval: 'PT1H'
+    cleanupPreference: 'Always'
+  }
+  dependsOn: [
+    platformKvAccessPolicy
+  ]
+}
+
 // role `Search Index Data Reader` for `analytics` on `analytics-search` (in another resource group, so through a module)
 module platformFoundryAnalyticsAnalyticsSearchConnectionRole1 'role-assignment-search-search-services.bicep' = {
   name: 'platform-foundry-analytics-analytics-sear-992be6b5-${uniqueString(deployment().name)}'
@@ -134,6 +152,7 @@ resource platformFoundryAnalyticsAnalyticsSearchConnection 'Microsoft.CognitiveS
     platformFoundryAnalyticsAnalyticsSearchConnectionRole1
     platformFoundryKeyVaultConnection
     platformKvAccessPolicy
+    platformFoundryRoleWait
   ]
 }
 
@@ -158,6 +177,7 @@ resource platformFoundrySharedSharedOpenaiConnection 'Microsoft.CognitiveService
   dependsOn: [
     platformFoundryKeyVaultConnection
     platformKvAccessPolicy
+    platformFoundryRoleWait
   ]
 }
 
@@ -177,6 +197,7 @@ resource platformFoundryReportingApiConnection 'Microsoft.CognitiveServices/acco
   dependsOn: [
     platformFoundryKeyVaultConnection
     platformKvAccessPolicy
+    platformFoundryRoleWait
   ]
 }
 

@@ -81,6 +81,7 @@ resource remoteFoundryRoleWait 'Microsoft.Resources/deploymentScripts@2023-08-01
   location: location
   kind: 'AzureCLI'
   properties: {
+    forceUpdateTag: remoteFoundry.identity.principalId
     azCliVersion: '2.75.0'
     scriptContent: 'sleep 90'
     timeout: 'PT390S'
