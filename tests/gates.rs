@@ -554,3 +554,152 @@ fn reference_specs_wait_for_the_vault_access_or_store_nothing_in_the_vault() {
         assert!(late.is_empty(), "{name}: {late:?}");
     }
 }
+
+mod tf_secrets {
+    //! Where secrets may appear in Terraform: only inside `sensitive_body` (write-only), from
+    //! variables that are `sensitive` and `ephemeral`, or from `ephemeral` resources.
+    use hcl::{Block, Body};
+
+    /// `(block address, attribute, its expression as text)` for every attribute outside
+    /// `sensitive_body`, nested blocks included.
+    pub fn outside_sensitive_body(body: &Body) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for b in body.blocks() {
+            let addr = std::iter::once(b.identifier.as_str())
+                .chain(b.labels.iter().map(|l| l.as_str()))
+                .collect::<Vec<_>>()
+                .join(".");
+            walk(b, &addr, &mut out);
+        }
+        out
+    }
+
+    fn walk(b: &Block, addr: &str, out: &mut Vec<(String, String, String)>) {
+        for a in b.body.attributes() {
+            if a.key.as_str() != "sensitive_body" {
+                let text = hcl::format::to_string(&a.expr).expect("formats");
+                out.push((addr.to_string(), a.key.as_str().to_string(), text));
+            }
+        }
+        for inner in b.body.blocks() {
+            walk(inner, &format!("{addr}.{}", inner.identifier), out);
+        }
+    }
+
+    /// Whether `text` reads variable `name` (`var.name`, not `var.name_other`).
+    pub fn reads_var(text: &str, name: &str) -> bool {
+        let needle = format!("var.{name}");
+        text.match_indices(&needle).any(|(i, _)| {
+            !text[i + needle.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+    }
+}
+
+#[test]
+fn no_secret_reaches_terraform_state_or_plan() {
+    let mut ephemeral_reads = 0;
+    for (name, text) in specs::valid_specs() {
+        let g = generate(&name, &text);
+        let secrets: Vec<&String> = g.model.secrets.keys().collect();
+        for (path, src) in g.output.files.iter().filter(|(p, _)| p.ends_with(".tf")) {
+            let body: hcl::Body = hcl::parse(src).expect("parses");
+            for b in body.blocks() {
+                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                match (b.identifier.as_str(), labels.as_slice()) {
+                    // A data source's result is stored in the state: no action (keys) there,
+                    // and nothing exported that is a credential.
+                    ("data", [t, _]) => {
+                        assert_ne!(*t, "azapi_resource_action", "{name}: {path}: a data action");
+                        let exports = format!(
+                            "{:?}",
+                            b.body
+                                .attributes()
+                                .find(|a| a.key.as_str() == "response_export_values")
+                        );
+                        assert!(
+                            !exports.contains("ConnectionString") && !exports.contains("Key"),
+                            "{name}: {path}: data source exports {exports}"
+                        );
+                    }
+                    ("ephemeral", _) => ephemeral_reads += 1,
+                    ("variable", [v]) if secrets.iter().any(|s| s == v) => {
+                        for flag in ["sensitive", "ephemeral"] {
+                            assert!(
+                                b.body.attributes().any(|a| a.key.as_str() == flag
+                                    && matches!(a.expr, hcl::Expression::Bool(true))),
+                                "{name}: variable `{v}` is not `{flag} = true`"
+                            );
+                        }
+                        assert!(
+                            !b.body.attributes().any(|a| a.key.as_str() == "default"),
+                            "{name}: secret `{v}` has a default"
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            for (addr, attr, text) in tf_secrets::outside_sensitive_body(&body) {
+                let secret_var = secrets.iter().any(|s| tf_secrets::reads_var(&text, s));
+                assert!(
+                    !secret_var && !text.contains("ephemeral."),
+                    "{name}: {path}: `{addr}` `{attr}` reads a secret outside sensitive_body: {text}"
+                );
+            }
+        }
+    }
+    assert!(
+        ephemeral_reads >= 3,
+        "the fixtures read keys from targets: {ephemeral_reads}"
+    );
+}
+
+#[test]
+fn the_readme_states_the_versions_versions_tf_pins() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/specs/quickstart.yaml"
+    ))
+    .unwrap();
+    let g = generate("specs/quickstart.yaml", &text);
+    let body: hcl::Body = hcl::parse(&g.output.files["terraform/versions.tf"]).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `versions.tf` |"))
+        .expect("the README describes versions.tf");
+    let terraform = body
+        .blocks()
+        .find(|b| b.identifier.as_str() == "terraform")
+        .unwrap();
+    let mut pins = Vec::new();
+    for a in terraform.body.attributes() {
+        if a.key.as_str() == "required_version" {
+            pins.push((
+                "terraform".to_string(),
+                hcl::format::to_string(&a.expr).unwrap(),
+            ));
+        }
+    }
+    for b in terraform.body.blocks() {
+        for a in b.body.attributes() {
+            let v = hcl::format::to_string(&a.expr).unwrap();
+            let version = v
+                .split("version")
+                .nth(1)
+                .and_then(|r| r.split('"').nth(1))
+                .expect("a version")
+                .to_string();
+            pins.push((a.key.as_str().to_string(), format!("\"{version}\"")));
+        }
+    }
+    assert_eq!(pins.len(), 4, "{pins:?}");
+    for (what, pin) in pins {
+        let pin = pin.trim_matches('"');
+        assert!(
+            row.contains(&format!("{what} `{pin}`")),
+            "the README's versions.tf row does not say {what} `{pin}`: {row}"
+        );
+    }
+}

@@ -127,7 +127,7 @@ fn check_changed_files_prints_a_unified_diff_and_exits_4() {
         +param location = 'eastus2'
         --- a/out/terraform/versions.tf
         +++ b/out/terraform/versions.tf
-        @@ -28,4 +28,3 @@
+        @@ -29,4 +29,3 @@
          provider "azapi" {
            subscription_id = var.subscription_id
          }
@@ -970,7 +970,7 @@ fn render_with_an_overlay_using_an_undefined_variable_exits_5() {
     );
     assert!(
         out.stderr
-            .contains("Variable `nosuchvar` is not defined. Available variables: deployment, existing, generated_by, locals, module, outputs, params, resources, version\n"),
+            .contains("Variable `nosuchvar` is not defined. Available variables: deployment, ephemeral, existing, generated_by, locals, module, outputs, params, resources, version\n"),
         "{}",
         out.stderr
     );

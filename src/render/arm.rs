@@ -700,6 +700,7 @@ impl ArmRender<'_> {
             resources,
             outputs,
             locals: Vec::new(),
+            ephemeral: Vec::new(),
         })
     }
 

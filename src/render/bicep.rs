@@ -457,6 +457,7 @@ impl<'a> BicepFile<'a> {
             resources: vec![own],
             outputs: Vec::new(),
             locals: Vec::new(),
+            ephemeral: Vec::new(),
         };
         Ok((path, super::templates::render(template, &file)?))
     }
@@ -612,6 +613,7 @@ impl<'a> BicepFile<'a> {
             resources,
             outputs,
             locals: Vec::new(),
+            ephemeral: Vec::new(),
         })
     }
 }

@@ -128,6 +128,8 @@ pub struct FileView {
     pub outputs: Vec<OutputView>,
     /// Terraform locals.
     pub locals: Vec<(String, RValue)>,
+    /// Terraform ephemeral resources: secrets read at plan and apply time, never stored.
+    pub ephemeral: Vec<ResourceView>,
 }
 
 impl FileView {
@@ -210,6 +212,7 @@ mod tests {
             resources: Vec::new(),
             outputs: Vec::new(),
             locals: Vec::new(),
+            ephemeral: Vec::new(),
         };
         assert_eq!(documented(doc, "`FileView`"), keys(&file));
         assert_eq!(documented(doc, "`ParamView`"), keys(&param));

@@ -26,12 +26,13 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             existing.push(r.data_source(id));
         }
     }
-    // Keys read from targets come from `data "azapi_resource_action"`. An `ephemeral` block would
-    // keep them out of the state, but iac-check's reference checker rejects `ephemeral` blocks, so
-    // the README documents that these keys land in the state.
-    for ((id, action), paths) in &r.actions {
-        existing.push(r.action_source(*id, action, paths));
-    }
+    // Keys read from targets come from `ephemeral "azapi_resource_action"`: read at plan and at
+    // apply, straight into the write-only `sensitive_body`, never stored in the state or the plan.
+    let ephemeral: Vec<ResourceView> = r
+        .secret_reads
+        .iter()
+        .map(|((id, action), paths)| r.secret_read(*id, action.as_deref(), paths))
+        .collect();
     let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
     let outputs = super::foundries_output(
         true,
@@ -87,6 +88,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         module: false,
         params,
         existing,
+        ephemeral,
         resources,
         outputs,
         locals: vec![(
@@ -118,8 +120,10 @@ struct TfRender<'a> {
     model: &'a Model,
     /// Paths read from each entity's body (`response_export_values`).
     exports: BTreeMap<EntityId, BTreeSet<String>>,
-    /// POST actions read from each entity, with the response paths used.
-    actions: BTreeMap<(EntityId, String), BTreeSet<String>>,
+    /// Secrets read from each entity, with the response paths used: the result of a POST action
+    /// (`listKeys`), or (`None`) of a GET of the resource itself (an App Insights connection
+    /// string). Each becomes an ephemeral resource, so none reaches the state.
+    secret_reads: BTreeMap<(EntityId, Option<String>), BTreeSet<String>>,
     /// Whether an expression used `var.location`.
     uses_location: Cell<bool>,
 }
@@ -172,14 +176,16 @@ impl<'a> TfRender<'a> {
         let mut r = TfRender {
             model,
             exports: BTreeMap::new(),
-            actions: BTreeMap::new(),
+            secret_reads: BTreeMap::new(),
             uses_location: Cell::new(false),
         };
         let mut exprs: Vec<&Expr> = Vec::new();
         for e in &model.entities {
             exprs.extend(e.properties.exprs());
             if let Some(c) = &e.credentials {
-                exprs.extend(c.exprs());
+                for x in c.exprs() {
+                    r.note_secret(x);
+                }
             }
             exprs.extend(e.name.exprs());
         }
@@ -213,14 +219,28 @@ impl<'a> TfRender<'a> {
                         .insert("identity.principalId".into());
                 }
             }
+            Expr::Action(..) => self.note_secret(x),
+            Expr::Guid(args) | Expr::Concat(args) => args.iter().for_each(|a| self.note(a)),
+            _ => {}
+        }
+    }
+
+    /// Notes what a credential reads: a target's key or connection string is a secret read.
+    fn note_secret(&mut self, x: &Expr) {
+        match x {
             Expr::Action(id, action, path) => {
-                self.actions
-                    .entry((*id, action.clone()))
+                self.secret_reads
+                    .entry((*id, Some(action.clone())))
                     .or_default()
                     .insert(export_path(path));
             }
-            Expr::Guid(args) | Expr::Concat(args) => args.iter().for_each(|a| self.note(a)),
-            _ => {}
+            Expr::Prop(id, path) => {
+                self.secret_reads
+                    .entry((*id, None))
+                    .or_default()
+                    .insert(export_path(path));
+            }
+            other => self.note(other),
         }
     }
 
@@ -240,8 +260,13 @@ impl<'a> TfRender<'a> {
         format!("{ty}.{}", e.symbol)
     }
 
-    fn action_label(&self, id: EntityId, action: &str) -> String {
-        format!("{}_{}", self.label(id), action.to_snake_case())
+    /// The label of a secret read: `<entity>_<action>`, or `<entity>_get`.
+    fn secret_read_label(&self, id: EntityId, action: Option<&str>) -> String {
+        format!(
+            "{}_{}",
+            self.label(id),
+            action.map_or("get".to_string(), |a| a.to_snake_case())
+        )
     }
 
     /// A resource id built as a string, known at plan time (for role assignment names).
@@ -286,8 +311,8 @@ impl<'a> TfRender<'a> {
             Expr::Location(id) => format!("{}.location", self.address(*id)),
             Expr::Prop(id, path) => format!("{}.output{}", self.address(*id), hcl_path(path)),
             Expr::Action(id, action, path) => format!(
-                "data.azapi_resource_action.{}.output{}",
-                self.action_label(*id, action),
+                "ephemeral.azapi_resource_action.{}.output{}",
+                self.secret_read_label(*id, Some(action)),
                 hcl_path(path)
             ),
             Expr::Secret(name) => format!("var.{name}"),
@@ -333,6 +358,20 @@ impl<'a> TfRender<'a> {
 
     fn value(&self, v: &Value) -> RValue {
         RValue::from_value(v, &mut |e| self.expr(e))
+    }
+
+    /// A connection's credentials: a property read from a target (an App Insights connection
+    /// string) comes from its ephemeral GET rather than from the data source, whose exports the
+    /// state keeps.
+    fn credentials_value(&self, v: &Value) -> RValue {
+        RValue::from_value(v, &mut |e| match e {
+            Expr::Prop(id, path) => format!(
+                "ephemeral.azapi_resource_action.{}.output{}",
+                self.secret_read_label(*id, None),
+                hcl_path(path)
+            ),
+            other => self.expr(other),
+        })
     }
 
     /// ARM's `guid()` of the arguments. Bicep and ARM compute a role assignment's name in the
@@ -396,19 +435,33 @@ impl<'a> TfRender<'a> {
         v
     }
 
-    fn action_source(&self, id: EntityId, action: &str, paths: &BTreeSet<String>) -> ResourceView {
+    /// The ephemeral resource that reads a secret from an entity: a POST action, or a GET.
+    fn secret_read(
+        &self,
+        id: EntityId,
+        action: Option<&str>,
+        paths: &BTreeSet<String>,
+    ) -> ResourceView {
         let e = self.model.entity(id);
         let mut v = self.view(id, "azapi_resource_action");
-        v.symbol = self.action_label(id, action);
-        v.comment = format!("`{action}` on {}", e.label);
+        v.symbol = self.secret_read_label(id, action);
+        v.comment = match action {
+            Some(a) => format!("`{a}` on {}, read at plan and apply, never stored", e.label),
+            None => format!("{}, read again for its secret, never stored", e.label),
+        };
         v.fields
             .push(("type".into(), RValue::S(v.type_api.clone())));
         v.fields.push((
             "resource_id".into(),
             RValue::X(format!("{}.id", self.address(id))),
         ));
-        v.fields.push(("action".into(), RValue::S(action.into())));
-        v.fields.push(("method".into(), RValue::S("POST".into())));
+        if let Some(a) = action {
+            v.fields.push(("action".into(), RValue::S(a.into())));
+        }
+        v.fields.push((
+            "method".into(),
+            RValue::S(if action.is_some() { "POST" } else { "GET" }.into()),
+        ));
         v.fields.push((
             "response_export_values".into(),
             RValue::A(paths.iter().map(|p| RValue::S(p.clone())).collect()),
@@ -510,7 +563,7 @@ impl<'a> TfRender<'a> {
                 "sensitive_body".into(),
                 RValue::O(vec![(
                     "properties".into(),
-                    RValue::O(vec![("credentials".into(), self.value(c))]),
+                    RValue::O(vec![("credentials".into(), self.credentials_value(c))]),
                 )]),
             ));
         }

@@ -24,7 +24,8 @@
 //!   `x.identity.principalId`, `reference(…, 'full').identity.principalId`,
 //!   `azapi_resource.x.identity[0].principal_id`, `data.azapi_resource.x.output.identity.principalId`
 //!   → `principal(k)`; `x.listKeys().key1`, `listKeys(id, v).key1`,
-//!   `data.azapi_resource_action.x_list_keys.output.key1` → `action(k, listKeys, key1)`.
+//!   `ephemeral.azapi_resource_action.x_list_keys.output.key1` → `action(k, listKeys, key1)`, and
+//!   an ephemeral GET's `output.properties.ConnectionString` → that property of the resource.
 //! * `@secure()` parameters / `securestring` parameters / `sensitive` variables → `secret(x)`;
 //!   other parameters and variables (`location`) → `param(x)`; `tenant().tenantId` and
 //!   `data.azapi_client_config.current.tenant_id` → `tenant`; role definition ids
@@ -1575,13 +1576,20 @@ mod terraform {
                                 .1;
                             self.eval(v, None)
                         }
-                        ["data", "azapi_resource_action", l, "output", path @ ..] => {
-                            let b = self.block(&format!("data.azapi_resource_action.{l}"));
+                        ["ephemeral", "azapi_resource_action", l, "output", path @ ..] => {
+                            let b = self.block(&format!("ephemeral.azapi_resource_action.{l}"));
                             let target = steps(attr(b, "resource_id").expect("resource_id"))
                                 .expect("a resource id reference");
                             let target = target[..target.len() - 1].join(".");
-                            let action = text(attr(b, "action").expect("action"));
-                            Sym::Action(self.res(&target), action, join_path(path))
+                            let method = text(attr(b, "method").expect("method"));
+                            match (attr(b, "action"), method.as_str()) {
+                                (Some(action), "POST") => {
+                                    Sym::Action(self.res(&target), text(action), join_path(path))
+                                }
+                                // A GET of the resource itself: one of its properties.
+                                (None, "GET") => Sym::Prop(self.res(&target), join_path(path)),
+                                other => panic!("unexpected ephemeral read {other:?}"),
+                            }
                         }
                         ["data", "azapi_resource", l, rest @ ..]
                         | ["azapi_resource", l, rest @ ..] => {
@@ -1652,6 +1660,9 @@ mod terraform {
                     }
                     ("data", [t, l]) => {
                         tf.blocks.insert(format!("data.{t}.{l}"), b);
+                    }
+                    ("ephemeral", [t, l]) => {
+                        tf.blocks.insert(format!("ephemeral.{t}.{l}"), b);
                     }
                     ("variable", [v]) => {
                         if matches!(attr(b, "sensitive"), Some(Expression::Bool(true))) {

@@ -26,19 +26,26 @@ data "azapi_resource" "legacy_appi_components" {
   type = "Microsoft.Insights/components@2020-02-02"
   name = "legacy-appi"
   parent_id = local.resource_group_id
-  response_export_values = [
-    "properties.ConnectionString",
-  ]
 }
 
-# `listKeys` on existing `Microsoft.Storage/storageAccounts` `legacystore`
-data "azapi_resource_action" "legacystore_storage_accounts_list_keys" {
+# `listKeys` on existing `Microsoft.Storage/storageAccounts` `legacystore`, read at plan and apply, never stored
+ephemeral "azapi_resource_action" "legacystore_storage_accounts_list_keys" {
   type = "Microsoft.Storage/storageAccounts@2026-09-01"
   resource_id = data.azapi_resource.legacystore_storage_accounts.id
   action = "listKeys"
   method = "POST"
   response_export_values = [
     "keys",
+  ]
+}
+
+# existing `Microsoft.Insights/components` `legacy-appi`, read again for its secret, never stored
+ephemeral "azapi_resource_action" "legacy_appi_components_get" {
+  type = "Microsoft.Insights/components@2020-02-02"
+  resource_id = data.azapi_resource.legacy_appi_components.id
+  method = "GET"
+  response_export_values = [
+    "properties.ConnectionString",
   ]
 }
 
@@ -166,7 +173,7 @@ resource "azapi_resource" "legacy_foundry_storage_connection" {
   sensitive_body = {
     properties = {
       credentials = {
-        key = data.azapi_resource_action.legacystore_storage_accounts_list_keys.output.keys[0].value
+        key = ephemeral.azapi_resource_action.legacystore_storage_accounts_list_keys.output.keys[0].value
       }
     }
   }
@@ -198,7 +205,7 @@ resource "azapi_resource" "legacy_foundry_insights_connection" {
   sensitive_body = {
     properties = {
       credentials = {
-        key = data.azapi_resource.legacy_appi_components.output.properties.ConnectionString
+        key = ephemeral.azapi_resource_action.legacy_appi_components_get.output.properties.ConnectionString
       }
     }
   }

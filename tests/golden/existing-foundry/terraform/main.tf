@@ -52,8 +52,8 @@ data "azapi_resource" "platform_openai_accounts" {
   ]
 }
 
-# `listKeys` on existing `Microsoft.CognitiveServices/accounts` `platform-openai`
-data "azapi_resource_action" "platform_openai_accounts_list_keys" {
+# `listKeys` on existing `Microsoft.CognitiveServices/accounts` `platform-openai`, read at plan and apply, never stored
+ephemeral "azapi_resource_action" "platform_openai_accounts_list_keys" {
   type = "Microsoft.CognitiveServices/accounts@2026-07-01"
   resource_id = data.azapi_resource.platform_openai_accounts.id
   action = "listKeys"
@@ -201,7 +201,7 @@ resource "azapi_resource" "platform_foundry_shared_shared_openai_connection" {
   sensitive_body = {
     properties = {
       credentials = {
-        key = data.azapi_resource_action.platform_openai_accounts_list_keys.output.key1
+        key = ephemeral.azapi_resource_action.platform_openai_accounts_list_keys.output.key1
       }
     }
   }

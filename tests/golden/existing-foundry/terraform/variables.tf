@@ -20,4 +20,5 @@ variable "reportingApiKey" {
   description = "Secret for connection `reporting-api` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

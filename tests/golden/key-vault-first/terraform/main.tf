@@ -34,8 +34,8 @@ data "azapi_resource" "contoso_openai_accounts" {
   ]
 }
 
-# `listKeys` on existing `Microsoft.CognitiveServices/accounts` `contoso-openai`
-data "azapi_resource_action" "contoso_openai_accounts_list_keys" {
+# `listKeys` on existing `Microsoft.CognitiveServices/accounts` `contoso-openai`, read at plan and apply, never stored
+ephemeral "azapi_resource_action" "contoso_openai_accounts_list_keys" {
   type = "Microsoft.CognitiveServices/accounts@2026-07-01"
   resource_id = data.azapi_resource.contoso_openai_accounts.id
   action = "listKeys"
@@ -225,7 +225,7 @@ resource "azapi_resource" "contoso_foundry_openai_connection" {
   sensitive_body = {
     properties = {
       credentials = {
-        key = data.azapi_resource_action.contoso_openai_accounts_list_keys.output.key1
+        key = ephemeral.azapi_resource_action.contoso_openai_accounts_list_keys.output.key1
       }
     }
   }

@@ -20,4 +20,5 @@ variable "weatherApiKey" {
   description = "Secret for connection `weather` `x-api-key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

@@ -20,10 +20,12 @@ variable "bingApiKey" {
   description = "Secret for connection `bing` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "partnerClientSecret" {
   description = "Secret for connection `partner-api` `client_secret`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

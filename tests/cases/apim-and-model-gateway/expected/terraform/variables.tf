@@ -20,10 +20,12 @@ variable "apimSubscriptionKey" {
   description = "Secret for connection `apim-openai` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "gatewayClientSecret" {
   description = "Secret for connection `gateway-oauth` `client_secret`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

@@ -20,46 +20,54 @@ variable "blobSas" {
   description = "Secret for connection `blob-sas` `sas`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "customApiKey" {
   description = "Secret for connection `custom-keys` `x-api-key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "customTenant" {
   description = "Secret for connection `custom-keys` `x-tenant`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "gatewayClientSecret" {
   description = "Secret for connection `oauth-gateway` `client_secret`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "gitPat" {
   description = "Secret for connection `git-pat` `pat`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "s3SecretKey" {
   description = "Secret for connection `s3-bucket` `secret_access_key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "spSecret" {
   description = "Secret for connection `sp-rest` `client_secret`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "sqlPassword" {
   description = "Secret for connection `sql-db` `password`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

@@ -20,4 +20,5 @@ variable "webApiKey" {
   description = "Secret for connection `web-api` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

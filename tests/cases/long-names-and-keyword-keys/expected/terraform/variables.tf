@@ -20,10 +20,12 @@ variable "forKey" {
   description = "Secret for connection `custom-keywords` `for`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "inKey" {
   description = "Secret for connection `custom-keywords` `in`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

@@ -20,10 +20,12 @@ variable "webOneKey" {
   description = "Secret for connection `web-one` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "webTwoKey" {
   description = "Secret for connection `web-two` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }

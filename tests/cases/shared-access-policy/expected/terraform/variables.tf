@@ -20,10 +20,12 @@ variable "firstWebKey" {
   description = "Secret for connection `web-api` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 variable "secondWebKey" {
   description = "Secret for connection `web-api` `key`."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
