@@ -393,6 +393,8 @@ codes! {
     PermissionModelMismatch = 24,
     /// `subscription`/`resource_group` on a resource the spec creates.
     ScopeOnCreatedResource = 25,
+    /// A setting only an account the spec creates can have (`purge_on_delete`), on an existing one.
+    CreatedOnlyOnExisting = 26,
     /// A connection category Azure does not publish.
     UnknownCategory = 30,
     /// An auth type the category does not accept.

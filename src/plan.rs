@@ -44,6 +44,9 @@ pub fn describe(model: &Model, teardown: bool) -> String {
             let word = if teardown { "before" } else { "after" };
             let _ = write!(out, "; {word} {}", reasons.join(", "));
         }
+        if teardown && e.purge_on_delete {
+            out.push_str("; then purged, freeing its name at once (purge_on_delete)");
+        }
         out.push('\n');
     }
     out

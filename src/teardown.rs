@@ -419,18 +419,23 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
                 Some(Value::Str(l)) => l.clone(),
                 _ => model.location.clone(),
             };
-            s.push_str(
-                "# The account is soft-deleted and keeps its name for 48 hours. To free the name now \
-                 (not run here):\n",
+            let purge = format!(
+                "az cognitiveservices account purge --name {name} --resource-group {rg} --location {} --subscription {sub}",
+                quote(&location)
             );
-            let _ = writeln!(
-                s,
-                "#   {}",
-                comment(&format!(
-                    "az cognitiveservices account purge --name {name} --resource-group {rg} --location {} --subscription {sub}",
-                    quote(&location)
-                ))
-            );
+            if e.purge_on_delete {
+                // purge_on_delete: free the name now instead of after 48 hours of soft delete.
+                s.push_str(
+                    "echo '    then purge it, so that its name is free at once (purge_on_delete)'\n",
+                );
+                let _ = writeln!(s, "run {purge}");
+            } else {
+                s.push_str(
+                    "# The account is soft-deleted and keeps its name for 48 hours. To free the name now \
+                     (not run here; `purge_on_delete: true` in the spec runs it):\n",
+                );
+                let _ = writeln!(s, "#   {}", comment(&purge));
+            }
         }
         Kind::Vault | Kind::Target | Kind::Identity => {
             // Only references; never created, so never in the teardown order.

@@ -811,6 +811,68 @@ fn bicep_depends_on_names_nothing_the_body_already_references() {
 }
 
 #[test]
+fn terraform_purges_a_deleted_account_after_destroying_it() {
+    let mut seen = 0;
+    for (name, text) in all_specs() {
+        let generated = generate(&name, &text);
+        let model = &generated.model;
+        let mut want: Vec<String> = model
+            .entities
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.purge_on_delete)
+            .map(|(i, _)| normalized_key(model, i))
+            .collect();
+        want.sort();
+        for format in [Target::Bicep, Target::Arm] {
+            let g = graph_of(&generated.output, format);
+            assert!(
+                g.purges.is_empty(),
+                "{name} ({format}) purges: {:?}",
+                g.purges
+            );
+        }
+        let g = graph_of(&generated.output, Target::Terraform);
+        let got: Vec<String> = g.purges.iter().map(|(a, _, _)| a.clone()).collect();
+        assert_eq!(got, want, "{name}: accounts Terraform purges");
+        for (account, on, by) in &g.purges {
+            // Created first and destroyed last: it waits for nothing, and only its account
+            // waits for it, so `terraform destroy` deletes the account and then runs the purge.
+            assert!(
+                on.is_empty(),
+                "{name}: the purge of `{account}` depends on {on:?}"
+            );
+            assert_eq!(
+                by,
+                &vec![account.clone()],
+                "{name}: what depends on the purge"
+            );
+            for other in g
+                .nodes
+                .keys()
+                .filter(|k| connection_account_of(k).as_ref() == Some(account))
+            {
+                assert!(
+                    g.depends_transitively(other, account) || other == account,
+                    "{name}: `{other}` is not destroyed before `{account}`, so not before its purge"
+                );
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no spec purges an account");
+}
+
+/// The `account:` key a node of that account belongs to (projects and connections).
+fn connection_account_of(key: &str) -> Option<String> {
+    let (kind, rest) = key.split_once(':')?;
+    match kind {
+        "project" | "connection" => Some(format!("account:{}", rest.split('/').next()?)),
+        _ => None,
+    }
+}
+
+#[test]
 fn bicep_module_paths_resolve_from_the_calling_file() {
     let mut failures = Vec::new();
     for (name, text) in all_specs() {

@@ -321,6 +321,7 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
     let mut principal_of: BTreeMap<String, String> = BTreeMap::new();
     let mut last_holder: Option<String> = None;
     let mut out = Vec::new();
+    let mut purged = Vec::new();
     for entry in entries {
         match entry[0].as_str() {
             "PRINCIPAL" => {
@@ -430,9 +431,31 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                     call,
                 ));
             }
+            ["cognitiveservices", "account", "purge", ..] => {
+                // Right after the deletion of an account whose spec asks for it.
+                let last = *out.last().expect("a purge follows a deletion");
+                let e = m.entity(last);
+                assert!(
+                    e.kind == Kind::Account && e.purge_on_delete,
+                    "{call:?} does not follow the deletion of a purge_on_delete account"
+                );
+                assert_eq!(flag(call, "--name"), e.name_text());
+                assert_eq!(flag(call, "--resource-group"), rg);
+                assert_eq!(flag(call, "--subscription"), sub);
+                purged.push(last);
+            }
             _ => panic!("unexpected az call {call:?}"),
         }
     }
+    let want: Vec<EntityId> = created
+        .iter()
+        .copied()
+        .filter(|&i| m.entity(i).purge_on_delete)
+        .collect();
+    assert_eq!(
+        purged, want,
+        "every purge_on_delete account is purged, once"
+    );
     out
 }
 

@@ -199,6 +199,9 @@ pub struct Entity {
     pub grants: Vec<(EntityId, Vec<String>)>,
     /// For waits: seconds.
     pub wait_seconds: Option<u64>,
+    /// For a created account: purge it once deleted (`purge_on_delete`), which only Terraform
+    /// and the teardown script can do, since Bicep and ARM never delete.
+    pub purge_on_delete: bool,
     /// For waits: the identity holder whose access it waits for. A new principal (the account
     /// deleted and created again) needs the wait again, so its principal id re-runs it.
     pub wait_for: Option<EntityId>,
@@ -485,6 +488,7 @@ impl<'a> Builder<'a> {
             grants: Vec::new(),
             wait_seconds: None,
             wait_for: None,
+            purge_on_delete: false,
             accepted_findings: Vec::new(),
             group: None,
         });
@@ -692,6 +696,7 @@ impl<'a> Builder<'a> {
             }
             e.location = Some(account_location.clone());
             e.tagged = true;
+            e.purge_on_delete = f.purge_on_delete;
             e.resource_kind = Some("AIServices".into());
             e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
             e.identity = Some(identity);

@@ -33,7 +33,13 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         .iter()
         .map(|((id, action), paths)| r.secret_read(*id, action.as_deref(), paths))
         .collect();
-    let resources: Vec<ResourceView> = model.plan.iter().map(|&id| r.resource(id)).collect();
+    let mut resources: Vec<ResourceView> = Vec::new();
+    for &id in &model.plan {
+        if model.entity(id).purge_on_delete {
+            resources.push(r.purge(id));
+        }
+        resources.push(r.resource(id));
+    }
     let outputs = super::foundries_output(
         true,
         model
@@ -517,9 +523,55 @@ impl<'a> TfRender<'a> {
             }
             _ => self.azapi(id),
         };
-        let (d, w) = self.deps(id);
+        let (mut d, mut w) = self.deps(id);
+        if e.purge_on_delete {
+            // The account depends on its purge, so that `terraform destroy` deletes the account
+            // first and runs the purge after it (a purge that depended on the account would run
+            // before the delete and find nothing to purge).
+            d.push(format!("azapi_resource_action.{}", self.purge_label(id)));
+            w.push("the purge runs after the account is destroyed".into());
+        }
         v.depends_on = d;
         v.depends_why = w;
+        v
+    }
+
+    fn purge_label(&self, id: EntityId) -> String {
+        format!("{}_purge", self.label(id))
+    }
+
+    /// The destroy-time action that purges a deleted account (`purge_on_delete`): a soft-deleted
+    /// account keeps its name for 48 hours otherwise.
+    fn purge(&self, id: EntityId) -> ResourceView {
+        let e = self.model.entity(id);
+        let mut v = self.view(id, "azapi_resource_action");
+        v.symbol = self.purge_label(id);
+        v.comment = format!(
+            "purges {} once `terraform destroy` has deleted it (purge_on_delete)",
+            e.label
+        );
+        let location = match &e.location {
+            Some(Value::Str(l)) => hcl_inner(l),
+            Some(Value::Expr(x)) => format!("${{{}}}", self.expr(x)),
+            _ => format!("${{{}}}", self.expr(&Expr::LocationParam)),
+        };
+        let (sub, rg) = scope_parts(&e.scope);
+        v.fields.push((
+            "type".into(),
+            RValue::S(format!(
+                "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts@{}",
+                e.api_version
+            )),
+        ));
+        v.fields.push((
+            "resource_id".into(),
+            RValue::X(format!(
+                "\"/subscriptions/{sub}/providers/Microsoft.CognitiveServices/locations/{location}/resourceGroups/{rg}/deletedAccounts/{}\"",
+                hcl_inner(e.name_text())
+            )),
+        ));
+        v.fields.push(("method".into(), RValue::S("DELETE".into())));
+        v.fields.push(("when".into(), RValue::S("destroy".into())));
         v
     }
 

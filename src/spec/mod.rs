@@ -85,10 +85,14 @@ pub struct Foundry {
     pub user_assigned_identity: Option<ResourceRef>,
     /// Custom subdomain, default the account name.
     pub custom_subdomain: Option<String>,
-    /// Turn off key-based auth on the account (Azure's default: keys allowed).
+    /// Turn off key-based auth on the account; default `true` (keys off), `false` keeps them on.
     pub disable_local_auth: Option<bool>,
     /// Public network access (Azure's default: enabled).
     pub public_network_access: Option<Toggle>,
+    /// Terraform purges the account after destroying it, freeing its name at once instead of after
+    /// 48 hours of soft delete; only for an account the spec creates. Default `false`.
+    #[serde(default)]
+    pub purge_on_delete: bool,
     /// The account's projects.
     #[serde(default)]
     pub projects: Vec<Project>,

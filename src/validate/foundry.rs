@@ -69,6 +69,20 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        if existing
+            && f.get_bool("purge_on_delete") == Some(true)
+            && let Some(k) = f.key_node("purge_on_delete")
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::CreatedOnlyOnExisting,
+                    fpath.key("purge_on_delete"),
+                    k.span,
+                    format!("`purge_on_delete` is only for an account the spec creates; `{fname}` exists already and is never deleted by this deployment"),
+                )
+                .with_help("remove `purge_on_delete`, or let the spec create the account"),
+            );
+        }
         if !existing {
             for key in ["subscription", "resource_group"] {
                 if let Some(k) = f.key_node(key) {
@@ -540,6 +554,16 @@ mod tests {
             "{:?}",
             d[0].help
         );
+    }
+
+    #[test]
+    fn refuses_purge_on_delete_on_an_existing_foundry() {
+        let d = diags(&with_foundry("existing: true\npurge_on_delete: true"));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::CreatedOnlyOnExisting);
+        assert_eq!(d[0].path.to_string(), "foundries[0].purge_on_delete");
+        assert!(codes(&with_foundry("purge_on_delete: true")).is_empty());
+        assert!(codes(&with_foundry("existing: true\npurge_on_delete: false")).is_empty());
     }
 
     #[test]

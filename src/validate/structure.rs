@@ -182,6 +182,7 @@ const FOUNDRY: &[Field] = &[
     opt("user_assigned_identity", Shape::Obj(RESOURCE_REF)),
     opt("custom_subdomain", Shape::Str),
     opt("disable_local_auth", Shape::Bool),
+    opt("purge_on_delete", Shape::Bool),
     opt(
         "public_network_access",
         Shape::Enum(&["enabled", "disabled"]),

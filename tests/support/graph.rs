@@ -81,6 +81,9 @@ pub struct Graph {
     /// `file: declaration -> entry`: Bicep `dependsOn` entries the declaration's body already
     /// references (Bicep's linter rule `no-unnecessary-dependson`).
     pub unnecessary_depends_on: Vec<String>,
+    /// Terraform's destroy-time purges (`purge_on_delete`), which are not nodes: Bicep and ARM
+    /// have no twin. Each is `(account key, what the purge depends on, what depends on it)`.
+    pub purges: Vec<(String, Vec<String>, Vec<String>)>,
 }
 
 impl Graph {
@@ -1356,6 +1359,7 @@ mod terraform {
             .collect();
         let mut g = Graph::default();
         let mut key_of: HashMap<String, String> = HashMap::new();
+        let mut purge_of: HashMap<String, String> = HashMap::new();
         let mut parents = Vec::new();
         for r in &resources {
             let b = r.block;
@@ -1400,6 +1404,36 @@ mod terraform {
                     };
                     (format!("wait:{acct}"), Kind::Wait, None)
                 }
+                "azapi_resource_action" => {
+                    // Only the destroy-time purge of a deleted account is a resource action.
+                    assert_eq!(
+                        attr(b, "when").and_then(literal).as_deref(),
+                        Some("destroy"),
+                        "`{}` is not a destroy-time action",
+                        r.address
+                    );
+                    assert_eq!(
+                        attr(b, "method").and_then(literal).as_deref(),
+                        Some("DELETE")
+                    );
+                    let t = type_of(b);
+                    assert!(
+                        t.eq_ignore_ascii_case(
+                            "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts"
+                        ),
+                        "`{}` acts on `{t}`",
+                        r.address
+                    );
+                    let id = hcl::format::to_string(attr(b, "resource_id").expect("resource_id"))
+                        .expect("formats");
+                    let name = id
+                        .trim_matches('"')
+                        .rsplit_once("/deletedAccounts/")
+                        .map(|(_, n)| n.to_string())
+                        .unwrap_or_else(|| panic!("`{id}` is not a deleted account"));
+                    purge_of.insert(r.address.clone(), format!("account:{name}"));
+                    continue;
+                }
                 other => panic!("unexpected Terraform resource type `{other}`"),
             };
             g.add_node(key.clone(), node_kind, category);
@@ -1417,15 +1451,39 @@ mod terraform {
             let Expression::Array(items) = deps else {
                 panic!("depends_on is not a list");
             };
-            let from = key_of[&r.address].clone();
+            let from = match (key_of.get(&r.address), purge_of.get(&r.address)) {
+                (Some(k), _) => k.clone(),
+                (None, Some(account)) => format!("purge:{account}"),
+                (None, None) => unreachable!("every resource is a node or a purge"),
+            };
             for item in items {
                 let a = address(item).join(".");
-                match key_of.get(&a) {
-                    Some(to) => g.add_edge(&from, to),
-                    None if data.contains_key(&a) => {}
-                    None => g.dangling.push((from.clone(), a)),
+                match (key_of.get(&a), purge_of.get(&a)) {
+                    (Some(to), _) => g.add_edge(&from, to),
+                    (None, Some(account)) => g.add_edge(&from, &format!("purge:{account}")),
+                    _ if data.contains_key(&a) => {}
+                    _ => g.dangling.push((from.clone(), a)),
                 }
             }
+        }
+        // Purges are not nodes: record what each depends on and what depends on it, then drop
+        // their edges with the other non-nodes.
+        let mut accounts_purged: Vec<&String> = purge_of.values().collect();
+        accounts_purged.sort();
+        for account in accounts_purged {
+            let purge = format!("purge:{account}");
+            let on: Vec<String> = g
+                .dependencies(&purge)
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let by: Vec<String> = g
+                .edges
+                .iter()
+                .filter(|(_, t)| *t == purge)
+                .map(|(f, _)| f.clone())
+                .collect();
+            g.purges.push((account.clone(), on, by));
         }
         drop_edges_to_non_nodes(&mut g);
         g

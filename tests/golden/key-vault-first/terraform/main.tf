@@ -45,6 +45,14 @@ ephemeral "azapi_resource_action" "contoso_openai_accounts_list_keys" {
   ]
 }
 
+# purges Foundry account `contoso-foundry` once `terraform destroy` has deleted it (purge_on_delete)
+resource "azapi_resource_action" "contoso_foundry_purge" {
+  type = "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts@2026-07-01"
+  resource_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.CognitiveServices/locations/${var.location}/resourceGroups/${var.resource_group_name}/deletedAccounts/contoso-foundry"
+  method = "DELETE"
+  when = "destroy"
+}
+
 # Foundry account `contoso-foundry`
 resource "azapi_resource" "contoso_foundry" {
   type = "Microsoft.CognitiveServices/accounts@2026-07-01"
@@ -73,6 +81,10 @@ resource "azapi_resource" "contoso_foundry" {
   identity {
     type = "SystemAssigned"
   }
+
+  depends_on = [
+    azapi_resource_action.contoso_foundry_purge,
+  ]
 }
 
 # project `research` of `contoso-foundry`
