@@ -9,13 +9,13 @@ locals {
 
 # Foundry account `auth-foundry`
 resource "azapi_resource" "auth_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "auth-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "auth-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -34,10 +34,10 @@ resource "azapi_resource" "auth_foundry" {
 
 # project `gateway` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "gateway"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "gateway"
   parent_id = azapi_resource.auth_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -49,8 +49,8 @@ resource "azapi_resource" "auth_foundry_gateway" {
 
 # connection `custom-keys` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_custom_keys_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "custom-keys"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "custom-keys"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -74,8 +74,8 @@ resource "azapi_resource" "auth_foundry_custom_keys_connection" {
 
 # connection `sp-rest` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_sp_rest_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "sp-rest"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "sp-rest"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -102,8 +102,8 @@ resource "azapi_resource" "auth_foundry_sp_rest_connection" {
 
 # connection `oauth-gateway` (project `gateway`) of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "oauth-gateway"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "oauth-gateway"
   parent_id = azapi_resource.auth_foundry_gateway.id
   body = {
     properties = {
@@ -111,7 +111,7 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
       target        = "https://gateway.example.com/openai"
       authType      = "OAuth2"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         deploymentInPath = "false"
       }
     }
@@ -129,9 +129,9 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
 
 # connection `apim-mi` (project `gateway`) of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "apim-mi"
-  parent_id = azapi_resource.auth_foundry_gateway.id
+  type                      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name                      = "apim-mi"
+  parent_id                 = azapi_resource.auth_foundry_gateway.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -140,7 +140,7 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
       authType      = "ProjectManagedIdentity"
       isSharedToAll = false
       audience      = "https://cognitiveservices.azure.com"
-      metadata      = {
+      metadata = {
         deploymentInPath    = "true"
         inferenceAPIVersion = "2024-10-21"
       }
@@ -154,8 +154,8 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
 
 # connection `git-pat` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_git_pat_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "git-pat"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "git-pat"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -180,8 +180,8 @@ resource "azapi_resource" "auth_foundry_git_pat_connection" {
 
 # connection `s3-bucket` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_s3_bucket_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "s3-bucket"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "s3-bucket"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -207,8 +207,8 @@ resource "azapi_resource" "auth_foundry_s3_bucket_connection" {
 
 # connection `sql-db` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_sql_db_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "sql-db"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "sql-db"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -234,8 +234,8 @@ resource "azapi_resource" "auth_foundry_sql_db_connection" {
 
 # connection `blob-sas` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_blob_sas_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "blob-sas"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "blob-sas"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -260,8 +260,8 @@ resource "azapi_resource" "auth_foundry_blob_sas_connection" {
 
 # connection `mi-rest` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_mi_rest_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "mi-rest"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "mi-rest"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -287,8 +287,8 @@ resource "azapi_resource" "auth_foundry_mi_rest_connection" {
 
 # connection `open-data` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_open_data_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "open-data"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "open-data"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
