@@ -358,16 +358,12 @@ fn write_hcl(out: &mut String, v: &RValue, indent: usize) {
                 out.push_str("{}");
                 return;
             }
-            let width = pairs
-                .iter()
-                .map(|(k, _)| hcl_key(k).len())
-                .max()
-                .unwrap_or(0);
+            // Keys are not padded: `=` alignment is decided once, for the whole file, by
+            // `hclfmt` (terraform fmt aligns across lines that a multi-line value would break).
             out.push_str("{\n");
             for (k, v) in pairs {
                 out.push_str(&pad(indent + 1, 2));
-                let key = hcl_key(k);
-                let _ = write!(out, "{key:width$} = ");
+                let _ = write!(out, "{} = ", hcl_key(k));
                 write_hcl(out, v, indent + 1);
                 out.push('\n');
             }
@@ -516,7 +512,7 @@ mod tests {
         ]);
         assert_eq!(
             hcl_value(&v, 0),
-            "{\n  \"for\"  = \"x\"\n  \"null\" = \"y\"\n}"
+            "{\n  \"for\" = \"x\"\n  \"null\" = \"y\"\n}"
         );
     }
 
@@ -535,7 +531,7 @@ mod tests {
         );
         assert_eq!(
             hcl_value(&v, 0),
-            "{\n  a   = \"x\"\n  b-c = [\n    true,\n    var.y,\n  ]\n}"
+            "{\n  a = \"x\"\n  b-c = [\n    true,\n    var.y,\n  ]\n}"
         );
         assert_eq!(
             arm_value(&v, 0),

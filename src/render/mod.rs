@@ -5,6 +5,7 @@ pub mod arm;
 pub mod bicep;
 pub mod context;
 pub mod filters;
+pub mod hclfmt;
 pub mod templates;
 pub mod terraform;
 

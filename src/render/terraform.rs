@@ -114,12 +114,19 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         "versions.tf",
         "terraform.tfvars.example",
     ] {
-        files.push((
-            name.to_string(),
-            super::templates::render_ctx(&format!("terraform/{name}"), &ctx)?,
-        ));
+        let text = super::templates::render_ctx(&format!("terraform/{name}"), &ctx)?;
+        files.push((name.to_string(), formatted(&text)));
     }
     Ok(files)
+}
+
+/// `text` as `terraform fmt` writes it, so templates (ours and `--templates` overlays) never decide
+/// alignment; blanks at the very end go, leaving the one trailing newline every output has.
+fn formatted(text: &str) -> String {
+    let mut out = super::hclfmt::format(text);
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
 }
 
 struct TfRender<'a> {

@@ -9,15 +9,15 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `shared-kv`
 data "azapi_resource" "shared_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "shared-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "shared-kv"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-shared-secrets"
 }
 
 # existing `Microsoft.Search/searchServices` `shared-search`
 data "azapi_resource" "shared_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "shared-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "shared-search"
   parent_id = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data"
   response_export_values = [
     "properties.endpoint",
@@ -26,8 +26,8 @@ data "azapi_resource" "shared_search_search_services" {
 
 # existing `Microsoft.DocumentDB/databaseAccounts` `shared-cosmos`
 data "azapi_resource" "shared_cosmos_database_accounts" {
-  type = "Microsoft.DocumentDB/databaseAccounts@2026-03-15"
-  name = "shared-cosmos"
+  type      = "Microsoft.DocumentDB/databaseAccounts@2026-03-15"
+  name      = "shared-cosmos"
   parent_id = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data"
   response_export_values = [
     "properties.documentEndpoint",
@@ -36,8 +36,8 @@ data "azapi_resource" "shared_cosmos_database_accounts" {
 
 # existing `Microsoft.Storage/storageAccounts` `sharedblobs`
 data "azapi_resource" "sharedblobs_storage_accounts" {
-  type = "Microsoft.Storage/storageAccounts@2026-09-01"
-  name = "sharedblobs"
+  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  name      = "sharedblobs"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-data"
   response_export_values = [
     "properties.primaryEndpoints.blob",
@@ -46,13 +46,13 @@ data "azapi_resource" "sharedblobs_storage_accounts" {
 
 # Foundry account `apps-foundry`
 resource "azapi_resource" "apps_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "apps-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "apps-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -72,10 +72,10 @@ resource "azapi_resource" "apps_foundry" {
 
 # project `chat` of `apps-foundry`
 resource "azapi_resource" "apps_foundry_chat" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "chat"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "chat"
   parent_id = azapi_resource.apps_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -87,9 +87,9 @@ resource "azapi_resource" "apps_foundry_chat" {
 
 # Key Vault connection `apps-foundry-keyvault` of `apps-foundry`
 resource "azapi_resource" "apps_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "apps-foundry-keyvault"
-  parent_id = azapi_resource.apps_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "apps-foundry-keyvault"
+  parent_id                 = azapi_resource.apps_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -97,7 +97,7 @@ resource "azapi_resource" "apps_foundry_key_vault_connection" {
       target        = data.azapi_resource.shared_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.shared_kv_vault.id
         location   = data.azapi_resource.shared_kv_vault.location
@@ -112,11 +112,11 @@ resource "azapi_resource" "apps_foundry_key_vault_connection" {
 
 # role `Key Vault Administrator` for `apps-foundry` on `shared-kv`
 resource "azurerm_role_assignment" "apps_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-shared-secrets/providers/Microsoft.KeyVault/vaults/shared-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483"]))
-  scope = data.azapi_resource.shared_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-shared-secrets/providers/Microsoft.KeyVault/vaults/shared-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483"]))
+  scope              = data.azapi_resource.shared_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483"
-  principal_id = azapi_resource.apps_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.apps_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.apps_foundry,
@@ -126,11 +126,11 @@ resource "azurerm_role_assignment" "apps_foundry_key_vault_role" {
 
 # role `Search Index Data Contributor` for `chat` on `shared-search`
 resource "azurerm_role_assignment" "apps_foundry_chat_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/shared-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry/projects/chat", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
-  scope = data.azapi_resource.shared_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/shared-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry/projects/chat", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
+  scope              = data.azapi_resource.shared_search_search_services.id
   role_definition_id = "/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"
-  principal_id = azapi_resource.apps_foundry_chat.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.apps_foundry_chat.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.apps_foundry_chat,
@@ -139,8 +139,8 @@ resource "azurerm_role_assignment" "apps_foundry_chat_search_connection_role_1" 
 
 # connection `search` (project `chat`) of `apps-foundry`
 resource "azapi_resource" "apps_foundry_chat_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "search"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "search"
   parent_id = azapi_resource.apps_foundry_chat.id
   body = {
     properties = {
@@ -148,7 +148,7 @@ resource "azapi_resource" "apps_foundry_chat_search_connection" {
       target        = data.azapi_resource.shared_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.shared_search_search_services.id
         location   = data.azapi_resource.shared_search_search_services.location
@@ -165,11 +165,11 @@ resource "azapi_resource" "apps_foundry_chat_search_connection" {
 
 # role `Cosmos DB Operator` for `chat` on `shared-cosmos`
 resource "azurerm_role_assignment" "apps_foundry_chat_cosmos_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/shared-cosmos", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry/projects/chat", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/230815da-be43-4aae-9cb4-875f7bd000aa"]))
-  scope = data.azapi_resource.shared_cosmos_database_accounts.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/shared-cosmos", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry/projects/chat", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/230815da-be43-4aae-9cb4-875f7bd000aa"]))
+  scope              = data.azapi_resource.shared_cosmos_database_accounts.id
   role_definition_id = "/subscriptions/11111111-2222-3333-4444-555555555555/providers/Microsoft.Authorization/roleDefinitions/230815da-be43-4aae-9cb4-875f7bd000aa"
-  principal_id = azapi_resource.apps_foundry_chat.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.apps_foundry_chat.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.apps_foundry_chat,
@@ -178,8 +178,8 @@ resource "azurerm_role_assignment" "apps_foundry_chat_cosmos_connection_role_1" 
 
 # connection `cosmos` (project `chat`) of `apps-foundry`
 resource "azapi_resource" "apps_foundry_chat_cosmos_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "cosmos"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "cosmos"
   parent_id = azapi_resource.apps_foundry_chat.id
   body = {
     properties = {
@@ -187,7 +187,7 @@ resource "azapi_resource" "apps_foundry_chat_cosmos_connection" {
       target        = data.azapi_resource.shared_cosmos_database_accounts.output.properties.documentEndpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.shared_cosmos_database_accounts.id
         location   = data.azapi_resource.shared_cosmos_database_accounts.location
@@ -205,11 +205,11 @@ resource "azapi_resource" "apps_foundry_chat_cosmos_connection" {
 
 # role `Storage Blob Data Contributor` for `apps-foundry` on `sharedblobs`
 resource "azurerm_role_assignment" "apps_foundry_blob_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/sharedblobs", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"]))
-  scope = data.azapi_resource.sharedblobs_storage_accounts.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/sharedblobs", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"]))
+  scope              = data.azapi_resource.sharedblobs_storage_accounts.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-  principal_id = azapi_resource.apps_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.apps_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.apps_foundry,
@@ -218,8 +218,8 @@ resource "azurerm_role_assignment" "apps_foundry_blob_connection_role_1" {
 
 # connection `blob` of `apps-foundry`
 resource "azapi_resource" "apps_foundry_blob_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "blob"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "blob"
   parent_id = azapi_resource.apps_foundry.id
   body = {
     properties = {
@@ -227,7 +227,7 @@ resource "azapi_resource" "apps_foundry_blob_connection" {
       target        = data.azapi_resource.sharedblobs_storage_accounts.output.properties.primaryEndpoints.blob
       authType      = "AAD"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.sharedblobs_storage_accounts.id
         location   = data.azapi_resource.sharedblobs_storage_accounts.location

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.ManagedIdentity/userAssignedIdentities` `id-team-a`
 data "azapi_resource" "id_team_a_identity" {
-  type = "Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30"
-  name = "id-team-a"
+  type      = "Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30"
+  name      = "id-team-a"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-identities"
   response_export_values = [
     "properties.principalId",
@@ -19,15 +19,15 @@ data "azapi_resource" "id_team_a_identity" {
 
 # existing `Microsoft.KeyVault/vaults` `team-a-kv`
 data "azapi_resource" "team_a_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "team-a-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "team-a-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.CognitiveServices/accounts` `team-a-openai`
 data "azapi_resource" "team_a_openai_accounts" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "team-a-openai"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "team-a-openai"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -36,8 +36,8 @@ data "azapi_resource" "team_a_openai_accounts" {
 
 # existing `Microsoft.CognitiveServices/accounts` `team-b-foundry`
 data "azapi_resource" "team_b_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "team-b-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "team-b-foundry"
   parent_id = local.resource_group_id
   response_export_values = [
     "identity.principalId",
@@ -47,23 +47,23 @@ data "azapi_resource" "team_b_foundry" {
 
 # existing project `gamma`
 data "azapi_resource" "team_b_foundry_gamma" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "gamma"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "gamma"
   parent_id = data.azapi_resource.team_b_foundry.id
 }
 
 # Foundry account `team-a-foundry`
 resource "azapi_resource" "team_a_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "team-a-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "team-a-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   tags = {
     cost-center = "4711"
   }
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -87,10 +87,10 @@ resource "azapi_resource" "team_a_foundry" {
 
 # project `alpha` of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_alpha" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "alpha"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "alpha"
   parent_id = azapi_resource.team_a_foundry.id
-  location = var.location
+  location  = var.location
   tags = {
     cost-center = "4711"
   }
@@ -108,10 +108,10 @@ resource "azapi_resource" "team_a_foundry_alpha" {
 
 # project `beta` of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_beta" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "beta"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "beta"
   parent_id = azapi_resource.team_a_foundry.id
-  location = var.location
+  location  = var.location
   tags = {
     cost-center = "4711"
   }
@@ -133,9 +133,9 @@ resource "azapi_resource" "team_a_foundry_beta" {
 
 # Key Vault connection `team-a-foundry-keyvault` of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "team-a-foundry-keyvault"
-  parent_id = azapi_resource.team_a_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "team-a-foundry-keyvault"
+  parent_id                 = azapi_resource.team_a_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -143,7 +143,7 @@ resource "azapi_resource" "team_a_foundry_key_vault_connection" {
       target        = data.azapi_resource.team_a_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.team_a_kv_vault.id
         location   = data.azapi_resource.team_a_kv_vault.location
@@ -158,11 +158,11 @@ resource "azapi_resource" "team_a_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `id-team-a` on `team-a-kv`
 resource "azurerm_role_assignment" "team_a_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/team-a-kv", "/subscriptions/${var.subscription_id}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-team-a", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.team_a_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/team-a-kv", "/subscriptions/${var.subscription_id}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-team-a", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.team_a_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = data.azapi_resource.id_team_a_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_team_a_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.team_a_foundry_key_vault_connection,
@@ -183,8 +183,8 @@ resource "time_sleep" "team_a_foundry_role_wait" {
 
 # connection `bing` of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_bing_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "bing"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "bing"
   parent_id = azapi_resource.team_a_foundry.id
   body = {
     properties = {
@@ -192,7 +192,7 @@ resource "azapi_resource" "team_a_foundry_bing_connection" {
       target        = "https://api.bing.microsoft.com/"
       authType      = "ApiKey"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         Type = "bing_grounding"
       }
     }
@@ -214,17 +214,17 @@ resource "azapi_resource" "team_a_foundry_bing_connection" {
 
 # role `Cognitive Services OpenAI User` for `id-team-a` on `team-a-openai`
 resource "azurerm_role_assignment" "team_a_foundry_alpha_aoai_alpha_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/team-a-openai", "/subscriptions/${var.subscription_id}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-team-a", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"]))
-  scope = data.azapi_resource.team_a_openai_accounts.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/team-a-openai", "/subscriptions/${var.subscription_id}/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-team-a", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"]))
+  scope              = data.azapi_resource.team_a_openai_accounts.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
-  principal_id = data.azapi_resource.id_team_a_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_team_a_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 }
 
 # connection `aoai-alpha` (project `alpha`) of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_alpha_aoai_alpha_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "aoai-alpha"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "aoai-alpha"
   parent_id = azapi_resource.team_a_foundry_alpha.id
   body = {
     properties = {
@@ -232,7 +232,7 @@ resource "azapi_resource" "team_a_foundry_alpha_aoai_alpha_connection" {
       target        = data.azapi_resource.team_a_openai_accounts.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.team_a_openai_accounts.id
         location   = data.azapi_resource.team_a_openai_accounts.location
@@ -250,8 +250,8 @@ resource "azapi_resource" "team_a_foundry_alpha_aoai_alpha_connection" {
 
 # connection `aoai-beta` (project `beta`) of `team-a-foundry`
 resource "azapi_resource" "team_a_foundry_beta_aoai_beta_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "aoai-beta"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "aoai-beta"
   parent_id = azapi_resource.team_a_foundry_beta.id
   body = {
     properties = {
@@ -259,7 +259,7 @@ resource "azapi_resource" "team_a_foundry_beta_aoai_beta_connection" {
       target        = data.azapi_resource.team_a_openai_accounts.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.team_a_openai_accounts.id
         location   = data.azapi_resource.team_a_openai_accounts.location
@@ -277,8 +277,8 @@ resource "azapi_resource" "team_a_foundry_beta_aoai_beta_connection" {
 
 # connection `partner-api` (project `gamma`) of `team-b-foundry`
 resource "azapi_resource" "team_b_foundry_gamma_partner_api_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "partner-api"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "partner-api"
   parent_id = data.azapi_resource.team_b_foundry_gamma.id
   body = {
     properties = {

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.CognitiveServices/accounts` `old-foundry`
 data "azapi_resource" "old_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "old-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "old-foundry"
   parent_id = local.resource_group_id
   response_export_values = [
     "identity.principalId",
@@ -20,15 +20,15 @@ data "azapi_resource" "old_foundry" {
 
 # existing `Microsoft.KeyVault/vaults` `old-kv`
 data "azapi_resource" "old_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "old-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "old-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Search/searchServices` `old-search`
 data "azapi_resource" "old_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "old-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "old-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -37,9 +37,9 @@ data "azapi_resource" "old_search_search_services" {
 
 # Key Vault connection `old-foundry-keyvault` of `old-foundry`
 resource "azapi_resource" "old_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "old-foundry-keyvault"
-  parent_id = data.azapi_resource.old_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "old-foundry-keyvault"
+  parent_id                 = data.azapi_resource.old_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -47,7 +47,7 @@ resource "azapi_resource" "old_foundry_key_vault_connection" {
       target        = data.azapi_resource.old_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.old_kv_vault.id
         location   = data.azapi_resource.old_kv_vault.location
@@ -58,11 +58,11 @@ resource "azapi_resource" "old_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `old-foundry` on `old-kv`
 resource "azurerm_role_assignment" "old_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/old-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/old-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.old_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/old-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/old-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.old_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = data.azapi_resource.old_foundry.output.identity.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.old_foundry.output.identity.principalId
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.old_foundry_key_vault_connection,
@@ -83,17 +83,17 @@ resource "time_sleep" "old_foundry_role_wait" {
 
 # role `Search Index Data Reader` for `old-foundry` on `old-search`
 resource "azurerm_role_assignment" "old_foundry_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/old-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/old-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.old_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/old-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/old-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.old_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = data.azapi_resource.old_foundry.output.identity.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.old_foundry.output.identity.principalId
+  principal_type     = "ServicePrincipal"
 }
 
 # connection `search` of `old-foundry`
 resource "azapi_resource" "old_foundry_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "search"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "search"
   parent_id = data.azapi_resource.old_foundry.id
   body = {
     properties = {
@@ -101,7 +101,7 @@ resource "azapi_resource" "old_foundry_search_connection" {
       target        = data.azapi_resource.old_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.old_search_search_services.id
         location   = data.azapi_resource.old_search_search_services.location

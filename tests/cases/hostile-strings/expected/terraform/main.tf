@@ -9,18 +9,18 @@ locals {
 
 # Foundry account `hostile-foundry`
 resource "azapi_resource" "hostile_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "hostile-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "hostile-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   tags = {
     arm           = "[concat('a', 'b')]"
     interpolation = "$${bicep} %%{hcl} $${var.x}"
     quote         = "it's \"quoted\""
   }
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -40,10 +40,10 @@ resource "azapi_resource" "hostile_foundry" {
 
 # project `p.1` of `hostile-foundry`
 resource "azapi_resource" "hostile_foundry_p_1" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "p.1"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "p.1"
   parent_id = azapi_resource.hostile_foundry.id
-  location = var.location
+  location  = var.location
   tags = {
     arm           = "[concat('a', 'b')]"
     interpolation = "$${bicep} %%{hcl} $${var.x}"
@@ -63,8 +63,8 @@ resource "azapi_resource" "hostile_foundry_p_1" {
 
 # connection `web_1` (project `p.1`) of `hostile-foundry`
 resource "azapi_resource" "hostile_foundry_p_1_web_1_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "web_1"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "web_1"
   parent_id = azapi_resource.hostile_foundry_p_1.id
   body = {
     properties = {
@@ -72,7 +72,7 @@ resource "azapi_resource" "hostile_foundry_p_1_web_1_connection" {
       target        = "https://example.com/?q=$${x}&r=%%{y}"
       authType      = "None"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         Expression        = "[parameters('location')]"
         Slashes           = "// leading comment marker, \\// after an escape"
         Template          = "$${location}"

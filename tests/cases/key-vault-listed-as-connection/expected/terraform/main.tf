@@ -9,20 +9,20 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `listed-kv`
 data "azapi_resource" "listed_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "listed-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "listed-kv"
   parent_id = local.resource_group_id
 }
 
 # Foundry account `listed-foundry`
 resource "azapi_resource" "listed_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "listed-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "listed-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -42,9 +42,9 @@ resource "azapi_resource" "listed_foundry" {
 
 # Key Vault connection `my-vault` of `listed-foundry`
 resource "azapi_resource" "listed_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "my-vault"
-  parent_id = azapi_resource.listed_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "my-vault"
+  parent_id                 = azapi_resource.listed_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -52,7 +52,7 @@ resource "azapi_resource" "listed_foundry_key_vault_connection" {
       target        = data.azapi_resource.listed_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.listed_kv_vault.id
         location   = data.azapi_resource.listed_kv_vault.location
@@ -63,11 +63,11 @@ resource "azapi_resource" "listed_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `listed-foundry` on `listed-kv`
 resource "azurerm_role_assignment" "listed_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/listed-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/listed-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.listed_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/listed-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/listed-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.listed_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = azapi_resource.listed_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.listed_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.listed_foundry,
@@ -77,8 +77,8 @@ resource "azurerm_role_assignment" "listed_foundry_key_vault_role" {
 
 # connection `web-api` of `listed-foundry`
 resource "azapi_resource" "listed_foundry_web_api_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "web-api"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "web-api"
   parent_id = azapi_resource.listed_foundry.id
   body = {
     properties = {

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.Search/searchServices` `analytics-search`
 data "azapi_resource" "analytics_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "analytics-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "analytics-search"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-data"
   response_export_values = [
     "properties.endpoint",
@@ -19,13 +19,13 @@ data "azapi_resource" "analytics_search_search_services" {
 
 # Foundry account `contoso-foundry-production-westeurope-analytics`
 resource "azapi_resource" "contoso_foundry_production_westeurope_analytics" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "contoso-foundry-production-westeurope-analytics"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "contoso-foundry-production-westeurope-analytics"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -45,10 +45,10 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics" {
 
 # project `research-and-development-analytics` of `contoso-foundry-production-westeurope-analytics`
 resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_research_and_development_analytics" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "research-and-development-analytics"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "research-and-development-analytics"
   parent_id = azapi_resource.contoso_foundry_production_westeurope_analytics.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -60,11 +60,11 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_resea
 
 # role `Search Index Data Reader` for `research-and-development-analytics` on `analytics-search`
 resource "azurerm_role_assignment" "contoso_foundry_production_westeurope_analytics_research_and_development_analytics_search_for_research_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry-production-westeurope-analytics/projects/research-and-development-analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.analytics_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry-production-westeurope-analytics/projects/research-and-development-analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.analytics_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics,
@@ -73,11 +73,11 @@ resource "azurerm_role_assignment" "contoso_foundry_production_westeurope_analyt
 
 # role `Search Service Contributor` for `research-and-development-analytics` on `analytics-search`
 resource "azurerm_role_assignment" "contoso_foundry_production_westeurope_analytics_research_and_development_analytics_search_for_research_connection_role_2" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry-production-westeurope-analytics/projects/research-and-development-analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"]))
-  scope = data.azapi_resource.analytics_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/rg-data/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry-production-westeurope-analytics/projects/research-and-development-analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"]))
+  scope              = data.azapi_resource.analytics_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"
-  principal_id = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics,
@@ -86,8 +86,8 @@ resource "azurerm_role_assignment" "contoso_foundry_production_westeurope_analyt
 
 # connection `search-for-research` (project `research-and-development-analytics`) of `contoso-foundry-production-westeurope-analytics`
 resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_research_and_development_analytics_search_for_research_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "search-for-research"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "search-for-research"
   parent_id = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.id
   body = {
     properties = {
@@ -95,7 +95,7 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_resea
       target        = data.azapi_resource.analytics_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.analytics_search_search_services.id
         "for"      = "loop"
@@ -113,8 +113,8 @@ resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_resea
 
 # connection `custom-keywords` of `contoso-foundry-production-westeurope-analytics`
 resource "azapi_resource" "contoso_foundry_production_westeurope_analytics_custom_keywords_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "custom-keywords"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "custom-keywords"
   parent_id = azapi_resource.contoso_foundry_production_westeurope_analytics.id
   body = {
     properties = {

@@ -9,13 +9,13 @@ locals {
 
 # Foundry account `tiny-foundry`
 resource "azapi_resource" "tiny_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "tiny-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "tiny-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -36,8 +36,8 @@ resource "azapi_resource" "tiny_foundry" {
 
 # connection `web-one` of `tiny-foundry`
 resource "azapi_resource" "tiny_foundry_web_one_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "web-one"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "web-one"
   parent_id = azapi_resource.tiny_foundry.id
   body = {
     properties = {
@@ -58,8 +58,8 @@ resource "azapi_resource" "tiny_foundry_web_one_connection" {
 
 # connection `web-two` of `tiny-foundry`
 resource "azapi_resource" "tiny_foundry_web_two_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "web-two"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "web-two"
   parent_id = azapi_resource.tiny_foundry.id
   body = {
     properties = {

@@ -9,20 +9,20 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `team-kv`
 data "azapi_resource" "team_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "team-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "team-kv"
   parent_id = local.resource_group_id
 }
 
 # Foundry account `first-foundry`
 resource "azapi_resource" "first_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "first-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "first-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -42,9 +42,9 @@ resource "azapi_resource" "first_foundry" {
 
 # Key Vault connection `first-foundry-keyvault` of `first-foundry`
 resource "azapi_resource" "first_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "first-foundry-keyvault"
-  parent_id = azapi_resource.first_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "first-foundry-keyvault"
+  parent_id                 = azapi_resource.first_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -52,7 +52,7 @@ resource "azapi_resource" "first_foundry_key_vault_connection" {
       target        = data.azapi_resource.team_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.team_kv_vault.id
         location   = data.azapi_resource.team_kv_vault.location
@@ -63,13 +63,13 @@ resource "azapi_resource" "first_foundry_key_vault_connection" {
 
 # Foundry account `second-foundry`
 resource "azapi_resource" "second_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "second-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "second-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -89,9 +89,9 @@ resource "azapi_resource" "second_foundry" {
 
 # Key Vault connection `second-foundry-keyvault` of `second-foundry`
 resource "azapi_resource" "second_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "second-foundry-keyvault"
-  parent_id = azapi_resource.second_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "second-foundry-keyvault"
+  parent_id                 = azapi_resource.second_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -99,7 +99,7 @@ resource "azapi_resource" "second_foundry_key_vault_connection" {
       target        = data.azapi_resource.team_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.team_kv_vault.id
         location   = data.azapi_resource.team_kv_vault.location
@@ -111,8 +111,8 @@ resource "azapi_resource" "second_foundry_key_vault_connection" {
 # access policy on Key Vault `team-kv`
 resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
   for_each = {
-    first_foundry  = {
-      object_id          = azapi_resource.first_foundry.identity[0].principal_id
+    first_foundry = {
+      object_id = azapi_resource.first_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",
         "List",
@@ -121,7 +121,7 @@ resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
       ]
     }
     second_foundry = {
-      object_id          = azapi_resource.second_foundry.identity[0].principal_id
+      object_id = azapi_resource.second_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",
         "List",
@@ -131,9 +131,9 @@ resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
       ]
     }
   }
-  key_vault_id = data.azapi_resource.team_kv_vault.id
-  tenant_id = data.azapi_client_config.current.tenant_id
-  object_id = each.value.object_id
+  key_vault_id       = data.azapi_resource.team_kv_vault.id
+  tenant_id          = data.azapi_client_config.current.tenant_id
+  object_id          = each.value.object_id
   secret_permissions = each.value.secret_permissions
 
   depends_on = [
@@ -146,8 +146,8 @@ resource "azurerm_key_vault_access_policy" "team_kv_access_policy" {
 
 # connection `web-api` of `first-foundry`
 resource "azapi_resource" "first_foundry_web_api_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "web-api"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "web-api"
   parent_id = azapi_resource.first_foundry.id
   body = {
     properties = {
@@ -173,8 +173,8 @@ resource "azapi_resource" "first_foundry_web_api_connection" {
 
 # connection `web-api` of `second-foundry`
 resource "azapi_resource" "second_foundry_web_api_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "web-api"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "web-api"
   parent_id = azapi_resource.second_foundry.id
   body = {
     properties = {

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.ManagedIdentity/userAssignedIdentities` `id-foundry`
 data "azapi_resource" "id_foundry_identity" {
-  type = "Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30"
-  name = "id-foundry"
+  type      = "Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30"
+  name      = "id-foundry"
   parent_id = "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities"
   response_export_values = [
     "properties.principalId",
@@ -19,15 +19,15 @@ data "azapi_resource" "id_foundry_identity" {
 
 # existing `Microsoft.KeyVault/vaults` `uai-kv`
 data "azapi_resource" "uai_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "uai-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "uai-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Search/searchServices` `uai-search`
 data "azapi_resource" "uai_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "uai-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "uai-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -36,8 +36,8 @@ data "azapi_resource" "uai_search_search_services" {
 
 # existing `Microsoft.Storage/storageAccounts` `uaistorage`
 data "azapi_resource" "uaistorage_storage_accounts" {
-  type = "Microsoft.Storage/storageAccounts@2026-09-01"
-  name = "uaistorage"
+  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  name      = "uaistorage"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.primaryEndpoints.blob",
@@ -46,13 +46,13 @@ data "azapi_resource" "uaistorage_storage_accounts" {
 
 # Foundry account `uai-foundry`
 resource "azapi_resource" "uai_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "uai-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "uai-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -75,10 +75,10 @@ resource "azapi_resource" "uai_foundry" {
 
 # project `docs` of `uai-foundry`
 resource "azapi_resource" "uai_foundry_docs" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "docs"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "docs"
   parent_id = azapi_resource.uai_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -93,9 +93,9 @@ resource "azapi_resource" "uai_foundry_docs" {
 
 # Key Vault connection `uai-kv-connection` of `uai-foundry`
 resource "azapi_resource" "uai_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "uai-kv-connection"
-  parent_id = azapi_resource.uai_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "uai-kv-connection"
+  parent_id                 = azapi_resource.uai_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -103,7 +103,7 @@ resource "azapi_resource" "uai_foundry_key_vault_connection" {
       target        = data.azapi_resource.uai_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.uai_kv_vault.id
         location   = data.azapi_resource.uai_kv_vault.location
@@ -118,11 +118,11 @@ resource "azapi_resource" "uai_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `id-foundry` on `uai-kv`
 resource "azurerm_role_assignment" "uai_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/uai-kv", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.uai_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/uai-kv", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.uai_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = data.azapi_resource.id_foundry_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_foundry_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.uai_foundry_key_vault_connection,
@@ -131,26 +131,26 @@ resource "azurerm_role_assignment" "uai_foundry_key_vault_role" {
 
 # role `Search Index Data Reader` for `id-foundry` on `uai-search`
 resource "azurerm_role_assignment" "uai_foundry_docs_docs_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/uai-search", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.uai_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/uai-search", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.uai_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = data.azapi_resource.id_foundry_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_foundry_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 }
 
 # role `Foundry User` for `id-foundry` on `uai-search`
 resource "azurerm_role_assignment" "uai_foundry_docs_docs_search_connection_role_2" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/uai-search", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/53ca6127-db72-4b80-b1b0-d745d6d5456d"]))
-  scope = data.azapi_resource.uai_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/uai-search", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/53ca6127-db72-4b80-b1b0-d745d6d5456d"]))
+  scope              = data.azapi_resource.uai_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/53ca6127-db72-4b80-b1b0-d745d6d5456d"
-  principal_id = data.azapi_resource.id_foundry_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_foundry_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 }
 
 # connection `docs-search` (project `docs`) of `uai-foundry`
 resource "azapi_resource" "uai_foundry_docs_docs_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "docs-search"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "docs-search"
   parent_id = azapi_resource.uai_foundry_docs.id
   body = {
     properties = {
@@ -158,7 +158,7 @@ resource "azapi_resource" "uai_foundry_docs_docs_search_connection" {
       target        = data.azapi_resource.uai_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.uai_search_search_services.id
         location   = data.azapi_resource.uai_search_search_services.location
@@ -176,17 +176,17 @@ resource "azapi_resource" "uai_foundry_docs_docs_search_connection" {
 
 # role `Storage Blob Data Contributor` for `id-foundry` on `uaistorage`
 resource "azurerm_role_assignment" "uai_foundry_docs_docs_storage_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Storage/storageAccounts/uaistorage", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"]))
-  scope = data.azapi_resource.uaistorage_storage_accounts.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Storage/storageAccounts/uaistorage", "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-identities/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"]))
+  scope              = data.azapi_resource.uaistorage_storage_accounts.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-  principal_id = data.azapi_resource.id_foundry_identity.output.properties.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.id_foundry_identity.output.properties.principalId
+  principal_type     = "ServicePrincipal"
 }
 
 # connection `docs-storage` (project `docs`) of `uai-foundry`
 resource "azapi_resource" "uai_foundry_docs_docs_storage_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "docs-storage"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "docs-storage"
   parent_id = azapi_resource.uai_foundry_docs.id
   body = {
     properties = {
@@ -194,7 +194,7 @@ resource "azapi_resource" "uai_foundry_docs_docs_storage_connection" {
       target        = data.azapi_resource.uaistorage_storage_accounts.output.properties.primaryEndpoints.blob
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.uaistorage_storage_accounts.id
         location   = data.azapi_resource.uaistorage_storage_accounts.location
