@@ -9,31 +9,31 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `legacy-kv`
 data "azapi_resource" "legacy_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "legacy-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "legacy-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Storage/storageAccounts` `legacystore`
 data "azapi_resource" "legacystore_storage_accounts" {
-  type = "Microsoft.Storage/storageAccounts@2026-09-01"
-  name = "legacystore"
+  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  name      = "legacystore"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Insights/components` `legacy-appi`
 data "azapi_resource" "legacy_appi_components" {
-  type = "Microsoft.Insights/components@2020-02-02"
-  name = "legacy-appi"
+  type      = "Microsoft.Insights/components@2020-02-02"
+  name      = "legacy-appi"
   parent_id = local.resource_group_id
 }
 
 # `listKeys` on existing `Microsoft.Storage/storageAccounts` `legacystore`, read at plan and apply, never stored
 ephemeral "azapi_resource_action" "legacystore_storage_accounts_list_keys" {
-  type = "Microsoft.Storage/storageAccounts@2026-09-01"
+  type        = "Microsoft.Storage/storageAccounts@2026-09-01"
   resource_id = data.azapi_resource.legacystore_storage_accounts.id
-  action = "listKeys"
-  method = "POST"
+  action      = "listKeys"
+  method      = "POST"
   response_export_values = [
     "keys",
   ]
@@ -41,9 +41,9 @@ ephemeral "azapi_resource_action" "legacystore_storage_accounts_list_keys" {
 
 # existing `Microsoft.Insights/components` `legacy-appi`, read again for its secret, never stored
 ephemeral "azapi_resource_action" "legacy_appi_components_get" {
-  type = "Microsoft.Insights/components@2020-02-02"
+  type        = "Microsoft.Insights/components@2020-02-02"
   resource_id = data.azapi_resource.legacy_appi_components.id
-  method = "GET"
+  method      = "GET"
   response_export_values = [
     "properties.ConnectionString",
   ]
@@ -51,13 +51,13 @@ ephemeral "azapi_resource_action" "legacy_appi_components_get" {
 
 # Foundry account `legacy-foundry`
 resource "azapi_resource" "legacy_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "legacy-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "legacy-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -77,10 +77,10 @@ resource "azapi_resource" "legacy_foundry" {
 
 # project `app` of `legacy-foundry`
 resource "azapi_resource" "legacy_foundry_app" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "app"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "app"
   parent_id = azapi_resource.legacy_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -92,9 +92,9 @@ resource "azapi_resource" "legacy_foundry_app" {
 
 # Key Vault connection `legacy-foundry-keyvault` of `legacy-foundry`
 resource "azapi_resource" "legacy_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "legacy-foundry-keyvault"
-  parent_id = azapi_resource.legacy_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "legacy-foundry-keyvault"
+  parent_id                 = azapi_resource.legacy_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -102,7 +102,7 @@ resource "azapi_resource" "legacy_foundry_key_vault_connection" {
       target        = data.azapi_resource.legacy_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.legacy_kv_vault.id
         location   = data.azapi_resource.legacy_kv_vault.location
@@ -119,7 +119,7 @@ resource "azapi_resource" "legacy_foundry_key_vault_connection" {
 resource "azurerm_key_vault_access_policy" "legacy_kv_access_policy" {
   for_each = {
     legacy_foundry = {
-      object_id          = azapi_resource.legacy_foundry.identity[0].principal_id
+      object_id = azapi_resource.legacy_foundry.identity[0].principal_id
       secret_permissions = [
         "Get",
         "List",
@@ -129,9 +129,9 @@ resource "azurerm_key_vault_access_policy" "legacy_kv_access_policy" {
       ]
     }
   }
-  key_vault_id = data.azapi_resource.legacy_kv_vault.id
-  tenant_id = data.azapi_client_config.current.tenant_id
-  object_id = each.value.object_id
+  key_vault_id       = data.azapi_resource.legacy_kv_vault.id
+  tenant_id          = data.azapi_client_config.current.tenant_id
+  object_id          = each.value.object_id
   secret_permissions = each.value.secret_permissions
 
   depends_on = [
@@ -155,8 +155,8 @@ resource "time_sleep" "legacy_foundry_role_wait" {
 
 # connection `storage` of `legacy-foundry`
 resource "azapi_resource" "legacy_foundry_storage_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "storage"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "storage"
   parent_id = azapi_resource.legacy_foundry.id
   body = {
     properties = {
@@ -164,7 +164,7 @@ resource "azapi_resource" "legacy_foundry_storage_connection" {
       target        = data.azapi_resource.legacystore_storage_accounts.id
       authType      = "AccountKey"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.legacystore_storage_accounts.id
       }
@@ -187,8 +187,8 @@ resource "azapi_resource" "legacy_foundry_storage_connection" {
 
 # connection `insights` of `legacy-foundry`
 resource "azapi_resource" "legacy_foundry_insights_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "insights"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "insights"
   parent_id = azapi_resource.legacy_foundry.id
   body = {
     properties = {
@@ -196,7 +196,7 @@ resource "azapi_resource" "legacy_foundry_insights_connection" {
       target        = data.azapi_resource.legacy_appi_components.id
       authType      = "ApiKey"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.legacy_appi_components.id
       }

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     legacy-foundry = {
       id          = azapi_resource.legacy_foundry.id
       endpoint    = azapi_resource.legacy_foundry.output.properties.endpoint
       principalId = azapi_resource.legacy_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         app = azapi_resource.legacy_foundry_app.id
       }
       connections = {

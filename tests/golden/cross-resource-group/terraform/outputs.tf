@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     apps-foundry = {
       id          = azapi_resource.apps_foundry.id
       endpoint    = azapi_resource.apps_foundry.output.properties.endpoint
       principalId = azapi_resource.apps_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         chat = azapi_resource.apps_foundry_chat.id
       }
       connections = {

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.CognitiveServices/accounts` `platform-foundry`
 data "azapi_resource" "platform_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "platform-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "platform-foundry"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-ai"
   response_export_values = [
     "identity.principalId",
@@ -20,22 +20,22 @@ data "azapi_resource" "platform_foundry" {
 
 # existing project `shared`
 data "azapi_resource" "platform_foundry_shared" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "shared"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "shared"
   parent_id = data.azapi_resource.platform_foundry.id
 }
 
 # existing `Microsoft.KeyVault/vaults` `platform-kv`
 data "azapi_resource" "platform_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "platform-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "platform-kv"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-secrets"
 }
 
 # existing `Microsoft.Search/searchServices` `analytics-search`
 data "azapi_resource" "analytics_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "analytics-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "analytics-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -44,8 +44,8 @@ data "azapi_resource" "analytics_search_search_services" {
 
 # existing `Microsoft.CognitiveServices/accounts` `platform-openai`
 data "azapi_resource" "platform_openai_accounts" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "platform-openai"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "platform-openai"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-ai"
   response_export_values = [
     "properties.endpoint",
@@ -54,10 +54,10 @@ data "azapi_resource" "platform_openai_accounts" {
 
 # `listKeys` on existing `Microsoft.CognitiveServices/accounts` `platform-openai`, read at plan and apply, never stored
 ephemeral "azapi_resource_action" "platform_openai_accounts_list_keys" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  type        = "Microsoft.CognitiveServices/accounts@2026-07-01"
   resource_id = data.azapi_resource.platform_openai_accounts.id
-  action = "listKeys"
-  method = "POST"
+  action      = "listKeys"
+  method      = "POST"
   response_export_values = [
     "key1",
   ]
@@ -65,10 +65,10 @@ ephemeral "azapi_resource_action" "platform_openai_accounts_list_keys" {
 
 # project `analytics` of `platform-foundry`
 resource "azapi_resource" "platform_foundry_analytics" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "analytics"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "analytics"
   parent_id = data.azapi_resource.platform_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {
       displayName = "Analytics"
@@ -82,9 +82,9 @@ resource "azapi_resource" "platform_foundry_analytics" {
 
 # Key Vault connection `platform-foundry-keyvault` of `platform-foundry`
 resource "azapi_resource" "platform_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "platform-foundry-keyvault"
-  parent_id = data.azapi_resource.platform_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "platform-foundry-keyvault"
+  parent_id                 = data.azapi_resource.platform_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -92,7 +92,7 @@ resource "azapi_resource" "platform_foundry_key_vault_connection" {
       target        = data.azapi_resource.platform_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.platform_kv_vault.id
         location   = data.azapi_resource.platform_kv_vault.location
@@ -109,7 +109,7 @@ resource "azapi_resource" "platform_foundry_key_vault_connection" {
 resource "azurerm_key_vault_access_policy" "platform_kv_access_policy" {
   for_each = {
     platform_foundry = {
-      object_id          = data.azapi_resource.platform_foundry.output.identity.principalId
+      object_id = data.azapi_resource.platform_foundry.output.identity.principalId
       secret_permissions = [
         "Get",
         "List",
@@ -118,9 +118,9 @@ resource "azurerm_key_vault_access_policy" "platform_kv_access_policy" {
       ]
     }
   }
-  key_vault_id = data.azapi_resource.platform_kv_vault.id
-  tenant_id = data.azapi_client_config.current.tenant_id
-  object_id = each.value.object_id
+  key_vault_id       = data.azapi_resource.platform_kv_vault.id
+  tenant_id          = data.azapi_client_config.current.tenant_id
+  object_id          = each.value.object_id
   secret_permissions = each.value.secret_permissions
 
   depends_on = [
@@ -142,11 +142,11 @@ resource "time_sleep" "platform_foundry_role_wait" {
 
 # role `Search Index Data Reader` for `analytics` on `analytics-search`
 resource "azurerm_role_assignment" "platform_foundry_analytics_analytics_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-ai/providers/Microsoft.CognitiveServices/accounts/platform-foundry/projects/analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.analytics_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/analytics-search", "/subscriptions/${var.subscription_id}/resourceGroups/rg-platform-ai/providers/Microsoft.CognitiveServices/accounts/platform-foundry/projects/analytics", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.analytics_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = azapi_resource.platform_foundry_analytics.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.platform_foundry_analytics.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.platform_foundry_analytics,
@@ -155,8 +155,8 @@ resource "azurerm_role_assignment" "platform_foundry_analytics_analytics_search_
 
 # connection `analytics-search` (project `analytics`) of `platform-foundry`
 resource "azapi_resource" "platform_foundry_analytics_analytics_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "analytics-search"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "analytics-search"
   parent_id = azapi_resource.platform_foundry_analytics.id
   body = {
     properties = {
@@ -164,7 +164,7 @@ resource "azapi_resource" "platform_foundry_analytics_analytics_search_connectio
       target        = data.azapi_resource.analytics_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.analytics_search_search_services.id
         location   = data.azapi_resource.analytics_search_search_services.location
@@ -182,8 +182,8 @@ resource "azapi_resource" "platform_foundry_analytics_analytics_search_connectio
 
 # connection `shared-openai` (project `shared`) of `platform-foundry`
 resource "azapi_resource" "platform_foundry_shared_shared_openai_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "shared-openai"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "shared-openai"
   parent_id = data.azapi_resource.platform_foundry_shared.id
   body = {
     properties = {
@@ -191,7 +191,7 @@ resource "azapi_resource" "platform_foundry_shared_shared_openai_connection" {
       target        = data.azapi_resource.platform_openai_accounts.output.properties.endpoint
       authType      = "ApiKey"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.platform_openai_accounts.id
         location   = data.azapi_resource.platform_openai_accounts.location
@@ -215,8 +215,8 @@ resource "azapi_resource" "platform_foundry_shared_shared_openai_connection" {
 
 # connection `reporting-api` of `platform-foundry`
 resource "azapi_resource" "platform_foundry_reporting_api_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "reporting-api"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "reporting-api"
   parent_id = data.azapi_resource.platform_foundry.id
   body = {
     properties = {

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     platform-foundry = {
       id          = data.azapi_resource.platform_foundry.id
       endpoint    = data.azapi_resource.platform_foundry.output.properties.endpoint
       principalId = data.azapi_resource.platform_foundry.output.identity.principalId
-      projects    = {
+      projects = {
         shared    = data.azapi_resource.platform_foundry_shared.id
         analytics = azapi_resource.platform_foundry_analytics.id
       }

@@ -9,15 +9,15 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `contoso-kv`
 data "azapi_resource" "contoso_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "contoso-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "contoso-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Search/searchServices` `contoso-search`
 data "azapi_resource" "contoso_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "contoso-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "contoso-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -26,8 +26,8 @@ data "azapi_resource" "contoso_search_search_services" {
 
 # existing `Microsoft.CognitiveServices/accounts` `contoso-openai`
 data "azapi_resource" "contoso_openai_accounts" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "contoso-openai"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "contoso-openai"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -36,10 +36,10 @@ data "azapi_resource" "contoso_openai_accounts" {
 
 # `listKeys` on existing `Microsoft.CognitiveServices/accounts` `contoso-openai`, read at plan and apply, never stored
 ephemeral "azapi_resource_action" "contoso_openai_accounts_list_keys" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  type        = "Microsoft.CognitiveServices/accounts@2026-07-01"
   resource_id = data.azapi_resource.contoso_openai_accounts.id
-  action = "listKeys"
-  method = "POST"
+  action      = "listKeys"
+  method      = "POST"
   response_export_values = [
     "key1",
   ]
@@ -47,25 +47,25 @@ ephemeral "azapi_resource_action" "contoso_openai_accounts_list_keys" {
 
 # purges Foundry account `contoso-foundry` once `terraform destroy` has deleted it (purge_on_delete)
 resource "azapi_resource_action" "contoso_foundry_purge" {
-  type = "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts@2026-07-01"
+  type        = "Microsoft.CognitiveServices/locations/resourceGroups/deletedAccounts@2026-07-01"
   resource_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.CognitiveServices/locations/${var.location}/resourceGroups/${var.resource_group_name}/deletedAccounts/contoso-foundry"
-  method = "DELETE"
-  when = "destroy"
+  method      = "DELETE"
+  when        = "destroy"
 }
 
 # Foundry account `contoso-foundry`
 resource "azapi_resource" "contoso_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "contoso-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "contoso-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   tags = {
     env   = "prod"
     owner = "platform-team"
   }
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -89,10 +89,10 @@ resource "azapi_resource" "contoso_foundry" {
 
 # project `research` of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_research" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "research"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "research"
   parent_id = azapi_resource.contoso_foundry.id
-  location = var.location
+  location  = var.location
   tags = {
     env   = "prod"
     owner = "platform-team"
@@ -111,9 +111,9 @@ resource "azapi_resource" "contoso_foundry_research" {
 
 # Key Vault connection `contoso-foundry-keyvault` of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "contoso-foundry-keyvault"
-  parent_id = azapi_resource.contoso_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "contoso-foundry-keyvault"
+  parent_id                 = azapi_resource.contoso_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -121,7 +121,7 @@ resource "azapi_resource" "contoso_foundry_key_vault_connection" {
       target        = data.azapi_resource.contoso_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.contoso_kv_vault.id
         location   = data.azapi_resource.contoso_kv_vault.location
@@ -136,11 +136,11 @@ resource "azapi_resource" "contoso_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `contoso-foundry` on `contoso-kv`
 resource "azurerm_role_assignment" "contoso_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/contoso-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.contoso_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/contoso-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.contoso_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = azapi_resource.contoso_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.contoso_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.contoso_foundry,
@@ -163,11 +163,11 @@ resource "time_sleep" "contoso_foundry_role_wait" {
 
 # role `Search Index Data Reader` for `research` on `contoso-search`
 resource "azurerm_role_assignment" "contoso_foundry_research_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/contoso-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry/projects/research", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.contoso_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/contoso-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry/projects/research", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.contoso_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = azapi_resource.contoso_foundry_research.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.contoso_foundry_research.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.contoso_foundry_research,
@@ -176,11 +176,11 @@ resource "azurerm_role_assignment" "contoso_foundry_research_search_connection_r
 
 # role `Search Service Contributor` for `research` on `contoso-search`
 resource "azurerm_role_assignment" "contoso_foundry_research_search_connection_role_2" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/contoso-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry/projects/research", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"]))
-  scope = data.azapi_resource.contoso_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/contoso-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/contoso-foundry/projects/research", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"]))
+  scope              = data.azapi_resource.contoso_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/7ca78c08-252a-4471-8644-bb5ff32d4ba0"
-  principal_id = azapi_resource.contoso_foundry_research.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.contoso_foundry_research.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.contoso_foundry_research,
@@ -189,8 +189,8 @@ resource "azurerm_role_assignment" "contoso_foundry_research_search_connection_r
 
 # connection `search` (project `research`) of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_research_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "search"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "search"
   parent_id = azapi_resource.contoso_foundry_research.id
   body = {
     properties = {
@@ -198,7 +198,7 @@ resource "azapi_resource" "contoso_foundry_research_search_connection" {
       target        = data.azapi_resource.contoso_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ApiVersion = "2024-05-01-preview"
         ResourceId = data.azapi_resource.contoso_search_search_services.id
@@ -218,8 +218,8 @@ resource "azapi_resource" "contoso_foundry_research_search_connection" {
 
 # connection `openai` of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_openai_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "openai"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "openai"
   parent_id = azapi_resource.contoso_foundry.id
   body = {
     properties = {
@@ -227,7 +227,7 @@ resource "azapi_resource" "contoso_foundry_openai_connection" {
       target        = data.azapi_resource.contoso_openai_accounts.output.properties.endpoint
       authType      = "ApiKey"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.contoso_openai_accounts.id
         location   = data.azapi_resource.contoso_openai_accounts.location
@@ -251,8 +251,8 @@ resource "azapi_resource" "contoso_foundry_openai_connection" {
 
 # connection `weather` (project `research`) of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_research_weather_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "weather"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "weather"
   parent_id = azapi_resource.contoso_foundry_research.id
   body = {
     properties = {

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     contoso-foundry = {
       id          = azapi_resource.contoso_foundry.id
       endpoint    = azapi_resource.contoso_foundry.output.properties.endpoint
       principalId = azapi_resource.contoso_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         research = azapi_resource.contoso_foundry_research.id
       }
       connections = {

@@ -9,15 +9,15 @@ locals {
 
 # existing `Microsoft.KeyVault/vaults` `qs-kv`
 data "azapi_resource" "qs_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "qs-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "qs-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Search/searchServices` `qs-search`
 data "azapi_resource" "qs_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "qs-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "qs-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -26,16 +26,16 @@ data "azapi_resource" "qs_search_search_services" {
 
 # Foundry account `qs-foundry`
 resource "azapi_resource" "qs_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "qs-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "qs-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   tags = {
     env = "dev"
   }
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -55,10 +55,10 @@ resource "azapi_resource" "qs_foundry" {
 
 # project `research` of `qs-foundry`
 resource "azapi_resource" "qs_foundry_research" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "research"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "research"
   parent_id = azapi_resource.qs_foundry.id
-  location = var.location
+  location  = var.location
   tags = {
     env = "dev"
   }
@@ -75,9 +75,9 @@ resource "azapi_resource" "qs_foundry_research" {
 
 # Key Vault connection `qs-foundry-keyvault` of `qs-foundry`
 resource "azapi_resource" "qs_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "qs-foundry-keyvault"
-  parent_id = azapi_resource.qs_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "qs-foundry-keyvault"
+  parent_id                 = azapi_resource.qs_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -85,7 +85,7 @@ resource "azapi_resource" "qs_foundry_key_vault_connection" {
       target        = data.azapi_resource.qs_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.qs_kv_vault.id
         location   = data.azapi_resource.qs_kv_vault.location
@@ -100,11 +100,11 @@ resource "azapi_resource" "qs_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv`
 resource "azurerm_role_assignment" "qs_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/qs-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.qs_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/qs-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.qs_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = azapi_resource.qs_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.qs_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.qs_foundry,
@@ -114,11 +114,11 @@ resource "azurerm_role_assignment" "qs_foundry_key_vault_role" {
 
 # role `Search Index Data Reader` for `qs-foundry` on `qs-search`
 resource "azurerm_role_assignment" "qs_foundry_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/qs-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope = data.azapi_resource.qs_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/qs-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = data.azapi_resource.qs_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id = azapi_resource.qs_foundry.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.qs_foundry.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.qs_foundry,
@@ -127,8 +127,8 @@ resource "azurerm_role_assignment" "qs_foundry_search_connection_role_1" {
 
 # connection `search` of `qs-foundry`
 resource "azapi_resource" "qs_foundry_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "search"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "search"
   parent_id = azapi_resource.qs_foundry.id
   body = {
     properties = {
@@ -136,7 +136,7 @@ resource "azapi_resource" "qs_foundry_search_connection" {
       target        = data.azapi_resource.qs_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.qs_search_search_services.id
         location   = data.azapi_resource.qs_search_search_services.location

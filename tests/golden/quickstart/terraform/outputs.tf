@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     qs-foundry = {
       id          = azapi_resource.qs_foundry.id
       endpoint    = azapi_resource.qs_foundry.output.properties.endpoint
       principalId = azapi_resource.qs_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         research = azapi_resource.qs_foundry_research.id
       }
       connections = {

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     team-a-foundry = {
       id          = azapi_resource.team_a_foundry.id
       endpoint    = azapi_resource.team_a_foundry.output.properties.endpoint
       principalId = data.azapi_resource.id_team_a_identity.output.properties.principalId
-      projects    = {
+      projects = {
         alpha = azapi_resource.team_a_foundry_alpha.id
         beta  = azapi_resource.team_a_foundry_beta.id
       }
@@ -22,7 +22,7 @@ output "foundries" {
       id          = data.azapi_resource.team_b_foundry.id
       endpoint    = data.azapi_resource.team_b_foundry.output.properties.endpoint
       principalId = data.azapi_resource.team_b_foundry.output.identity.principalId
-      projects    = {
+      projects = {
         gamma = data.azapi_resource.team_b_foundry_gamma.id
       }
       connections = {

@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.ApiManagement/service` `contoso-apim`
 data "azapi_resource" "contoso_apim_service" {
-  type = "Microsoft.ApiManagement/service@2024-05-01"
-  name = "contoso-apim"
+  type      = "Microsoft.ApiManagement/service@2024-05-01"
+  name      = "contoso-apim"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.gatewayUrl",
@@ -19,8 +19,8 @@ data "azapi_resource" "contoso_apim_service" {
 
 # existing `Microsoft.ApiManagement/service/apis` `contoso-apim/openai`
 data "azapi_resource" "contoso_apim_openai_apis" {
-  type = "Microsoft.ApiManagement/service/apis@2024-05-01"
-  name = "openai"
+  type      = "Microsoft.ApiManagement/service/apis@2024-05-01"
+  name      = "openai"
   parent_id = data.azapi_resource.contoso_apim_service.id
   response_export_values = [
     "properties.path",
@@ -29,8 +29,8 @@ data "azapi_resource" "contoso_apim_openai_apis" {
 
 # existing `Microsoft.ApiManagement/service` `shared-apim`
 data "azapi_resource" "shared_apim_service" {
-  type = "Microsoft.ApiManagement/service@2024-05-01"
-  name = "shared-apim"
+  type      = "Microsoft.ApiManagement/service@2024-05-01"
+  name      = "shared-apim"
   parent_id = "/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-apim"
   response_export_values = [
     "properties.gatewayUrl",
@@ -39,8 +39,8 @@ data "azapi_resource" "shared_apim_service" {
 
 # existing `Microsoft.ApiManagement/service/apis` `shared-apim/foundry`
 data "azapi_resource" "shared_apim_foundry_apis" {
-  type = "Microsoft.ApiManagement/service/apis@2024-05-01"
-  name = "foundry"
+  type      = "Microsoft.ApiManagement/service/apis@2024-05-01"
+  name      = "foundry"
   parent_id = data.azapi_resource.shared_apim_service.id
   response_export_values = [
     "properties.path",
@@ -49,13 +49,13 @@ data "azapi_resource" "shared_apim_foundry_apis" {
 
 # Foundry account `gateway-foundry`
 resource "azapi_resource" "gateway_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "gateway-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "gateway-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -75,10 +75,10 @@ resource "azapi_resource" "gateway_foundry" {
 
 # project `agents` of `gateway-foundry`
 resource "azapi_resource" "gateway_foundry_agents" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "agents"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "agents"
   parent_id = azapi_resource.gateway_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -90,11 +90,11 @@ resource "azapi_resource" "gateway_foundry_agents" {
 
 # role `Reader` for `agents` on `openai`
 resource "azurerm_role_assignment" "gateway_foundry_agents_apim_openai_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.ApiManagement/service/contoso-apim/apis/openai", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gateway-foundry/projects/agents", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"]))
-  scope = data.azapi_resource.contoso_apim_openai_apis.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.ApiManagement/service/contoso-apim/apis/openai", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gateway-foundry/projects/agents", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"]))
+  scope              = data.azapi_resource.contoso_apim_openai_apis.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7"
-  principal_id = azapi_resource.gateway_foundry_agents.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.gateway_foundry_agents.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.gateway_foundry_agents,
@@ -103,8 +103,8 @@ resource "azurerm_role_assignment" "gateway_foundry_agents_apim_openai_connectio
 
 # connection `apim-openai` (project `agents`) of `gateway-foundry`
 resource "azapi_resource" "gateway_foundry_agents_apim_openai_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "apim-openai"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "apim-openai"
   parent_id = azapi_resource.gateway_foundry_agents.id
   body = {
     properties = {
@@ -112,7 +112,7 @@ resource "azapi_resource" "gateway_foundry_agents_apim_openai_connection" {
       target        = "${data.azapi_resource.contoso_apim_service.output.properties.gatewayUrl}/${data.azapi_resource.contoso_apim_openai_apis.output.properties.path}"
       authType      = "ApiKey"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType             = "Azure"
         ResourceId          = data.azapi_resource.contoso_apim_openai_apis.id
         deploymentInPath    = "true"
@@ -136,11 +136,11 @@ resource "azapi_resource" "gateway_foundry_agents_apim_openai_connection" {
 
 # role `API Management Service Reader Role` for `agents` on `foundry`
 resource "azurerm_role_assignment" "gateway_foundry_agents_apim_shared_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-apim/providers/Microsoft.ApiManagement/service/shared-apim/apis/foundry", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gateway-foundry/projects/agents", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/71522526-b88f-4d52-b57f-d31fc3546d0d"]))
-  scope = data.azapi_resource.shared_apim_foundry_apis.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/66666666-6666-6666-6666-666666666666/resourceGroups/rg-apim/providers/Microsoft.ApiManagement/service/shared-apim/apis/foundry", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gateway-foundry/projects/agents", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/71522526-b88f-4d52-b57f-d31fc3546d0d"]))
+  scope              = data.azapi_resource.shared_apim_foundry_apis.id
   role_definition_id = "/subscriptions/66666666-6666-6666-6666-666666666666/providers/Microsoft.Authorization/roleDefinitions/71522526-b88f-4d52-b57f-d31fc3546d0d"
-  principal_id = azapi_resource.gateway_foundry_agents.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.gateway_foundry_agents.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.gateway_foundry_agents,
@@ -149,9 +149,9 @@ resource "azurerm_role_assignment" "gateway_foundry_agents_apim_shared_connectio
 
 # connection `apim-shared` (project `agents`) of `gateway-foundry`
 resource "azapi_resource" "gateway_foundry_agents_apim_shared_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "apim-shared"
-  parent_id = azapi_resource.gateway_foundry_agents.id
+  type                      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name                      = "apim-shared"
+  parent_id                 = azapi_resource.gateway_foundry_agents.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -160,7 +160,7 @@ resource "azapi_resource" "gateway_foundry_agents_apim_shared_connection" {
       authType      = "ProjectManagedIdentity"
       isSharedToAll = false
       audience      = "https://cognitiveservices.azure.com"
-      metadata      = {
+      metadata = {
         ApiType              = "Azure"
         ResourceId           = data.azapi_resource.shared_apim_foundry_apis.id
         deploymentAPIVersion = "2024-10-21"
@@ -178,9 +178,9 @@ resource "azapi_resource" "gateway_foundry_agents_apim_shared_connection" {
 
 # connection `gateway-oauth` (project `agents`) of `gateway-foundry`
 resource "azapi_resource" "gateway_foundry_agents_gateway_oauth_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "gateway-oauth"
-  parent_id = azapi_resource.gateway_foundry_agents.id
+  type                      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name                      = "gateway-oauth"
+  parent_id                 = azapi_resource.gateway_foundry_agents.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -189,10 +189,10 @@ resource "azapi_resource" "gateway_foundry_agents_gateway_oauth_connection" {
       authType      = "OAuth2"
       isSharedToAll = false
       tokenUrl      = "https://login.contoso.example/oauth2/v2.0/token"
-      scopes        = [
+      scopes = [
         "api://contoso-gateway/.default",
       ]
-      metadata      = {
+      metadata = {
         customHeaders       = "{\"X-Client-App\": \"foundry-agents\"}"
         deploymentInPath    = "false"
         inferenceAPIVersion = ""

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     gateway-foundry = {
       id          = azapi_resource.gateway_foundry.id
       endpoint    = azapi_resource.gateway_foundry.output.properties.endpoint
       principalId = azapi_resource.gateway_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         agents = azapi_resource.gateway_foundry_agents.id
       }
       connections = {

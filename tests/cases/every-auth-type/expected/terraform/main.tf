@@ -9,13 +9,13 @@ locals {
 
 # Foundry account `auth-foundry`
 resource "azapi_resource" "auth_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "auth-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "auth-foundry"
   parent_id = local.resource_group_id
-  location = var.location
+  location  = var.location
   body = {
-    kind       = "AIServices"
-    sku        = {
+    kind = "AIServices"
+    sku = {
       name = "S0"
     }
     properties = {
@@ -35,10 +35,10 @@ resource "azapi_resource" "auth_foundry" {
 
 # project `gateway` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "gateway"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "gateway"
   parent_id = azapi_resource.auth_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -50,8 +50,8 @@ resource "azapi_resource" "auth_foundry_gateway" {
 
 # connection `custom-keys` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_custom_keys_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "custom-keys"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "custom-keys"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -79,8 +79,8 @@ resource "azapi_resource" "auth_foundry_custom_keys_connection" {
 
 # connection `sp-rest` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_sp_rest_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "sp-rest"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "sp-rest"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -107,9 +107,9 @@ resource "azapi_resource" "auth_foundry_sp_rest_connection" {
 
 # connection `oauth-gateway` (project `gateway`) of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "oauth-gateway"
-  parent_id = azapi_resource.auth_foundry_gateway.id
+  type                      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name                      = "oauth-gateway"
+  parent_id                 = azapi_resource.auth_foundry_gateway.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -118,10 +118,10 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
       authType      = "OAuth2"
       isSharedToAll = false
       tokenUrl      = "https://login.example.com/oauth2/v2.0/token"
-      scopes        = [
+      scopes = [
         "api://gateway/.default",
       ]
-      metadata      = {
+      metadata = {
         deploymentInPath    = "false"
         inferenceAPIVersion = ""
         models              = "[{\"name\": \"gpt-4o-mini\", \"properties\": {\"model\": {\"name\": \"gpt-4o-mini\", \"version\": \"2024-07-18\", \"format\": \"OpenAI\"}}}]"
@@ -141,9 +141,9 @@ resource "azapi_resource" "auth_foundry_gateway_oauth_gateway_connection" {
 
 # connection `apim-mi` (project `gateway`) of `auth-foundry`
 resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "apim-mi"
-  parent_id = azapi_resource.auth_foundry_gateway.id
+  type                      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name                      = "apim-mi"
+  parent_id                 = azapi_resource.auth_foundry_gateway.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -152,7 +152,7 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
       authType      = "ProjectManagedIdentity"
       isSharedToAll = false
       audience      = "https://cognitiveservices.azure.com"
-      metadata      = {
+      metadata = {
         deploymentInPath    = "true"
         inferenceAPIVersion = "2024-10-21"
         modelDiscovery      = "{\"listModelsEndpoint\": \"/deployments\", \"getModelEndpoint\": \"/deployments/{deploymentName}\", \"deploymentProvider\": \"AzureOpenAI\"}"
@@ -167,8 +167,8 @@ resource "azapi_resource" "auth_foundry_gateway_apim_mi_connection" {
 
 # connection `git-pat` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_git_pat_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "git-pat"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "git-pat"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -193,8 +193,8 @@ resource "azapi_resource" "auth_foundry_git_pat_connection" {
 
 # connection `s3-bucket` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_s3_bucket_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "s3-bucket"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "s3-bucket"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -220,8 +220,8 @@ resource "azapi_resource" "auth_foundry_s3_bucket_connection" {
 
 # connection `sql-db` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_sql_db_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "sql-db"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "sql-db"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -247,8 +247,8 @@ resource "azapi_resource" "auth_foundry_sql_db_connection" {
 
 # connection `blob-sas` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_blob_sas_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "blob-sas"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "blob-sas"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -273,8 +273,8 @@ resource "azapi_resource" "auth_foundry_blob_sas_connection" {
 
 # connection `mi-rest` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_mi_rest_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "mi-rest"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "mi-rest"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {
@@ -300,8 +300,8 @@ resource "azapi_resource" "auth_foundry_mi_rest_connection" {
 
 # connection `open-data` of `auth-foundry`
 resource "azapi_resource" "auth_foundry_open_data_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "open-data"
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "open-data"
   parent_id = azapi_resource.auth_foundry.id
   body = {
     properties = {

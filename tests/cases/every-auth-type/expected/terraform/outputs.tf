@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     auth-foundry = {
       id          = azapi_resource.auth_foundry.id
       endpoint    = azapi_resource.auth_foundry.output.properties.endpoint
       principalId = azapi_resource.auth_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         gateway = azapi_resource.auth_foundry_gateway.id
       }
       connections = {

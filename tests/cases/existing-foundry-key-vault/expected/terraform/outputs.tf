@@ -2,7 +2,7 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     old-foundry = {
       id          = data.azapi_resource.old_foundry.id
       endpoint    = data.azapi_resource.old_foundry.output.properties.endpoint

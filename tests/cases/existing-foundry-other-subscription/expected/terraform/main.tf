@@ -9,8 +9,8 @@ locals {
 
 # existing `Microsoft.CognitiveServices/accounts` `remote-foundry`
 data "azapi_resource" "remote_foundry" {
-  type = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name = "remote-foundry"
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "remote-foundry"
   parent_id = "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote"
   response_export_values = [
     "identity.principalId",
@@ -20,15 +20,15 @@ data "azapi_resource" "remote_foundry" {
 
 # existing `Microsoft.KeyVault/vaults` `local-kv`
 data "azapi_resource" "local_kv_vault" {
-  type = "Microsoft.KeyVault/vaults@2026-02-01"
-  name = "local-kv"
+  type      = "Microsoft.KeyVault/vaults@2026-02-01"
+  name      = "local-kv"
   parent_id = local.resource_group_id
 }
 
 # existing `Microsoft.Search/searchServices` `local-search`
 data "azapi_resource" "local_search_search_services" {
-  type = "Microsoft.Search/searchServices@2025-05-01"
-  name = "local-search"
+  type      = "Microsoft.Search/searchServices@2025-05-01"
+  name      = "local-search"
   parent_id = local.resource_group_id
   response_export_values = [
     "properties.endpoint",
@@ -37,10 +37,10 @@ data "azapi_resource" "local_search_search_services" {
 
 # project `remote-project` of `remote-foundry`
 resource "azapi_resource" "remote_foundry_remote_project" {
-  type = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
-  name = "remote-project"
+  type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
+  name      = "remote-project"
   parent_id = data.azapi_resource.remote_foundry.id
-  location = var.location
+  location  = var.location
   body = {
     properties = {}
   }
@@ -52,9 +52,9 @@ resource "azapi_resource" "remote_foundry_remote_project" {
 
 # Key Vault connection `remote-foundry-keyvault` of `remote-foundry`
 resource "azapi_resource" "remote_foundry_key_vault_connection" {
-  type = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name = "remote-foundry-keyvault"
-  parent_id = data.azapi_resource.remote_foundry.id
+  type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name                      = "remote-foundry-keyvault"
+  parent_id                 = data.azapi_resource.remote_foundry.id
   schema_validation_enabled = false
   body = {
     properties = {
@@ -62,7 +62,7 @@ resource "azapi_resource" "remote_foundry_key_vault_connection" {
       target        = data.azapi_resource.local_kv_vault.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.local_kv_vault.id
         location   = data.azapi_resource.local_kv_vault.location
@@ -77,11 +77,11 @@ resource "azapi_resource" "remote_foundry_key_vault_connection" {
 
 # role `Key Vault Secrets Officer` for `remote-foundry` on `local-kv`
 resource "azurerm_role_assignment" "remote_foundry_key_vault_role" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/local-kv", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope = data.azapi_resource.local_kv_vault.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/local-kv", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = data.azapi_resource.local_kv_vault.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id = data.azapi_resource.remote_foundry.output.identity.principalId
-  principal_type = "ServicePrincipal"
+  principal_id       = data.azapi_resource.remote_foundry.output.identity.principalId
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.remote_foundry_key_vault_connection,
@@ -102,11 +102,11 @@ resource "time_sleep" "remote_foundry_role_wait" {
 
 # role `Search Index Data Contributor` for `remote-project` on `local-search`
 resource "azurerm_role_assignment" "remote_foundry_remote_project_local_search_connection_role_1" {
-  name = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/local-search", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry/projects/remote-project", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
-  scope = data.azapi_resource.local_search_search_services.id
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/local-search", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/resourceGroups/rg-remote/providers/Microsoft.CognitiveServices/accounts/remote-foundry/projects/remote-project", "/subscriptions/77777777-8888-9999-aaaa-bbbbbbbbbbbb/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"]))
+  scope              = data.azapi_resource.local_search_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/8ebe5a00-799e-43f5-93ac-243d3dce84a7"
-  principal_id = azapi_resource.remote_foundry_remote_project.identity[0].principal_id
-  principal_type = "ServicePrincipal"
+  principal_id       = azapi_resource.remote_foundry_remote_project.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
 
   depends_on = [
     azapi_resource.remote_foundry_remote_project,
@@ -115,8 +115,8 @@ resource "azurerm_role_assignment" "remote_foundry_remote_project_local_search_c
 
 # connection `local-search` (project `remote-project`) of `remote-foundry`
 resource "azapi_resource" "remote_foundry_remote_project_local_search_connection" {
-  type = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
-  name = "local-search"
+  type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
+  name      = "local-search"
   parent_id = azapi_resource.remote_foundry_remote_project.id
   body = {
     properties = {
@@ -124,7 +124,7 @@ resource "azapi_resource" "remote_foundry_remote_project_local_search_connection
       target        = data.azapi_resource.local_search_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = false
-      metadata      = {
+      metadata = {
         ApiType    = "Azure"
         ResourceId = data.azapi_resource.local_search_search_services.id
         location   = data.azapi_resource.local_search_search_services.location

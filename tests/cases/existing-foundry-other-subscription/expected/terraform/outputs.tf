@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     remote-foundry = {
       id          = data.azapi_resource.remote_foundry.id
       endpoint    = data.azapi_resource.remote_foundry.output.properties.endpoint
       principalId = data.azapi_resource.remote_foundry.output.identity.principalId
-      projects    = {
+      projects = {
         remote-project = azapi_resource.remote_foundry_remote_project.id
       }
       connections = {

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     hostile-foundry = {
       id          = azapi_resource.hostile_foundry.id
       endpoint    = azapi_resource.hostile_foundry.output.properties.endpoint
       principalId = azapi_resource.hostile_foundry.identity[0].principal_id
-      projects    = {
+      projects = {
         "p.1" = azapi_resource.hostile_foundry_p_1.id
       }
       connections = {

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     contoso-foundry-production-westeurope-analytics = {
       id          = azapi_resource.contoso_foundry_production_westeurope_analytics.id
       endpoint    = azapi_resource.contoso_foundry_production_westeurope_analytics.output.properties.endpoint
       principalId = azapi_resource.contoso_foundry_production_westeurope_analytics.identity[0].principal_id
-      projects    = {
+      projects = {
         research-and-development-analytics = azapi_resource.contoso_foundry_production_westeurope_analytics_research_and_development_analytics.id
       }
       connections = {

@@ -2,7 +2,7 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     tiny-foundry = {
       id          = azapi_resource.tiny_foundry.id
       endpoint    = azapi_resource.tiny_foundry.output.properties.endpoint

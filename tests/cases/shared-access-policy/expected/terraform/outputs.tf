@@ -2,8 +2,8 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
-    first-foundry  = {
+  value = {
+    first-foundry = {
       id          = azapi_resource.first_foundry.id
       endpoint    = azapi_resource.first_foundry.output.properties.endpoint
       principalId = azapi_resource.first_foundry.identity[0].principal_id

@@ -2,12 +2,12 @@
 
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
-  value       = {
+  value = {
     uai-foundry = {
       id          = azapi_resource.uai_foundry.id
       endpoint    = azapi_resource.uai_foundry.output.properties.endpoint
       principalId = data.azapi_resource.id_foundry_identity.output.properties.principalId
-      projects    = {
+      projects = {
         docs = azapi_resource.uai_foundry_docs.id
       }
       connections = {
