@@ -654,3 +654,45 @@ fn plan_reads_stdin() {
     assert_eq!(out.stdout, expected);
     assert_eq!(out.stderr, "");
 }
+
+#[test]
+fn a_spec_saved_with_a_bom_and_crlf_line_ends_renders_like_the_plain_one() {
+    // What Windows editors and PowerShell's `Out-File` write.
+    let sb = Sandbox::new();
+    let plain = sb.write("plain.yaml", QUICKSTART);
+    let windows = format!("\u{FEFF}{}", QUICKSTART.replace('\n', "\r\n"));
+    let saved = sb.write("windows.yaml", &windows);
+    assert_output(
+        &sb.run(&["validate", saved]),
+        0,
+        "windows.yaml: valid\n",
+        "",
+    );
+    for (spec, out) in [(plain, "a"), (saved, "b")] {
+        let r = sb.run(&["render", spec, "-o", out]);
+        assert_eq!(r.code, 0, "{r:#?}");
+    }
+    let files = sb.files("a");
+    assert_eq!(files, sb.files("b"));
+    for f in &files {
+        let a = sb.read(&format!("a/{f}"));
+        let b = sb
+            .read(&format!("b/{f}"))
+            .replace("windows.yaml", "plain.yaml");
+        assert_eq!(a, b, "{f}");
+    }
+    // An error keeps its line and column.
+    let broken = sb.write(
+        "broken.yaml",
+        &format!(
+            "\u{FEFF}{}",
+            "version: 2\r\nname: t\r\nlocation: eastus2\r\nfoundries: []\r\n"
+        ),
+    );
+    let out = sb.run(&["validate", broken]);
+    assert!(
+        out.stderr.contains("--> broken.yaml:1:10 (version)"),
+        "{}",
+        out.stderr
+    );
+}

@@ -31,11 +31,17 @@ pub struct Source {
 }
 
 impl Source {
-    /// A source from memory (tests, the library API).
+    /// A source from memory (tests, the library API). A leading UTF-8 byte order mark, which
+    /// Windows editors and PowerShell's `Out-File` write, is dropped: YAML reads it as no part of
+    /// the document, and positions then count from the first real character.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut text: String = text.into();
+        if text.starts_with('\u{FEFF}') {
+            text.drain(..'\u{FEFF}'.len_utf8());
+        }
         Source {
             name: name.into(),
-            text: text.into(),
+            text,
         }
     }
 }
@@ -85,7 +91,7 @@ pub fn read(path: &str) -> Result<Source, Error> {
             )],
         }
     })?;
-    Ok(Source { name, text })
+    Ok(Source::new(name, text))
 }
 
 fn too_large(name: &str, len: u64) -> Error {
@@ -660,6 +666,27 @@ mod tests {
         assert_eq!(err[0].code, Code::YamlSyntax);
         assert_eq!(err[0].span.unwrap().line, 2);
         assert!(parse_tree(&Source::new("t.yaml", "---\nversion: 1\n")).is_ok());
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_change_nothing() {
+        let lf = "version: 2\nname: t\nlocation: eastus2\nfoundries:\n  - name: a-one\n    projets: []\n";
+        let bom_crlf = format!("\u{FEFF}{}", lf.replace('\n', "\r\n"));
+        let (lf_root, _) = tree(lf);
+        let (bom_root, _) = parse_tree(&Source::new("t.yaml", bom_crlf)).unwrap();
+        // The same keys (no `\u{FEFF}version`), at the same lines and columns.
+        assert_eq!(bom_root, lf_root);
+        let version = bom_root.key_node("version").unwrap();
+        assert_eq!((version.span.line, version.span.col), (1, 1));
+        let diags = |text: &str| {
+            let (root, _) = parse_tree(&Source::new("t.yaml", text)).unwrap();
+            crate::validate::check(&root)
+        };
+        assert_eq!(
+            diags(lf),
+            diags(&format!("\u{FEFF}{}", lf.replace('\n', "\r\n")))
+        );
+        assert_eq!(diags(lf).len(), 2, "{:?}", diags(lf));
     }
 
     #[test]
