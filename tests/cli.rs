@@ -301,12 +301,12 @@ fn validate_a_yaml_syntax_error() {
         1,
         "",
         r"
-        error[FG001]: invalid YAML: mapping values are not allowed in this context
-          --> indent.yaml:3:11 (<root>)
+        error[FG001]: invalid YAML: line 3 starts at column 3, which lines up with no line above it
+          --> indent.yaml:3:3 (<root>)
           |
         3 |   location: eastus2
-          |           ^
-          = help: check the indentation of this line and the one above: keys of one mapping line up, and a value on its own line is indented further than its key
+          |   ^^^^^^^^^^^^^^^^^
+          = help: start it at column 1 (`name: x`, line 2)
 
         error: `indent.yaml` is invalid: 1 error
         ",
@@ -327,7 +327,7 @@ fn validate_a_tab_in_the_indentation_points_at_the_tab() {
         1,
         "",
         r"
-        error[FG001]: invalid YAML: while scanning a plain scalar, found a tab
+        error[FG001]: invalid YAML: line 6 is indented with a tab
           --> tab.yaml:6:1 (<root>)
           |
         6 |  projects: []

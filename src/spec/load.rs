@@ -154,45 +154,15 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
                 len: 1,
             };
         }
-        // A tab in indentation is reported where the scalar before it started; point at the tab,
-        // which is what the user has to change.
-        let mut help = None;
-        if info.contains("tab") {
-            let tab = lines
-                .iter()
-                .enumerate()
-                .skip(span.line.saturating_sub(1))
-                .find_map(|(i, l)| {
-                    let indent: String = l.chars().take_while(|c| c.is_whitespace()).collect();
-                    indent
-                        .find('\t')
-                        .map(|pos| (i, indent[..pos].chars().count()))
-                });
-            if let Some((i, col)) = tab {
-                span = Span {
-                    line: i + 1,
-                    col: col + 1,
-                    len: 1,
-                };
-            }
-            help = Some("YAML does not allow tabs for indentation; indent with spaces".to_string());
-        } else if info.contains("mapping values are not allowed")
-            || info.contains("did not find expected key")
-            || info.contains("block mapping")
-        {
-            help = Some(
-                "check the indentation of this line and the one above: keys of one mapping line up, and a value on its own line is indented further than its key"
-                    .to_string(),
-            );
-        }
+        let explained = super::syntax::explain(&src.text, span, &info);
         return Err(vec![
             Diagnostic::error(
                 Code::YamlSyntax,
                 SpecPath::root(),
-                span,
-                format!("invalid YAML: {info}"),
+                explained.span,
+                format!("invalid YAML: {}", explained.message),
             )
-            .with_help_opt(help),
+            .with_help_opt(explained.help),
         ]);
     }
     if let Some(fatal) = builder.fatal {

@@ -8,6 +8,7 @@
 //! `validate::structure`.
 
 pub mod load;
+mod syntax;
 pub mod tree;
 
 use std::collections::BTreeMap;
