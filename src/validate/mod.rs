@@ -44,6 +44,10 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
             .with_help("this foundrygen reads `version: 1`"),
         );
     }
+    // The rules that read keys see typos spelled right: the unknown-key error above is the one
+    // report of a typo.
+    let meant = structure::with_typos_corrected(root, &structure::SPEC);
+    let root = &meant;
     names::check(root, &mut out);
     foundry::check(root, &mut out);
     connections::check(root, &mut out);
@@ -111,6 +115,26 @@ pub(crate) mod tests {
             s.push('\n');
         }
         s
+    }
+
+    #[test]
+    fn a_misspelled_key_is_one_error_and_its_contents_still_count() {
+        // `projetcs`: the connection's `project: research` finds its project, so no FG022.
+        let spec = with_foundry(
+            "projetcs:\n  - name: research\nconnections:\n  - { name: web, project: research, category: ApiKey, target: { url: 'https://a.example.com/' }, auth: { type: ApiKey, key: { secret: webKey } } }",
+        );
+        assert_eq!(codes(&spec), [Code::UnknownKey], "{:?}", diags(&spec));
+        // A misspelled required key is not also missing.
+        let spec = "version: 1\nnmae: t\nlocation: eastus2\nfoundries: []\n";
+        assert_eq!(codes(spec), [Code::UnknownKey], "{:?}", diags(spec));
+        // Rules still run inside the misspelled block, on what it holds.
+        let spec = with_foundry("projetcs:\n  - name: _bad");
+        assert_eq!(
+            codes(&spec),
+            [Code::UnknownKey, Code::InvalidProjectName],
+            "{:?}",
+            diags(&spec)
+        );
     }
 
     #[test]

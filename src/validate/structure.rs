@@ -340,13 +340,7 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
                 }
             }
             None => {
-                // Suggest only keys the mapping does not have yet: `projets` next to `projects`
-                // is a stray key, not a typo of the one already there.
-                let names = fields
-                    .iter()
-                    .map(|f| f.name)
-                    .filter(|n| node.get(n).is_none());
-                let help = did_you_mean(key, names)
+                let help = typo_of(node, key, fields)
                     .map(dym)
                     .unwrap_or_else(|| format!("valid keys here: {}", list_fields(fields)));
                 out.push(
@@ -357,7 +351,12 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
         }
     }
     for f in fields.iter().filter(|f| f.required) {
-        if node.get(f.name).is_none() {
+        // A required key written with a typo is reported once, as the typo.
+        let misspelled = entries
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .any(|k| typo_of(node, k, fields) == Some(f.name));
+        if node.get(f.name).is_none() && !misspelled {
             out.push(
                 Diagnostic::error(
                     Code::MissingKey,
@@ -380,6 +379,73 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
                 )),
             );
         }
+    }
+}
+
+/// The known key an unknown `key` of this mapping is a typo of. Only keys the mapping does not
+/// have yet count: `projets` next to `projects` is a stray key, not a typo of the one already there.
+fn typo_of(node: &Node, key: &str, fields: &[Field]) -> Option<&'static str> {
+    if fields.iter().any(|f| f.name == key) {
+        return None;
+    }
+    let names = fields
+        .iter()
+        .map(|f| f.name)
+        .filter(|n| node.get(n).is_none());
+    let suggestion = did_you_mean(key, names)?;
+    fields.iter().map(|f| f.name).find(|n| *n == suggestion)
+}
+
+/// The tree as the author meant it: every unknown key that is a typo of a known one (the key the
+/// unknown-key error suggests) spelled right. The rules that read a key (`projects` for a
+/// connection's `project:`) run on this tree, so that one typo is one error, never a trail of
+/// errors about what the misspelled block seemed to leave out.
+pub fn with_typos_corrected(node: &Node, shape: &Shape) -> Node {
+    let value = match (shape, &node.value) {
+        (Shape::Obj(fields), Value::Map(entries)) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let Some(key) = k.as_str() else {
+                        return (k.clone(), v.clone());
+                    };
+                    let (name, field) = match fields.iter().find(|f| f.name == key) {
+                        Some(f) => (key.to_string(), Some(f)),
+                        None => match typo_of(node, key, fields) {
+                            Some(fixed) => {
+                                (fixed.to_string(), fields.iter().find(|f| f.name == fixed))
+                            }
+                            None => (key.to_string(), None),
+                        },
+                    };
+                    let key = Node {
+                        value: Value::Str(name),
+                        span: k.span,
+                    };
+                    match field {
+                        Some(f) => (key, with_typos_corrected(v, &f.shape)),
+                        None => (key, v.clone()),
+                    }
+                })
+                .collect(),
+        ),
+        (Shape::Seq(inner), Value::Seq(items)) => Value::Seq(
+            items
+                .iter()
+                .map(|i| with_typos_corrected(i, inner))
+                .collect(),
+        ),
+        (Shape::MapOf(inner), Value::Map(entries)) => Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), with_typos_corrected(v, inner)))
+                .collect(),
+        ),
+        _ => return node.clone(),
+    };
+    Node {
+        value,
+        span: node.span,
     }
 }
 
