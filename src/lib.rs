@@ -65,7 +65,7 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
         return Err(invalid(diags));
     }
     let spec = spec::load::decode(source, &root)?;
-    let model = Model::build(&spec, &source.name)?;
+    let model = Model::build(&spec, source.label())?;
     Ok(Checked {
         model,
         warnings: diags,

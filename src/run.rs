@@ -105,6 +105,8 @@ struct Outcome {
     error: Option<Error>,
     report: Option<WriteReport>,
     drift: Vec<Drift>,
+    /// How many files `--check` compared.
+    compared: usize,
     out_dir: PathBuf,
 }
 
@@ -122,6 +124,16 @@ impl Outcome {
         }
         self.error = Some(e);
         self
+    }
+
+    /// The files `--check` compared and found as rendered.
+    fn up_to_date(&self) -> usize {
+        let differ = self
+            .drift
+            .iter()
+            .filter(|d| !matches!(d, Drift::Stale { .. }))
+            .count();
+        self.compared.saturating_sub(differ)
     }
 
     fn code(&self) -> i32 {
@@ -234,10 +246,13 @@ fn process(
         error: None,
         report: None,
         drift: Vec::new(),
+        compared: 0,
         out_dir: out_dir.map(Path::to_path_buf).unwrap_or_default(),
     };
     let source = match spec::load::read(spec_arg) {
-        Ok(s) => s,
+        // The generated-by line names the spec relative to where the files go (the current
+        // folder for what goes to stdout), however the path was spelled.
+        Ok(s) => s.labelled(spec_label(spec_arg, out_dir.unwrap_or(Path::new(".")))),
         Err(e) => return outcome.failed(e),
     };
     outcome.source = Some(source.clone());
@@ -266,6 +281,7 @@ fn process(
     }
     if let (Some(dir), Some(output)) = (out_dir, output) {
         let result = if check_only {
+            outcome.compared = output.files.len();
             output.check(dir).map(|d| outcome.drift = d)
         } else {
             output
@@ -277,6 +293,57 @@ fn process(
         }
     }
     outcome
+}
+
+/// What the generated-by line calls the spec `spec_arg` whose files are written into `dir`: its path
+/// relative to `dir`, `/`-separated and without `.` or `..` detours, so that `acme.yaml`,
+/// `./acme.yaml`, an absolute path and any working folder give the same bytes. `<stdin>` for `-`.
+fn spec_label(spec_arg: &str, dir: &Path) -> String {
+    if spec_arg == "-" {
+        return "<stdin>".into();
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return spec_arg.replace('\\', "/");
+    };
+    let spec = normalize(&cwd.join(spec_arg));
+    let dir = normalize(&cwd.join(dir));
+    let spec_parts: Vec<_> = spec.components().collect();
+    let dir_parts: Vec<_> = dir.components().collect();
+    let common = spec_parts
+        .iter()
+        .zip(&dir_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        // Nothing in common (another drive): the absolute path is the only stable name.
+        return spec.to_string_lossy().replace('\\', "/");
+    }
+    let mut rel: Vec<String> = vec!["..".to_string(); dir_parts.len() - common];
+    rel.extend(
+        spec_parts[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    rel.join("/")
+}
+
+/// A path with `.` dropped and `..` folded into its parent, without touching the disk (the output
+/// folder may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Runs `process` over every spec, in parallel, and returns the outcomes in spec order.
@@ -435,8 +502,13 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                     "{}",
                     paint_error(&Error::Drift { files: drifted }.to_string(), color)
                 );
-            } else if check_only && code == 0 {
-                eprintln!("up to date: {} checked", plural(outcomes.len(), "spec"));
+            } else if check_only && code == 0 && !batch {
+                let o = &outcomes[0];
+                eprintln!(
+                    "{} up to date in `{}`",
+                    plural(o.up_to_date(), "file"),
+                    o.out_dir.display()
+                );
             }
             if batch {
                 let ok = outcomes.iter().filter(|o| o.code() == 0).count();
@@ -452,11 +524,19 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                             r + rep.removed.len(),
                         )
                     });
-                eprintln!(
-                    "{} {}: {ok} ok, {invalid} invalid, {failed} failed; {written} files written, {unchanged} unchanged, {removed} removed",
-                    if check_only { "checked" } else { "rendered" },
-                    plural(outcomes.len(), "spec"),
-                );
+                if check_only {
+                    let up_to_date: usize = outcomes.iter().map(Outcome::up_to_date).sum();
+                    eprintln!(
+                        "checked {}: {ok} ok, {invalid} invalid, {failed} failed; {} up to date, {drifted} drifted",
+                        plural(outcomes.len(), "spec"),
+                        plural(up_to_date, "file"),
+                    );
+                } else {
+                    eprintln!(
+                        "rendered {}: {ok} ok, {invalid} invalid, {failed} failed; {written} files written, {unchanged} unchanged, {removed} removed",
+                        plural(outcomes.len(), "spec"),
+                    );
+                }
             }
             Ok(code)
         }

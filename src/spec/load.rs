@@ -28,6 +28,10 @@ pub struct Source {
     pub name: String,
     /// The whole text.
     pub text: String,
+    /// What the generated-by line calls the spec, when not [`Source::name`]: the command line
+    /// writes the path relative to the output folder, so that every spelling of the path and
+    /// every working folder gives the same bytes.
+    pub label: Option<String>,
 }
 
 impl Source {
@@ -42,7 +46,19 @@ impl Source {
         Source {
             name: name.into(),
             text,
+            label: None,
         }
+    }
+
+    /// The same source, called `label` in the generated-by line.
+    pub fn labelled(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// What the generated-by line calls the spec: its label, or its name.
+    pub fn label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
     }
 }
 

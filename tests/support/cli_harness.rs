@@ -75,6 +75,28 @@ impl Sandbox {
         self.run_with(args, None, &[])
     }
 
+    /// Runs foundrygen with `args` in the sandbox's folder `rel` (created if need be).
+    pub fn run_in(&self, rel: &str, args: &[&str]) -> Output {
+        let dir = self.path().join(rel);
+        fs::create_dir_all(&dir).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_foundrygen"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .env_remove("CLICOLOR_FORCE")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run foundrygen");
+        Output {
+            code: out
+                .status
+                .code()
+                .expect("foundrygen was killed by a signal"),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
     pub fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
         self.run_with(args, stdin, &[])
     }
