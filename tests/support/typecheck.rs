@@ -765,7 +765,8 @@ impl<'a> Checker<'a> {
 }
 
 /// A small backtracking matcher for the regular expressions used as `pattern` in the type data
-/// (anchors, literals, escapes, classes, `.`, groups, alternation, `* + ? {n} {n,} {n,m}`).
+/// (anchors, literals, escapes, classes, `.`, groups, alternation, `* + ? {n} {n,} {n,m}`, and
+/// the lookaheads `(?=...)` and `(?!...)`; Search's name pattern bounds its length with one).
 mod pattern {
     enum Atom {
         Char(char),
@@ -775,6 +776,12 @@ mod pattern {
             negated: bool,
         },
         Group(Vec<Vec<Piece>>),
+        /// `(?=...)`, or `(?!...)` when `negated`: an empty match where the inner pattern matches
+        /// (does not match) from the current position.
+        Lookahead {
+            alternatives: Vec<Vec<Piece>>,
+            negated: bool,
+        },
         Start,
         End,
     }
@@ -841,17 +848,34 @@ mod pattern {
         fn atom(&mut self) -> Result<Atom, String> {
             Ok(match self.next()? {
                 '(' => {
+                    let mut lookahead = None;
                     if self.peek() == Some('?') {
                         self.pos += 1;
-                        if self.next()? != ':' {
-                            return Err("only (?:...) groups are supported".into());
+                        match self.next()? {
+                            ':' => {}
+                            '=' => lookahead = Some(false),
+                            '!' => lookahead = Some(true),
+                            '<' if matches!(self.peek(), Some('=' | '!')) => {
+                                return Err("lookbehind is not supported".into());
+                            }
+                            _ => {
+                                return Err(
+                                    "only (?:...), (?=...) and (?!...) groups are supported".into(),
+                                );
+                            }
                         }
                     }
                     let inner = self.alternatives()?;
                     if self.next()? != ')' {
                         return Err("unclosed group".into());
                     }
-                    Atom::Group(inner)
+                    match lookahead {
+                        Some(negated) => Atom::Lookahead {
+                            alternatives: inner,
+                            negated,
+                        },
+                        None => Atom::Group(inner),
+                    }
                 }
                 '[' => self.class()?,
                 '.' => Atom::Any,
@@ -1041,6 +1065,14 @@ mod pattern {
                     && next(pos + 1)
             }
             Atom::Group(alternatives) => match_alternatives(alternatives, text, pos, next),
+            // The inner pattern is tried on its own, whatever follows: once it has matched, no
+            // other way of matching it is tried (lookarounds are atomic in .NET too).
+            Atom::Lookahead {
+                alternatives,
+                negated,
+            } => {
+                match_alternatives(alternatives, text, pos, &mut |_| true) != *negated && next(pos)
+            }
             Atom::Start => pos == 0 && next(pos),
             Atom::End => pos == text.len() && next(pos),
         }
@@ -1696,10 +1728,55 @@ mod tests {
         for (p, text, expected) in cases {
             assert_eq!(pattern::is_match(p, text), Ok(expected), "{p} on {text:?}");
         }
-        assert!(pattern::is_match("(?=x)", "x").is_err());
         assert!(pattern::is_match("\\p{L}", "x").is_err());
         assert!(pattern::is_match("(a", "a").is_err());
         assert!(pattern::is_match("a)", "a").is_err());
+    }
+
+    /// Search's service name: 2 to 60 characters, bounded by a lookahead in front of the shape.
+    const SEARCH_NAME: &str = "^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$";
+
+    #[test]
+    fn lookaheads() {
+        let sixty = "a".repeat(60);
+        let sixty_one = "a".repeat(61);
+        let cases = [
+            (SEARCH_NAME, "my-search", true),
+            (SEARCH_NAME, sixty.as_str(), true),
+            // The shape alone accepts 61 letters: only the lookahead refuses them.
+            (SEARCH_NAME, sixty_one.as_str(), false),
+            (SEARCH_NAME, "a", false),
+            (SEARCH_NAME, "my--search", false),
+            (SEARCH_NAME, "My-search", false),
+            // A lookahead consumes nothing: what follows starts where it started.
+            ("^a(?=b)b$", "ab", true),
+            ("^a(?=b)c", "ac", false),
+            ("^(?=.*\\d)(?=.*[a-z])[a-z0-9]{4}$", "ab12", true),
+            ("^(?=.*\\d)(?=.*[a-z])[a-z0-9]{4}$", "abcd", false),
+            ("^(?!-)[a-z-]+$", "ab-c", true),
+            ("^(?!-)[a-z-]+$", "-abc", false),
+            ("^(?!.*--)[a-z-]+$", "a-b-c", true),
+            ("^(?!.*--)[a-z-]+$", "a--b", false),
+            ("^(?:(?!x).)*$", "abc", true),
+            ("^(?:(?!x).)*$", "abxc", false),
+            ("(?=(ab|c))c", "xc", true),
+        ];
+        for (p, text, expected) in cases {
+            assert_eq!(pattern::is_match(p, text), Ok(expected), "{p} on {text:?}");
+        }
+        assert_eq!(
+            pattern::is_match("(?<=a)b", "ab"),
+            Err("lookbehind is not supported".to_string())
+        );
+        assert_eq!(
+            pattern::is_match("(?<!a)b", "b"),
+            Err("lookbehind is not supported".to_string())
+        );
+        assert_eq!(
+            pattern::is_match("(?<name>a)", "a"),
+            Err("only (?:...), (?=...) and (?!...) groups are supported".to_string())
+        );
+        assert!(pattern::is_match("(?=a", "a").is_err());
     }
 
     #[test]
