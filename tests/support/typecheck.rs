@@ -30,6 +30,9 @@ const ENVELOPE_KEYS: &[&str] = &[
     "existing",
 ];
 
+/// The discriminator of connection unions, the only one with unpublished values.
+const AUTH_TYPE: &str = "authType";
+
 /// The type of an ARM nested deployment, whose inner template is checked too.
 const DEPLOYMENTS_TYPE: &str = "Microsoft.Resources/deployments";
 
@@ -155,9 +158,10 @@ fn extract_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
 /// Options: auth types the service accepts but no published version lists.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
-    /// Discriminator values (e.g. `AccountManagedIdentity`) accepted although no element of the
-    /// union has them; such objects are checked against the union's base properties only and
-    /// any other property is let through.
+    /// Values of an `authType` discriminator (e.g. `AccountManagedIdentity`) accepted although no
+    /// element of the union has them; such objects are checked against the union's base
+    /// properties only and any other property is let through. Unions on other discriminators
+    /// (a deployment script's `kind`, a backup policy's `type`) are not affected.
     pub allowed_unpublished_auth_types: Vec<String>,
     /// Dotted body paths (e.g. `properties.audience`) accepted although the type lacks them; array
     /// indices are ignored when matching (`properties.list.x` matches `properties.list[3].x`).
@@ -666,12 +670,13 @@ impl<'a> Checker<'a> {
                     self.check_object(object, &props, additional, Leftover::Unknown, path);
                     return;
                 }
-                if self
-                    .opts
-                    .allowed_unpublished_auth_types
-                    .iter()
-                    .any(|a| a == tag)
-                {
+                let unpublished = discriminator == AUTH_TYPE
+                    && self
+                        .opts
+                        .allowed_unpublished_auth_types
+                        .iter()
+                        .any(|a| a == tag);
+                if unpublished {
                     self.check_object(object, &base, None, Leftover::Accept, path);
                     return;
                 }
@@ -1819,6 +1824,25 @@ mod tests {
         assert_eq!(
             check(&data, vec![computed]),
             vec!["Microsoft.Resources/deploymentScripts 'role-wait': scriptKind: unknown property"]
+        );
+    }
+
+    #[test]
+    fn unpublished_auth_types_do_not_open_other_unions() {
+        let Some(data) = data() else { return };
+        let opts = CheckOptions {
+            allowed_unpublished_auth_types: vec!["AccountManagedIdentity".into()],
+            ..CheckOptions::default()
+        };
+        let script = template(vec![deployment_script(
+            "AccountManagedIdentity",
+            cli_script(),
+        )]);
+        assert_eq!(
+            check_template(&data, &script, &opts),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': kind: unknown kind 'AccountManagedIdentity' (known: [AzureCLI, AzurePowerShell])"
+            ]
         );
     }
 
