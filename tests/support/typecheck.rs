@@ -242,7 +242,7 @@ fn run(data: &TypeData, template: &Value, opts: &CheckOptions) -> (Vec<String>, 
             problems: Vec::new(),
             notes: Vec::new(),
         };
-        checker.check_resource(resource, body_def);
+        checker.check_resource(data, resource, api, body_def);
         problems.append(&mut checker.problems);
         notes.append(&mut checker.notes);
     }
@@ -436,7 +436,13 @@ impl<'a> Checker<'a> {
             .push(format!("{}: {path}: {message}", self.prefix));
     }
 
-    fn check_resource(&mut self, resource: &Resource<'_>, body_def: &'a Value) {
+    fn check_resource(
+        &mut self,
+        data: &TypeData,
+        resource: &Resource<'_>,
+        api: &str,
+        body_def: &'a Value,
+    ) {
         let mut body = Map::new();
         for (key, value) in resource.object {
             let is_children = key == "resources" && value.is_array();
@@ -444,28 +450,71 @@ impl<'a> Checker<'a> {
                 body.insert(key.clone(), value.clone());
             }
         }
-        // For child types the name is `parent/child`: check the segment count, then check the
-        // last segment against the body type's `name`.
+        // For child types the name is `parent/child`: check the segment count and the parents'
+        // segments, then check the last segment against the body type's `name`.
         if let Some(Value::String(name)) = resource.object.get("name")
             && !is_expression(&Value::String(name.clone()))
         {
             let name = literal_str(name);
             let segments: Vec<&str> = name.split('/').collect();
             let wanted = resource.resource_type.split('/').count().saturating_sub(1);
-            if !resource.nested_child && wanted > 0 && segments.len() != wanted {
-                self.report(
-                    "name",
-                    format!(
-                        "'{name}' has {} segment(s) but {} needs {wanted}",
-                        segments.len(),
-                        resource.resource_type
-                    ),
-                );
+            if !resource.nested_child && wanted > 0 {
+                if segments.len() == wanted {
+                    self.check_parent_segments(data, &resource.resource_type, api, &segments);
+                } else {
+                    self.report(
+                        "name",
+                        format!(
+                            "'{name}' has {} segment(s) but {} needs {wanted}",
+                            segments.len(),
+                            resource.resource_type
+                        ),
+                    );
+                }
             }
             let last = segments.last().copied().unwrap_or_default();
             body.insert("name".to_string(), Value::String(last.to_string()));
         }
         self.check_def(body_def, &Value::Object(body), "");
+    }
+
+    /// The leading segments of a child's name are its parents' names: each is checked against the
+    /// `name` of its parent type at the same apiVersion, where the data has that type (a blob
+    /// container's middle segment must be the blob service `default`). Reported as `name[i]`.
+    fn check_parent_segments(
+        &mut self,
+        data: &TypeData,
+        resource_type: &str,
+        api: &str,
+        segments: &[&str],
+    ) {
+        let type_parts: Vec<&str> = resource_type.split('/').collect();
+        for (i, segment) in segments.iter().enumerate().take(segments.len() - 1) {
+            let parent_type = type_parts[..i + 2].join("/");
+            let Some((types, parent_def)) = data.lookup(&parent_type, api) else {
+                continue;
+            };
+            let properties = parent_def
+                .get("properties")
+                .or_else(|| parent_def.get("baseProperties"));
+            let Some(name_spec) = properties
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.get("type"))
+            else {
+                continue;
+            };
+            let mut parent = Checker {
+                types,
+                opts: self.opts,
+                prefix: self.prefix.clone(),
+                problems: Vec::new(),
+                notes: Vec::new(),
+            };
+            let path = format!("name[{i}] ({parent_type})");
+            parent.check_value(name_spec, &Value::String(segment.to_string()), &path);
+            self.problems.append(&mut parent.problems);
+            self.notes.append(&mut parent.notes);
+        }
     }
 
     /// Checks a value against a type spec (`{"ref"}`, `{"literal"}`, `{"enum"}`, `{"arrayOf"}`,
@@ -1529,6 +1578,21 @@ mod tests {
     }
 
     #[test]
+    fn parent_segments_are_checked_against_the_parent_types() {
+        let Some(data) = data() else { return };
+        let mut project_connection = connection("a/my project/search", search_properties());
+        project_connection["type"] =
+            json!("Microsoft.CognitiveServices/accounts/projects/connections");
+        assert_eq!(
+            check(&data, vec![project_connection]),
+            vec![
+                "Microsoft.CognitiveServices/accounts/projects/connections 'a/my project/search': name[0] (Microsoft.CognitiveServices/accounts): 'a' is shorter than 2 characters",
+                "Microsoft.CognitiveServices/accounts/projects/connections 'a/my project/search': name[1] (Microsoft.CognitiveServices/accounts/projects): 'my project' does not match pattern ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$",
+            ]
+        );
+    }
+
+    #[test]
     fn unpublished_auth_types_need_the_option() {
         let Some(data) = data() else { return };
         let key_vault = json!({
@@ -1957,6 +2021,62 @@ mod tests {
             check(&data, vec![cosmos_account(unknown)]),
             vec![
                 "Microsoft.DocumentDB/databaseAccounts 'my-cosmos': properties.backupPolicy.type: unknown type 'Periodical' (known: [Continuous, Periodic])"
+            ]
+        );
+    }
+
+    #[test]
+    fn storage_children_and_their_literal_names() {
+        let Some(data) = data() else { return };
+        let account = json!({
+            "type": "Microsoft.Storage/storageAccounts",
+            "apiVersion": "2026-04-01",
+            "name": "mystorage",
+            "location": "[resourceGroup().location]",
+            "kind": "StorageV2",
+            "sku": {"name": "Standard_LRS"},
+            "properties": {"allowBlobPublicAccess": false, "minimumTlsVersion": "TLS1_2"},
+            "resources": [{
+                "type": "blobServices",
+                "apiVersion": "2026-04-01",
+                "name": "default",
+                "dependsOn": ["mystorage"],
+            }],
+        });
+        let container = |name: &str| {
+            json!({
+                "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+                "apiVersion": "2026-04-01",
+                "name": name,
+                "properties": {"publicAccess": "None"},
+            })
+        };
+        assert_eq!(
+            check(&data, vec![account, container("mystorage/default/agents")]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(
+                &data,
+                vec![
+                    container("mystorage/blob/agents"),
+                    container("mystorage/agents")
+                ]
+            ),
+            vec![
+                "Microsoft.Storage/storageAccounts/blobServices/containers 'mystorage/blob/agents': name[1] (Microsoft.Storage/storageAccounts/blobServices): expected \"default\", got \"blob\"",
+                "Microsoft.Storage/storageAccounts/blobServices/containers 'mystorage/agents': name: 'mystorage/agents' has 2 segment(s) but Microsoft.Storage/storageAccounts/blobServices/containers needs 3",
+            ]
+        );
+        let blob_service = json!({
+            "type": "Microsoft.Storage/storageAccounts/blobServices",
+            "apiVersion": "2026-04-01",
+            "name": "mystorage/blob",
+        });
+        assert_eq!(
+            check(&data, vec![blob_service]),
+            vec![
+                "Microsoft.Storage/storageAccounts/blobServices 'mystorage/blob': name: expected \"default\", got \"blob\""
             ]
         );
     }
