@@ -1,12 +1,13 @@
 //! Test support: checks ARM resource bodies against Azure's published type data (shared/reference/types).
 //!
-//! The type data are the `*-extract.json` files described in `shared/reference/types/README.md`:
-//! each has `resources` (`type@apiVersion` → `bodyType`) and `types` (name → definition, where
-//! definitions refer to each other by name). [`check_template`] walks an ARM template (including
-//! the inner templates of `Microsoft.Resources/deployments` and child resources nested in a
-//! parent's `resources` array), and checks the body of every resource whose `type@apiVersion` the
-//! data knows. ARM expressions (`"[...]"`) are computed at deploy time, so they match any type;
-//! they still count as present for required properties.
+//! The type data are the `*-extract.json` files described in `shared/reference/types/README.md`,
+//! in that folder and in its `extra/`: each has `resources` (`type@apiVersion` → `bodyType`) and
+//! `types` (name → definition, where definitions refer to each other by name within the file).
+//! [`check_template`] walks an ARM template (including the inner templates of
+//! `Microsoft.Resources/deployments` and child resources nested in a parent's `resources` array),
+//! and checks the body of every resource whose `type@apiVersion` the data knows. A body type may
+//! itself be a union (deployment scripts, on `kind`). ARM expressions (`"[...]"`) are computed at
+//! deploy time, so they match any type; they still count as present for required properties.
 //!
 //! Not modelled: `WriteOnly`, `DeployTimeConstant` and `sensitive` carry no check;
 //! `readableScopes`/`writableScopes` (where a resource may be deployed) are ignored.
@@ -29,15 +30,24 @@ const ENVELOPE_KEYS: &[&str] = &[
     "existing",
 ];
 
+/// The discriminator of connection unions, the only one with unpublished values.
+const AUTH_TYPE: &str = "authType";
+
 /// The type of an ARM nested deployment, whose inner template is checked too.
 const DEPLOYMENTS_TYPE: &str = "Microsoft.Resources/deployments";
 
-/// One loaded `*-extract.json` file.
+/// The folder under the type data that holds the resources around connections (Search, Storage,
+/// Cosmos DB, deployment scripts, ...), read after the top folder.
+const EXTRA_DIR: &str = "extra";
+
+/// One loaded `*-extract.json` file. Type names are local to it: two extracts may both define
+/// `Sku`, each its own way.
 struct Extract {
+    file: String,
     types: Map<String, Value>,
 }
 
-/// Type data loaded from every `*-extract.json` file of a directory.
+/// Type data loaded from every `*-extract.json` file of a directory and of its `extra/` folder.
 pub struct TypeData {
     extracts: Vec<Extract>,
     /// Lower-cased `type@apiVersion` → (index into `extracts`, body type name).
@@ -45,62 +55,68 @@ pub struct TypeData {
 }
 
 impl TypeData {
-    /// Loads every *-extract.json in `dir`. Returns Ok(None) when `dir` does not exist (callers skip with a printed reason).
+    /// Loads every *-extract.json in `dir`, then in `dir/extra` when that folder exists. Returns
+    /// Ok(None) when `dir` does not exist (callers skip with a printed reason).
     pub fn load(dir: &Path) -> Result<Option<TypeData>, String> {
         if !dir.exists() {
             return Ok(None);
         }
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-            let is_extract = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with("-extract.json"));
-            if is_extract {
-                files.push(path);
-            }
-        }
-        files.sort();
+        let mut files = extract_files(dir)?;
         if files.is_empty() {
             return Err(format!("{}: no *-extract.json files", dir.display()));
+        }
+        let extra = dir.join(EXTRA_DIR);
+        if extra.is_dir() {
+            let extra_files = extract_files(&extra)?;
+            if extra_files.is_empty() {
+                return Err(format!("{}: no *-extract.json files", extra.display()));
+            }
+            files.extend(extra_files);
         }
         let mut data = TypeData {
             extracts: Vec::new(),
             resources: HashMap::new(),
         };
         for file in &files {
-            let shown = file.display();
-            let text = std::fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
-            let json: Value =
-                serde_json::from_str(&text).map_err(|e| format!("{shown}: invalid JSON: {e}"))?;
-            let Some(types) = json.get("types").and_then(Value::as_object) else {
-                return Err(format!("{shown}: no \"types\" object"));
-            };
-            let Some(resources) = json.get("resources").and_then(Value::as_object) else {
-                return Err(format!("{shown}: no \"resources\" object"));
-            };
-            let index = data.extracts.len();
-            for (key, resource) in resources {
-                let Some(body) = resource.get("bodyType").and_then(Value::as_str) else {
-                    return Err(format!("{shown}: resource {key} has no bodyType"));
-                };
-                if !types.contains_key(body) {
-                    return Err(format!("{shown}: resource {key}: no type named {body}"));
-                }
-                let previous = data
-                    .resources
-                    .insert(key.to_ascii_lowercase(), (index, body.to_string()));
-                if previous.is_some() {
-                    return Err(format!("{shown}: resource {key} is defined twice"));
-                }
-            }
-            data.extracts.push(Extract {
-                types: types.clone(),
-            });
+            data.add_extract(file)?;
         }
         Ok(Some(data))
+    }
+
+    fn add_extract(&mut self, file: &Path) -> Result<(), String> {
+        let shown = file.display();
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
+        let json: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{shown}: invalid JSON: {e}"))?;
+        let Some(types) = json.get("types").and_then(Value::as_object) else {
+            return Err(format!("{shown}: no \"types\" object"));
+        };
+        let Some(resources) = json.get("resources").and_then(Value::as_object) else {
+            return Err(format!("{shown}: no \"resources\" object"));
+        };
+        let index = self.extracts.len();
+        for (key, resource) in resources {
+            let Some(body) = resource.get("bodyType").and_then(Value::as_str) else {
+                return Err(format!("{shown}: resource {key} has no bodyType"));
+            };
+            if !types.contains_key(body) {
+                return Err(format!("{shown}: resource {key}: no type named {body}"));
+            }
+            let previous = self
+                .resources
+                .insert(key.to_ascii_lowercase(), (index, body.to_string()));
+            if let Some((first, _)) = previous {
+                let first = &self.extracts[first].file;
+                return Err(format!(
+                    "{shown}: resource {key} is defined twice (first in {first})"
+                ));
+            }
+        }
+        self.extracts.push(Extract {
+            file: shown.to_string(),
+            types: types.clone(),
+        });
+        Ok(())
     }
 
     /// True when the type data has this `type@apiVersion`.
@@ -121,12 +137,31 @@ impl TypeData {
     }
 }
 
+/// The `*-extract.json` files directly in `dir`, sorted.
+fn extract_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        let is_extract = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("-extract.json"));
+        if is_extract {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Options: auth types the service accepts but no published version lists.
 #[derive(Debug, Clone, Default)]
 pub struct CheckOptions {
-    /// Discriminator values (e.g. `AccountManagedIdentity`) accepted although no element of the
-    /// union has them; such objects are checked against the union's base properties only and
-    /// any other property is let through.
+    /// Values of an `authType` discriminator (e.g. `AccountManagedIdentity`) accepted although no
+    /// element of the union has them; such objects are checked against the union's base
+    /// properties only and any other property is let through. Unions on other discriminators
+    /// (a deployment script's `kind`, a backup policy's `type`) are not affected.
     pub allowed_unpublished_auth_types: Vec<String>,
     /// Dotted body paths (e.g. `properties.audience`) accepted although the type lacks them; array
     /// indices are ignored when matching (`properties.list.x` matches `properties.list[3].x`).
@@ -168,6 +203,23 @@ pub fn unknown_types(data: &TypeData, template: &Value) -> Vec<String> {
     unknown.into_iter().collect()
 }
 
+/// The `type@apiVersion` (type as written, child types qualified) of every resource that
+/// [`check_template`] checks, once per resource and in template order, for callers that report
+/// what the type data covered.
+pub fn checked_types(data: &TypeData, template: &Value) -> Vec<String> {
+    let mut resources = Vec::new();
+    collect_resources(template, &mut resources);
+    resources
+        .iter()
+        .filter(|r| !r.existing)
+        .filter_map(|r| {
+            let api = r.api_version?;
+            data.knows(&r.resource_type, api)
+                .then(|| format!("{}@{api}", r.resource_type))
+        })
+        .collect()
+}
+
 fn run(data: &TypeData, template: &Value, opts: &CheckOptions) -> (Vec<String>, Vec<String>) {
     let mut resources = Vec::new();
     collect_resources(template, &mut resources);
@@ -190,7 +242,7 @@ fn run(data: &TypeData, template: &Value, opts: &CheckOptions) -> (Vec<String>, 
             problems: Vec::new(),
             notes: Vec::new(),
         };
-        checker.check_resource(resource, body_def);
+        checker.check_resource(data, resource, api, body_def);
         problems.append(&mut checker.problems);
         notes.append(&mut checker.notes);
     }
@@ -384,7 +436,13 @@ impl<'a> Checker<'a> {
             .push(format!("{}: {path}: {message}", self.prefix));
     }
 
-    fn check_resource(&mut self, resource: &Resource<'_>, body_def: &'a Value) {
+    fn check_resource(
+        &mut self,
+        data: &TypeData,
+        resource: &Resource<'_>,
+        api: &str,
+        body_def: &'a Value,
+    ) {
         let mut body = Map::new();
         for (key, value) in resource.object {
             let is_children = key == "resources" && value.is_array();
@@ -392,28 +450,71 @@ impl<'a> Checker<'a> {
                 body.insert(key.clone(), value.clone());
             }
         }
-        // For child types the name is `parent/child`: check the segment count, then check the
-        // last segment against the body type's `name`.
+        // For child types the name is `parent/child`: check the segment count and the parents'
+        // segments, then check the last segment against the body type's `name`.
         if let Some(Value::String(name)) = resource.object.get("name")
             && !is_expression(&Value::String(name.clone()))
         {
             let name = literal_str(name);
             let segments: Vec<&str> = name.split('/').collect();
             let wanted = resource.resource_type.split('/').count().saturating_sub(1);
-            if !resource.nested_child && wanted > 0 && segments.len() != wanted {
-                self.report(
-                    "name",
-                    format!(
-                        "'{name}' has {} segment(s) but {} needs {wanted}",
-                        segments.len(),
-                        resource.resource_type
-                    ),
-                );
+            if !resource.nested_child && wanted > 0 {
+                if segments.len() == wanted {
+                    self.check_parent_segments(data, &resource.resource_type, api, &segments);
+                } else {
+                    self.report(
+                        "name",
+                        format!(
+                            "'{name}' has {} segment(s) but {} needs {wanted}",
+                            segments.len(),
+                            resource.resource_type
+                        ),
+                    );
+                }
             }
             let last = segments.last().copied().unwrap_or_default();
             body.insert("name".to_string(), Value::String(last.to_string()));
         }
         self.check_def(body_def, &Value::Object(body), "");
+    }
+
+    /// The leading segments of a child's name are its parents' names: each is checked against the
+    /// `name` of its parent type at the same apiVersion, where the data has that type (a blob
+    /// container's middle segment must be the blob service `default`). Reported as `name[i]`.
+    fn check_parent_segments(
+        &mut self,
+        data: &TypeData,
+        resource_type: &str,
+        api: &str,
+        segments: &[&str],
+    ) {
+        let type_parts: Vec<&str> = resource_type.split('/').collect();
+        for (i, segment) in segments.iter().enumerate().take(segments.len() - 1) {
+            let parent_type = type_parts[..i + 2].join("/");
+            let Some((types, parent_def)) = data.lookup(&parent_type, api) else {
+                continue;
+            };
+            let properties = parent_def
+                .get("properties")
+                .or_else(|| parent_def.get("baseProperties"));
+            let Some(name_spec) = properties
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.get("type"))
+            else {
+                continue;
+            };
+            let mut parent = Checker {
+                types,
+                opts: self.opts,
+                prefix: self.prefix.clone(),
+                problems: Vec::new(),
+                notes: Vec::new(),
+            };
+            let path = format!("name[{i}] ({parent_type})");
+            parent.check_value(name_spec, &Value::String(segment.to_string()), &path);
+            self.problems.append(&mut parent.problems);
+            self.notes.append(&mut parent.notes);
+        }
     }
 
     /// Checks a value against a type spec (`{"ref"}`, `{"literal"}`, `{"enum"}`, `{"arrayOf"}`,
@@ -618,12 +719,13 @@ impl<'a> Checker<'a> {
                     self.check_object(object, &props, additional, Leftover::Unknown, path);
                     return;
                 }
-                if self
-                    .opts
-                    .allowed_unpublished_auth_types
-                    .iter()
-                    .any(|a| a == tag)
-                {
+                let unpublished = discriminator == AUTH_TYPE
+                    && self
+                        .opts
+                        .allowed_unpublished_auth_types
+                        .iter()
+                        .any(|a| a == tag);
+                if unpublished {
                     self.check_object(object, &base, None, Leftover::Accept, path);
                     return;
                 }
@@ -765,7 +867,8 @@ impl<'a> Checker<'a> {
 }
 
 /// A small backtracking matcher for the regular expressions used as `pattern` in the type data
-/// (anchors, literals, escapes, classes, `.`, groups, alternation, `* + ? {n} {n,} {n,m}`).
+/// (anchors, literals, escapes, classes, `.`, groups, alternation, `* + ? {n} {n,} {n,m}`, and
+/// the lookaheads `(?=...)` and `(?!...)`; Search's name pattern bounds its length with one).
 mod pattern {
     enum Atom {
         Char(char),
@@ -775,6 +878,12 @@ mod pattern {
             negated: bool,
         },
         Group(Vec<Vec<Piece>>),
+        /// `(?=...)`, or `(?!...)` when `negated`: an empty match where the inner pattern matches
+        /// (does not match) from the current position.
+        Lookahead {
+            alternatives: Vec<Vec<Piece>>,
+            negated: bool,
+        },
         Start,
         End,
     }
@@ -841,17 +950,34 @@ mod pattern {
         fn atom(&mut self) -> Result<Atom, String> {
             Ok(match self.next()? {
                 '(' => {
+                    let mut lookahead = None;
                     if self.peek() == Some('?') {
                         self.pos += 1;
-                        if self.next()? != ':' {
-                            return Err("only (?:...) groups are supported".into());
+                        match self.next()? {
+                            ':' => {}
+                            '=' => lookahead = Some(false),
+                            '!' => lookahead = Some(true),
+                            '<' if matches!(self.peek(), Some('=' | '!')) => {
+                                return Err("lookbehind is not supported".into());
+                            }
+                            _ => {
+                                return Err(
+                                    "only (?:...), (?=...) and (?!...) groups are supported".into(),
+                                );
+                            }
                         }
                     }
                     let inner = self.alternatives()?;
                     if self.next()? != ')' {
                         return Err("unclosed group".into());
                     }
-                    Atom::Group(inner)
+                    match lookahead {
+                        Some(negated) => Atom::Lookahead {
+                            alternatives: inner,
+                            negated,
+                        },
+                        None => Atom::Group(inner),
+                    }
                 }
                 '[' => self.class()?,
                 '.' => Atom::Any,
@@ -1041,6 +1167,14 @@ mod pattern {
                     && next(pos + 1)
             }
             Atom::Group(alternatives) => match_alternatives(alternatives, text, pos, next),
+            // The inner pattern is tried on its own, whatever follows: once it has matched, no
+            // other way of matching it is tried (lookarounds are atomic in .NET too).
+            Atom::Lookahead {
+                alternatives,
+                negated,
+            } => {
+                match_alternatives(alternatives, text, pos, &mut |_| true) != *negated && next(pos)
+            }
             Atom::Start => pos == 0 && next(pos),
             Atom::End => pos == text.len() && next(pos),
         }
@@ -1133,6 +1267,95 @@ mod tests {
         assert!(data.knows("Microsoft.KeyVault/vaults/accessPolicies", "2026-02-01"));
         assert!(!data.knows(CONNECTIONS, "2023-05-01"));
         assert!(!data.knows("Microsoft.Resources/deployments", "2022-09-01"));
+        // extra/ is read too.
+        for (resource_type, version) in [
+            (
+                "Microsoft.CognitiveServices/accounts/deployments",
+                "2026-07-01",
+            ),
+            (
+                "Microsoft.CognitiveServices/accounts/projects/capabilityHosts",
+                "2026-07-01",
+            ),
+            ("Microsoft.Search/searchServices", "2025-05-01"),
+            (
+                "Microsoft.Storage/storageAccounts/blobServices/containers",
+                "2026-04-01",
+            ),
+            ("Microsoft.DocumentDB/databaseAccounts", "2026-03-15"),
+            ("Microsoft.Insights/components", "2020-02-02"),
+            ("Microsoft.OperationalInsights/workspaces", "2026-03-01"),
+            ("Microsoft.Resources/deploymentScripts", "2023-08-01"),
+        ] {
+            assert!(data.knows(resource_type, version), "{resource_type}");
+        }
+    }
+
+    /// A one-resource extract: `Test.X/things@1` with a `sku` of the extract's own `Sku` type.
+    fn tiny_extract(resource: &str, sku: Value) -> String {
+        json!({
+            "resources": {resource: {"bodyType": "Thing"}},
+            "types": {
+                "Thing": {"kind": "object", "properties": {
+                    "name": {"type": {"type": "string"}, "flags": ["Required"]},
+                    "sku": {"type": {"ref": "Sku"}, "flags": []},
+                }},
+                "Sku": {"kind": "object", "properties": sku},
+            },
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn extra_folder_is_read_with_its_own_type_names() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let top = dir.path().join("a-extract.json");
+        let string = json!({"type": {"type": "string"}, "flags": []});
+        std::fs::write(
+            &top,
+            tiny_extract("Test.A/things@1", json!({"name": string})),
+        )
+        .unwrap();
+        let only_top = TypeData::load(dir.path()).unwrap().expect("data");
+        assert!(only_top.knows("Test.A/things", "1"));
+        let extra = dir.path().join("extra");
+        std::fs::create_dir(&extra).unwrap();
+        assert_eq!(
+            TypeData::load(dir.path()).err(),
+            Some(format!("{}: no *-extract.json files", extra.display()))
+        );
+        std::fs::write(
+            extra.join("b-extract.json"),
+            tiny_extract("Test.B/things@1", json!({"size": string})),
+        )
+        .unwrap();
+        let data = TypeData::load(dir.path()).unwrap().expect("data");
+        assert!(data.knows("Test.A/things", "1") && data.knows("Test.B/things", "1"));
+        // Both extracts name a type `Sku`; each resource is checked against its own.
+        let thing = |resource_type: &str, sku: Value| json!({"type": resource_type, "apiVersion": "1", "name": "x", "sku": sku});
+        let problems = check(
+            &data,
+            vec![
+                thing("Test.A/things", json!({"name": "small"})),
+                thing("Test.B/things", json!({"size": "small"})),
+                thing("Test.B/things", json!({"name": "small"})),
+            ],
+        );
+        assert_eq!(
+            problems,
+            vec!["Test.B/things 'x': sku.name: unknown property"]
+        );
+        // A resource type is still defined once across both folders.
+        let again = extra.join("c-extract.json");
+        std::fs::write(&again, tiny_extract("Test.A/things@1", json!({}))).unwrap();
+        assert_eq!(
+            TypeData::load(dir.path()).err(),
+            Some(format!(
+                "{}: resource Test.A/things@1 is defined twice (first in {})",
+                again.display(),
+                top.display()
+            ))
+        );
     }
 
     #[test]
@@ -1355,6 +1578,21 @@ mod tests {
     }
 
     #[test]
+    fn parent_segments_are_checked_against_the_parent_types() {
+        let Some(data) = data() else { return };
+        let mut project_connection = connection("a/my project/search", search_properties());
+        project_connection["type"] =
+            json!("Microsoft.CognitiveServices/accounts/projects/connections");
+        assert_eq!(
+            check(&data, vec![project_connection]),
+            vec![
+                "Microsoft.CognitiveServices/accounts/projects/connections 'a/my project/search': name[0] (Microsoft.CognitiveServices/accounts): 'a' is shorter than 2 characters",
+                "Microsoft.CognitiveServices/accounts/projects/connections 'a/my project/search': name[1] (Microsoft.CognitiveServices/accounts/projects): 'my project' does not match pattern ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$",
+            ]
+        );
+    }
+
+    #[test]
     fn unpublished_auth_types_need_the_option() {
         let Some(data) = data() else { return };
         let key_vault = json!({
@@ -1556,6 +1794,293 @@ mod tests {
         ));
     }
 
+    const DEPLOYMENT_SCRIPTS: &str = "Microsoft.Resources/deploymentScripts";
+
+    fn deployment_script(kind: &str, properties: Value) -> Value {
+        json!({
+            "type": DEPLOYMENT_SCRIPTS,
+            "apiVersion": "2023-08-01",
+            "name": "role-wait",
+            "location": "[resourceGroup().location]",
+            "kind": kind,
+            "properties": properties,
+        })
+    }
+
+    /// The role-assignment wait foundrygen writes.
+    fn cli_script() -> Value {
+        json!({
+            "azCliVersion": "2.75.0",
+            "cleanupPreference": "Always",
+            "forceUpdateTag": "[reference(resourceId('Microsoft.CognitiveServices/accounts', 'acct'), '2026-07-01', 'full').identity.principalId]",
+            "retentionInterval": "PT1H",
+            "scriptContent": "sleep 90",
+            "timeout": "PT390S",
+        })
+    }
+
+    fn powershell_script() -> Value {
+        json!({
+            "azPowerShellVersion": "12.3",
+            "retentionInterval": "PT1H",
+            "scriptContent": "Start-Sleep -Seconds 90",
+        })
+    }
+
+    #[test]
+    fn deployment_scripts_are_discriminated_on_kind_at_the_top_level() {
+        let Some(data) = data() else { return };
+        let good = vec![
+            deployment_script("AzureCLI", cli_script()),
+            deployment_script("AzurePowerShell", powershell_script()),
+        ];
+        assert_eq!(check(&data, good), Vec::<String>::new());
+        // Each element brings its own `properties` type.
+        assert_eq!(
+            check(
+                &data,
+                vec![deployment_script("AzureCLI", powershell_script())]
+            ),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': properties.azPowerShellVersion: unknown property",
+                "Microsoft.Resources/deploymentScripts 'role-wait': properties.azCliVersion: missing required property",
+            ]
+        );
+        assert_eq!(
+            check(&data, vec![deployment_script("AzureCli", cli_script())]),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': kind: unknown kind 'AzureCli' (known: [AzureCLI, AzurePowerShell])"
+            ]
+        );
+        let mut no_kind = deployment_script("AzureCLI", cli_script());
+        no_kind.as_object_mut().expect("object").remove("kind");
+        assert_eq!(
+            check(&data, vec![no_kind]),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': kind: missing required property (discriminator)"
+            ]
+        );
+        // The base properties hold whatever the kind.
+        let mut no_location = deployment_script("AzurePowerShell", powershell_script());
+        no_location
+            .as_object_mut()
+            .expect("object")
+            .remove("location");
+        no_location["identity"] = json!({"type": "UserAssigned", "tenantId": "x"});
+        assert_eq!(
+            check(&data, vec![no_location]),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': identity.tenantId: read-only property is written",
+                "Microsoft.Resources/deploymentScripts 'role-wait': location: missing required property",
+            ]
+        );
+        let mut written_state = cli_script();
+        written_state["provisioningState"] = json!("Succeeded");
+        let problems = check(&data, vec![deployment_script("AzureCLI", written_state)]);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].ends_with("properties.provisioningState: read-only property is written")
+        );
+        // An expression kind leaves the element open: its properties are let through unchecked,
+        // anything no element has is still unknown.
+        let mut computed = deployment_script("[parameters('scriptKind')]", powershell_script());
+        computed["scriptKind"] = json!("AzureCLI");
+        assert_eq!(
+            check(&data, vec![computed]),
+            vec!["Microsoft.Resources/deploymentScripts 'role-wait': scriptKind: unknown property"]
+        );
+    }
+
+    #[test]
+    fn unpublished_auth_types_do_not_open_other_unions() {
+        let Some(data) = data() else { return };
+        let opts = CheckOptions {
+            allowed_unpublished_auth_types: vec!["AccountManagedIdentity".into()],
+            ..CheckOptions::default()
+        };
+        let script = template(vec![deployment_script(
+            "AccountManagedIdentity",
+            cli_script(),
+        )]);
+        assert_eq!(
+            check_template(&data, &script, &opts),
+            vec![
+                "Microsoft.Resources/deploymentScripts 'role-wait': kind: unknown kind 'AccountManagedIdentity' (known: [AzureCLI, AzurePowerShell])"
+            ]
+        );
+    }
+
+    fn search_service(name: &str) -> Value {
+        json!({
+            "type": "Microsoft.Search/searchServices",
+            "apiVersion": "2025-05-01",
+            "name": name,
+            "location": "[resourceGroup().location]",
+            "sku": {"name": "basic"},
+            "identity": {"type": "SystemAssigned"},
+            "properties": {
+                "replicaCount": 1,
+                "partitionCount": 1,
+                "hostingMode": "Default",
+                "disableLocalAuth": true,
+                "publicNetworkAccess": "Enabled",
+            },
+        })
+    }
+
+    #[test]
+    fn search_service_name_is_bounded_by_a_lookahead() {
+        let Some(data) = data() else { return };
+        let sixty = "a".repeat(60);
+        assert_eq!(
+            check(
+                &data,
+                vec![search_service("my-search"), search_service(&sixty)]
+            ),
+            Vec::<String>::new()
+        );
+        let sixty_one = "a".repeat(61);
+        assert_eq!(
+            check(&data, vec![search_service(&sixty_one)]),
+            vec![format!(
+                "Microsoft.Search/searchServices '{sixty_one}': name: '{sixty_one}' does not match pattern ^(?=.{{2,60}}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$"
+            )]
+        );
+        let problems = check(&data, vec![search_service("My_Search")]);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(problems[0].ends_with(
+            "name: 'My_Search' does not match pattern ^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$"
+        ));
+    }
+
+    #[test]
+    fn type_names_are_local_to_their_extract() {
+        let Some(data) = data() else { return };
+        // Both extracts define `Sku`: Search's has only `name`, Cognitive Services' has `capacity`.
+        let mut search = search_service("my-search");
+        search["sku"] = json!({"name": "basic", "capacity": 1});
+        let model = json!({
+            "type": "Microsoft.CognitiveServices/accounts/deployments",
+            "apiVersion": "2026-07-01",
+            "name": "acct/gpt-4o",
+            "sku": {"name": "GlobalStandard", "capacity": 10},
+            "properties": {
+                "model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-11-20"},
+                "versionUpgradeOption": "OnceNewDefaultVersionAvailable",
+            },
+        });
+        assert_eq!(
+            check(&data, vec![search, model]),
+            vec!["Microsoft.Search/searchServices 'my-search': sku.capacity: unknown property"]
+        );
+    }
+
+    fn cosmos_account(backup_policy: Value) -> Value {
+        json!({
+            "type": "Microsoft.DocumentDB/databaseAccounts",
+            "apiVersion": "2026-03-15",
+            "name": "my-cosmos",
+            "location": "[resourceGroup().location]",
+            "kind": "GlobalDocumentDB",
+            "properties": {
+                "databaseAccountOfferType": "Standard",
+                "locations": [{"locationName": "westeurope", "failoverPriority": 0}],
+                "disableLocalAuth": true,
+                "backupPolicy": backup_policy,
+            },
+        })
+    }
+
+    #[test]
+    fn cosmos_backup_policy_is_discriminated_on_type() {
+        let Some(data) = data() else { return };
+        let periodic = json!({
+            "type": "Periodic",
+            "periodicModeProperties": {"backupIntervalInMinutes": 240, "backupStorageRedundancy": "Local"},
+        });
+        let continuous =
+            json!({"type": "Continuous", "continuousModeProperties": {"tier": "Continuous7Days"}});
+        assert_eq!(
+            check(
+                &data,
+                vec![cosmos_account(periodic.clone()), cosmos_account(continuous)]
+            ),
+            Vec::<String>::new()
+        );
+        let mut mixed = periodic.clone();
+        mixed["type"] = json!("Continuous");
+        assert_eq!(
+            check(&data, vec![cosmos_account(mixed)]),
+            vec![
+                "Microsoft.DocumentDB/databaseAccounts 'my-cosmos': properties.backupPolicy.periodicModeProperties: unknown property"
+            ]
+        );
+        let mut unknown = periodic;
+        unknown["type"] = json!("Periodical");
+        assert_eq!(
+            check(&data, vec![cosmos_account(unknown)]),
+            vec![
+                "Microsoft.DocumentDB/databaseAccounts 'my-cosmos': properties.backupPolicy.type: unknown type 'Periodical' (known: [Continuous, Periodic])"
+            ]
+        );
+    }
+
+    #[test]
+    fn storage_children_and_their_literal_names() {
+        let Some(data) = data() else { return };
+        let account = json!({
+            "type": "Microsoft.Storage/storageAccounts",
+            "apiVersion": "2026-04-01",
+            "name": "mystorage",
+            "location": "[resourceGroup().location]",
+            "kind": "StorageV2",
+            "sku": {"name": "Standard_LRS"},
+            "properties": {"allowBlobPublicAccess": false, "minimumTlsVersion": "TLS1_2"},
+            "resources": [{
+                "type": "blobServices",
+                "apiVersion": "2026-04-01",
+                "name": "default",
+                "dependsOn": ["mystorage"],
+            }],
+        });
+        let container = |name: &str| {
+            json!({
+                "type": "Microsoft.Storage/storageAccounts/blobServices/containers",
+                "apiVersion": "2026-04-01",
+                "name": name,
+                "properties": {"publicAccess": "None"},
+            })
+        };
+        assert_eq!(
+            check(&data, vec![account, container("mystorage/default/agents")]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            check(
+                &data,
+                vec![
+                    container("mystorage/blob/agents"),
+                    container("mystorage/agents")
+                ]
+            ),
+            vec![
+                "Microsoft.Storage/storageAccounts/blobServices/containers 'mystorage/blob/agents': name[1] (Microsoft.Storage/storageAccounts/blobServices): expected \"default\", got \"blob\"",
+                "Microsoft.Storage/storageAccounts/blobServices/containers 'mystorage/agents': name: 'mystorage/agents' has 2 segment(s) but Microsoft.Storage/storageAccounts/blobServices/containers needs 3",
+            ]
+        );
+        let blob_service = json!({
+            "type": "Microsoft.Storage/storageAccounts/blobServices",
+            "apiVersion": "2026-04-01",
+            "name": "mystorage/blob",
+        });
+        assert_eq!(
+            check(&data, vec![blob_service]),
+            vec![
+                "Microsoft.Storage/storageAccounts/blobServices 'mystorage/blob': name: expected \"default\", got \"blob\""
+            ]
+        );
+    }
+
     #[test]
     fn nested_deployments_are_checked_and_unknown_types_listed() {
         let Some(data) = data() else { return };
@@ -1569,6 +2094,15 @@ mod tests {
                 "name": "script",
                 "kind": "AzureCLI",
                 "properties": {"azCliVersion": "2.60.0", "retentionInterval": "PT1H"},
+            }),
+            json!({
+                "type": "Microsoft.Resources/deployments",
+                "apiVersion": "2022-09-01",
+                "name": "wait",
+                "properties": {
+                    "mode": "Incremental",
+                    "template": {"resources": [deployment_script("AzureCLI", cli_script())]},
+                },
             }),
             json!({
                 "type": "Microsoft.Resources/deployments",
@@ -1590,14 +2124,21 @@ mod tests {
         assert_eq!(
             problems,
             vec![
-                "Microsoft.CognitiveServices/accounts/connections 'acct/search': properties.credential: unknown property (did you mean 'credentials'?)"
+                "Microsoft.Resources/deploymentScripts 'script': location: missing required property",
+                "Microsoft.CognitiveServices/accounts/connections 'acct/search': properties.credential: unknown property (did you mean 'credentials'?)",
             ]
         );
         assert_eq!(
             unknown_types(&data, &outer),
+            vec!["Microsoft.Resources/deployments@2022-09-01"]
+        );
+        assert_eq!(
+            checked_types(&data, &outer),
             vec![
                 "Microsoft.Resources/deploymentScripts@2023-08-01",
-                "Microsoft.Resources/deployments@2022-09-01"
+                "Microsoft.Resources/deploymentScripts@2023-08-01",
+                "Microsoft.CognitiveServices/accounts/connections@2026-07-01",
+                "Microsoft.KeyVault/vaults/accessPolicies@2026-02-01",
             ]
         );
     }
@@ -1692,14 +2233,63 @@ mod tests {
             ("b+", "abbc", true),
             ("^(?:ab|c)?d\\d$", "abd1", true),
             ("^[^/]+$", "a/b", false),
+            // Cosmos DB's account name pattern has no `$`: as published, only the start counts.
+            ("^[a-z0-9]+(-[a-z0-9]+)*", "my-cosmos", true),
+            ("^[a-z0-9]+(-[a-z0-9]+)*", "my-Cosmos-", true),
+            ("^[a-z0-9]+(-[a-z0-9]+)*", "-cosmos", false),
         ];
         for (p, text, expected) in cases {
             assert_eq!(pattern::is_match(p, text), Ok(expected), "{p} on {text:?}");
         }
-        assert!(pattern::is_match("(?=x)", "x").is_err());
         assert!(pattern::is_match("\\p{L}", "x").is_err());
         assert!(pattern::is_match("(a", "a").is_err());
         assert!(pattern::is_match("a)", "a").is_err());
+    }
+
+    /// Search's service name: 2 to 60 characters, bounded by a lookahead in front of the shape.
+    const SEARCH_NAME: &str = "^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$";
+
+    #[test]
+    fn lookaheads() {
+        let sixty = "a".repeat(60);
+        let sixty_one = "a".repeat(61);
+        let cases = [
+            (SEARCH_NAME, "my-search", true),
+            (SEARCH_NAME, sixty.as_str(), true),
+            // The shape alone accepts 61 letters: only the lookahead refuses them.
+            (SEARCH_NAME, sixty_one.as_str(), false),
+            (SEARCH_NAME, "a", false),
+            (SEARCH_NAME, "my--search", false),
+            (SEARCH_NAME, "My-search", false),
+            // A lookahead consumes nothing: what follows starts where it started.
+            ("^a(?=b)b$", "ab", true),
+            ("^a(?=b)c", "ac", false),
+            ("^(?=.*\\d)(?=.*[a-z])[a-z0-9]{4}$", "ab12", true),
+            ("^(?=.*\\d)(?=.*[a-z])[a-z0-9]{4}$", "abcd", false),
+            ("^(?!-)[a-z-]+$", "ab-c", true),
+            ("^(?!-)[a-z-]+$", "-abc", false),
+            ("^(?!.*--)[a-z-]+$", "a-b-c", true),
+            ("^(?!.*--)[a-z-]+$", "a--b", false),
+            ("^(?:(?!x).)*$", "abc", true),
+            ("^(?:(?!x).)*$", "abxc", false),
+            ("(?=(ab|c))c", "xc", true),
+        ];
+        for (p, text, expected) in cases {
+            assert_eq!(pattern::is_match(p, text), Ok(expected), "{p} on {text:?}");
+        }
+        assert_eq!(
+            pattern::is_match("(?<=a)b", "ab"),
+            Err("lookbehind is not supported".to_string())
+        );
+        assert_eq!(
+            pattern::is_match("(?<!a)b", "b"),
+            Err("lookbehind is not supported".to_string())
+        );
+        assert_eq!(
+            pattern::is_match("(?<name>a)", "a"),
+            Err("only (?:...), (?=...) and (?!...) groups are supported".to_string())
+        );
+        assert!(pattern::is_match("(?=a", "a").is_err());
     }
 
     #[test]
@@ -1722,6 +2312,12 @@ mod tests {
             extract.types.values().for_each(|t| walk(t, &mut patterns));
         }
         assert!(patterns.len() >= 4, "{patterns:?}");
+        // extra/ is read: Search's lookahead and Log Analytics' workspace name are among them.
+        assert!(patterns.contains(SEARCH_NAME), "{patterns:?}");
+        assert!(
+            patterns.contains("^[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]$"),
+            "{patterns:?}"
+        );
         for p in patterns {
             assert!(pattern::is_match(&p, "x").is_ok(), "{p}");
         }
