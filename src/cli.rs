@@ -133,6 +133,9 @@ pub enum Command {
         #[arg(long = "connection", value_name = "CATEGORY:NAME:TARGET")]
         connections: Vec<String>,
     },
+    /// List every connection category with its auth types, target type and default `use`, and
+    /// every auth type with its credentials.
+    Categories,
     /// Work with the built-in templates.
     Templates {
         /// What to do with them.

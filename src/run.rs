@@ -565,6 +565,10 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Categories => {
+            emit(&crate::category::reference());
+            Ok(0)
+        }
         Command::Templates {
             action: cli::TemplatesAction::Export { dir },
         } => {

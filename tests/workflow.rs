@@ -1,6 +1,6 @@
 //! Workflow CLI tests: `render --check`, batch rendering, `-o -`, JSON and SARIF diagnostics,
-//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `templates export`, `render --templates`
-//! and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
+//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `categories`, `templates export`,
+//!, `render --templates` and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
 //! code, stdout and stderr; expected text is written as indented raw strings and passed through
 //! [`unindent`].
 //!
@@ -896,6 +896,89 @@ fn init_refusal_names_the_file_as_given_and_suggests_no_force() {
     );
     let retry = sb.run(&["init", "-o", "mine.yaml", "--force"]);
     assert_eq!(retry.code, 2, "init has no --force: {retry:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// categories
+
+#[test]
+fn categories_lists_every_category_with_its_auth_types_target_and_default_use() {
+    let out = Sandbox::new().run(&["categories"]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stderr, "");
+    let rows: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let row = |first: &str| {
+        rows.iter()
+            .find(|r| r.first() == Some(&first))
+            .unwrap_or_else(|| panic!("no row for {first}:\n{}", out.stdout))
+    };
+    assert_eq!(
+        row("category"),
+        &[
+            "category",
+            "what",
+            "auth types",
+            "resource target",
+            "default use"
+        ]
+    );
+    assert_eq!(
+        row("AppInsights"),
+        &[
+            "AppInsights",
+            "Application Insights",
+            "ApiKey",
+            "Microsoft.Insights/components",
+            "id"
+        ]
+    );
+    assert_eq!(
+        row("CognitiveSearch"),
+        &[
+            "CognitiveSearch",
+            "Azure AI Search",
+            "ApiKey, AAD",
+            "Microsoft.Search/searchServices",
+            "endpoint"
+        ]
+    );
+    assert_eq!(
+        row("AzureBlob"),
+        &[
+            "AzureBlob",
+            "Blob Storage",
+            "AccountKey, AAD, SAS",
+            "Microsoft.Storage/storageAccounts",
+            "endpoint; id with AccountKey"
+        ]
+    );
+    assert_eq!(row("CosmosDb or CosmosDB")[2], "AAD");
+    assert_eq!(
+        row("Pinecone"),
+        &[
+            "Pinecone",
+            "any (unchecked: FG032)",
+            "any",
+            "by target type"
+        ]
+    );
+    assert_eq!(row("AAD"), &["AAD", "Entra ID", "none"]);
+    for c in foundrygen::catalog::CATEGORIES {
+        assert!(
+            rows.iter()
+                .any(|r| r.first().is_some_and(|f| f.split(' ').next() == Some(c))),
+            "{c} is not listed"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -108,18 +108,18 @@ fn target_type_of(c: &Node) -> Option<String> {
 
 fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<Diagnostic>) {
     let name = c.get_str("name").unwrap_or("?");
-    // Category.
+    // Category; for a misspelt one, the one it most likely means, to suggest its auth types.
+    let mut meant: Option<&'static str> = None;
     let category = match c.get("category") {
         Some(n) => match n.as_str() {
             Some(written) => match catalog::canonical_category(written) {
                 Some(cat) => Some(cat),
                 None => {
-                    let help = did_you_mean(written, catalog::CATEGORIES.iter().copied())
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .unwrap_or_else(|| {
-                            "see the category list in the README (Azure's published literals)"
-                                .to_string()
-                        });
+                    let suggestion = category::suggest_category(written);
+                    meant = suggestion.map(|s| s.literal);
+                    let help = suggestion.map(|s| s.help()).unwrap_or_else(|| {
+                        "`foundrygen categories` lists Azure's category literals".to_string()
+                    });
                     out.push(
                         Diagnostic::error(
                             Code::UnknownCategory,
@@ -317,9 +317,10 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
         Some(n) => match n.as_str() {
             Some(t) if catalog::is_auth_type(t) => Some((t, n)),
             Some(t) => {
-                let help = did_you_mean(t, catalog::AUTH_TYPES.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("auth types: {}", catalog::AUTH_TYPES.join(", ")));
+                let context = category.or(meant);
+                let help = category::suggest_auth_type(t, context)
+                    .map(|s| s.help())
+                    .unwrap_or_else(|| category::auth_types_help(context));
                 out.push(
                     Diagnostic::error(
                         Code::UnknownAuthType,
