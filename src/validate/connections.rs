@@ -2,7 +2,7 @@
 //! no secret literals, `from_target` only where the key can be read, targets, roles and metadata.
 
 use super::structure::{PLAIN_FIELDS, SECRET_FIELDS};
-use super::{connections_of, foundries};
+use super::{connections_of, foundries, names};
 use crate::catalog::{self, RoleLookup};
 use crate::category::{self, parse_resource_id, parse_target_id};
 use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
@@ -172,6 +172,11 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                 check_resource_type(ty, n, &tp.key("resource").key("type"), overrides, out);
                 check_child_name(ty, r, &tp.key("resource").key("name"), out);
             }
+            if let (Some(ty), Some(n)) = (&resource_type, r.get("name"))
+                && let Some(name) = n.as_str()
+            {
+                names::check_target_name(ty, name, n, &tp.key("resource").key("name"), out);
+            }
         }
         if let Some(n) = t.get("resource_id")
             && let Some(id) = n.as_str()
@@ -179,6 +184,7 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             match parse_target_id(id) {
                 Some(p) => {
                     check_resource_type(&p.resource_type, n, &tp.key("resource_id"), overrides, out);
+                    names::check_target_name(&p.resource_type, &p.name, n, &tp.key("resource_id"), out);
                     resource_type.get_or_insert(p.resource_type);
                 }
                 None => out.push(
@@ -816,7 +822,7 @@ mod tests {
     #[test]
     fn accepts_cosmos_db_spelling() {
         let c = codes(&conn(
-            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }",
+            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }",
         ));
         assert_eq!(c, Vec::<Code>::new());
     }
@@ -883,7 +889,7 @@ mod tests {
     #[test]
     fn rejects_cosmos_data_plane_roles() {
         let c = codes(&conn(
-            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
+            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
         ));
         assert_eq!(c, [Code::CosmosDataPlaneRole]);
     }
@@ -913,7 +919,7 @@ mod tests {
     #[test]
     fn rejects_two_target_kinds() {
         let c = codes(&conn(
-            "category: ApiKey\ntarget: { url: 'https://a.example', resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/s' }\nauth: { type: ApiKey, key: { secret: k } }",
+            "category: ApiKey\ntarget: { url: 'https://a.example', resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/s1' }\nauth: { type: ApiKey, key: { secret: k } }",
         ));
         assert_eq!(c, [Code::TargetShape]);
     }
@@ -921,7 +927,7 @@ mod tests {
     #[test]
     fn rejects_category_target_type_mismatch() {
         let c = codes(&conn(
-            "category: CognitiveSearch\ntarget: { resource: { type: Microsoft.Storage/storageAccounts, name: s1 } }\nauth: { type: AAD }",
+            "category: CognitiveSearch\ntarget: { resource: { type: Microsoft.Storage/storageAccounts, name: st1 } }\nauth: { type: AAD }",
         ));
         assert_eq!(c, [Code::InvalidValue]);
     }
