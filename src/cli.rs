@@ -128,9 +128,10 @@ pub enum Command {
         /// The bring-your-own Key Vault to connect first.
         #[arg(long = "key-vault", value_name = "NAME")]
         key_vault: Option<String>,
-        /// A connection CATEGORY:NAME:TARGET (repeatable); TARGET is an https URL, a resource id,
-        /// or Namespace/type/name of a resource in the deployment's resource group.
-        #[arg(long = "connection", value_name = "CATEGORY:NAME:TARGET")]
+        /// A connection CATEGORY:NAME[@PROJECT]:TARGET (repeatable): `@PROJECT` puts it in a
+        /// project given with --project; TARGET is an https URL, a resource id, or
+        /// Namespace/type/name of a resource in the deployment's resource group.
+        #[arg(long = "connection", value_name = "CATEGORY:NAME[@PROJECT]:TARGET")]
         connections: Vec<String>,
     },
     /// List every connection category with its auth types, target type and default `use`, and

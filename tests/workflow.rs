@@ -898,6 +898,80 @@ fn init_refusal_names_the_file_as_given_and_suggests_no_force() {
     assert_eq!(retry.code, 2, "init has no --force: {retry:#?}");
 }
 
+#[test]
+fn init_puts_a_connection_in_a_project_and_the_output_validates_and_renders() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "-",
+        "--project",
+        "research",
+        "--connection",
+        "CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search",
+        // Today's three-part form keeps working next to it.
+        "--connection",
+        "ApiKey:bing:https://api.bing.microsoft.com/",
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let search = [
+        "      - name: search",
+        "        project: research",
+        "        category: CognitiveSearch",
+        "        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }",
+        "        auth: { type: AAD }  # Entra ID: grant the project's identity a role below",
+    ]
+    .join("\n");
+    assert!(out.stdout.contains(&search), "{}", out.stdout);
+    let validated = sb.run_with_stdin(&["validate", "-"], Some(&out.stdout));
+    assert_output(&validated, 0, "<stdin>: valid\n", "");
+    let rendered = sb.run_with_stdin(&["render", "-", "-o", "out"], Some(&out.stdout));
+    assert_eq!(rendered.code, 0, "{rendered:#?}");
+    let bicep = sb.read("out/bicep/main.bicep");
+    assert!(
+        bicep.contains("accounts/projects/connections@"),
+        "the connection is not a project's: {bicep}"
+    );
+}
+
+#[test]
+fn init_refuses_a_target_named_with_a_fourth_field_and_shows_the_project_form() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "foundry.yaml",
+        "--project",
+        "dev",
+        "--connection",
+        "CognitiveSearch:search:Microsoft.Search/searchServices/x:dev",
+    ]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --connection `CognitiveSearch:search:Microsoft.Search/searchServices/x:dev`: search service name `x:dev` breaks Azure's rules
+          = help: a fourth `:` field is not a project (URLs hold `:` too); to put the connection in project `dev`, write `--connection CognitiveSearch:search@dev:Microsoft.Search/searchServices/x`
+        ",
+    );
+    assert!(sb.files(".").is_empty(), "init wrote a file");
+}
+
+#[test]
+fn init_refuses_a_malformed_connection_with_the_form() {
+    let out = Sandbox::new().run(&["init", "-o", "-", "--connection", "search"]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --connection `search` is not CATEGORY:NAME[@PROJECT]:TARGET
+          = help: write CATEGORY:NAME[@PROJECT]:TARGET, e.g. `--connection CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search`
+        ",
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // categories
 
