@@ -143,6 +143,19 @@ pub enum Command {
         #[command(subcommand)]
         action: TemplatesAction,
     },
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page: foundrygen(1), or foundrygen-COMMAND(1) for one command.
+    ///
+    /// `man templates export` prints foundrygen-templates-export(1).
+    Man {
+        /// The command whose page to print.
+        command: Vec<String>,
+    },
 }
 
 /// `templates` subcommands.

@@ -1,6 +1,6 @@
 //! Workflow CLI tests: `render --check`, batch rendering, `-o -`, JSON and SARIF diagnostics,
-//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `categories`, `templates export`,
-//!, `render --templates` and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
+//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `categories`, `completions`, `man`,
+//! `templates export`, `render --templates` and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
 //! code, stdout and stderr; expected text is written as indented raw strings and passed through
 //! [`unindent`].
 //!
@@ -973,7 +973,7 @@ fn init_refuses_a_malformed_connection_with_the_form() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// categories
+// categories, completions, man
 
 #[test]
 fn categories_lists_every_category_with_its_auth_types_target_and_default_use() {
@@ -1052,6 +1052,121 @@ fn categories_lists_every_category_with_its_auth_types_target_and_default_use() 
                 .any(|r| r.first().is_some_and(|f| f.split(' ').next() == Some(c))),
             "{c} is not listed"
         );
+    }
+}
+
+/// The subcommands a completion script must offer.
+const COMMANDS: [&str; 10] = [
+    "render",
+    "validate",
+    "plan",
+    "graph",
+    "schema",
+    "init",
+    "categories",
+    "templates",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let sb = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _foundrygen"),
+        ("zsh", "#compdef foundrygen"),
+        ("fish", "complete -c foundrygen"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = sb.run(&["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {out:#?}");
+        assert_eq!(out.stderr, "", "{shell}");
+        assert!(out.stdout.contains(marker), "{shell}: no `{marker}`");
+        for command in COMMANDS {
+            assert!(
+                out.stdout.contains(command),
+                "{shell} does not offer `{command}`"
+            );
+        }
+        assert!(
+            out.stdout.contains("connection"),
+            "{shell} lacks init's flags"
+        );
+    }
+    // bash parses its script.
+    let script = sb.run(&["completions", "bash"]).stdout;
+    sb.write("foundrygen.bash", &script);
+    let parsed = std::process::Command::new("bash")
+        .args(["-n", "foundrygen.bash"])
+        .current_dir(sb.path())
+        .output()
+        .expect("run bash -n");
+    assert!(
+        parsed.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let unknown = sb.run(&["completions", "tcsh"]);
+    assert_eq!(unknown.code, 2, "{unknown:#?}");
+}
+
+#[test]
+fn man_prints_the_page_of_foundrygen_and_of_each_command() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["man"]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stderr, "");
+    let page = out.stdout;
+    assert!(
+        page.lines().any(|l| l.starts_with(".TH foundrygen 1 ")),
+        "{page}"
+    );
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
+        assert!(page.contains(section), "no `{section}`");
+    }
+    for command in COMMANDS {
+        assert!(
+            page.contains(&format!("foundrygen\\-{command}(1)")),
+            "the page does not name foundrygen-{command}(1)"
+        );
+    }
+    let init = sb.run(&["man", "init"]);
+    assert_eq!(init.code, 0, "{init:#?}");
+    assert!(
+        init.stdout
+            .lines()
+            .any(|l| l.starts_with(".TH foundrygen-init 1 "))
+    );
+    assert!(
+        init.stdout.contains("\\fB\\-\\-connection\\fR"),
+        "{}",
+        init.stdout
+    );
+    let export = sb.run(&["man", "templates", "export"]);
+    assert_eq!(export.code, 0, "{export:#?}");
+    assert!(export.stdout.contains(".TH foundrygen-templates-export 1 "));
+    assert_output(
+        &sb.run(&["man", "rendr"]),
+        2,
+        "",
+        r"
+        error: `rendr` is not a foundrygen command
+          = help: did you mean `render`?
+        ",
+    );
+    // Where groff is installed, it formats the page without a warning.
+    sb.write("foundrygen.1", &page);
+    match std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z", "foundrygen.1"])
+        .current_dir(sb.path())
+        .output()
+    {
+        Ok(formatted) => assert!(
+            formatted.status.success() && formatted.stderr.is_empty(),
+            "groff: {}",
+            String::from_utf8_lossy(&formatted.stderr)
+        ),
+        Err(_) => println!("skipped: groff is not installed"),
     }
 }
 
