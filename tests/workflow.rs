@@ -1170,6 +1170,39 @@ fn man_prints_the_page_of_foundrygen_and_of_each_command() {
     }
 }
 
+#[test]
+fn the_readme_lists_every_command_and_installs_every_man_page() {
+    use clap::CommandFactory as _;
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let commands: Vec<String> = foundrygen::cli::Args::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert_eq!(
+        commands, COMMANDS,
+        "COMMANDS is not the list of subcommands"
+    );
+    let synopsis = &readme[readme.find("## Commands").unwrap()..];
+    let synopsis = &synopsis[..synopsis.find("```\n\n").unwrap()];
+    let man_loop = readme
+        .lines()
+        .find(|l| l.starts_with("for c in ") && l.ends_with("; do"))
+        .expect("the README's man page loop");
+    let looped: Vec<&str> = man_loop["for c in ".len()..man_loop.len() - "; do".len()]
+        .split(' ')
+        .collect();
+    for c in &commands {
+        assert!(
+            synopsis.contains(&format!("\nfoundrygen {c}")),
+            "the README's command synopsis lacks `{c}`"
+        );
+        assert!(
+            looped.contains(&c.as_str()),
+            "the man page loop skips `{c}`"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // templates export and render --templates
 
