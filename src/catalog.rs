@@ -139,6 +139,10 @@ pub const CATEGORIES: &[&str] = &[
     "RemoteA2A",
 ];
 
+/// Spellings accepted besides [`CATEGORIES`], with the literal they stand for: the samples write
+/// `CosmosDB`. [`canonical_category`] accepts them (in any case); the JSON Schema offers them.
+pub const CATEGORY_SPELLINGS: &[(&str, &str)] = &[("CosmosDB", "CosmosDb")];
+
 /// Map a category as written in a spec to the literal we emit.
 ///
 /// An exact (case-sensitive) match returns the published literal. Any spelling that

@@ -128,16 +128,33 @@ pub enum Command {
         /// The bring-your-own Key Vault to connect first.
         #[arg(long = "key-vault", value_name = "NAME")]
         key_vault: Option<String>,
-        /// A connection CATEGORY:NAME:TARGET (repeatable); TARGET is an https URL, a resource id,
-        /// or Namespace/type/name of a resource in the deployment's resource group.
-        #[arg(long = "connection", value_name = "CATEGORY:NAME:TARGET")]
+        /// A connection CATEGORY:NAME[@PROJECT]:TARGET (repeatable): `@PROJECT` puts it in a
+        /// project given with --project; TARGET is an https URL, a resource id, or
+        /// Namespace/type/name of a resource in the deployment's resource group.
+        #[arg(long = "connection", value_name = "CATEGORY:NAME[@PROJECT]:TARGET")]
         connections: Vec<String>,
     },
+    /// List every connection category with its auth types, target type and default `use`, and
+    /// every auth type with its credentials.
+    Categories,
     /// Work with the built-in templates.
     Templates {
         /// What to do with them.
         #[command(subcommand)]
         action: TemplatesAction,
+    },
+    /// Print a completion script for a shell.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page: foundrygen(1), or foundrygen-COMMAND(1) for one command.
+    ///
+    /// `man templates export` prints foundrygen-templates-export(1).
+    Man {
+        /// The command whose page to print.
+        command: Vec<String>,
     },
 }
 

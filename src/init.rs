@@ -24,7 +24,7 @@ pub struct Options {
     pub projects: Vec<String>,
     /// The bring-your-own Key Vault.
     pub key_vault: Option<String>,
-    /// Connections as `CATEGORY:NAME:TARGET`.
+    /// Connections as `CATEGORY:NAME[@PROJECT]:TARGET`.
     pub connections: Vec<String>,
 }
 
@@ -43,6 +43,192 @@ fn yaml(s: &str) -> String {
 
 fn usage(message: String) -> Error {
     Error::Usage { message }
+}
+
+/// The form of `--connection`, for messages.
+pub const CONNECTION_FORM: &str = "CATEGORY:NAME[@PROJECT]:TARGET";
+
+/// One `--connection` value, `CATEGORY:NAME[@PROJECT]:TARGET`. The project rides on the name
+/// because neither a connection name nor a project name can hold `@`, while a fourth `:` field
+/// could not be told apart from a URL's `:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ConnectionFlag<'a> {
+    category: &'static str,
+    name: &'a str,
+    project: Option<&'a str>,
+    target: TargetFlag<'a>,
+}
+
+/// The TARGET of a `--connection`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TargetFlag<'a> {
+    /// `http://` or `https://`.
+    Url(&'a str),
+    /// `/subscriptions/…`.
+    Id(&'a str),
+    /// `Namespace/type/name`, or `Namespace/type/child/<parent>/<child>` for a child target type.
+    Resource { ty: &'a str, name: &'a str },
+}
+
+/// A refused `--connection`: what is wrong, and a help line.
+fn refused(c: &str, problem: &str, help: &str) -> Error {
+    usage(format!("--connection `{c}`{problem}\n  = help: {help}"))
+}
+
+fn parse_connection<'a>(c: &'a str, projects: &[String]) -> Result<ConnectionFlag<'a>, Error> {
+    let example = "e.g. `--connection CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search`";
+    let mut parts = c.splitn(3, ':');
+    let (Some(cat), Some(who), Some(target)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(refused(
+            c,
+            &format!(" is not {CONNECTION_FORM}"),
+            &format!("write {CONNECTION_FORM}, {example}"),
+        ));
+    };
+    let (name, project) = match who.split_once('@') {
+        Some((n, p)) => (n, Some(p)),
+        None => (who, None),
+    };
+    if cat.is_empty() || name.is_empty() || target.is_empty() || project == Some("") {
+        return Err(refused(
+            c,
+            &format!(" is not {CONNECTION_FORM}: a part is empty"),
+            &format!("write {CONNECTION_FORM}, {example}"),
+        ));
+    }
+    let Some(category) = catalog::canonical_category(cat) else {
+        let help = category::suggest_category(cat)
+            .map(|s| s.help())
+            .unwrap_or_else(|| "`foundrygen categories` lists the categories".to_string());
+        return Err(refused(c, &format!(": unknown category `{cat}`"), &help));
+    };
+    if category == "AzureKeyVault" {
+        return Err(usage(format!(
+            "--connection `{c}`: use --key-vault for the Key Vault connection"
+        )));
+    }
+    if let Some(p) = project
+        && !projects.iter().any(|q| q == p)
+    {
+        let help = crate::diagnostics::did_you_mean(p, projects.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("add `--project {p}`"));
+        return Err(refused(
+            c,
+            &format!(": project `{p}` is not one of the --project flags"),
+            &help,
+        ));
+    }
+    let target = parse_target(c, target)?;
+    match &target {
+        TargetFlag::Resource { ty, name: res } => {
+            check_resource_name(c, cat, who, ty, res, projects)?;
+        }
+        TargetFlag::Id(id) => {
+            if let Some(p) = crate::category::parse_target_id(id) {
+                check_resource_name(c, cat, who, &p.resource_type, &p.name, projects)?;
+            }
+        }
+        TargetFlag::Url(_) => {}
+    }
+    Ok(ConnectionFlag {
+        category,
+        name,
+        project,
+        target,
+    })
+}
+
+fn parse_target<'a>(c: &str, target: &'a str) -> Result<TargetFlag<'a>, Error> {
+    let forms = "TARGET is an https URL, a resource id (`/subscriptions/<guid>/resourceGroups/<rg>/providers/<Namespace>/<type>/<name>`) or `Namespace/type/name`, e.g. `Microsoft.Search/searchServices/contoso-search`";
+    if target.starts_with("http://") || target.starts_with("https://") {
+        return Ok(TargetFlag::Url(target));
+    }
+    if target.starts_with('/') {
+        return match crate::category::parse_target_id(target) {
+            Some(_) => Ok(TargetFlag::Id(target)),
+            None => Err(refused(
+                c,
+                &format!(": `{target}` is not a resource id"),
+                forms,
+            )),
+        };
+    }
+    // `Namespace/type/child/<parent>/<child>` for a child target type (an API of an API
+    // Management service), else `Namespace/type/name`.
+    let child = catalog::TARGET_TYPES
+        .iter()
+        .filter(|t| t.parent.is_some())
+        .find_map(|t| {
+            let n = t.resource_type.len();
+            (target.len() > n + 1
+                && target.is_char_boundary(n)
+                && target[..n].eq_ignore_ascii_case(t.resource_type)
+                && target[n..].starts_with('/'))
+            .then(|| (&target[..n], &target[n + 1..]))
+        });
+    let plain = match target.split('/').collect::<Vec<_>>().as_slice() {
+        [ns, ty, name] if ns.contains('.') && !ty.is_empty() && !name.is_empty() => {
+            Some((&target[..ns.len() + 1 + ty.len()], *name))
+        }
+        _ => None,
+    };
+    match child.or(plain) {
+        Some((ty, name)) if !name.split('/').any(str::is_empty) => {
+            Ok(TargetFlag::Resource { ty, name })
+        }
+        _ => Err(refused(
+            c,
+            &format!(": `{target}` is not a URL, a resource id or Namespace/type/name"),
+            forms,
+        )),
+    }
+}
+
+/// A target's name against its type's naming rule, the one the spec's validation applies; and
+/// no `:`, which is most likely a fourth field meant as a project.
+fn check_resource_name(
+    c: &str,
+    cat: &str,
+    who: &str,
+    ty: &str,
+    name: &str,
+    projects: &[String],
+) -> Result<(), Error> {
+    let rule = crate::validate::names::name_rule(ty);
+    let colon = name.rsplit_once(':');
+    if rule.is_none_or(|r| (r.valid)(name)) && colon.is_none() {
+        return Ok(());
+    }
+    let problem = match rule {
+        Some(r) if !(r.valid)(name) => format!(": {} name `{name}` breaks Azure's rules", r.what),
+        _ => format!(": resource name `{name}` holds a `:`"),
+    };
+    let fields = format!("{cat}:{who}:");
+    let help = match colon {
+        Some((res, p))
+            if !who.contains('@')
+                && !res.is_empty()
+                && crate::validate::names::valid_project_name(p)
+                && c.starts_with(&fields)
+                && c.ends_with(name) =>
+        {
+            let target = &c[fields.len()..c.len() - p.len() - 1];
+            let add = if projects.iter().any(|q| q == p) {
+                String::new()
+            } else {
+                format!(" and add `--project {p}`")
+            };
+            format!(
+                "a fourth `:` field is not a project (URLs hold `:` too); to put the connection in project `{p}`, write `--connection {cat}:{who}@{p}:{target}`{add}"
+            )
+        }
+        _ => rule.map_or_else(
+            || "a resource name holds no `:`".to_string(),
+            |r| r.help.to_string(),
+        ),
+    };
+    Err(refused(c, &problem, &help))
 }
 
 /// The starter spec's text; an error when a flag does not make a valid spec.
@@ -79,58 +265,29 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         cs.push_str("    connections:\n");
     }
     for c in &o.connections {
-        let mut parts = c.splitn(3, ':');
-        let (Some(cat), Some(name), Some(target)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(usage(format!(
-                "--connection `{c}` is not CATEGORY:NAME:TARGET"
-            )));
-        };
-        let Some(category) = catalog::canonical_category(cat) else {
-            let hint = crate::diagnostics::did_you_mean(cat, catalog::CATEGORIES.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            return Err(usage(format!(
-                "--connection `{c}`: unknown category `{cat}`{hint}"
-            )));
-        };
-        if category == "AzureKeyVault" {
-            return Err(usage(format!(
-                "--connection `{c}`: use --key-vault for the Key Vault connection"
-            )));
-        }
+        let flag = parse_connection(c, &o.projects)?;
+        let (category, name, target) = (flag.category, flag.name, &flag.target);
         let _ = writeln!(cs, "      - name: {}", yaml(name));
+        if let Some(p) = flag.project {
+            let _ = writeln!(cs, "        project: {}", yaml(p));
+        }
         let _ = writeln!(cs, "        category: {category}");
-        let is_resource = !target.starts_with("http://") && !target.starts_with("https://");
-        if target.starts_with("http://") || target.starts_with("https://") {
-            let _ = writeln!(cs, "        target: {{ url: {} }}", yaml(target));
-        } else if target.starts_with("/subscriptions/") {
-            let _ = writeln!(cs, "        target: {{ resource_id: {} }}", yaml(target));
-        } else {
-            // `Namespace/type/child/<parent>/<child>` for a child target type (an API of an API
-            // Management service), else `Namespace/type/name`.
-            let child = catalog::TARGET_TYPES
-                .iter()
-                .filter(|t| t.parent.is_some())
-                .find_map(|t| {
-                    let n = t.resource_type.len();
-                    (target.len() > n + 1
-                        && target.is_char_boundary(n)
-                        && target[..n].eq_ignore_ascii_case(t.resource_type)
-                        && target[n..].starts_with('/'))
-                    .then(|| (&target[..n], &target[n + 1..]))
-                });
-            let Some((ty, res)) = child.or_else(|| target.rsplit_once('/')) else {
-                return Err(usage(format!(
-                    "--connection `{c}`: TARGET is an https URL, a resource id, or Namespace/type/name"
-                )));
-            };
-            let _ = writeln!(
-                cs,
-                "        target: {{ resource: {{ type: {}, name: {} }} }}",
-                yaml(ty),
-                yaml(res)
-            );
+        let is_resource = !matches!(target, TargetFlag::Url(_));
+        match target {
+            TargetFlag::Url(url) => {
+                let _ = writeln!(cs, "        target: {{ url: {} }}", yaml(url));
+            }
+            TargetFlag::Id(id) => {
+                let _ = writeln!(cs, "        target: {{ resource_id: {} }}", yaml(id));
+            }
+            TargetFlag::Resource { ty, name } => {
+                let _ = writeln!(
+                    cs,
+                    "        target: {{ resource: {{ type: {}, name: {} }} }}",
+                    yaml(ty),
+                    yaml(name)
+                );
+            }
         }
         if category::is_gateway(category) {
             cs.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
@@ -153,9 +310,17 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         let secret = format!("{name}_key").to_lower_camel_case();
         stores_secrets |= catalog::stores_credentials_in_vault(auth);
         match auth {
-            "AAD" => cs.push_str(
-                "        auth: { type: AAD }  # Entra ID: grant the account's identity a role below\n        # roles: [<role name or GUID>]\n",
-            ),
+            "AAD" => {
+                let holder = if flag.project.is_some() {
+                    "project"
+                } else {
+                    "account"
+                };
+                let _ = writeln!(
+                    cs,
+                    "        auth: {{ type: AAD }}  # Entra ID: grant the {holder}'s identity a role below\n        # roles: [<role name or GUID>]"
+                );
+            }
             "CustomKeys" => {
                 let _ = writeln!(
                     cs,
@@ -163,7 +328,10 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 );
             }
             "SAS" => {
-                let _ = writeln!(cs, "        auth: {{ type: SAS, sas: {{ secret: {secret} }} }}");
+                let _ = writeln!(
+                    cs,
+                    "        auth: {{ type: SAS, sas: {{ secret: {secret} }} }}"
+                );
             }
             other => {
                 let _ = writeln!(
@@ -231,6 +399,131 @@ mod tests {
         assert!(e.contains("did you mean `CognitiveSearch`"), "{e}");
         o.connections = vec!["nonsense".into()];
         assert!(starter_spec(&o).is_err());
+    }
+
+    fn refusal(o: &Options) -> String {
+        match starter_spec(o) {
+            Err(Error::Usage { message }) => message,
+            other => panic!("not a usage error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn puts_a_connection_in_a_project_after_an_at() {
+        let mut o = opts();
+        o.connections = vec![
+            "CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search".into(),
+            "ApiKey:bing:https://api.bing.microsoft.com/".into(),
+        ];
+        let text = starter_spec(&o).unwrap();
+        assert!(
+            text.contains(
+                "      - name: search\n        project: research\n        category: CognitiveSearch\n        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }\n        auth: { type: AAD }  # Entra ID: grant the project's identity a role below\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("      - name: bing\n        category: ApiKey\n"),
+            "{text}"
+        );
+        crate::check(&Source::new("x", text)).unwrap();
+    }
+
+    #[test]
+    fn refuses_a_fourth_field_and_shows_the_project_form() {
+        let mut o = opts();
+        o.connections = vec!["CognitiveSearch:search:Microsoft.Search/searchServices/x:dev".into()];
+        assert_eq!(
+            refusal(&o),
+            "--connection `CognitiveSearch:search:Microsoft.Search/searchServices/x:dev`: search service name `x:dev` breaks Azure's rules\n  = help: a fourth `:` field is not a project (URLs hold `:` too); to put the connection in project `dev`, write `--connection CognitiveSearch:search@dev:Microsoft.Search/searchServices/x` and add `--project dev`"
+        );
+        o.projects.push("dev".into());
+        assert!(refusal(&o).ends_with("@dev:Microsoft.Search/searchServices/x`"));
+        // A type without a published rule: the `:` alone is refused.
+        o.connections = vec!["GenericRest:rest:Microsoft.Web/sites/app:dev".into()];
+        assert!(
+            refusal(&o).contains("resource name `app:dev` holds a `:`"),
+            "{}",
+            refusal(&o)
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_connections_with_the_form() {
+        let mut o = opts();
+        for (bad, says) in [
+            ("nonsense", "is not CATEGORY:NAME[@PROJECT]:TARGET"),
+            (
+                "CognitiveSearch:search",
+                "is not CATEGORY:NAME[@PROJECT]:TARGET",
+            ),
+            ("CognitiveSearch::https://x.example.com", "a part is empty"),
+            ("CognitiveSearch:search:", "a part is empty"),
+            (
+                "CognitiveSearch:search@:https://x.example.com",
+                "a part is empty",
+            ),
+            (
+                "CognitiveSearch:s@nowhere:https://x.example.com",
+                "project `nowhere` is not one of the --project flags",
+            ),
+            (
+                "CognitiveSearch:search:Microsoft.Search/x",
+                "is not a URL, a resource id or Namespace/type/name",
+            ),
+            (
+                "CognitiveSearch:search:Microsoft.Search/searchServices/",
+                "is not a URL, a resource id or Namespace/type/name",
+            ),
+            (
+                "CognitiveSearch:search:/subscriptions/x",
+                "is not a resource id",
+            ),
+            (
+                "Application Insights:ai:Microsoft.Insights/components/ai",
+                "did you mean `AppInsights` (Application Insights)?",
+            ),
+        ] {
+            o.connections = vec![bad.into()];
+            let message = refusal(&o);
+            assert!(message.contains(says), "{bad}: {message}");
+            assert!(message.contains("\n  = help: "), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn refuses_the_target_names_validation_refuses() {
+        let mut o = opts();
+        for (ty, bad) in [
+            ("Microsoft.Search/searchServices", "Contoso_Search"),
+            ("Microsoft.Storage/storageAccounts", "contoso-data"),
+            ("Microsoft.DocumentDB/databaseAccounts", "c1"),
+            ("Microsoft.CognitiveServices/accounts", "-openai"),
+            ("Microsoft.Insights/components", "ai?"),
+        ] {
+            let rule = crate::validate::names::name_rule(ty).unwrap();
+            o.connections = vec![format!("CustomKeys:conn1:{ty}/{bad}")];
+            let message = refusal(&o);
+            assert!(
+                message.contains(&format!("{} name `{bad}` breaks Azure's rules", rule.what))
+                    && message.ends_with(rule.help),
+                "{message}"
+            );
+            // The spec check refuses the same name, with the same rule.
+            let spec = format!(
+                "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: f1\n    connections:\n      - {{ name: conn1, category: CustomKeys, target: {{ resource: {{ type: {ty}, name: '{bad}' }} }}, auth: {{ type: CustomKeys, keys: {{ k: {{ secret: k }} }} }} }}\n"
+            );
+            match crate::check(&Source::new("t.yaml", spec)) {
+                Err(Error::InvalidSpec { diagnostics, .. }) => assert!(
+                    diagnostics
+                        .iter()
+                        .any(|d| d.code == crate::diagnostics::Code::InvalidName
+                            && d.help.as_deref() == Some(rule.help)),
+                    "{diagnostics:?}"
+                ),
+                other => panic!("{ty} {bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

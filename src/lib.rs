@@ -14,6 +14,7 @@ pub mod diagnostics;
 pub mod draw;
 pub mod error;
 pub mod init;
+pub mod manual;
 pub mod model;
 pub mod output;
 pub mod plan;

@@ -645,6 +645,18 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Categories => {
+            emit(&crate::category::reference());
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            emit(&crate::manual::completions(shell));
+            Ok(0)
+        }
+        Command::Man { command } => {
+            emit(&crate::manual::man_page(&command)?);
+            Ok(0)
+        }
         Command::Templates {
             action: cli::TemplatesAction::Export { dir },
         } => {

@@ -2,14 +2,16 @@
 //! prints it). It describes what structural validation accepts — the keys, their types and which are
 //! required, unknown keys refused, enums with their values — plus a few rules that are easy to state
 //! in a schema (`version` is 1, a target has exactly one of `resource`, `resource_id`, `url`, a
-//! credential is `{ secret: NAME }` or `{ from_target: true }`). The semantic rules (names, auth types
-//! and their credentials, roles, …) are `foundrygen validate`'s alone.
+//! credential is `{ secret: NAME }` or `{ from_target: true }`), and the names editors should complete:
+//! categories, auth types and roles, from the validator's own tables. The semantic rules (names, which
+//! auth types a category takes and their credentials, …) are `foundrygen validate`'s alone.
 
 use schemars::generate::SchemaSettings;
 use schemars::transform::{Transform, transform_subschemas};
 use serde_json::{Value, json};
 
 use crate::spec::tree::{self, Node};
+use crate::validate::structure::Known;
 
 /// The schema's `$id`.
 pub const SCHEMA_ID: &str = "urn:foundrygen:spec:1";
@@ -30,6 +32,52 @@ pub fn schema_text() -> String {
     let mut text = serde_json::to_string_pretty(&schema()).expect("a JSON value serializes");
     text.push('\n');
     text
+}
+
+/// The schema of a string from one of foundrygen's tables, for editors to complete: the table's
+/// names as an `enum`; a role is also a GUID (not a Cosmos DB data-plane role's), and its former
+/// names are there too, marked deprecated (validation warns with FG044).
+pub fn known(k: Known) -> Value {
+    match k {
+        Known::Role => {
+            let former: Vec<&str> = crate::catalog::ROLES
+                .iter()
+                .flat_map(|r| r.former_names.iter().copied())
+                .collect();
+            let data_plane: Vec<&str> = crate::catalog::COSMOS_DATA_PLANE_ROLES
+                .iter()
+                .map(|(_, guid)| *guid)
+                .collect();
+            json!({ "anyOf": [
+                { "type": "string", "enum": k.names(), "description": "A built-in role." },
+                {
+                    "type": "string",
+                    "enum": former,
+                    "deprecated": true,
+                    "description": "A built-in role's former name (accepted with a warning).",
+                },
+                {
+                    "type": "string",
+                    "pattern": GUID_PATTERN,
+                    "not": { "enum": data_plane },
+                    "description": "A role definition GUID.",
+                },
+            ]})
+        }
+        _ => json!({ "type": "string", "enum": k.names() }),
+    }
+}
+
+/// A GUID, 8-4-4-4-12 hex digits of either case (`catalog::is_guid`).
+pub const GUID_PATTERN: &str = "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$";
+
+/// Narrows a string schema (keeping its description) to a table's names.
+pub(crate) fn narrow(schema: &mut schemars::Schema, k: Known) {
+    if let Value::Object(fields) = known(k) {
+        for (key, value) in fields {
+            schema.insert(key, value);
+        }
+    }
 }
 
 /// The JSON form of a parsed YAML tree (`spec::load::parse_tree`), for checking a spec against

@@ -39,14 +39,17 @@ fn help() {
         Usage: foundrygen [OPTIONS] <COMMAND>
 
         Commands:
-          render     Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs or a folder of specs: `DIR/<spec name>/<format>/`)
-          validate   Check specs and print every problem; writes nothing
-          plan       Print the ordered create steps (or, with --teardown, the delete steps) with the reason for each step's place
-          graph      Draw the dependency graph the renderers use
-          schema     Print the JSON Schema of spec version 1, for editors
-          init       Write a commented starter spec that validates
-          templates  Work with the built-in templates
-          help       Print this message or the help of the given subcommand(s)
+          render       Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs or a folder of specs: `DIR/<spec name>/<format>/`)
+          validate     Check specs and print every problem; writes nothing
+          plan         Print the ordered create steps (or, with --teardown, the delete steps) with the reason for each step's place
+          graph        Draw the dependency graph the renderers use
+          schema       Print the JSON Schema of spec version 1, for editors
+          init         Write a commented starter spec that validates
+          categories   List every connection category with its auth types, target type and default `use`, and every auth type with its credentials
+          templates    Work with the built-in templates
+          completions  Print a completion script for a shell
+          man          Print the man page: foundrygen(1), or foundrygen-COMMAND(1) for one command
+          help         Print this message or the help of the given subcommand(s)
 
         Options:
               --color <COLOR>

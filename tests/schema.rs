@@ -8,9 +8,10 @@
 mod specs;
 
 use foundrygen::Source;
+use foundrygen::catalog::{self, RoleLookup};
 use foundrygen::schema::{schema, schema_text, to_json};
 use foundrygen::spec::load::parse_tree;
-use foundrygen::validate::structure::{Field, SECRET_FIELDS, SPEC, Shape};
+use foundrygen::validate::structure::{Field, Known, SECRET_FIELDS, SPEC, Shape};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -294,6 +295,11 @@ fn compare(root: &Value, schema: &Value, shape: &Shape, at: &str, out: &mut Vec<
             _ => fail(format!("the table says a sequence, the schema {s}")),
         },
         Shape::Obj(fields) => compare_obj(root, s, fields, at, out),
+        Shape::Known(known) => {
+            for problem in known_agrees(s, *known) {
+                fail(problem);
+            }
+        }
         Shape::Credential => {
             // The two object forms, and nothing else: no plain string.
             let alts = s
@@ -338,6 +344,107 @@ fn compare(root: &Value, schema: &Value, shape: &Shape, at: &str, out: &mut Vec<
             }
         }
     }
+}
+
+/// The strings of an `enum`, when the schema is a string `enum`.
+fn string_enum(s: &Value) -> Option<BTreeSet<String>> {
+    if !is_type(s, "string") {
+        return None;
+    }
+    s.get("enum")?
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// What the schema offers for a `Shape::Known` string, against the validator's own tables and
+/// lookups (not `Known::names`, which the schema is generated from), so the two cannot drift.
+fn known_agrees(s: &Value, known: Known) -> Vec<String> {
+    let mut out = Vec::new();
+    let set = |items: &mut dyn Iterator<Item = &str>| -> BTreeSet<String> {
+        items.map(str::to_owned).collect()
+    };
+    match known {
+        Known::Category => {
+            let Some(got) = string_enum(s) else {
+                return vec![format!("a category is a string enum, the schema {s}")];
+            };
+            // Every published literal, and `CosmosDB`, which validation takes as `CosmosDb`.
+            let mut want = set(&mut catalog::CATEGORIES.iter().copied());
+            want.insert("CosmosDB".into());
+            if got != want {
+                out.push(format!(
+                    "categories differ from `catalog::CATEGORIES` + CosmosDB: only in the schema {:?}, only in the table {:?}",
+                    got.difference(&want).collect::<Vec<_>>(),
+                    want.difference(&got).collect::<Vec<_>>()
+                ));
+            }
+            for c in &got {
+                if catalog::canonical_category(c).is_none() {
+                    out.push(format!(
+                        "the schema offers category `{c}`, validation refuses it"
+                    ));
+                }
+            }
+        }
+        Known::AuthType => {
+            let Some(got) = string_enum(s) else {
+                return vec![format!("an auth type is a string enum, the schema {s}")];
+            };
+            let want = set(&mut catalog::AUTH_TYPES.iter().copied());
+            if got != want {
+                out.push(format!(
+                    "auth types differ from `catalog::AUTH_TYPES`: {got:?} vs {want:?}"
+                ));
+            }
+            for a in &got {
+                if !catalog::is_auth_type(a) {
+                    out.push(format!(
+                        "the schema offers auth type `{a}`, validation refuses it"
+                    ));
+                }
+            }
+        }
+        Known::Role => {
+            let alts = s
+                .get("anyOf")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let names: Vec<BTreeSet<String>> = alts.iter().filter_map(string_enum).collect();
+            let current = set(&mut catalog::ROLES.iter().map(|r| r.name));
+            let former = set(&mut catalog::ROLES
+                .iter()
+                .flat_map(|r| r.former_names.iter().copied()));
+            if names != [current, former] {
+                out.push(format!(
+                    "role names are not `catalog::ROLES` names, then their former names: {names:?}"
+                ));
+            }
+            if !alts
+                .iter()
+                .any(|a| a["deprecated"] == json!(true) && string_enum(a).is_some())
+            {
+                out.push("former role names are not marked deprecated".into());
+            }
+            for n in names.iter().flatten() {
+                if !matches!(
+                    catalog::lookup_role(n),
+                    RoleLookup::Found(_) | RoleLookup::Renamed { .. }
+                ) {
+                    out.push(format!(
+                        "the schema offers role `{n}`, validation refuses it"
+                    ));
+                }
+            }
+            let guid = alts.iter().find(|a| a.get("pattern").is_some());
+            if guid.and_then(|g| g["pattern"].as_str()) != Some(foundrygen::schema::GUID_PATTERN) {
+                out.push(format!("a role may be a GUID, the schema {s}"));
+            }
+        }
+    }
+    out
 }
 
 fn compare_obj(root: &Value, s: &Value, fields: &[Field], at: &str, out: &mut Vec<String>) {
@@ -396,6 +503,90 @@ fn the_schema_and_the_shape_table_agree() {
         "the schema and `validate::structure::SPEC` differ:\n{}",
         out.join("\n")
     );
+}
+
+/// `BASE` with the search connection's category, auth type or roles changed.
+fn with_names(category: &str, auth: &str, roles: &str) -> String {
+    mutated(
+        "        category: CognitiveSearch\n",
+        &format!("        category: {category}\n"),
+    )
+    .replace(
+        "          type: ApiKey\n          key: { from_target: true }\n",
+        &format!("          type: {auth}\n"),
+    )
+    .replace(
+        "        metadata: { ApiVersion",
+        &format!("        roles: {roles}\n        metadata: {{ ApiVersion"),
+    )
+}
+
+#[test]
+fn the_schema_offers_the_names_validation_takes_and_refuses_the_others() {
+    let v = validator();
+    let accepted = [
+        ("CognitiveSearch", "AAD", "[Search Index Data Reader]"),
+        (
+            "CognitiveSearch",
+            "AAD",
+            "['1407120a-92aa-4202-b7e9-c0e197c71c8f']",
+        ),
+        (
+            "CognitiveSearch",
+            "AAD",
+            "['1407120A-92AA-4202-B7E9-C0E197C71C8F']",
+        ),
+        // Accepted with warning FG044; the schema marks it deprecated.
+        ("CognitiveSearch", "AAD", "[Azure AI User]"),
+        ("CosmosDB", "AAD", "[]"),
+    ];
+    for (category, auth, roles) in accepted {
+        let text = with_names(category, auth, roles);
+        let text = text.replace(
+            "type: Microsoft.Search/searchServices, name: demo-search",
+            if category == "CosmosDB" {
+                "type: Microsoft.DocumentDB/databaseAccounts, name: demo-cosmos"
+            } else {
+                "type: Microsoft.Search/searchServices, name: demo-search"
+            },
+        );
+        assert_eq!(
+            errors(&v, &json_of("accepted", &text)),
+            Vec::<String>::new(),
+            "{text}"
+        );
+        foundrygen::check(&Source::new("accepted.yaml", text.as_str()))
+            .unwrap_or_else(|e| panic!("validation refuses {category} {auth} {roles}: {e}"));
+    }
+    let refused = [
+        ("ApplicationInsights", "AAD", "[]"),
+        ("cognitivesearch", "AAD", "[]"),
+        ("CognitiveSearch", "EntraID", "[]"),
+        ("CognitiveSearch", "aad", "[]"),
+        ("CognitiveSearch", "AAD", "[Search Index Data Reeder]"),
+        (
+            "CognitiveSearch",
+            "AAD",
+            "[Cosmos DB Built-in Data Contributor]",
+        ),
+        (
+            "CognitiveSearch",
+            "AAD",
+            "['00000000-0000-0000-0000-000000000002']",
+        ),
+        ("CognitiveSearch", "AAD", "[not-a-guid-1407120a]"),
+    ];
+    for (category, auth, roles) in refused {
+        let text = with_names(category, auth, roles);
+        assert!(
+            !errors(&v, &json_of("refused", &text)).is_empty(),
+            "the schema accepts {category} {auth} {roles}"
+        );
+        assert!(
+            foundrygen::check(&Source::new("refused.yaml", text.as_str())).is_err(),
+            "validation accepts {category} {auth} {roles}"
+        );
+    }
 }
 
 #[test]

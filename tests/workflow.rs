@@ -1,6 +1,6 @@
 //! Workflow CLI tests: `render --check`, batch rendering, `-o -`, JSON and SARIF diagnostics,
-//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `templates export`, `render --templates`
-//! and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
+//! `--deny-warnings`, colour, `graph`, `schema`, `init`, `categories`, `completions`, `man`,
+//! `templates export`, `render --templates` and `plan --teardown --script`. Like `tests/cli.rs` they run the real binary and pin the exit
 //! code, stdout and stderr; expected text is written as indented raw strings and passed through
 //! [`unindent`].
 //!
@@ -901,6 +901,311 @@ fn init_refusal_names_the_file_as_given_and_suggests_no_force() {
     );
     let retry = sb.run(&["init", "-o", "mine.yaml", "--force"]);
     assert_eq!(retry.code, 2, "init has no --force: {retry:#?}");
+}
+
+#[test]
+fn init_puts_a_connection_in_a_project_and_the_output_validates_and_renders() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "-",
+        "--project",
+        "research",
+        "--connection",
+        "CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search",
+        // Today's three-part form keeps working next to it.
+        "--connection",
+        "ApiKey:bing:https://api.bing.microsoft.com/",
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let search = [
+        "      - name: search",
+        "        project: research",
+        "        category: CognitiveSearch",
+        "        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }",
+        "        auth: { type: AAD }  # Entra ID: grant the project's identity a role below",
+    ]
+    .join("\n");
+    assert!(out.stdout.contains(&search), "{}", out.stdout);
+    let validated = sb.run_with_stdin(&["validate", "-"], Some(&out.stdout));
+    assert_output(&validated, 0, "<stdin>: valid\n", "");
+    let rendered = sb.run_with_stdin(&["render", "-", "-o", "out"], Some(&out.stdout));
+    assert_eq!(rendered.code, 0, "{rendered:#?}");
+    let bicep = sb.read("out/bicep/main.bicep");
+    assert!(
+        bicep.contains("accounts/projects/connections@"),
+        "the connection is not a project's: {bicep}"
+    );
+}
+
+#[test]
+fn init_refuses_a_target_named_with_a_fourth_field_and_shows_the_project_form() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "foundry.yaml",
+        "--project",
+        "dev",
+        "--connection",
+        "CognitiveSearch:search:Microsoft.Search/searchServices/x:dev",
+    ]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --connection `CognitiveSearch:search:Microsoft.Search/searchServices/x:dev`: search service name `x:dev` breaks Azure's rules
+          = help: a fourth `:` field is not a project (URLs hold `:` too); to put the connection in project `dev`, write `--connection CognitiveSearch:search@dev:Microsoft.Search/searchServices/x`
+        ",
+    );
+    assert!(sb.files(".").is_empty(), "init wrote a file");
+}
+
+#[test]
+fn init_refuses_a_malformed_connection_with_the_form() {
+    let out = Sandbox::new().run(&["init", "-o", "-", "--connection", "search"]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --connection `search` is not CATEGORY:NAME[@PROJECT]:TARGET
+          = help: write CATEGORY:NAME[@PROJECT]:TARGET, e.g. `--connection CognitiveSearch:search@research:Microsoft.Search/searchServices/contoso-search`
+        ",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// categories, completions, man
+
+#[test]
+fn categories_lists_every_category_with_its_auth_types_target_and_default_use() {
+    let out = Sandbox::new().run(&["categories"]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stderr, "");
+    let rows: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let row = |first: &str| {
+        rows.iter()
+            .find(|r| r.first() == Some(&first))
+            .unwrap_or_else(|| panic!("no row for {first}:\n{}", out.stdout))
+    };
+    assert_eq!(
+        row("category"),
+        &[
+            "category",
+            "what",
+            "auth types",
+            "resource target",
+            "default use"
+        ]
+    );
+    assert_eq!(
+        row("AppInsights"),
+        &[
+            "AppInsights",
+            "Application Insights",
+            "ApiKey",
+            "Microsoft.Insights/components",
+            "id"
+        ]
+    );
+    assert_eq!(
+        row("CognitiveSearch"),
+        &[
+            "CognitiveSearch",
+            "Azure AI Search",
+            "ApiKey, AAD",
+            "Microsoft.Search/searchServices",
+            "endpoint"
+        ]
+    );
+    assert_eq!(
+        row("AzureBlob"),
+        &[
+            "AzureBlob",
+            "Blob Storage",
+            "AccountKey, AAD, SAS",
+            "Microsoft.Storage/storageAccounts",
+            "endpoint; id with AccountKey"
+        ]
+    );
+    assert_eq!(row("CosmosDb or CosmosDB")[2], "AAD");
+    assert_eq!(
+        row("Pinecone"),
+        &[
+            "Pinecone",
+            "any (unchecked: FG032)",
+            "any",
+            "by target type"
+        ]
+    );
+    assert_eq!(row("AAD"), &["AAD", "Entra ID", "none"]);
+    for c in foundrygen::catalog::CATEGORIES {
+        assert!(
+            rows.iter()
+                .any(|r| r.first().is_some_and(|f| f.split(' ').next() == Some(c))),
+            "{c} is not listed"
+        );
+    }
+}
+
+/// The subcommands a completion script must offer.
+const COMMANDS: [&str; 10] = [
+    "render",
+    "validate",
+    "plan",
+    "graph",
+    "schema",
+    "init",
+    "categories",
+    "templates",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let sb = Sandbox::new();
+    for (shell, marker) in [
+        ("bash", "complete -F _foundrygen"),
+        ("zsh", "#compdef foundrygen"),
+        ("fish", "complete -c foundrygen"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = sb.run(&["completions", shell]);
+        assert_eq!(out.code, 0, "{shell}: {out:#?}");
+        assert_eq!(out.stderr, "", "{shell}");
+        assert!(out.stdout.contains(marker), "{shell}: no `{marker}`");
+        for command in COMMANDS {
+            assert!(
+                out.stdout.contains(command),
+                "{shell} does not offer `{command}`"
+            );
+        }
+        assert!(
+            out.stdout.contains("connection"),
+            "{shell} lacks init's flags"
+        );
+    }
+    // bash parses its script.
+    let script = sb.run(&["completions", "bash"]).stdout;
+    sb.write("foundrygen.bash", &script);
+    let parsed = std::process::Command::new("bash")
+        .args(["-n", "foundrygen.bash"])
+        .current_dir(sb.path())
+        .output()
+        .expect("run bash -n");
+    assert!(
+        parsed.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    let unknown = sb.run(&["completions", "tcsh"]);
+    assert_eq!(unknown.code, 2, "{unknown:#?}");
+}
+
+#[test]
+fn man_prints_the_page_of_foundrygen_and_of_each_command() {
+    let sb = Sandbox::new();
+    let out = sb.run(&["man"]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(out.stderr, "");
+    let page = out.stdout;
+    assert!(
+        page.lines().any(|l| l.starts_with(".TH foundrygen 1 ")),
+        "{page}"
+    );
+    for section in [".SH NAME", ".SH SYNOPSIS", ".SH OPTIONS", ".SH SUBCOMMANDS"] {
+        assert!(page.contains(section), "no `{section}`");
+    }
+    for command in COMMANDS {
+        assert!(
+            page.contains(&format!("foundrygen\\-{command}(1)")),
+            "the page does not name foundrygen-{command}(1)"
+        );
+    }
+    let init = sb.run(&["man", "init"]);
+    assert_eq!(init.code, 0, "{init:#?}");
+    assert!(
+        init.stdout
+            .lines()
+            .any(|l| l.starts_with(".TH foundrygen-init 1 "))
+    );
+    assert!(
+        init.stdout.contains("\\fB\\-\\-connection\\fR"),
+        "{}",
+        init.stdout
+    );
+    let export = sb.run(&["man", "templates", "export"]);
+    assert_eq!(export.code, 0, "{export:#?}");
+    assert!(export.stdout.contains(".TH foundrygen-templates-export 1 "));
+    assert_output(
+        &sb.run(&["man", "rendr"]),
+        2,
+        "",
+        r"
+        error: `rendr` is not a foundrygen command
+          = help: did you mean `render`?
+        ",
+    );
+    // Where groff is installed, it formats the page without a warning.
+    sb.write("foundrygen.1", &page);
+    match std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z", "foundrygen.1"])
+        .current_dir(sb.path())
+        .output()
+    {
+        Ok(formatted) => assert!(
+            formatted.status.success() && formatted.stderr.is_empty(),
+            "groff: {}",
+            String::from_utf8_lossy(&formatted.stderr)
+        ),
+        Err(_) => println!("skipped: groff is not installed"),
+    }
+}
+
+#[test]
+fn the_readme_lists_every_command_and_installs_every_man_page() {
+    use clap::CommandFactory as _;
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let commands: Vec<String> = foundrygen::cli::Args::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    assert_eq!(
+        commands, COMMANDS,
+        "COMMANDS is not the list of subcommands"
+    );
+    let synopsis = &readme[readme.find("## Commands").unwrap()..];
+    let synopsis = &synopsis[..synopsis.find("```\n\n").unwrap()];
+    let man_loop = readme
+        .lines()
+        .find(|l| l.starts_with("for c in ") && l.ends_with("; do"))
+        .expect("the README's man page loop");
+    let looped: Vec<&str> = man_loop["for c in ".len()..man_loop.len() - "; do".len()]
+        .split(' ')
+        .collect();
+    for c in &commands {
+        assert!(
+            synopsis.contains(&format!("\nfoundrygen {c}")),
+            "the README's command synopsis lacks `{c}`"
+        );
+        assert!(
+            looped.contains(&c.as_str()),
+            "the man page loop skips `{c}`"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;
 
+use crate::validate::structure::Known;
+
 pub use load::Source;
 
 /// A foundrygen spec, version 1: Azure AI Foundry accounts, their projects and their connections.
@@ -188,7 +190,9 @@ pub struct Connection {
     pub name: String,
     /// The project, for a project-level connection; omit for an account-level one.
     pub project: Option<String>,
-    /// Azure connection category literal, e.g. `CognitiveSearch`, `AzureOpenAI`, `ApiKey`.
+    /// Azure connection category literal, e.g. `CognitiveSearch`, `AzureOpenAI`, `ApiKey`
+    /// (`foundrygen categories` lists them with their auth types).
+    #[schemars(transform = category_schema)]
     pub category: String,
     /// What it connects to.
     pub target: Target,
@@ -197,6 +201,7 @@ pub struct Connection {
     /// Roles granted to the connection's identity on the target: built-in role names or role
     /// definition GUIDs (resource targets only).
     #[serde(default)]
+    #[schemars(transform = roles_schema)]
     pub roles: Vec<String>,
     /// `isSharedToAll`; default true at account level, false in a project.
     pub shared_to_all: Option<bool>,
@@ -283,8 +288,9 @@ pub enum Credential {
 pub struct Auth {
     /// The Azure authType literal: `AAD`, `None`, `AccountManagedIdentity`, `ApiKey`, `AccountKey`,
     /// `CustomKeys`, `ServicePrincipal`, `OAuth2`, `ManagedIdentity`, `PAT`, `SAS`, `AccessKey`,
-    /// `UsernamePassword`, `ProjectManagedIdentity`.
+    /// `UsernamePassword`, `ProjectManagedIdentity`. Entra ID is `AAD`.
     #[serde(rename = "type")]
+    #[schemars(transform = auth_type_schema)]
     pub type_: String,
     /// ApiKey, AccountKey.
     pub key: Option<Credential>,
@@ -342,4 +348,19 @@ fn secret_permissions_schema(schema: &mut Schema) {
         })
         .into(),
     );
+}
+
+/// `category`: the category literals validation accepts.
+fn category_schema(schema: &mut Schema) {
+    crate::schema::narrow(schema, Known::Category);
+}
+
+/// `auth.type`: the auth type literals.
+fn auth_type_schema(schema: &mut Schema) {
+    crate::schema::narrow(schema, Known::AuthType);
+}
+
+/// `roles`: built-in role names or role definition GUIDs.
+fn roles_schema(schema: &mut Schema) {
+    schema.insert("items".into(), crate::schema::known(Known::Role));
 }

@@ -2,7 +2,7 @@
 //! no secret literals, `from_target` only where the key can be read, targets, roles and metadata.
 
 use super::structure::{PLAIN_FIELDS, SECRET_FIELDS};
-use super::{connections_of, foundries};
+use super::{connections_of, foundries, names};
 use crate::catalog::{self, RoleLookup};
 use crate::category::{self, parse_resource_id, parse_target_id};
 use crate::diagnostics::{Code, Diagnostic, SpecPath, did_you_mean};
@@ -108,18 +108,18 @@ fn target_type_of(c: &Node) -> Option<String> {
 
 fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<Diagnostic>) {
     let name = c.get_str("name").unwrap_or("?");
-    // Category.
+    // Category; for a misspelt one, the one it most likely means, to suggest its auth types.
+    let mut meant: Option<&'static str> = None;
     let category = match c.get("category") {
         Some(n) => match n.as_str() {
             Some(written) => match catalog::canonical_category(written) {
                 Some(cat) => Some(cat),
                 None => {
-                    let help = did_you_mean(written, catalog::CATEGORIES.iter().copied())
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .unwrap_or_else(|| {
-                            "see the category list in the README (Azure's published literals)"
-                                .to_string()
-                        });
+                    let suggestion = category::suggest_category(written);
+                    meant = suggestion.map(|s| s.literal);
+                    let help = suggestion.map(|s| s.help()).unwrap_or_else(|| {
+                        "`foundrygen categories` lists Azure's category literals".to_string()
+                    });
                     out.push(
                         Diagnostic::error(
                             Code::UnknownCategory,
@@ -172,6 +172,11 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                 check_resource_type(ty, n, &tp.key("resource").key("type"), overrides, out);
                 check_child_name(ty, r, &tp.key("resource").key("name"), out);
             }
+            if let (Some(ty), Some(n)) = (&resource_type, r.get("name"))
+                && let Some(name) = n.as_str()
+            {
+                names::check_target_name(ty, name, n, &tp.key("resource").key("name"), out);
+            }
         }
         if let Some(n) = t.get("resource_id")
             && let Some(id) = n.as_str()
@@ -179,6 +184,7 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             match parse_target_id(id) {
                 Some(p) => {
                     check_resource_type(&p.resource_type, n, &tp.key("resource_id"), overrides, out);
+                    names::check_target_name(&p.resource_type, &p.name, n, &tp.key("resource_id"), out);
                     resource_type.get_or_insert(p.resource_type);
                 }
                 None => out.push(
@@ -317,9 +323,10 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
         Some(n) => match n.as_str() {
             Some(t) if catalog::is_auth_type(t) => Some((t, n)),
             Some(t) => {
-                let help = did_you_mean(t, catalog::AUTH_TYPES.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!("auth types: {}", catalog::AUTH_TYPES.join(", ")));
+                let context = category.or(meant);
+                let help = category::suggest_auth_type(t, context)
+                    .map(|s| s.help())
+                    .unwrap_or_else(|| category::auth_types_help(context));
                 out.push(
                     Diagnostic::error(
                         Code::UnknownAuthType,
@@ -815,7 +822,7 @@ mod tests {
     #[test]
     fn accepts_cosmos_db_spelling() {
         let c = codes(&conn(
-            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }",
+            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }",
         ));
         assert_eq!(c, Vec::<Code>::new());
     }
@@ -882,7 +889,7 @@ mod tests {
     #[test]
     fn rejects_cosmos_data_plane_roles() {
         let c = codes(&conn(
-            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: c1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
+            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
         ));
         assert_eq!(c, [Code::CosmosDataPlaneRole]);
     }
@@ -912,7 +919,7 @@ mod tests {
     #[test]
     fn rejects_two_target_kinds() {
         let c = codes(&conn(
-            "category: ApiKey\ntarget: { url: 'https://a.example', resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/s' }\nauth: { type: ApiKey, key: { secret: k } }",
+            "category: ApiKey\ntarget: { url: 'https://a.example', resource_id: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/s1' }\nauth: { type: ApiKey, key: { secret: k } }",
         ));
         assert_eq!(c, [Code::TargetShape]);
     }
@@ -920,7 +927,7 @@ mod tests {
     #[test]
     fn rejects_category_target_type_mismatch() {
         let c = codes(&conn(
-            "category: CognitiveSearch\ntarget: { resource: { type: Microsoft.Storage/storageAccounts, name: s1 } }\nauth: { type: AAD }",
+            "category: CognitiveSearch\ntarget: { resource: { type: Microsoft.Storage/storageAccounts, name: st1 } }\nauth: { type: AAD }",
         ));
         assert_eq!(c, [Code::InvalidValue]);
     }

@@ -48,6 +48,137 @@ pub fn valid_key_vault_name(s: &str) -> bool {
         && !s.contains("--")
 }
 
+/// `^(?=.{2,60}$)[a-z0-9][a-z0-9]+(-[a-z0-9]+)*$` (the searchServices type's pattern): 2–60
+/// lowercase letters, digits and hyphens, the first two and the last alphanumeric, no `--`.
+pub fn valid_search_service_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    let lower = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (2..=60).contains(&b.len())
+        && b.iter().all(|c| lower(c) || *c == b'-')
+        && lower(&b[0])
+        && lower(&b[1])
+        && lower(&b[b.len() - 1])
+        && !s.contains("--")
+}
+
+/// `^[a-z0-9]+$`, 3–24 (the storageAccounts type).
+pub fn valid_storage_account_name(s: &str) -> bool {
+    (3..=24).contains(&s.len())
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
+/// Lowercase letters, digits and hyphens, alphanumeric at both ends, 3–50 (the databaseAccounts
+/// type's bounds; Learn's table says 3–44, which newer accounts keep, and an existing target may
+/// predate it).
+pub fn valid_cosmos_account_name(s: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    (3..=50).contains(&s.len())
+        && s.chars().all(|c| alnum(c) || c == '-')
+        && s.starts_with(alnum)
+        && s.ends_with(alnum)
+}
+
+/// 1–260, none of `% & \ ? /` or control characters, not ending in a space or `.` (Learn's rule
+/// for `Microsoft.Insights/components`; the type publishes none).
+pub fn valid_app_insights_name(s: &str) -> bool {
+    (1..=260).contains(&s.chars().count())
+        && !s
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '%' | '&' | '\\' | '?' | '/'))
+        && !s.ends_with([' ', '.'])
+}
+
+/// Azure's naming rule of a resource type, where Azure publishes one.
+#[derive(Debug)]
+pub struct NameRule {
+    /// `Namespace/type`.
+    pub resource_type: &'static str,
+    /// What messages call the resource: "search service".
+    pub what: &'static str,
+    /// The rule.
+    pub valid: fn(&str) -> bool,
+    /// The rule as a help line.
+    pub help: &'static str,
+}
+
+/// The naming rules foundrygen checks: of the targets a connection names (in a spec and in `init
+/// --connection`), and of the accounts and vaults a spec names (FG010, FG013), from Learn's
+/// resource-name-rules and the types' patterns.
+pub const NAME_RULES: &[NameRule] = &[
+    NameRule {
+        resource_type: "Microsoft.CognitiveServices/accounts",
+        what: "Cognitive Services account",
+        valid: valid_account_name,
+        help: "use 2–64 letters, digits and hyphens, starting and ending with a letter or digit",
+    },
+    NameRule {
+        resource_type: "Microsoft.KeyVault/vaults",
+        what: "Key Vault",
+        valid: valid_key_vault_name,
+        help: "use 3–24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, without `--`",
+    },
+    NameRule {
+        resource_type: "Microsoft.Search/searchServices",
+        what: "search service",
+        valid: valid_search_service_name,
+        help: "use 2–60 lowercase letters, digits and hyphens, the first two and the last a letter or digit, without `--`",
+    },
+    NameRule {
+        resource_type: "Microsoft.Storage/storageAccounts",
+        what: "storage account",
+        valid: valid_storage_account_name,
+        help: "use 3–24 lowercase letters and digits",
+    },
+    NameRule {
+        resource_type: "Microsoft.DocumentDB/databaseAccounts",
+        what: "Cosmos DB account",
+        valid: valid_cosmos_account_name,
+        help: "use 3–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    },
+    NameRule {
+        resource_type: "Microsoft.Insights/components",
+        what: "Application Insights component",
+        valid: valid_app_insights_name,
+        help: "use 1–260 characters without `%`, `&`, `\\`, `?`, `/` or control characters, not ending in a space or `.`",
+    },
+];
+
+/// The naming rule of a resource type (case-insensitive), when foundrygen knows one.
+pub fn name_rule(resource_type: &str) -> Option<&'static NameRule> {
+    NAME_RULES
+        .iter()
+        .find(|r| r.resource_type.eq_ignore_ascii_case(resource_type.trim()))
+}
+
+/// A connection target's name against the naming rule of its type, where foundrygen knows one.
+pub(super) fn check_target_name(
+    resource_type: &str,
+    name: &str,
+    node: &Node,
+    path: &SpecPath,
+    out: &mut Vec<Diagnostic>,
+) {
+    if let Some(rule) = name_rule(resource_type)
+        && !(rule.valid)(name)
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidName,
+                path.clone(),
+                node.span,
+                format!("{} name `{name}` breaks Azure's rules", rule.what),
+            )
+            .with_help(rule.help),
+        );
+    }
+}
+
+/// The help line of a rule in [`NAME_RULES`].
+fn rule_help(resource_type: &str) -> &'static str {
+    name_rule(resource_type).map_or("", |r| r.help)
+}
+
 /// 1–90 letters, digits, `-_.()`, not ending in `.`.
 pub fn valid_resource_group(s: &str) -> bool {
     let n = s.chars().count();
@@ -150,9 +281,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                         n.span,
                         format!("account name `{name}` breaks Azure's rules"),
                     )
-                    .with_help(
-                        "use 2–64 letters, digits and hyphens, starting and ending with a letter or digit",
-                    ),
+                    .with_help(rule_help("Microsoft.CognitiveServices/accounts")),
                 );
             }
             unique(
@@ -245,7 +374,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                         n.span,
                         format!("Key Vault name `{s}` breaks Azure's rules"),
                     )
-                    .with_help("use 3–24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, without `--`"),
+                    .with_help(rule_help("Microsoft.KeyVault/vaults")),
                 );
             }
             match (kv.get("connection_name"), fname) {
@@ -522,6 +651,92 @@ mod tests {
         assert!(!valid_connection_name("a.b.c"));
         assert!(valid_connection_name(&"a".repeat(33)));
         assert!(!valid_connection_name(&"a".repeat(34)));
+    }
+
+    #[test]
+    fn target_name_rules() {
+        for ok in ["contoso-search", "s1", "a1-b2-c3"] {
+            assert!(valid_search_service_name(ok), "{ok}");
+        }
+        let long = "a".repeat(61);
+        for bad in [
+            "x:dev",
+            "Contoso",
+            "a-b",
+            "ab--c",
+            "ab-",
+            "-ab",
+            "a",
+            long.as_str(),
+        ] {
+            assert!(!valid_search_service_name(bad), "{bad}");
+        }
+        assert!(valid_storage_account_name("contosodata1"));
+        for bad in ["contoso-data", "ab", "Contoso", &"a".repeat(25)] {
+            assert!(!valid_storage_account_name(bad), "{bad}");
+        }
+        assert!(valid_cosmos_account_name("contoso-cosmos"));
+        assert!(valid_cosmos_account_name(&"c".repeat(50)));
+        for bad in [
+            "c1",
+            "-cosmos",
+            "cosmos-",
+            "Cosmos1",
+            "cos_mos",
+            &"c".repeat(51),
+        ] {
+            assert!(!valid_cosmos_account_name(bad), "{bad}");
+        }
+        for ok in ["ai (prod)", "Insights_1", "x:dev"] {
+            assert!(valid_app_insights_name(ok), "{ok}");
+        }
+        for bad in ["", "ai.", "ai ", "a/b", "a?b", "a%b", "a\\b", "a\u{7}b"] {
+            assert!(!valid_app_insights_name(bad), "{bad:?}");
+        }
+        for r in NAME_RULES {
+            assert!(
+                catalog::target_type(r.resource_type).is_some(),
+                "{}",
+                r.resource_type
+            );
+            assert!(name_rule(&r.resource_type.to_lowercase()).is_some());
+        }
+    }
+
+    #[test]
+    fn rejects_target_names_that_break_their_type_rules() {
+        let conn = |target: &str| {
+            with_foundry(&format!(
+                "connections:\n  - {{ name: conn1, category: CognitiveSearch, target: {target}, auth: {{ type: AAD }} }}"
+            ))
+        };
+        let d = diags(&conn(
+            "{ resource: { type: Microsoft.Search/searchServices, name: 'x:dev' } }",
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::InvalidName);
+        assert_eq!(
+            d[0].path.0,
+            "foundries[0].connections[0].target.resource.name"
+        );
+        assert_eq!(
+            d[0].message,
+            "search service name `x:dev` breaks Azure's rules"
+        );
+        let d = diags(&conn(
+            "{ resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Search/searchServices/Bad }",
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            d[0].path.0,
+            "foundries[0].connections[0].target.resource_id"
+        );
+        assert_eq!(
+            codes(&conn(
+                "{ resource: { type: Microsoft.Search/searchServices, name: contoso-search } }"
+            )),
+            []
+        );
     }
 
     #[test]

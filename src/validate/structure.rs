@@ -28,6 +28,37 @@ pub enum Shape {
     /// A secret-bearing credential: `{ secret: NAME }` or `{ from_target: true }` (a plain string is
     /// caught by the secret rule, which explains what to write instead).
     Credential,
+    /// A string that names an entry of one of foundrygen's tables. Structurally it is a string; the
+    /// rule family that owns the table reports an unknown one, with its own code and did-you-mean.
+    /// The JSON Schema lists the table, so editors complete it.
+    Known(Known),
+}
+
+/// The tables a [`Shape::Known`] string is looked up in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    /// A connection category: `catalog::CATEGORIES` or a `catalog::CATEGORY_SPELLINGS` spelling
+    /// (FG030 otherwise).
+    Category,
+    /// An auth type: `catalog::AUTH_TYPES` (FG037 otherwise).
+    AuthType,
+    /// A built-in role's name, current or former, or a role definition GUID (FG040 otherwise).
+    Role,
+}
+
+impl Known {
+    /// The names the table holds, as a spec writes them (for a role, its current names).
+    pub fn names(self) -> Vec<&'static str> {
+        match self {
+            Known::Category => crate::catalog::CATEGORIES
+                .iter()
+                .copied()
+                .chain(crate::catalog::CATEGORY_SPELLINGS.iter().map(|(s, _)| *s))
+                .collect(),
+            Known::AuthType => crate::catalog::AUTH_TYPES.to_vec(),
+            Known::Role => crate::catalog::ROLES.iter().map(|r| r.name).collect(),
+        }
+    }
 }
 
 /// One key of a mapping.
@@ -135,7 +166,7 @@ pub const PLAIN_FIELDS: &[&str] = &[
 ];
 
 const AUTH: &[Field] = &[
-    req("type", Shape::Str),
+    req("type", Shape::Known(Known::AuthType)),
     opt("key", Shape::Credential),
     opt("keys", Shape::MapOf(&Shape::Credential)),
     opt("client_id", Shape::Str),
@@ -160,10 +191,10 @@ const AUTH: &[Field] = &[
 const CONNECTION: &[Field] = &[
     req("name", Shape::Str),
     opt("project", Shape::Str),
-    req("category", Shape::Str),
+    req("category", Shape::Known(Known::Category)),
     req("target", Shape::Obj(TARGET)),
     req("auth", Shape::Obj(AUTH)),
-    opt("roles", Shape::Seq(&Shape::Str)),
+    opt("roles", Shape::Seq(&Shape::Known(Known::Role))),
     opt("shared_to_all", Shape::Bool),
     opt("metadata", Shape::StrMap),
 ];
@@ -205,7 +236,7 @@ pub const SPEC: Shape = Shape::Obj(&[
 /// Checks `node` against `shape`, pushing a diagnostic for every mismatch.
 pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnostic>) {
     match shape {
-        Shape::Str => {
+        Shape::Str | Shape::Known(_) => {
             if node.as_str().is_none() {
                 out.push(wrong_type(node, path, "a string"));
             }
@@ -477,7 +508,7 @@ fn map_entries(
 
 fn expected_of(shape: &Shape) -> &'static str {
     match shape {
-        Shape::Str => "a string",
+        Shape::Str | Shape::Known(_) => "a string",
         Shape::Bool => "`true` or `false`",
         Shape::Int => "an integer",
         Shape::Enum(_) => "one of the listed values",
