@@ -584,6 +584,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             script,
             diag,
         } => {
+            one_spec_file("plan", &spec)?;
             let checked = match checked(&spec, &diag, color) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
@@ -596,6 +597,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             Ok(0)
         }
         Command::Graph { spec, format, diag } => {
+            one_spec_file("graph", &spec)?;
             let checked = match checked(&spec, &diag, color) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
@@ -670,6 +672,18 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+/// `plan` and `graph` describe one deployment: a folder is a usage error, not a read failure.
+fn one_spec_file(command: &str, spec: &str) -> Result<(), Error> {
+    if spec != "-" && Path::new(spec).is_dir() {
+        return Err(Error::Usage {
+            message: format!(
+                "`{command}` reads one spec file, and `{spec}` is a folder; name one of its specs"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reads and checks one spec for the commands that need a valid model (`plan`, `graph`),

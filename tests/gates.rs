@@ -703,3 +703,34 @@ fn the_readme_states_the_versions_versions_tf_pins() {
         );
     }
 }
+
+#[test]
+fn every_terraform_declaration_is_used() {
+    // tflint's terraform_unused_declarations: no data source or variable nothing reads.
+    for (name, text) in specs::valid_specs() {
+        let g = generate(&name, &text);
+        let tf: Vec<(&String, &String)> = g
+            .output
+            .files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".tf"))
+            .collect();
+        let all: String = tf.iter().map(|(_, t)| t.as_str()).collect();
+        for (path, src) in &tf {
+            let body: hcl::Body = hcl::parse(src).expect("parses");
+            for b in body.blocks() {
+                let labels: Vec<&str> = b.labels.iter().map(|l| l.as_str()).collect();
+                let reference = match (b.identifier.as_str(), labels.as_slice()) {
+                    ("data", [t, l]) => format!("data.{t}.{l}."),
+                    ("ephemeral", [t, l]) => format!("ephemeral.{t}.{l}."),
+                    ("variable", [v]) => format!("var.{v}"),
+                    _ => continue,
+                };
+                assert!(
+                    all.contains(&reference),
+                    "{name}: {path}: `{reference}` is declared but never used"
+                );
+            }
+        }
+    }
+}

@@ -1460,3 +1460,20 @@ fn the_generated_by_line_does_not_depend_on_how_the_spec_path_is_spelled() {
     );
     assert_eq!(out.code, 0, "{out:#?}");
 }
+
+#[test]
+fn plan_and_graph_of_a_folder_are_usage_errors() {
+    let sb = Sandbox::new();
+    sb.write("specs/a.yaml", QUICKSTART);
+    for command in ["plan", "graph"] {
+        let out = sb.run(&[command, "specs"]);
+        assert_output(
+            &out,
+            2,
+            "",
+            &format!(
+                "error: `{command}` reads one spec file, and `specs` is a folder; name one of its specs\n"
+            ),
+        );
+    }
+}

@@ -66,6 +66,26 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             env: None,
         },
     ];
+    // Declared only where something uses it: an unused data source is what tflint's
+    // `terraform_unused_declarations` flags.
+    if r.uses_tenant.get() {
+        existing.insert(
+            0,
+            ResourceView {
+                comment: "the tenant of the credentials Terraform runs with".into(),
+                symbol: "current".into(),
+                keyword: "azapi_client_config".into(),
+                type_api: String::new(),
+                resource_type: String::new(),
+                api_version: String::new(),
+                fields: Vec::new(),
+                blocks: Vec::new(),
+                depends_on: Vec::new(),
+                depends_why: Vec::new(),
+                directives: Vec::new(),
+            },
+        );
+    }
     // Declared only where something uses it, as in Bicep and ARM.
     if r.uses_location.get() {
         params.push(ParamView {
@@ -139,6 +159,8 @@ struct TfRender<'a> {
     secret_reads: BTreeMap<(EntityId, Option<String>), BTreeSet<String>>,
     /// Whether an expression used `var.location`.
     uses_location: Cell<bool>,
+    /// Whether an expression used the tenant (`data.azapi_client_config.current`).
+    uses_tenant: Cell<bool>,
 }
 
 /// The raw contents of an HCL string literal (no quotes).
@@ -191,6 +213,7 @@ impl<'a> TfRender<'a> {
             exports: BTreeMap::new(),
             secret_reads: BTreeMap::new(),
             uses_location: Cell::new(false),
+            uses_tenant: Cell::new(false),
         };
         let mut exprs: Vec<&Expr> = Vec::new();
         for e in &model.entities {
@@ -339,7 +362,10 @@ impl<'a> TfRender<'a> {
                     (_, false) => format!("{}.identity[0].principal_id", self.address(*id)),
                 }
             }
-            Expr::TenantId => "data.azapi_client_config.current.tenant_id".into(),
+            Expr::TenantId => {
+                self.uses_tenant.set(true);
+                "data.azapi_client_config.current.tenant_id".into()
+            }
             Expr::Guid(args) => self.guid(args, None),
             Expr::RoleDefinition(guid) => format!(
                 "\"/subscriptions/${{var.subscription_id}}/providers/Microsoft.Authorization/roleDefinitions/{}\"",

@@ -361,14 +361,16 @@ fn secrets_before_vault_access(
         .filter_map(|(cp, c)| {
             let t = c.get("auth")?.get("type")?;
             let ty = t.as_str()?;
-            crate::catalog::stores_credentials_in_vault(ty).then(|| {
-                (
-                    cp.key("auth").key("type"),
-                    t,
-                    ty,
-                    c.get_str("name").unwrap_or("?"),
-                )
-            })
+            // An unknown auth type has its own error (FG037); it stores nothing worth a warning.
+            (crate::catalog::is_auth_type(ty) && crate::catalog::stores_credentials_in_vault(ty))
+                .then(|| {
+                    (
+                        cp.key("auth").key("type"),
+                        t,
+                        ty,
+                        c.get_str("name").unwrap_or("?"),
+                    )
+                })
         })
         .collect();
     let Some((first_path, first, ty, first_name)) = storing.first() else {
@@ -528,6 +530,15 @@ mod tests {
         assert!(codes(&aad).is_empty(), "{:?}", diags(&aad));
         let no_vault = with_foundry(&format!("connections:\n{API_KEY_CONNECTION}"));
         assert!(codes(&no_vault).is_empty(), "{:?}", diags(&no_vault));
+    }
+
+    #[test]
+    fn an_unknown_auth_type_gets_its_own_error_and_no_vault_warning() {
+        let spec = with_foundry(&format!(
+            "key_vault: {{ name: kv1 }}\nconnections:\n{}",
+            API_KEY_CONNECTION.replace("type: ApiKey, key: { secret: webKey }", "type: aad")
+        ));
+        assert_eq!(codes(&spec), [Code::UnknownAuthType], "{:?}", diags(&spec));
     }
 
     #[test]
