@@ -118,6 +118,34 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_lone_string_where_a_mapping_or_list_belongs_gets_the_shape_to_write() {
+        let d = diags(&with_foundry(
+            "key_vault: qs-kv\nconnections:\n  - { name: web, category: CognitiveSearch, target: 'https://x.search.windows.net', auth: { type: AAD }, roles: Reader }",
+        ));
+        let helps: Vec<_> = d
+            .iter()
+            .map(|d| (d.code, d.help.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            helps,
+            [
+                (
+                    Code::WrongType,
+                    "write `key_vault: { name: qs-kv }`".to_string()
+                ),
+                (
+                    Code::WrongType,
+                    "write `target: { url: https://x.search.windows.net }`".to_string()
+                ),
+                (
+                    Code::WrongType,
+                    "write a list: `roles: [Reader]`".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn a_misspelled_key_is_one_error_and_its_contents_still_count() {
         // `projetcs`: the connection's `project: research` finds its project, so no FG022.
         let spec = with_foundry(

@@ -281,7 +281,16 @@ pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnost
                     check(item, inner, &path.index(i), out);
                 }
             }
-            None => out.push(wrong_type(node, path, "a sequence")),
+            None => {
+                let d = wrong_type(node, path, "a sequence");
+                // `roles: Reader` for `roles: [Reader]`.
+                out.push(match node.as_str() {
+                    Some(s) if d.help.is_none() => {
+                        d.with_help(format!("write a list: `{}: [{s}]`", last_key(path)))
+                    }
+                    _ => d,
+                });
+            }
         },
         Shape::Obj(fields) => check_obj(node, fields, path, out),
         Shape::Credential => match &node.value {
@@ -344,7 +353,14 @@ fn check_credential(node: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
 
 fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagnostic>) {
     let Some(entries) = node.as_map() else {
-        out.push(wrong_type(node, path, "a mapping"));
+        let d = wrong_type(node, path, "a mapping");
+        out.push(match node.as_str() {
+            Some(s) if d.help.is_none() => match mapping_for(s, fields) {
+                Some(key) => d.with_help(format!("write `{}: {{ {key}: {s} }}`", last_key(path))),
+                None => d,
+            },
+            _ => d,
+        });
         return;
     };
     for (k, v) in entries {
@@ -537,6 +553,29 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
     } else {
         d
     }
+}
+
+/// The last key of a path (`key_vault` of `foundries[0].key_vault`), for help lines.
+fn last_key(path: &SpecPath) -> String {
+    let p = path.to_string();
+    let last = p.rsplit('.').next().unwrap_or(&p);
+    last.split('[').next().unwrap_or(last).to_string()
+}
+
+/// The key a lone string most likely stands for where a mapping belongs: a target's `url` or
+/// `resource_id` by its shape, or the mapping's required `name` (`key_vault: qs-kv`).
+fn mapping_for(value: &str, fields: &[Field]) -> Option<&'static str> {
+    let has = |k: &str| fields.iter().any(|f| f.name == k);
+    if has("url") && (value.starts_with("https://") || value.starts_with("http://")) {
+        return Some("url");
+    }
+    if has("resource_id") && value.starts_with("/subscriptions/") {
+        return Some("resource_id");
+    }
+    fields
+        .iter()
+        .find(|f| f.required && f.name == "name")
+        .map(|f| f.name)
 }
 
 /// The allowed value a spelled-out form ends with: `Key Vault Secrets Officer` → `secrets_officer`,
