@@ -13,15 +13,13 @@
 #   3. batch-1000   1,000 small specs in one folder, rendered by ONE `foundrygen render DIR -o OUT`
 #
 # Inputs are generated into a temp folder by examples/gen_bench_specs.rs; results (hyperfine JSON)
-# go to $OUT_DIR (default: target/bench-cli). Targets (2-core machine): quickstart < 5 ms median,
+# go to $OUT_DIR (default: bench-cli/ in cargo's target directory, wherever CARGO_TARGET_DIR puts
+# it). Targets (2-core machine): quickstart < 5 ms median,
 # 5k < 250 ms and < 100 MB peak RSS, 10k/5k <= 2.2, batch-1000 < 2 s.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
-OUT_DIR=${OUT_DIR:-target/bench-cli}
-mkdir -p "$OUT_DIR"
-OUT_DIR=$(cd "$OUT_DIR" && pwd)
 
 for tool in hyperfine /usr/bin/time python3; do
     if ! command -v "$tool" >/dev/null; then
@@ -30,9 +28,28 @@ for tool in hyperfine /usr/bin/time python3; do
     fi
 done
 
-cargo build --release --locked --quiet --bin foundrygen --example gen_bench_specs
-BIN=$(pwd)/target/release/foundrygen
-GEN=$(pwd)/target/release/examples/gen_bench_specs
+# cargo says where its target directory and the executables it built are; nothing assumes ./target.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+OUT_DIR=${OUT_DIR:-$TARGET_DIR/bench-cli}
+mkdir -p "$OUT_DIR"
+OUT_DIR=$(cd "$OUT_DIR" && pwd)
+executable() { # cargo's JSON messages on stdin, target name
+    python3 -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == sys.argv[1] and m["executable"]:
+        print(m["executable"])
+' "$1"
+}
+BUILT=$(cargo build --release --locked --quiet --bin foundrygen --example gen_bench_specs \
+    --message-format=json-render-diagnostics)
+BIN=$(executable foundrygen <<<"$BUILT")
+GEN=$(executable gen_bench_specs <<<"$BUILT")
+for exe in "$BIN" "$GEN"; do
+    [[ -x $exe ]] || { echo "cargo reported no executable (got '$exe')" >&2; exit 2; }
+done
 
 # Inputs and outputs live here; BENCH_TMP=/dev/shm measures on tmpfs (no fsync, no ext4 inode
 # allocation cost), the default measures on the disk under $TMPDIR.

@@ -1,10 +1,11 @@
 //! Output: the rendered files in memory, and the one place that writes them. Writing is
 //! all-or-nothing: every file is staged beside its destination first, then swapped in; on any
-//! failure what was swapped is put back, so the folder ends as it was.
+//! failure what was swapped is put back, so the folder ends as it was. Every change `write_to` makes
+//! to the disk goes through a [`FileSystem`], so tests can make any step fail, in any build.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -115,6 +116,39 @@ impl Drift {
             .to_string()
     }
 }
+
+/// The calls that change the disk when [`OutputSet::write_to_with`] writes (reading goes to
+/// `std::fs` directly). Each defaults to `std::fs`, so an implementation that makes one step fail
+/// overrides only that step; [`RealFileSystem`] overrides none.
+pub trait FileSystem {
+    /// Creates a folder and any missing parents.
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        fs::create_dir_all(path)
+    }
+
+    /// Creates (or truncates) a file, writes `bytes` and syncs them to the disk.
+    fn write_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut f = fs::File::create(path)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    }
+
+    /// Renames a file, replacing `to` if it exists.
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    /// Removes a file.
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+}
+
+/// The operating system's file system, as `std::fs` reaches it: what [`OutputSet::write_to`] uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealFileSystem;
+
+impl FileSystem for RealFileSystem {}
 
 /// Whether a file's text carries foundrygen's generated-by marker.
 pub fn is_ours(path: &str, text: &str) -> bool {
@@ -232,6 +266,17 @@ impl OutputSet {
     /// write is never overwritten unless `force`; files of ours that are no longer generated are
     /// removed.
     pub fn write_to(&self, dir: &Path, force: bool) -> Result<WriteReport, Error> {
+        self.write_to_with(&RealFileSystem, dir, force)
+    }
+
+    /// [`write_to`](Self::write_to), making every change to the disk through `disk`: when one of
+    /// its calls fails, the folder is left as it was.
+    pub fn write_to_with(
+        &self,
+        disk: &dyn FileSystem,
+        dir: &Path,
+        force: bool,
+    ) -> Result<WriteReport, Error> {
         let mut report = WriteReport::default();
         // Inventory what is there.
         let mut ours_on_disk: Vec<String> = Vec::new();
@@ -283,7 +328,7 @@ impl OutputSet {
         let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
         let cleanup = |staged: &[(PathBuf, PathBuf)]| {
             for (tmp, _) in staged {
-                let _ = fs::remove_file(tmp);
+                let _ = disk.remove_file(tmp);
             }
         };
         for (rel, text) in &self.files {
@@ -293,7 +338,7 @@ impl OutputSet {
                 continue;
             }
             let parent = dest.parent().unwrap_or(dir);
-            if let Err(e) = fs::create_dir_all(parent) {
+            if let Err(e) = disk.create_dir_all(parent) {
                 cleanup(&staged);
                 return Err(io(parent, "create", e));
             }
@@ -304,12 +349,8 @@ impl OutputSet {
                 });
             }
             let tmp = sibling(&dest, "tmp");
-            let res = fs::File::create(&tmp).and_then(|mut f| {
-                f.write_all(text.as_bytes())?;
-                f.sync_all()
-            });
-            if let Err(e) = res {
-                let _ = fs::remove_file(&tmp);
+            if let Err(e) = disk.write_synced(&tmp, text.as_bytes()) {
+                let _ = disk.remove_file(&tmp);
                 cleanup(&staged);
                 return Err(io(&dest, "write", e));
             }
@@ -332,10 +373,10 @@ impl OutputSet {
             for (dest, backup) in done.iter().rev() {
                 match backup {
                     Some(b) => {
-                        let _ = fs::rename(b, dest);
+                        let _ = disk.rename(b, dest);
                     }
                     None => {
-                        let _ = fs::remove_file(dest);
+                        let _ = disk.remove_file(dest);
                     }
                 }
             }
@@ -343,7 +384,7 @@ impl OutputSet {
         for (tmp, dest) in &staged {
             let backup = if dest.exists() {
                 let b = sibling(dest, "bak");
-                if let Err(e) = fs::rename(dest, &b) {
+                if let Err(e) = disk.rename(dest, &b) {
                     rollback(&done);
                     cleanup(&staged);
                     return Err(io(dest, "replace", e));
@@ -352,9 +393,9 @@ impl OutputSet {
             } else {
                 None
             };
-            if let Err(e) = injected_failure(dest).map_or_else(|| fs::rename(tmp, dest), Err) {
+            if let Err(e) = disk.rename(tmp, dest) {
                 if let Some(b) = &backup {
-                    let _ = fs::rename(b, dest);
+                    let _ = disk.rename(b, dest);
                 }
                 rollback(&done);
                 cleanup(&staged);
@@ -362,12 +403,12 @@ impl OutputSet {
             }
             done.push((dest.clone(), backup));
         }
-        let mut removed_backups = Vec::new();
+        let mut removed_backups: Vec<(PathBuf, PathBuf)> = Vec::new();
         for path in &stale {
             let b = sibling(path, "bak");
-            if let Err(e) = fs::rename(path, &b) {
+            if let Err(e) = disk.rename(path, &b) {
                 for (orig, bak) in &removed_backups {
-                    let _ = fs::rename(bak, orig);
+                    let _ = disk.rename(bak, orig);
                 }
                 rollback(&done);
                 return Err(io(path, "remove", e));
@@ -376,25 +417,14 @@ impl OutputSet {
         }
         for (_, backup) in &done {
             if let Some(b) = backup {
-                let _ = fs::remove_file(b);
+                let _ = disk.remove_file(b);
             }
         }
         for (_, b) in &removed_backups {
-            let _ = fs::remove_file(b);
+            let _ = disk.remove_file(b);
         }
         Ok(report)
     }
-}
-
-/// Debug builds only: `FOUNDRYGEN_TEST_FAIL_SWAP=<file name>` makes swapping in that file fail, so
-/// the tests can show a failure halfway through the swap leaves the folder as it was.
-fn injected_failure(dest: &Path) -> Option<std::io::Error> {
-    if !cfg!(debug_assertions) {
-        return None;
-    }
-    let name = std::env::var_os("FOUNDRYGEN_TEST_FAIL_SWAP")?;
-    (dest.file_name() == Some(name.as_os_str()))
-        .then(|| std::io::Error::other("injected failure (FOUNDRYGEN_TEST_FAIL_SWAP)"))
 }
 
 fn sibling(path: &Path, what: &str) -> PathBuf {

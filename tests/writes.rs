@@ -1,11 +1,20 @@
 //! Writes are all-or-nothing: a render that fails halfway — while staging or while swapping files in
 //! — leaves the output folder exactly as it was (same files, same bytes, nothing extra), and a file
 //! foundrygen did not write is never overwritten without `--force`.
+//!
+//! Failures the disk would have to produce (a rename that fails mid-swap) are injected through the
+//! library's `output::FileSystem` seam, which exists in every build, so these tests pass under
+//! `cargo test --release` too; the rest drive the real binary.
 
-use std::collections::BTreeMap;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use foundrygen::output::FileSystem;
+use foundrygen::{Error, Source, Target};
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -61,21 +70,170 @@ fn prepared() -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, out)
 }
 
+/// The files `spec` (a path under the repository) renders to, in every format.
+fn generated(spec: &str) -> foundrygen::OutputSet {
+    let text = fs::read_to_string(root().join(spec)).unwrap();
+    foundrygen::generate(&Source::new(spec, text), &Target::ALL)
+        .unwrap_or_else(|e| panic!("{spec}: {e}"))
+        .output
+}
+
+/// The real file system, except that the first rename onto a file named `fail_onto` fails; counts
+/// the renames onto any of `destinations` (the swaps) that succeeded before that.
+struct FailFirstSwapOnto {
+    fail_onto: &'static str,
+    destinations: BTreeSet<PathBuf>,
+    failed: Cell<bool>,
+    swapped_before: Cell<usize>,
+}
+
+impl FileSystem for FailFirstSwapOnto {
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        if !self.failed.get() && to.file_name().is_some_and(|n| n == self.fail_onto) {
+            self.failed.set(true);
+            return Err(io::Error::other("injected failure"));
+        }
+        fs::rename(from, to)?;
+        if !self.failed.get() && self.destinations.contains(to) {
+            self.swapped_before.set(self.swapped_before.get() + 1);
+        }
+        Ok(())
+    }
+}
+
 #[test]
 fn a_failure_while_swapping_files_in_restores_the_folder() {
     let (_dir, out) = prepared();
     let before = snapshot(&out);
     // key-vault-first changes every format's files; make the swap fail at the Terraform main.tf,
-    // after the Bicep and ARM files were already swapped in.
-    let (code, err) = render(
-        &root().join("specs/key-vault-first.yaml"),
-        &out,
-        &[("FOUNDRYGEN_TEST_FAIL_SWAP", "main.tf")],
-        &[],
+    // after the ARM and Bicep files were already swapped in.
+    let files = generated("specs/key-vault-first.yaml");
+    let disk = FailFirstSwapOnto {
+        fail_onto: "main.tf",
+        destinations: files.files.keys().map(|rel| out.join(rel)).collect(),
+        failed: Cell::new(false),
+        swapped_before: Cell::new(0),
+    };
+    let err = files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(disk.failed.get(), "the swap onto main.tf never happened");
+    assert!(
+        disk.swapped_before.get() > 0,
+        "no file was swapped in before the failure, so nothing was rolled back"
     );
-    assert_eq!(code, 3, "{err}");
-    assert!(err.contains("injected failure"), "{err}");
+    assert!(
+        matches!(&err, Error::Io { action: "write", path, .. } if path.ends_with("terraform/main.tf")),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("injected failure"), "{err}");
     assert_eq!(snapshot(&out), before, "the folder changed");
+}
+
+/// The real file system, except that call number `fail_at` (counting from 0) of any kind fails.
+struct FailAtCall {
+    fail_at: usize,
+    calls: Cell<usize>,
+}
+
+impl FailAtCall {
+    fn next(&self) -> io::Result<()> {
+        let n = self.calls.get();
+        self.calls.set(n + 1);
+        if n == self.fail_at {
+            Err(io::Error::other(format!("injected failure at call {n}")))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl FileSystem for FailAtCall {
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::create_dir_all(path)
+    }
+    fn write_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.next()?;
+        foundrygen::output::RealFileSystem.write_synced(path, bytes)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::rename(from, to)
+    }
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::remove_file(path)
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+/// The snapshot without foundrygen's own leftovers (`.<name>.foundrygen-…`), which later runs ignore.
+fn without_leftovers(snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    snap.into_iter()
+        .filter(|(rel, _)| {
+            let name = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            !(name.starts_with('.') && name.contains(".foundrygen-"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_failure_at_any_step_of_a_write_leaves_the_folder_as_it_was() {
+    // Over a folder the quickstart rendered into (with a file of the user's), key-vault-first
+    // rewrites, adds and removes files; fail each disk call in turn.
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, original) = prepared();
+    let before = snapshot(&original);
+    let clean = original.with_file_name("clean");
+    copy_dir(&original, &clean);
+    files.write_to(&clean, false).unwrap();
+    let written = snapshot(&clean);
+    let mut fail_at = 0;
+    loop {
+        let out = original.with_file_name(format!("fail-at-{fail_at}"));
+        copy_dir(&original, &out);
+        let disk = FailAtCall {
+            fail_at,
+            calls: Cell::new(0),
+        };
+        match files.write_to_with(&disk, &out, false) {
+            Err(e) => {
+                assert!(matches!(e, Error::Io { .. }), "call {fail_at}: {e:?}");
+                assert_eq!(
+                    snapshot(&out),
+                    before,
+                    "call {fail_at} failed: the folder changed"
+                );
+            }
+            // Only removing a backup after everything succeeded may fail without failing the
+            // write; the backup is left behind, and the files are all the new ones.
+            Ok(_) => assert_eq!(
+                without_leftovers(snapshot(&out)),
+                written,
+                "call {fail_at} failed and the write went through"
+            ),
+        }
+        if disk.calls.get() <= fail_at {
+            break;
+        }
+        fail_at += 1;
+    }
+    assert!(
+        fail_at > 10,
+        "only {fail_at} disk calls: nothing was tested"
+    );
 }
 
 #[test]
