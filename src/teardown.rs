@@ -63,6 +63,10 @@ pub fn script(model: &Model) -> String {
     if uses_principal {
         out.push_str(PRINCIPAL_HELPERS);
     }
+    let purges = order.iter().any(|&id| model.entity(id).purge_on_delete);
+    if purges {
+        out.push_str(LOOKUP_HELPER);
+    }
     if kinds.contains(&Kind::RoleAssignment) {
         out.push_str(ROLE_HELPER);
     }
@@ -78,6 +82,9 @@ pub fn script(model: &Model) -> String {
     }
     if uses_principal {
         out.push_str("holder=''\nprincipal=''\n");
+    }
+    if purges {
+        out.push_str("location=''\n");
     }
     if steps.is_empty() {
         out.push_str("\necho 'nothing to delete: the spec creates no resources'\n");
@@ -174,6 +181,23 @@ lookup_principal() {
     echo "error: no principal id from: $*" >&2
     exit 1
   fi
+  printf -v "$var" '%s' "$out"
+}
+"#;
+
+/// A look-up of one value (the region of an account to purge).
+const LOOKUP_HELPER: &str = r#"
+# lookup VAR CMD...: sets VAR to what CMD prints; with --dry-run prints CMD and sets VAR to a
+# placeholder.
+lookup() {
+  local var=$1 out
+  shift
+  if [[ $DRY_RUN == 1 ]]; then
+    show "$@"
+    printf -v "$var" '%s' "<$var>"
+    return
+  fi
+  out=$("$@")
   printf -v "$var" '%s' "$out"
 }
 "#;
@@ -356,12 +380,13 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
         ))
     );
     match e.kind {
-        Kind::Connection | Kind::KeyVaultConnection | Kind::Project => {
+        Kind::Connection | Kind::KeyVaultConnection | Kind::Project | Kind::Wait => {
+            // `az resource delete` waits for a long-running delete (a project's) to finish, so
+            // the next delete under the same parent does not meet a 409; it also talks to
+            // whichever cloud `az` is logged in to.
             let _ = writeln!(s, "id={}", resource_id(model, id));
             let _ = writeln!(s, "api={}", quote(&e.api_version));
-            s.push_str(
-                "run az rest --method delete --url \"https://management.azure.com${id}?api-version=${api}\"\n",
-            );
+            s.push_str("run az resource delete --ids \"$id\" --api-version \"$api\"\n");
         }
         Kind::RoleAssignment => {
             let (Some(on), Some(holder), Some((_, guid))) = (e.extends, role_holder(e), &e.role)
@@ -402,34 +427,40 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
                 );
             }
         }
-        Kind::Wait => {
-            let _ = writeln!(s, "id={}", resource_id(model, id));
-            let _ = writeln!(s, "api={}", quote(&e.api_version));
-            s.push_str("run az resource delete --ids \"$id\" --api-version \"$api\"\n");
-        }
         Kind::Account => {
             let name = quote(e.name_text());
             let rg = resource_group(e);
             let sub = subscription(e);
+            if e.purge_on_delete {
+                // The purge needs the region the account was deployed to, which a deployment's
+                // `location` parameter may have changed: ask the account before it goes.
+                let _ = writeln!(
+                    s,
+                    "lookup location az cognitiveservices account show --name {name} --resource-group {rg} --subscription {sub} --query location -o tsv"
+                );
+            }
             let _ = writeln!(
                 s,
                 "run az cognitiveservices account delete --name {name} --resource-group {rg} --subscription {sub}"
-            );
-            let location = match &e.location {
-                Some(Value::Str(l)) => l.clone(),
-                _ => model.location.clone(),
-            };
-            let purge = format!(
-                "az cognitiveservices account purge --name {name} --resource-group {rg} --location {} --subscription {sub}",
-                quote(&location)
             );
             if e.purge_on_delete {
                 // purge_on_delete: free the name now instead of after 48 hours of soft delete.
                 s.push_str(
                     "echo '    then purge it, so that its name is free at once (purge_on_delete)'\n",
                 );
-                let _ = writeln!(s, "run {purge}");
+                let _ = writeln!(
+                    s,
+                    "run az cognitiveservices account purge --name {name} --resource-group {rg} --location \"$location\" --subscription {sub}"
+                );
             } else {
+                let location = match &e.location {
+                    Some(Value::Str(l)) => l.clone(),
+                    _ => model.location.clone(),
+                };
+                let purge = format!(
+                    "az cognitiveservices account purge --name {name} --resource-group {rg} --location {} --subscription {sub}",
+                    quote(&location)
+                );
                 s.push_str(
                     "# The account is soft-deleted and keeps its name for 48 hours. To free the name now \
                      (not run here; `purge_on_delete: true` in the spec runs it):\n",
