@@ -203,6 +203,15 @@ pub fn is_unpublished_auth_type(auth_type: &str) -> bool {
     UNPUBLISHED_AUTH_TYPES.contains(&auth_type)
 }
 
+/// Auth types with which a connection presents one of its target's keys, so that the target must
+/// keep key-based (local) auth on.
+const KEY_AUTH_TYPES: &[&str] = &["ApiKey", "AccountKey", "SAS"];
+
+/// True when a connection of this auth type authenticates with a key of its target.
+pub fn authenticates_with_key(auth_type: &str) -> bool {
+    KEY_AUTH_TYPES.contains(&auth_type)
+}
+
 /// Auth types whose connections carry no secret of their own: Entra ID, none, and the managed
 /// identities. With a bring-your-own Key Vault, Foundry stores every other connection's
 /// credentials in that vault, with its identity's vault access.
@@ -565,8 +574,9 @@ pub enum KeySource {
 // - CognitiveServices: generated/cognitiveservices/microsoft.cognitiveservices -> 2026-07-01
 //   in the snapshot; 2026-09-01 exists in the index only, with the same connection schema.
 //   Pinned to 2026-07-01 like DEFAULT_API_VERSIONS. `listKeys` -> ApiKeys.key1 (types.json).
-// - Storage: generated/storage/microsoft.storage -> 2026-09-01 (types.md lists
-//   storageAccounts; earlier GA: 2026-06-01, 2026-04-01, 2025-08-01).
+// - Storage: generated/storage/microsoft.storage -> 2026-09-01 in the index, but 2026-04-01 is the
+//   newest GA in the snapshot whose type data (shared/reference/types/extra) checks what
+//   foundrygen creates, so storage accounts, read or created, use 2026-04-01.
 // - DocumentDB: generated/cosmos-db/microsoft.documentdb -> 2026-03-15 (newer:
 //   2026-04-01-preview only). Key: `listKeys().primaryMasterKey` (common public templates).
 // - Insights/components: generated/applicationinsights/microsoft.insights -> 2020-02-02; the
@@ -607,7 +617,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
     TargetType {
         resource_type: "Microsoft.Storage/storageAccounts",
         namespace: "Microsoft.Storage",
-        api_version: "2026-09-01",
+        api_version: "2026-04-01",
         endpoint: Some(&["properties", "primaryEndpoints", "blob"]),
         key: Some(KeySource::Action {
             action: "listKeys",
@@ -692,6 +702,124 @@ pub const TARGET_TYPES: &[TargetType] = &[
     },
 ];
 
+/// A resource type the spec can create (`resources:`), and what belongs to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreatedType {
+    /// Full ARM type.
+    pub resource_type: &'static str,
+    /// What to call one in messages.
+    pub what: &'static str,
+    /// The per-type keys of `resources:` entries it takes.
+    pub keys: &'static [&'static str],
+    /// Keys it must have.
+    pub required: &'static [&'static str],
+    /// Its SKU names, with the default first (empty: no `sku` key).
+    pub skus: &'static [&'static str],
+    /// Whether it holds data the teardown script deletes only when asked.
+    pub holds_data: bool,
+}
+
+/// Resource types `resources:` can create, each pinned to an API version whose type data is in
+/// shared/reference/types (see DEFAULT_API_VERSIONS).
+pub const CREATED_TYPES: &[CreatedType] = &[
+    CreatedType {
+        resource_type: "Microsoft.Search/searchServices",
+        what: "search service",
+        keys: &["sku", "replicas", "partitions", "disable_local_auth"],
+        required: &[],
+        skus: &[
+            "basic",
+            "free",
+            "standard",
+            "standard2",
+            "standard3",
+            "storage_optimized_l1",
+            "storage_optimized_l2",
+        ],
+        holds_data: false,
+    },
+    CreatedType {
+        resource_type: "Microsoft.Storage/storageAccounts",
+        what: "storage account",
+        keys: &["sku", "containers", "disable_local_auth"],
+        required: &[],
+        skus: &[
+            "Standard_LRS",
+            "Standard_GRS",
+            "Standard_RAGRS",
+            "Standard_ZRS",
+            "Standard_GZRS",
+            "Standard_RAGZRS",
+            "Premium_LRS",
+            "Premium_ZRS",
+        ],
+        holds_data: true,
+    },
+    CreatedType {
+        resource_type: "Microsoft.DocumentDB/databaseAccounts",
+        what: "Cosmos DB account",
+        keys: &["databases", "disable_local_auth"],
+        required: &[],
+        skus: &[],
+        holds_data: true,
+    },
+    CreatedType {
+        resource_type: "Microsoft.KeyVault/vaults",
+        what: "Key Vault",
+        keys: &["purge_protection", "soft_delete_days"],
+        required: &[],
+        skus: &[],
+        holds_data: true,
+    },
+    CreatedType {
+        resource_type: "Microsoft.OperationalInsights/workspaces",
+        what: "Log Analytics workspace",
+        keys: &["retention_days"],
+        required: &[],
+        skus: &[],
+        holds_data: true,
+    },
+    CreatedType {
+        resource_type: "Microsoft.Insights/components",
+        what: "Application Insights component",
+        keys: &["workspace"],
+        required: &["workspace"],
+        skus: &[],
+        holds_data: false,
+    },
+    CreatedType {
+        resource_type: "Microsoft.CognitiveServices/accounts",
+        what: "Cognitive Services account",
+        keys: &["kind", "sku", "disable_local_auth"],
+        required: &["kind"],
+        skus: &["S0"],
+        holds_data: false,
+    },
+];
+
+/// The per-type keys of `resources:` entries (every key a [`CreatedType`] may take).
+pub const CREATED_TYPE_KEYS: &[&str] = &[
+    "sku",
+    "replicas",
+    "partitions",
+    "disable_local_auth",
+    "containers",
+    "databases",
+    "purge_protection",
+    "soft_delete_days",
+    "retention_days",
+    "workspace",
+    "kind",
+];
+
+/// Case-insensitive lookup of a type `resources:` can create.
+pub fn created_type(resource_type: &str) -> Option<&'static CreatedType> {
+    let wanted = resource_type.trim();
+    CREATED_TYPES
+        .iter()
+        .find(|t| t.resource_type.eq_ignore_ascii_case(wanted))
+}
+
 /// Case-insensitive lookup of a target type.
 pub fn target_type(resource_type: &str) -> Option<&'static TargetType> {
     let wanted = resource_type.trim();
@@ -717,7 +845,8 @@ pub const DEFAULT_API_VERSIONS: &[(&str, &str)] = &[
     ("Microsoft.KeyVault", "2026-02-01"),
     ("Microsoft.Resources", "2020-10-01"),
     ("Microsoft.Search", "2025-05-01"),
-    ("Microsoft.Storage", "2026-09-01"),
+    ("Microsoft.Storage", "2026-04-01"),
+    ("Microsoft.OperationalInsights", "2026-03-01"),
     ("Microsoft.DocumentDB", "2026-03-15"),
     ("Microsoft.Insights", "2020-02-02"),
     ("Microsoft.ApiManagement", "2024-05-01"),

@@ -451,6 +451,16 @@ codes! {
     InvalidUrl = 76,
     /// Two resources in the output would share one Azure identity.
     ConflictingResources = 77,
+    /// A `resources:` type foundrygen cannot create.
+    UnknownResourceType = 80,
+    /// A per-type key of `resources:` on a type it does not fit.
+    KeyNotForType = 81,
+    /// A created resource nothing in the spec uses.
+    UnusedResource = 82,
+    /// `disable_local_auth: true` on a resource a connection authenticates to with a key.
+    LocalAuthConflict = 83,
+    /// An App Insights `workspace` that names no workspace of `resources:`.
+    UnknownWorkspace = 84,
 }
 
 impl fmt::Display for Code {

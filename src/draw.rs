@@ -13,7 +13,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
         Kind::KeyVaultConnection | Kind::Connection => ("[", "]"),
         Kind::RoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
         Kind::Wait => ("((", "))"),
-        Kind::Vault | Kind::Target | Kind::Identity => ("[(", ")]"),
+        Kind::Vault | Kind::Target | Kind::Identity | Kind::Resource => ("[(", ")]"),
     }
 }
 
@@ -71,7 +71,7 @@ pub fn dot(model: &Model) -> String {
             Kind::KeyVaultConnection | Kind::Connection => "box",
             Kind::RoleAssignment | Kind::AccessPolicy => "hexagon",
             Kind::Wait => "circle",
-            Kind::Vault | Kind::Target | Kind::Identity => "cylinder",
+            Kind::Vault | Kind::Target | Kind::Identity | Kind::Resource => "cylinder",
         };
         let _ = writeln!(
             out,

@@ -45,13 +45,19 @@ pub fn script(model: &Model) -> String {
         "# `foundrygen plan --teardown`. What the spec only references (existing accounts and \
          projects,\n# vaults, targets, identities) is left alone.\n\
          #\n\
-         # Usage: teardown.sh [--subscription ID] [--resource-group NAME] [--dry-run]\n\
+         # Usage: teardown.sh [--subscription ID] [--resource-group NAME] [--dry-run] \
+         [--delete-data]\n\
          #   SUBSCRIPTION_ID, RESOURCE_GROUP  the deployment's subscription and resource group \
          (required;\n\
          #                                    the flags override the environment)\n\
          #   DRY_RUN=1 or --dry-run           print each az command instead of running it \
          (no az call\n\
-         #                                    is made, look-ups included)\n",
+         #                                    is made, look-ups included)\n\
+         #   DELETE_DATA=1 or --delete-data   also delete the created resources that hold data \
+         (storage\n\
+         #                                    accounts, Cosmos DB accounts, vaults, workspaces \
+         and what\n\
+         #                                    they hold); without it they are kept and listed\n",
     );
     out.push_str(PRELUDE);
     if steps.iter().any(|s| s.contains("\"${RG_ID}\"")) {
@@ -64,6 +70,10 @@ pub fn script(model: &Model) -> String {
         out.push_str(PRINCIPAL_HELPERS);
     }
     let purges = order.iter().any(|&id| model.entity(id).purge_on_delete);
+    let holds_data = order.iter().any(|&id| holds_data(model, id));
+    if holds_data {
+        out.push_str("kept=()\n");
+    }
     if purges {
         out.push_str(LOOKUP_HELPER);
     }
@@ -93,6 +103,9 @@ pub fn script(model: &Model) -> String {
         out.push('\n');
         out.push_str(s);
     }
+    if holds_data {
+        out.push_str(KEPT_REPORT);
+    }
     out.push_str("\necho 'teardown finished'\n");
     out
 }
@@ -103,9 +116,10 @@ const PRELUDE: &str = r#"set -euo pipefail
 SUBSCRIPTION_ID=${SUBSCRIPTION_ID:-}
 RESOURCE_GROUP=${RESOURCE_GROUP:-}
 DRY_RUN=${DRY_RUN:-0}
+DELETE_DATA=${DELETE_DATA:-0}
 
 usage() {
-  echo "usage: $0 [--subscription ID] [--resource-group NAME] [--dry-run]" >&2
+  echo "usage: $0 [--subscription ID] [--resource-group NAME] [--dry-run] [--delete-data]" >&2
 }
 
 while [[ $# -gt 0 ]]; do
@@ -122,6 +136,7 @@ while [[ $# -gt 0 ]]; do
     --subscription=*) SUBSCRIPTION_ID=${1#*=}; shift ;;
     --resource-group=*) RESOURCE_GROUP=${1#*=}; shift ;;
     --dry-run) DRY_RUN=1; shift ;;
+    --delete-data) DELETE_DATA=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *)
       echo "error: unknown argument: $1" >&2
@@ -184,6 +199,30 @@ lookup_principal() {
   printf -v "$var" '%s' "$out"
 }
 "#;
+
+/// What the teardown left of the resources that hold data, when it ran without --delete-data.
+const KEPT_REPORT: &str = r#"
+if [[ ${#kept[@]} -gt 0 ]]; then
+  echo "kept ${#kept[@]} created resource(s) that hold data; run again with --delete-data to delete them:"
+  printf '    %s\n' "${kept[@]}"
+fi
+"#;
+
+/// Whether a created entity holds data, or sits under one that does (a container in its storage
+/// account): the teardown script deletes those only with --delete-data.
+fn holds_data(model: &Model, id: EntityId) -> bool {
+    let mut root = id;
+    while let Some(p) = model.entity(root).parent {
+        root = p;
+    }
+    let e = model.entity(root);
+    !e.existing
+        && crate::catalog::created_type(&e.resource_type).is_some_and(|t| t.holds_data)
+        && matches!(
+            model.entity(id).kind,
+            Kind::Vault | Kind::Target | Kind::Resource
+        )
+}
 
 /// A look-up of one value (the region of an account to purge).
 const LOOKUP_HELPER: &str = r#"
@@ -468,7 +507,27 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
                 let _ = writeln!(s, "#   {}", comment(&purge));
             }
         }
-        Kind::Vault | Kind::Target | Kind::Identity => {
+        Kind::Vault | Kind::Target | Kind::Resource if !e.existing => {
+            let delete = format!(
+                "id={}\napi={}\nrun az resource delete --ids \"$id\" --api-version \"$api\"\n",
+                resource_id(model, id),
+                quote(&e.api_version)
+            );
+            if holds_data(model, id) {
+                let _ = write!(
+                    s,
+                    "if [[ $DELETE_DATA == 1 ]]; then\n{}else\n  echo '    kept: it holds data (--delete-data deletes it)'\n  kept+=({})\nfi\n",
+                    delete
+                        .lines()
+                        .map(|l| format!("  {l}\n"))
+                        .collect::<String>(),
+                    quote(&label)
+                );
+            } else {
+                s.push_str(&delete);
+            }
+        }
+        Kind::Vault | Kind::Target | Kind::Resource | Kind::Identity => {
             // Only references; never created, so never in the teardown order.
             s.push_str("echo '    nothing to delete: foundrygen only references it'\n");
         }

@@ -357,6 +357,21 @@ fn normalized_key(model: &Model, id: usize) -> String {
             format!("policy:{}", model.entity(vault).name_text())
         }
         ModelKind::Wait => format!("wait:{}", k.strip_suffix("/wait").expect("a wait key")),
+        // A resource of `resources:`, or a child of one: its type and full name.
+        ModelKind::Vault | ModelKind::Target | ModelKind::Resource if !e.existing => {
+            let mut names = vec![e.name_text().to_string()];
+            let mut cur = e;
+            while let Some(p) = cur.parent {
+                cur = model.entity(p);
+                names.push(cur.name_text().to_string());
+            }
+            names.reverse();
+            format!(
+                "resource:{}/{}",
+                e.resource_type.to_ascii_lowercase(),
+                names.join("/")
+            )
+        }
         other => panic!("{other:?} `{k}` is not created"),
     }
 }

@@ -443,6 +443,24 @@ fn known_agrees(s: &Value, known: Known) -> Vec<String> {
                 out.push(format!("a role may be a GUID, the schema {s}"));
             }
         }
+        Known::CreatedType => {
+            let Some(got) = string_enum(s) else {
+                return vec![format!("a created type is a string enum, the schema {s}")];
+            };
+            for t in &got {
+                if catalog::created_type(t).is_none() {
+                    out.push(format!(
+                        "the schema offers type `{t}`, validation refuses it"
+                    ));
+                }
+            }
+            let want = set(&mut catalog::CREATED_TYPES.iter().map(|t| t.resource_type));
+            if got != want {
+                out.push(format!(
+                    "created types differ from `catalog::CREATED_TYPES`: {got:?} vs {want:?}"
+                ));
+            }
+        }
     }
     out
 }

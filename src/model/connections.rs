@@ -72,6 +72,9 @@ impl Builder<'_> {
                     .unwrap_or(ty);
                 self.target(&ty, &name, scope, format!("{cpath}.target"))
             });
+            if let Some(t) = target_entity {
+                self.connects_to(account, conn, t);
+            }
             let target_value = match (target_entity, &c.target.url) {
                 (Some(t), _) => {
                     let ty = self.entities[t].resource_type.clone();

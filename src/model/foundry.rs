@@ -141,7 +141,7 @@ impl Builder<'_> {
                 ));
             }
             e.location = Some(account_location.clone());
-            e.tagged = true;
+            e.tags = Some(self.spec.tags.clone());
             e.purge_on_delete = f.purge_on_delete;
             e.resource_kind = Some("AIServices".into());
             e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
@@ -230,7 +230,7 @@ impl Builder<'_> {
                 }
                 let e = &mut self.entities[id];
                 e.location = Some(account_location.clone());
-                e.tagged = true;
+                e.tags = Some(self.spec.tags.clone());
                 e.identity = Some(identity);
                 e.properties = Value::Object(props);
                 self.child(id, account);

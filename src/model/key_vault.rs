@@ -112,6 +112,7 @@ impl Builder<'_> {
                 metadata.insert(k.clone(), Value::str(v));
             }
             self.child(conn, account);
+            self.connects_to(account, conn, vault);
             let e = &mut self.entities[conn];
             e.properties = Value::object([
                 ("category", Value::str("AzureKeyVault")),
@@ -250,7 +251,7 @@ impl Builder<'_> {
                 // A deployment script runs anywhere; the deployment's region keeps `reference()`
                 // out of its `location`.
                 e.location = Some(Value::Expr(Expr::LocationParam));
-                e.tagged = true;
+                e.tags = Some(self.spec.tags.clone());
                 e.resource_kind = Some("AzureCLI".into());
                 e.wait_seconds = Some(secs);
                 e.wait_for = Some(holder_of_account);

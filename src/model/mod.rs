@@ -6,6 +6,7 @@ mod connections;
 mod foundry;
 pub mod graph;
 mod key_vault;
+mod resources;
 pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +65,10 @@ pub enum Kind {
     Target,
     /// An existing user-assigned identity.
     Identity,
+    /// A resource `resources:` creates that is neither a connection target nor a vault (a Log
+    /// Analytics workspace), or a child of a created resource (a blob service, a container, a
+    /// SQL database). Created targets and vaults keep their kinds.
+    Resource,
 }
 
 /// A managed identity setting.
@@ -93,6 +98,13 @@ pub enum Reason {
     OwnRole,
     /// A role or policy needs the identity it grants to.
     Principal,
+    /// A created resource a Foundry account (or its connection) uses comes first, and is deleted
+    /// after it: deleting the vault, say, breaks the Foundry resource.
+    ConnectsTo,
+    /// A role on a created resource needs the resource.
+    GrantedOn,
+    /// A created resource needs another (an App Insights component its workspace).
+    Needs,
     /// Two writes of one vault's `add` access policy (from different templates) go one at a time.
     SharedVaultPolicy,
 }
@@ -110,6 +122,9 @@ impl Reason {
             }
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
+            Reason::ConnectsTo => "a resource it connects to is created first",
+            Reason::GrantedOn => "the resource it grants on",
+            Reason::Needs => "a resource it needs",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
         }
     }
@@ -129,6 +144,9 @@ impl Reason {
             Reason::Sibling => "children of one parent are deleted one at a time",
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
+            Reason::ConnectsTo => "the resources it connects to are deleted after it",
+            Reason::GrantedOn => "the resource it grants on is deleted after it",
+            Reason::Needs => "what it needs is deleted after it",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
         }
     }
@@ -168,8 +186,9 @@ pub struct Entity {
     pub existing: bool,
     /// `location` of a created resource.
     pub location: Option<Value>,
-    /// Whether the spec's tags go on it.
-    pub tagged: bool,
+    /// Its tags: the spec's (a created resource's own merged over them); `None` for what carries
+    /// none (connections, role assignments).
+    pub tags: Option<BTreeMap<String, String>>,
     /// `kind`.
     pub resource_kind: Option<String>,
     /// `sku.name`.
@@ -332,6 +351,8 @@ impl Model {
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),
             last_child: BTreeMap::new(),
+            created: BTreeMap::new(),
+            created_of: Vec::new(),
         };
         // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
         // secure parameters' names.
@@ -342,6 +363,7 @@ impl Model {
                 }
             }
         }
+        b.resources();
         for (fi, f) in spec.foundries.iter().enumerate() {
             b.foundry(fi, f);
         }
@@ -388,6 +410,11 @@ struct Builder<'a> {
     access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
     /// The last child created under each parent: the end of that parent's chain.
     last_child: BTreeMap<EntityId, EntityId>,
+    /// The entities of `resources:`, by `spec::resource_key`: a target, vault or workspace that
+    /// names one is that entity, not an existing resource.
+    created: BTreeMap<String, EntityId>,
+    /// The entity of each entry of `resources:`, in spec order.
+    created_of: Vec<EntityId>,
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -470,7 +497,7 @@ impl<'a> Builder<'a> {
             scope: Scope::default(),
             existing: false,
             location: None,
-            tagged: false,
+            tags: None,
             resource_kind: None,
             sku: None,
             identity: None,
@@ -501,6 +528,15 @@ impl<'a> Builder<'a> {
         spec_path: String,
         symbol_words: &str,
     ) -> EntityId {
+        // A resource the spec creates is that entity.
+        if let Some(&id) = self.created.get(&spec::resource_key(
+            resource_type,
+            scope.subscription.as_deref(),
+            scope.resource_group.as_deref(),
+            name,
+        )) {
+            return id;
+        }
         let key = format!(
             "existing:{}:{}:{}",
             resource_type.to_ascii_lowercase(),
@@ -636,7 +672,25 @@ impl<'a> Builder<'a> {
         if !self.entities[holder].existing {
             self.dep(id, holder, Reason::Principal);
         }
+        self.dep(id, on, Reason::GrantedOn);
         id
+    }
+
+    /// A Foundry account (and, under an account that exists, the connection itself) waits for a
+    /// created resource it connects to, so that the teardown deletes the account first: the
+    /// seed document warns that deleting the vault breaks the Foundry resource.
+    fn connects_to(&mut self, account: EntityId, connection: EntityId, target: EntityId) {
+        let mut root = target;
+        while let Some(p) = self.entities[root].parent {
+            root = p;
+        }
+        if self.entities[root].existing {
+            return;
+        }
+        self.dep(account, root, Reason::ConnectsTo);
+        // The connection reads it too (its id, its endpoint): Bicep derives that edge from the
+        // reference, so ARM and Terraform state it.
+        self.dep(connection, root, Reason::ConnectsTo);
     }
 }
 

@@ -282,11 +282,8 @@ impl<'a> BicepFile<'a> {
         if let Some(l) = &e.location {
             fields.push(("location".to_string(), self.value(l)));
         }
-        if e.tagged && !self.model.tags.is_empty() {
-            fields.push((
-                "tags".to_string(),
-                self.value(&Value::string_map(&self.model.tags)),
-            ));
+        if let Some(tags) = e.tags.as_ref().filter(|t| !t.is_empty()) {
+            fields.push(("tags".to_string(), self.value(&Value::string_map(tags))));
         }
         if let Some(k) = &e.resource_kind {
             fields.push(("kind".to_string(), RValue::S(k.clone())));

@@ -619,11 +619,9 @@ impl<'a> TfRender<'a> {
         if let Some(l) = &e.location {
             v.fields.push(("location".into(), self.value(l)));
         }
-        if e.tagged && !self.model.tags.is_empty() {
-            v.fields.push((
-                "tags".into(),
-                self.value(&Value::string_map(&self.model.tags)),
-            ));
+        if let Some(tags) = e.tags.as_ref().filter(|t| !t.is_empty()) {
+            v.fields
+                .push(("tags".into(), self.value(&Value::string_map(tags))));
         }
         if super::unpublished_auth(e) || super::unpublished_properties(e) {
             // The auth type (or a property) is accepted by the service but absent from azapi's

@@ -38,8 +38,81 @@ pub struct Spec {
     /// `Microsoft.CognitiveServices: 2025-06-01`.
     #[serde(default)]
     pub api_versions: BTreeMap<String, String>,
+    /// Azure resources this deployment creates for its connections to use: search services,
+    /// storage accounts, Cosmos DB accounts, Key Vaults, Log Analytics workspaces, Application
+    /// Insights components, Azure OpenAI / AI Services accounts.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
     /// The Foundry accounts, one entry each.
     pub foundries: Vec<Foundry>,
+}
+
+/// How a spec names one Azure resource, for telling whether two places name the same one (a
+/// connection's target and an entry of `resources:`): the type, subscription, resource group and
+/// name, case-insensitive, `None` standing for the deployment's subscription or group.
+pub fn resource_key(
+    resource_type: &str,
+    subscription: Option<&str>,
+    resource_group: Option<&str>,
+    name: &str,
+) -> String {
+    format!(
+        "{}|{}|{}|{}",
+        resource_type.trim().to_ascii_lowercase(),
+        subscription.unwrap_or("").to_ascii_lowercase(),
+        resource_group.unwrap_or("").to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    )
+}
+
+/// A resource the deployment creates (`resources:`). The keys after `tags` belong to some types
+/// only; validation refuses a key on a type it does not fit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// The ARM type, e.g. `Microsoft.Search/searchServices`.
+    #[serde(rename = "type")]
+    #[schemars(transform = created_type_schema)]
+    pub type_: String,
+    /// The resource's name, by its type's naming rule; most of these are global DNS names.
+    pub name: String,
+    /// Resource group, default the deployment's (a module / nested deployment otherwise).
+    pub resource_group: Option<String>,
+    /// Subscription (a GUID), default the deployment's.
+    pub subscription: Option<String>,
+    /// Region, default the spec's `location`.
+    pub location: Option<String>,
+    /// Tags, merged over the spec's.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// SKU name: Search `free` … `storage_optimized_l2` (default `basic`), Storage
+    /// `Standard_LRS` (default) …, Cognitive Services `S0` (default).
+    pub sku: Option<String>,
+    /// Search: replica count (1–12, default 1).
+    pub replicas: Option<u32>,
+    /// Search: partition count (1, 2, 3, 4, 6 or 12; default 1).
+    pub partitions: Option<u32>,
+    /// Search, Storage (shared keys), Cosmos DB, Cognitive Services: turn key-based auth off.
+    /// Default `true`, unless a connection of the spec reads a key of the resource.
+    pub disable_local_auth: Option<bool>,
+    /// Storage: blob containers to create.
+    #[serde(default)]
+    pub containers: Vec<String>,
+    /// Cosmos DB: SQL databases to create.
+    #[serde(default)]
+    pub databases: Vec<String>,
+    /// Key Vault: purge protection (default `true`; `false` leaves it off, and once on it stays
+    /// on).
+    pub purge_protection: Option<bool>,
+    /// Key Vault: days a deleted vault is kept (7–90, default 90; fixed once the vault exists).
+    pub soft_delete_days: Option<u32>,
+    /// Log Analytics: days of retention (30–730, default 30).
+    pub retention_days: Option<u32>,
+    /// Application Insights (required): its Log Analytics workspace, by name in `resources:` or
+    /// by resource id.
+    pub workspace: Option<String>,
+    /// Cognitive Services (required): `OpenAI` or `AIServices`.
+    pub kind: Option<String>,
 }
 
 /// The managed identity a Foundry account uses.
@@ -353,6 +426,11 @@ fn secret_permissions_schema(schema: &mut Schema) {
 /// `category`: the category literals validation accepts.
 fn category_schema(schema: &mut Schema) {
     crate::schema::narrow(schema, Known::Category);
+}
+
+/// `resources[].type`: the types foundrygen creates.
+fn created_type_schema(schema: &mut Schema) {
+    crate::schema::narrow(schema, Known::CreatedType);
 }
 
 /// `auth.type`: the auth type literals.

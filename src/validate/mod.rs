@@ -6,6 +6,7 @@ mod connections;
 pub mod foundry;
 mod gateway;
 pub mod names;
+mod resources;
 pub mod structure;
 
 use crate::diagnostics::{self, Code, Diagnostic, SpecPath};
@@ -52,6 +53,7 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     foundry::check(root, &mut out);
     connections::check(root, &mut out);
     gateway::check(root, &mut out);
+    resources::check(root, &mut out);
     diagnostics::sort(&mut out);
     out.dedup();
     out

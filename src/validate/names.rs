@@ -79,6 +79,15 @@ pub fn valid_cosmos_account_name(s: &str) -> bool {
         && s.ends_with(alnum)
 }
 
+/// 4–63 letters, digits and hyphens, alphanumeric at both ends (Log Analytics workspaces).
+pub fn valid_workspace_name(s: &str) -> bool {
+    let n = s.chars().count();
+    (4..=63).contains(&n)
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
 /// 1–260, none of `% & \ ? /` or control characters, not ending in a space or `.` (Learn's rule
 /// for `Microsoft.Insights/components`; the type publishes none).
 pub fn valid_app_insights_name(s: &str) -> bool {
@@ -135,6 +144,12 @@ pub const NAME_RULES: &[NameRule] = &[
         what: "Cosmos DB account",
         valid: valid_cosmos_account_name,
         help: "use 3–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
+    },
+    NameRule {
+        resource_type: "Microsoft.OperationalInsights/workspaces",
+        what: "Log Analytics workspace",
+        valid: valid_workspace_name,
+        help: "use 4–63 letters, digits and hyphens, starting and ending with a letter or digit",
     },
     NameRule {
         resource_type: "Microsoft.Insights/components",
@@ -237,36 +252,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     if let Some(n) = root.get("location") {
         check_location(n, &root_path.key("location"), out);
     }
-    if let Some(tags) = root.get("tags").and_then(Node::as_map) {
-        for (k, v) in tags {
-            let Some(key) = k.as_str() else { continue };
-            let p = root_path.key("tags").key(key);
-            if key.is_empty()
-                || key.chars().count() > 512
-                || key.contains(['<', '>', '%', '&', '\\', '?', '/'])
-            {
-                out.push(
-                    Diagnostic::error(
-                        Code::InvalidName,
-                        p.clone(),
-                        k.span,
-                        format!("tag name `{key}` is not allowed by Azure"),
-                    )
-                    .with_help("tag names are 1–512 characters without `< > % & \\ ? /`"),
-                );
-            }
-            if let Some(val) = v.as_str()
-                && val.chars().count() > 256
-            {
-                out.push(Diagnostic::error(
-                    Code::InvalidName,
-                    p,
-                    v.span,
-                    "tag value is longer than 256 characters",
-                ));
-            }
-        }
-    }
+    check_tags(root, &root_path, out);
 
     let mut foundry_names: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
     let mut secret_names: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
@@ -450,6 +436,40 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The tags of a node (`tags:` at the top level or on a created resource) against Azure's rules.
+pub(super) fn check_tags(node: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+    if let Some(tags) = node.get("tags").and_then(Node::as_map) {
+        for (k, v) in tags {
+            let Some(key) = k.as_str() else { continue };
+            let p = path.key("tags").key(key);
+            if key.is_empty()
+                || key.chars().count() > 512
+                || key.contains(['<', '>', '%', '&', '\\', '?', '/'])
+            {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        p.clone(),
+                        k.span,
+                        format!("tag name `{key}` is not allowed by Azure"),
+                    )
+                    .with_help("tag names are 1–512 characters without `< > % & \\ ? /`"),
+                );
+            }
+            if let Some(val) = v.as_str()
+                && val.chars().count() > 256
+            {
+                out.push(Diagnostic::error(
+                    Code::InvalidName,
+                    p,
+                    v.span,
+                    "tag value is longer than 256 characters",
+                ));
+            }
+        }
+    }
+}
+
 fn valid_uai_name(s: &str) -> bool {
     let n = s.chars().count();
     (3..=128).contains(&n)
@@ -458,7 +478,7 @@ fn valid_uai_name(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }
 
-fn check_location(n: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_location(n: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
     if let Some(s) = n.as_str()
         && (s.is_empty()
             || !s
@@ -486,7 +506,7 @@ fn check_location(n: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn check_scope(node: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
+pub(super) fn check_scope(node: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>) {
     if let Some(n) = node.get("subscription")
         && let Some(s) = n.as_str()
         && !catalog::is_guid(s)
@@ -687,6 +707,12 @@ mod tests {
         ] {
             assert!(!valid_cosmos_account_name(bad), "{bad}");
         }
+        for ok in ["logs", "ws-prod-01", &"w".repeat(63)] {
+            assert!(valid_workspace_name(ok), "{ok}");
+        }
+        for bad in ["abc", "-logs", "logs-", "lo_gs", &"w".repeat(64)] {
+            assert!(!valid_workspace_name(bad), "{bad}");
+        }
         for ok in ["ai (prod)", "Insights_1", "x:dev"] {
             assert!(valid_app_insights_name(ok), "{ok}");
         }
@@ -695,7 +721,8 @@ mod tests {
         }
         for r in NAME_RULES {
             assert!(
-                catalog::target_type(r.resource_type).is_some(),
+                catalog::target_type(r.resource_type).is_some()
+                    || catalog::created_type(r.resource_type).is_some(),
                 "{}",
                 r.resource_type
             );

@@ -44,6 +44,8 @@ pub enum Known {
     AuthType,
     /// A built-in role's name, current or former, or a role definition GUID (FG040 otherwise).
     Role,
+    /// A type `resources:` can create: `catalog::CREATED_TYPES` (FG080 otherwise).
+    CreatedType,
 }
 
 impl Known {
@@ -57,6 +59,10 @@ impl Known {
                 .collect(),
             Known::AuthType => crate::catalog::AUTH_TYPES.to_vec(),
             Known::Role => crate::catalog::ROLES.iter().map(|r| r.name).collect(),
+            Known::CreatedType => crate::catalog::CREATED_TYPES
+                .iter()
+                .map(|t| t.resource_type)
+                .collect(),
         }
     }
 }
@@ -199,6 +205,28 @@ const CONNECTION: &[Field] = &[
     opt("metadata", Shape::StrMap),
 ];
 
+/// A created resource (`resources:`); which of the per-type keys fit which type is
+/// `validate::resources`' rule.
+const RESOURCE: &[Field] = &[
+    req("type", Shape::Known(Known::CreatedType)),
+    req("name", Shape::Str),
+    opt("resource_group", Shape::Str),
+    opt("subscription", Shape::Str),
+    opt("location", Shape::Str),
+    opt("tags", Shape::StrMap),
+    opt("sku", Shape::Str),
+    opt("replicas", Shape::Int),
+    opt("partitions", Shape::Int),
+    opt("disable_local_auth", Shape::Bool),
+    opt("containers", Shape::Seq(&Shape::Str)),
+    opt("databases", Shape::Seq(&Shape::Str)),
+    opt("purge_protection", Shape::Bool),
+    opt("soft_delete_days", Shape::Int),
+    opt("retention_days", Shape::Int),
+    opt("workspace", Shape::Str),
+    opt("kind", Shape::Str),
+];
+
 const FOUNDRY: &[Field] = &[
     req("name", Shape::Str),
     opt("existing", Shape::Bool),
@@ -230,6 +258,7 @@ pub const SPEC: Shape = Shape::Obj(&[
     req("location", Shape::Str),
     opt("tags", Shape::StrMap),
     opt("api_versions", Shape::StrMap),
+    opt("resources", Shape::Seq(&Shape::Obj(RESOURCE))),
     req("foundries", Shape::Seq(&Shape::Obj(FOUNDRY))),
 ]);
 

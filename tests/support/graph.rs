@@ -46,6 +46,8 @@ pub enum Kind {
     Policy,
     /// A wait for the vault access to take effect.
     Wait,
+    /// A resource of `resources:` (or a child of one: a container, a database).
+    Resource,
 }
 
 /// One created resource.
@@ -268,6 +270,9 @@ pub fn named_key(resource_type: &str, full_name: &str) -> Option<(String, Kind)>
                 .unwrap_or_else(|| panic!("deployment script `{full_name}` is not a role wait"));
             (format!("wait:{acct}"), Kind::Wait)
         }
+        t if CREATED_TYPES.iter().any(|c| t.starts_with(c)) => {
+            (format!("resource:{t}/{full_name}"), Kind::Resource)
+        }
         _ => return None,
     })
 }
@@ -285,6 +290,17 @@ fn parent_key(resource_type: &str, full_name: &str) -> Option<String> {
         _ => None,
     }
 }
+
+/// The types `resources:` creates, lower case; their children (blob services, containers, SQL
+/// databases) start with them.
+const CREATED_TYPES: &[&str] = &[
+    "microsoft.search/searchservices",
+    "microsoft.storage/storageaccounts",
+    "microsoft.documentdb/databaseaccounts",
+    "microsoft.keyvault/vaults",
+    "microsoft.operationalinsights/workspaces",
+    "microsoft.insights/components",
+];
 
 pub fn role_key(scope: &str, holder: &str, role: &str) -> String {
     format!("role:{scope}|{holder}|{role}")

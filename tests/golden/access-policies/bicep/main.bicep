@@ -11,7 +11,7 @@ resource legacyKvVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
 }
 
 // existing `Microsoft.Storage/storageAccounts` `legacystore`
-resource legacystoreStorageAccounts 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+resource legacystoreStorageAccounts 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
   name: 'legacystore'
 }
 

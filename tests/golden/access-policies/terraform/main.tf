@@ -17,7 +17,7 @@ data "azapi_resource" "legacy_kv_vault" {
 
 # existing `Microsoft.Storage/storageAccounts` `legacystore`
 data "azapi_resource" "legacystore_storage_accounts" {
-  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  type      = "Microsoft.Storage/storageAccounts@2026-04-01"
   name      = "legacystore"
   parent_id = local.resource_group_id
 }
@@ -31,7 +31,7 @@ data "azapi_resource" "legacy_appi_components" {
 
 # `listKeys` on existing `Microsoft.Storage/storageAccounts` `legacystore`, read at plan and apply, never stored
 ephemeral "azapi_resource_action" "legacystore_storage_accounts_list_keys" {
-  type        = "Microsoft.Storage/storageAccounts@2026-09-01"
+  type        = "Microsoft.Storage/storageAccounts@2026-04-01"
   resource_id = data.azapi_resource.legacystore_storage_accounts.id
   action      = "listKeys"
   method      = "POST"

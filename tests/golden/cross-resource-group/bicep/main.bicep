@@ -24,7 +24,7 @@ resource sharedCosmosDatabaseAccounts 'Microsoft.DocumentDB/databaseAccounts@202
 }
 
 // existing `Microsoft.Storage/storageAccounts` `sharedblobs`
-resource sharedblobsStorageAccounts 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+resource sharedblobsStorageAccounts 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
   name: 'sharedblobs'
   scope: resourceGroup('rg-data')
 }

@@ -34,7 +34,7 @@ data "azapi_resource" "shared_cosmos_database_accounts" {
 
 # existing `Microsoft.Storage/storageAccounts` `sharedblobs`
 data "azapi_resource" "sharedblobs_storage_accounts" {
-  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  type      = "Microsoft.Storage/storageAccounts@2026-04-01"
   name      = "sharedblobs"
   parent_id = "/subscriptions/${var.subscription_id}/resourceGroups/rg-data"
   response_export_values = [

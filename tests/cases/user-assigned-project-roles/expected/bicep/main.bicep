@@ -22,7 +22,7 @@ resource uaiSearchSearchServices 'Microsoft.Search/searchServices@2025-05-01' ex
 }
 
 // existing `Microsoft.Storage/storageAccounts` `uaistorage`
-resource uaistorageStorageAccounts 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+resource uaistorageStorageAccounts 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
   name: 'uaistorage'
 }
 

@@ -34,7 +34,7 @@ data "azapi_resource" "uai_search_search_services" {
 
 # existing `Microsoft.Storage/storageAccounts` `uaistorage`
 data "azapi_resource" "uaistorage_storage_accounts" {
-  type      = "Microsoft.Storage/storageAccounts@2026-09-01"
+  type      = "Microsoft.Storage/storageAccounts@2026-04-01"
   name      = "uaistorage"
   parent_id = local.resource_group_id
   response_export_values = [

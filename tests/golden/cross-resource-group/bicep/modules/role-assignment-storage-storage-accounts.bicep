@@ -13,7 +13,7 @@ param roleDefinitionGuid string
 @description('Principal id of the managed identity the role is granted to.')
 param principalId string
 
-resource target 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+resource target 'Microsoft.Storage/storageAccounts@2026-04-01' existing = {
   name: resourceName
 }
 

@@ -1,0 +1,374 @@
+//! Model stage, created resources (`resources:`): search services, storage accounts (with their
+//! blob containers), Cosmos DB accounts (with their SQL databases), Key Vaults, Log Analytics
+//! workspaces, Application Insights components and Cognitive Services accounts, built before the
+//! foundries so that a connection's target or a `key_vault` that names one resolves to it (see
+//! `Builder::existing`). Their settings are the secure ones Azure's guidance and foundry-samples'
+//! `41-standard-agent-setup/modules-standard/standard-dependent-resources.bicep` use, decided
+//! where it matters by what the spec's connections need.
+
+use std::collections::BTreeSet;
+
+use super::{Builder, EntityId, Expr, Kind, Reason, Scope, Value};
+use crate::catalog;
+use crate::spec::{self, Credential, resource_key};
+
+/// What the spec's connections need of the resources they name, by [`resource_key`].
+#[derive(Debug, Default)]
+pub(super) struct Needs {
+    /// Resources some connection authenticates to with one of their keys.
+    keys: BTreeSet<String>,
+    /// Resources some connection reaches with Entra ID (an `AAD` connection, or roles on them).
+    entra: BTreeSet<String>,
+}
+
+impl Needs {
+    /// What the connections of `spec` need.
+    pub(super) fn of(spec: &spec::Spec) -> Needs {
+        let mut needs = Needs::default();
+        for f in &spec.foundries {
+            for c in &f.connections {
+                let Some(key) = target_key(&c.target) else {
+                    continue;
+                };
+                let from_target = [
+                    &c.auth.key,
+                    &c.auth.client_secret,
+                    &c.auth.password,
+                    &c.auth.sas,
+                ]
+                .into_iter()
+                .flatten()
+                .any(|k| matches!(k, Credential::FromTarget { .. }));
+                if from_target || catalog::authenticates_with_key(&c.auth.type_) {
+                    needs.keys.insert(key.clone());
+                }
+                if c.auth.type_ == "AAD" || !c.roles.is_empty() {
+                    needs.entra.insert(key);
+                }
+            }
+        }
+        needs
+    }
+}
+
+/// The [`resource_key`] of a connection target that names an Azure resource.
+fn target_key(t: &spec::Target) -> Option<String> {
+    if let Some(r) = &t.resource {
+        return Some(resource_key(
+            &r.type_,
+            r.subscription.as_deref(),
+            r.resource_group.as_deref(),
+            &r.name,
+        ));
+    }
+    let p = crate::category::parse_target_id(t.resource_id.as_deref()?)?;
+    Some(resource_key(
+        &p.resource_type,
+        Some(&p.subscription),
+        Some(&p.resource_group),
+        &p.name,
+    ))
+}
+
+impl Builder<'_> {
+    /// Every entry of `resources:`, in spec order.
+    pub(super) fn resources(&mut self) {
+        let needs = Needs::of(self.spec);
+        for (ri, r) in self.spec.resources.iter().enumerate() {
+            self.resource(ri, r, &needs);
+        }
+        // An App Insights component after its workspace; every created resource is known now.
+        for (ri, r) in self.spec.resources.iter().enumerate() {
+            if let Some(w) = &r.workspace {
+                let component = self.created_of[ri];
+                let workspace = self.workspace(r, w);
+                if let Some(ws) = workspace {
+                    self.dep(component, ws, Reason::Needs);
+                }
+            }
+        }
+    }
+
+    fn resource(&mut self, ri: usize, r: &spec::Resource, needs: &Needs) {
+        let Some(known) = catalog::created_type(&r.type_) else {
+            unreachable!("validated: `{}` is a type foundrygen creates", r.type_);
+        };
+        let ty = known.resource_type;
+        let path = format!("resources[{ri}]");
+        let scope = Scope {
+            subscription: r.subscription.clone(),
+            resource_group: r.resource_group.clone(),
+        };
+        let key = resource_key(
+            ty,
+            r.subscription.as_deref(),
+            r.resource_group.as_deref(),
+            &r.name,
+        );
+        let last = ty.rsplit('/').next().unwrap_or("resource");
+        let kind = match ty {
+            "Microsoft.KeyVault/vaults" => Kind::Vault,
+            "Microsoft.OperationalInsights/workspaces" => Kind::Resource,
+            _ => Kind::Target,
+        };
+        let id = self.new_entity(
+            format!("created:{key}"),
+            &format!("{}-{last}", r.name),
+            kind,
+            ty,
+            Value::str(&r.name),
+            path.clone(),
+            format!("{} `{}`", known.what, r.name),
+            None,
+        );
+        self.created.insert(key.clone(), id);
+        self.created_of.push(id);
+        let location = match &r.location {
+            Some(l) if *l != self.spec.location => Value::str(l),
+            _ => Value::Expr(Expr::LocationParam),
+        };
+        let mut tags = self.spec.tags.clone();
+        tags.extend(r.tags.clone());
+        // Keys off, unless a connection of the spec authenticates with one of them.
+        let local_auth_off = r.disable_local_auth.unwrap_or(!needs.keys.contains(&key));
+        let sku = r
+            .sku
+            .clone()
+            .or_else(|| known.skus.first().map(|s| s.to_string()));
+        let e = &mut self.entities[id];
+        e.scope = scope.clone();
+        e.location = Some(location.clone());
+        e.tags = Some(tags);
+        let props = match ty {
+            "Microsoft.Search/searchServices" => {
+                e.sku = sku;
+                let mut p = vec![
+                    (
+                        "replicaCount",
+                        Value::Int(i64::from(r.replicas.unwrap_or(1))),
+                    ),
+                    (
+                        "partitionCount",
+                        Value::Int(i64::from(r.partitions.unwrap_or(1))),
+                    ),
+                    ("hostingMode", Value::str("Default")),
+                    ("disableLocalAuth", Value::Bool(local_auth_off)),
+                ];
+                // With keys on, Search accepts Entra ID tokens only when told to (foundry-samples
+                // 41 and Terraform 15a write the same); with keys off it takes no authOptions.
+                if !local_auth_off && needs.entra.contains(&key) {
+                    p.push((
+                        "authOptions",
+                        Value::object([(
+                            "aadOrApiKey",
+                            Value::object([(
+                                "aadAuthFailureMode",
+                                Value::str("http401WithBearerChallenge"),
+                            )]),
+                        )]),
+                    ));
+                }
+                p
+            }
+            "Microsoft.Storage/storageAccounts" => {
+                e.sku = sku;
+                e.resource_kind = Some("StorageV2".into());
+                vec![
+                    ("minimumTlsVersion", Value::str("TLS1_2")),
+                    ("allowBlobPublicAccess", Value::Bool(false)),
+                    ("supportsHttpsTrafficOnly", Value::Bool(true)),
+                    ("allowSharedKeyAccess", Value::Bool(!local_auth_off)),
+                ]
+            }
+            "Microsoft.DocumentDB/databaseAccounts" => {
+                e.resource_kind = Some("GlobalDocumentDB".into());
+                vec![
+                    ("databaseAccountOfferType", Value::str("Standard")),
+                    (
+                        "consistencyPolicy",
+                        Value::object([("defaultConsistencyLevel", Value::str("Session"))]),
+                    ),
+                    (
+                        "locations",
+                        Value::Array(vec![Value::object([
+                            ("locationName", location.clone()),
+                            ("failoverPriority", Value::Int(0)),
+                            ("isZoneRedundant", Value::Bool(false)),
+                        ])]),
+                    ),
+                    ("disableLocalAuth", Value::Bool(local_auth_off)),
+                    // Databases and containers are changed through Azure Resource Manager (the
+                    // Agent Service does so with its role), never with an account key.
+                    ("disableKeyBasedMetadataWriteAccess", Value::Bool(true)),
+                ]
+            }
+            "Microsoft.KeyVault/vaults" => {
+                let mut p = vec![
+                    ("tenantId", Value::Expr(Expr::TenantId)),
+                    (
+                        "sku",
+                        Value::object([
+                            ("family", Value::str("A")),
+                            ("name", Value::str("standard")),
+                        ]),
+                    ),
+                    // Azure's default for new vaults since 2026-02-01; access policies in a
+                    // template would be rewritten on every redeploy.
+                    ("enableRbacAuthorization", Value::Bool(true)),
+                    ("enableSoftDelete", Value::Bool(true)),
+                    (
+                        "softDeleteRetentionInDays",
+                        Value::Int(i64::from(r.soft_delete_days.unwrap_or(90))),
+                    ),
+                ];
+                // Azure accepts only `true` here, and never turns it off again.
+                if r.purge_protection != Some(false) {
+                    p.push(("enablePurgeProtection", Value::Bool(true)));
+                }
+                p
+            }
+            "Microsoft.OperationalInsights/workspaces" => vec![
+                ("sku", Value::object([("name", Value::str("PerGB2018"))])),
+                (
+                    "retentionInDays",
+                    Value::Int(i64::from(r.retention_days.unwrap_or(30))),
+                ),
+            ],
+            "Microsoft.Insights/components" => {
+                // Workspace-based: classic components are retired. The workspace is set once
+                // every resource is known (see `resources`).
+                e.resource_kind = Some("web".into());
+                vec![
+                    ("Application_Type", Value::str("web")),
+                    ("IngestionMode", Value::str("LogAnalytics")),
+                ]
+            }
+            "Microsoft.CognitiveServices/accounts" => {
+                e.sku = sku;
+                e.resource_kind = r.kind.clone();
+                vec![
+                    // Entra ID auth needs the custom subdomain.
+                    ("customSubDomainName", Value::str(&r.name)),
+                    ("disableLocalAuth", Value::Bool(local_auth_off)),
+                ]
+            }
+            other => unreachable!("no settings for created type `{other}`"),
+        };
+        e.properties = Value::object(props);
+        self.children(id, r, &scope, &path);
+    }
+
+    /// Blob containers (under the account's one `default` blob service) and SQL databases, each
+    /// in its parent's chain.
+    fn children(&mut self, id: EntityId, r: &spec::Resource, scope: &Scope, path: &str) {
+        let parent_key = self.entities[id].key.clone();
+        if !r.containers.is_empty() {
+            let blob = self.created_child(
+                id,
+                "Microsoft.Storage/storageAccounts/blobServices",
+                "default",
+                format!("{parent_key}/blobServices/default"),
+                &format!("{}-blob-service", r.name),
+                format!("blob service of storage account `{}`", r.name),
+                path.to_string(),
+                scope,
+            );
+            for (i, c) in r.containers.iter().enumerate() {
+                let cid = self.created_child(
+                    blob,
+                    "Microsoft.Storage/storageAccounts/blobServices/containers",
+                    c,
+                    format!("{parent_key}/containers/{}", c.to_ascii_lowercase()),
+                    &format!("{}-{c}-container", r.name),
+                    format!("container `{c}` of storage account `{}`", r.name),
+                    format!("{path}.containers[{i}]"),
+                    scope,
+                );
+                self.entities[cid].properties =
+                    Value::object([("publicAccess", Value::str("None"))]);
+            }
+        }
+        for (i, d) in r.databases.iter().enumerate() {
+            let did = self.created_child(
+                id,
+                "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
+                d,
+                format!("{parent_key}/sqlDatabases/{}", d.to_ascii_lowercase()),
+                &format!("{}-{d}-database", r.name),
+                format!("database `{d}` of Cosmos DB account `{}`", r.name),
+                format!("{path}.databases[{i}]"),
+                scope,
+            );
+            self.entities[did].properties =
+                Value::object([("resource", Value::object([("id", Value::str(d))]))]);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn created_child(
+        &mut self,
+        parent: EntityId,
+        resource_type: &str,
+        name: &str,
+        key: String,
+        words: &str,
+        label: String,
+        spec_path: String,
+        scope: &Scope,
+    ) -> EntityId {
+        let id = self.new_entity(
+            key,
+            words,
+            Kind::Resource,
+            resource_type,
+            Value::str(name),
+            spec_path,
+            label,
+            None,
+        );
+        self.entities[id].scope = scope.clone();
+        self.child(id, parent);
+        id
+    }
+
+    /// The workspace an App Insights component names: one of `resources:` (its id), or a resource
+    /// id written out. Returns the created workspace, to order the component after it.
+    fn workspace(&mut self, r: &spec::Resource, w: &str) -> Option<EntityId> {
+        let component = self
+            .created
+            .get(&resource_key(
+                "Microsoft.Insights/components",
+                r.subscription.as_deref(),
+                r.resource_group.as_deref(),
+                &r.name,
+            ))
+            .copied()?;
+        let created = self
+            .spec
+            .resources
+            .iter()
+            .find(|o| {
+                o.name.eq_ignore_ascii_case(w)
+                    && o.type_
+                        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+            })
+            .and_then(|o| {
+                self.created
+                    .get(&resource_key(
+                        "Microsoft.OperationalInsights/workspaces",
+                        o.subscription.as_deref(),
+                        o.resource_group.as_deref(),
+                        &o.name,
+                    ))
+                    .copied()
+            });
+        let value = match created {
+            Some(ws) => Value::Expr(Expr::Id(ws)),
+            None => Value::str(w),
+        };
+        if let Value::Object(pairs) = &mut self.entities[component].properties {
+            pairs.push(("WorkspaceResourceId".into(), value));
+        }
+        created
+    }
+}

@@ -1,0 +1,703 @@
+//! Created-resource rules (`resources:`): a type foundrygen can create, the keys that type takes,
+//! Azure's naming rule and value ranges, one entry per Azure resource, the workspace of an App
+//! Insights component, and what the spec's connections ask of each resource: a created vault
+//! works with Azure RBAC, and a resource a connection reads a key of keeps its keys on. A resource
+//! nothing uses is a warning.
+
+use std::collections::BTreeMap;
+
+use super::names::{check_location, check_scope, check_tags, name_rule};
+use super::{connections_of, foundries};
+use crate::catalog::{self, CreatedType};
+use crate::category::parse_target_id;
+use crate::diagnostics::{Code, Diagnostic, Span, SpecPath, did_you_mean};
+use crate::spec::resource_key;
+use crate::spec::tree::Node;
+
+/// Search partition counts Azure accepts.
+const SEARCH_PARTITIONS: &[i64] = &[1, 2, 3, 4, 6, 12];
+
+/// Cosmos DB's rule for a new account is stricter than the 50 characters an existing one may
+/// have (Learn's naming rules: 3–44).
+const COSMOS_CREATED_MAX: usize = 44;
+
+/// A created resource of the spec.
+struct Created<'a> {
+    path: SpecPath,
+    node: &'a Node,
+    ty: &'static CreatedType,
+    name: &'a str,
+}
+
+/// Where the spec names a resource a connection or vault uses.
+struct Use<'a> {
+    /// The resource's key ([`resource_key`]).
+    key: String,
+    /// The place that names it (for related locations).
+    path: SpecPath,
+    span: Span,
+    /// The connection's auth type, when a connection reads the resource.
+    auth: Option<&'a str>,
+    /// Whether the connection reads a key of it (`from_target`).
+    from_target: bool,
+    /// The `key_vault` block naming it, for the permission-model rule.
+    key_vault: Option<&'a Node>,
+}
+
+pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+    let created = created_resources(root, out);
+    let uses = uses(root);
+    let mut seen: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
+    for c in &created {
+        let key = key_of(c.node, c.ty, c.name);
+        if let Some((p0, s0)) = seen.get(&key) {
+            out.push(
+                Diagnostic::error(
+                    Code::ConflictingResources,
+                    c.path.key("name"),
+                    c.node.get("name").map_or(c.node.span, |n| n.span),
+                    format!("{} `{}` is in `resources:` twice", c.ty.what, c.name),
+                )
+                .with_related(p0.clone(), *s0, "first here")
+                .with_help("keep one entry; a second would be the same Azure resource"),
+            );
+        } else {
+            seen.insert(
+                key.clone(),
+                (
+                    c.path.key("name"),
+                    c.node.get("name").map_or(c.node.span, |n| n.span),
+                ),
+            );
+        }
+        check_values(c, out);
+        let used: Vec<&Use> = uses.iter().filter(|u| u.key == key).collect();
+        let workspace_of = created.iter().any(|other| {
+            other.ty.resource_type == "Microsoft.Insights/components"
+                && other.node.get_str("workspace").is_some_and(|w| {
+                    w.eq_ignore_ascii_case(c.name)
+                        && c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
+                })
+        });
+        if used.is_empty() && !workspace_of {
+            out.push(
+                Diagnostic::warning(
+                    Code::UnusedResource,
+                    c.path.clone(),
+                    c.node.span,
+                    format!(
+                        "{} `{}` is created but nothing in the spec uses it",
+                        c.ty.what, c.name
+                    ),
+                )
+                .with_help(
+                    "point a connection's `target.resource` (or `key_vault`, or an App Insights `workspace`) at it, or remove it",
+                ),
+            );
+        }
+        local_auth(c, &used, out);
+        if c.ty.resource_type == "Microsoft.KeyVault/vaults" {
+            for u in &used {
+                if let Some(kv) = u.key_vault
+                    && kv.get_str("permission_model") == Some("access_policies")
+                {
+                    let node = kv.get("permission_model").unwrap_or(kv);
+                    out.push(
+                        Diagnostic::error(
+                            Code::PermissionModelMismatch,
+                            u.path.key("permission_model"),
+                            node.span,
+                            format!("Key Vault `{}` is created by this spec, and a created vault uses Azure RBAC", c.name),
+                        )
+                        .with_related(c.path.clone(), c.node.span, "created here")
+                        .with_help("remove `permission_model: access_policies`: a template that owns a vault's `accessPolicies` rewrites them on every redeploy, dropping each policy added since and leaving the Foundry identity without access until the `add` runs again; access policies stay for existing vaults"),
+                    );
+                }
+            }
+        }
+    }
+    workspaces(&created, out);
+}
+
+/// Every well-formed entry of `resources:`; an unknown type is reported here.
+fn created_resources<'a>(root: &'a Node, out: &mut Vec<Diagnostic>) -> Vec<Created<'a>> {
+    let mut list = Vec::new();
+    for (i, r) in root.get_seq("resources").iter().enumerate() {
+        let path = SpecPath::root().key("resources").index(i);
+        let (Some(ty), Some(name)) = (r.get_str("type"), r.get_str("name")) else {
+            continue;
+        };
+        let Some(known) = catalog::created_type(ty) else {
+            let tnode = r.get("type").unwrap_or(r);
+            let names = catalog::CREATED_TYPES.iter().map(|t| t.resource_type);
+            let help = match did_you_mean(ty, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if catalog::target_type(ty).is_some() => format!(
+                    "foundrygen does not create `{ty}`; a connection can target an existing one with `target.resource`"
+                ),
+                None => format!(
+                    "foundrygen creates {}",
+                    catalog::CREATED_TYPES
+                        .iter()
+                        .map(|t| format!("`{}`", t.resource_type))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            out.push(
+                Diagnostic::error(
+                    Code::UnknownResourceType,
+                    path.key("type"),
+                    tnode.span,
+                    format!("foundrygen cannot create a `{ty}`"),
+                )
+                .with_help(help),
+            );
+            continue;
+        };
+        list.push(Created {
+            path,
+            node: r,
+            ty: known,
+            name,
+        });
+    }
+    list
+}
+
+fn key_of(node: &Node, ty: &CreatedType, name: &str) -> String {
+    resource_key(
+        ty.resource_type,
+        node.get_str("subscription"),
+        node.get_str("resource_group"),
+        name,
+    )
+}
+
+/// Keys, names and value ranges of one created resource.
+fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
+    let r = c.node;
+    for key in catalog::CREATED_TYPE_KEYS {
+        if let Some(k) = r.key_node(key)
+            && !c.ty.keys.contains(key)
+        {
+            let owners: Vec<&str> = catalog::CREATED_TYPES
+                .iter()
+                .filter(|t| t.keys.contains(key))
+                .map(|t| t.what)
+                .collect();
+            out.push(
+                Diagnostic::error(
+                    Code::KeyNotForType,
+                    c.path.key(key),
+                    k.span,
+                    format!("a {} takes no `{key}`", c.ty.what),
+                )
+                .with_help(format!(
+                    "`{key}` is for {}; remove it here",
+                    owners.join(", ")
+                )),
+            );
+        }
+    }
+    for key in c.ty.required {
+        if r.get(key).is_none() {
+            out.push(
+                Diagnostic::error(
+                    Code::MissingKey,
+                    c.path.key(key),
+                    r.span,
+                    format!("missing key `{key}` for the {} `{}`", c.ty.what, c.name),
+                )
+                .with_help(match *key {
+                    "workspace" => "add `workspace: <a Log Analytics workspace in resources:, or its resource id>`: classic components are retired",
+                    "kind" => "add `kind: OpenAI` or `kind: AIServices`",
+                    _ => "add it",
+                }),
+            );
+        }
+    }
+    if let Some(rule) = name_rule(c.ty.resource_type) {
+        let n = r.get("name").unwrap_or(r);
+        let too_long = c.ty.resource_type == "Microsoft.DocumentDB/databaseAccounts"
+            && c.name.len() > COSMOS_CREATED_MAX;
+        if !(rule.valid)(c.name) || too_long {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidName,
+                    c.path.key("name"),
+                    n.span,
+                    format!("{} name `{}` breaks Azure's rules", rule.what, c.name),
+                )
+                .with_help(if too_long {
+                    "a new Cosmos DB account takes 3–44 lowercase letters, digits and hyphens"
+                } else {
+                    rule.help
+                }),
+            );
+        }
+    }
+    if let Some(n) = r.get("location") {
+        check_location(n, &c.path.key("location"), out);
+    }
+    check_scope(r, &c.path, out);
+    check_tags(r, &c.path, out);
+    if let Some(n) = r.get("sku")
+        && let Some(s) = n.as_str()
+        && !c.ty.skus.is_empty()
+        && !c.ty.skus.contains(&s)
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                c.path.key("sku"),
+                n.span,
+                format!("`{s}` is not a {} SKU", c.ty.what),
+            )
+            .with_help(match did_you_mean(s, c.ty.skus.iter().copied()) {
+                Some(d) => format!("did you mean `{d}`?"),
+                None => format!(
+                    "use one of {}",
+                    c.ty.skus
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        );
+    }
+    let int = |key: &str| {
+        r.get(key).and_then(|n| match n.value {
+            crate::spec::tree::Value::Int(i) => Some((i, n)),
+            _ => None,
+        })
+    };
+    let mut range = |key: &str, ok: &dyn Fn(i64) -> bool, help: &str| {
+        if let Some((v, n)) = int(key)
+            && !ok(v)
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    c.path.key(key),
+                    n.span,
+                    format!("`{key}: {v}` is out of range for a {}", c.ty.what),
+                )
+                .with_help(help.to_string()),
+            );
+        }
+    };
+    range("replicas", &|v| (1..=12).contains(&v), "use 1–12 replicas");
+    range(
+        "partitions",
+        &|v| SEARCH_PARTITIONS.contains(&v),
+        "use 1, 2, 3, 4, 6 or 12 partitions",
+    );
+    range(
+        "soft_delete_days",
+        &|v| (7..=90).contains(&v),
+        "use 7–90 days; Azure fixes the value once the vault exists",
+    );
+    range(
+        "retention_days",
+        &|v| (30..=730).contains(&v),
+        "use 30–730 days",
+    );
+    if let Some(n) = r.get("kind")
+        && let Some(s) = n.as_str()
+        && !["OpenAI", "AIServices"].contains(&s)
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                c.path.key("kind"),
+                n.span,
+                format!("`{s}` is not a kind foundrygen creates"),
+            )
+            .with_help(match did_you_mean(s, ["OpenAI", "AIServices"]) {
+                Some(d) => format!("did you mean `{d}`?"),
+                None => "use `OpenAI` or `AIServices`".to_string(),
+            }),
+        );
+    }
+    for list in ["containers", "databases"] {
+        let mut names: BTreeMap<String, Span> = BTreeMap::new();
+        for (i, n) in r.get_seq(list).iter().enumerate() {
+            let Some(s) = n.as_str() else { continue };
+            let p = c.path.key(list).index(i);
+            let ok = if list == "containers" {
+                valid_container_name(s)
+            } else {
+                valid_database_name(s)
+            };
+            if !ok {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidName,
+                        p.clone(),
+                        n.span,
+                        format!(
+                            "{} name `{s}` breaks Azure's rules",
+                            if list == "containers" { "container" } else { "database" }
+                        ),
+                    )
+                    .with_help(if list == "containers" {
+                        "use 3–63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit"
+                    } else {
+                        "use 1–255 characters without `/`, `\\`, `?`, `#`, or a trailing space"
+                    }),
+                );
+            }
+            if names.insert(s.to_ascii_lowercase(), n.span).is_some() {
+                out.push(Diagnostic::error(
+                    Code::DuplicateName,
+                    p,
+                    n.span,
+                    format!("`{s}` is listed twice"),
+                ));
+            }
+        }
+    }
+}
+
+/// 3–63 lowercase letters, digits and hyphens, alphanumeric at both ends, no `--` (blob
+/// containers).
+fn valid_container_name(s: &str) -> bool {
+    (3..=63).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && !s.contains("--")
+}
+
+/// 1–255 characters without `/ \ ? #`, not ending in a space (Cosmos DB databases).
+fn valid_database_name(s: &str) -> bool {
+    (1..=255).contains(&s.chars().count())
+        && !s.contains(['/', '\\', '?', '#'])
+        && !s.ends_with(' ')
+}
+
+/// Every place the spec names a resource: connection targets and Key Vaults.
+fn uses(root: &Node) -> Vec<Use<'_>> {
+    let mut out = Vec::new();
+    for (fpath, f) in foundries(root) {
+        if let Some(kv) = f.get("key_vault")
+            && let Some(name) = kv.get_str("name")
+        {
+            out.push(Use {
+                key: resource_key(
+                    "Microsoft.KeyVault/vaults",
+                    kv.get_str("subscription"),
+                    kv.get_str("resource_group"),
+                    name,
+                ),
+                path: fpath.key("key_vault"),
+                span: kv.span,
+                auth: None,
+                from_target: false,
+                key_vault: Some(kv),
+            });
+        }
+        for (cp, c) in connections_of(&fpath, f) {
+            let Some(target) = c.get("target") else {
+                continue;
+            };
+            let key = if let Some(res) = target.get("resource") {
+                let (Some(ty), Some(name)) = (res.get_str("type"), res.get_str("name")) else {
+                    continue;
+                };
+                resource_key(
+                    ty,
+                    res.get_str("subscription"),
+                    res.get_str("resource_group"),
+                    name,
+                )
+            } else if let Some(id) = target.get_str("resource_id")
+                && let Some(p) = parse_target_id(id)
+            {
+                resource_key(
+                    &p.resource_type,
+                    Some(&p.subscription),
+                    Some(&p.resource_group),
+                    &p.name,
+                )
+            } else {
+                continue;
+            };
+            let auth = c.get("auth");
+            let from_target = auth.and_then(Node::as_map).is_some_and(|m| {
+                m.iter()
+                    .any(|(_, v)| v.get("from_target").and_then(Node::as_bool) == Some(true))
+            });
+            out.push(Use {
+                key,
+                path: cp.clone(),
+                span: auth.and_then(|a| a.get("type")).map_or(c.span, |t| t.span),
+                auth: auth.and_then(|a| a.get_str("type")),
+                from_target,
+                key_vault: None,
+            });
+        }
+    }
+    out
+}
+
+/// A resource some connection reads a key of keeps its keys on: an explicit
+/// `disable_local_auth: true` next to such a connection cannot work.
+fn local_auth(c: &Created, used: &[&Use], out: &mut Vec<Diagnostic>) {
+    let Some(n) = c.node.get("disable_local_auth") else {
+        return;
+    };
+    if n.as_bool() != Some(true) {
+        return;
+    }
+    if let Some(u) = used.iter().find(|u| uses_a_key(u)) {
+        out.push(
+            Diagnostic::error(
+                Code::LocalAuthConflict,
+                c.path.key("disable_local_auth"),
+                n.span,
+                format!(
+                    "{} `{}` turns its keys off, but a connection authenticates to it with one",
+                    c.ty.what, c.name
+                ),
+            )
+            .with_related(
+                u.path.key("auth").key("type"),
+                u.span,
+                format!("this connection uses `{}`", u.auth.unwrap_or("a key")),
+            )
+            .with_help("switch the connection to `type: AAD` with a role on the resource, or remove `disable_local_auth: true` (the default keeps keys on exactly when a connection needs them)"),
+        );
+    }
+}
+
+/// Whether a use of a resource authenticates with one of its keys.
+fn uses_a_key(u: &Use) -> bool {
+    u.from_target || u.auth.is_some_and(catalog::authenticates_with_key)
+}
+
+/// An App Insights component's `workspace` names a Log Analytics workspace of `resources:` or is a
+/// workspace's resource id.
+fn workspaces(created: &[Created], out: &mut Vec<Diagnostic>) {
+    for c in created
+        .iter()
+        .filter(|c| c.ty.resource_type == "Microsoft.Insights/components")
+    {
+        let Some(n) = c.node.get("workspace") else {
+            continue;
+        };
+        let Some(w) = n.as_str() else { continue };
+        if w.starts_with("/subscriptions/") {
+            let ok = crate::category::parse_resource_id(w).is_some_and(|p| {
+                p.resource_type
+                    .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+            });
+            if !ok {
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidResourceId,
+                        c.path.key("workspace"),
+                        n.span,
+                        format!("`{w}` is not the resource id of a Log Analytics workspace"),
+                    )
+                    .with_help("write `/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>`"),
+                );
+            }
+            continue;
+        }
+        let workspaces: Vec<&str> = created
+            .iter()
+            .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
+            .map(|o| o.name)
+            .collect();
+        if !workspaces.iter().any(|o| o.eq_ignore_ascii_case(w)) {
+            out.push(
+                Diagnostic::error(
+                    Code::UnknownWorkspace,
+                    c.path.key("workspace"),
+                    n.span,
+                    format!("workspace `{w}` is no Log Analytics workspace in `resources:`"),
+                )
+                .with_help(match did_you_mean(w, workspaces.iter().copied()) {
+                    Some(d) => format!("did you mean `{d}`?"),
+                    None => "add a `Microsoft.OperationalInsights/workspaces` entry to `resources:`, or give the workspace's resource id".to_string(),
+                }),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{codes, diags};
+    use super::*;
+
+    /// A spec creating `resources` (YAML list items, indented by 2) for one foundry with
+    /// `foundry` lines (indented by 4).
+    fn spec(resources: &str, foundry: &str) -> String {
+        let indent = |s: &str, n: usize| {
+            s.lines()
+                .map(|l| format!("{}{l}\n", " ".repeat(n)))
+                .collect::<String>()
+        };
+        format!(
+            "version: 1\nname: t\nlocation: eastus2\nresources:\n{}foundries:\n  - name: a-foundry\n{}",
+            indent(resources, 2),
+            indent(foundry, 4)
+        )
+    }
+
+    const SEARCH_CONNECTION: &str = "connections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: srch-one } }, auth: { type: AAD } }";
+
+    #[test]
+    fn a_used_resource_of_a_known_type_is_fine() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one, sku: standard, replicas: 2 }",
+            SEARCH_CONNECTION,
+        );
+        assert!(codes(&s).is_empty(), "{:?}", diags(&s));
+    }
+
+    #[test]
+    fn refuses_an_unknown_type_with_did_you_mean() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchService, name: srch-one }",
+            SEARCH_CONNECTION,
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::UnknownResourceType]);
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some("did you mean `Microsoft.Search/searchServices`?")
+        );
+        let s = spec(
+            "- { type: Microsoft.ApiManagement/service, name: apim1 }",
+            SEARCH_CONNECTION,
+        );
+        assert!(
+            diags(&s)[0]
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("existing one")
+        );
+    }
+
+    #[test]
+    fn refuses_a_key_of_another_type_and_a_missing_required_one() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one, containers: [docs] }\n- { type: Microsoft.Insights/components, name: appi }",
+            SEARCH_CONNECTION,
+        );
+        let c = codes(&s);
+        assert!(c.contains(&Code::KeyNotForType), "{c:?}");
+        assert!(c.contains(&Code::MissingKey), "{c:?}");
+    }
+
+    #[test]
+    fn checks_names_skus_and_ranges() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: S_One, sku: Standard, replicas: 13, partitions: 5 }\n- { type: Microsoft.KeyVault/vaults, name: kv-one, soft_delete_days: 3 }\n- { type: Microsoft.Storage/storageAccounts, name: store1, containers: [Docs, ok-docs, ok-docs] }",
+            "key_vault: { name: kv-one, wait_for_role: 60s }",
+        );
+        let d = diags(&s);
+        let paths: Vec<String> = d
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.path.to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "resources[0].name",
+                "resources[0].sku",
+                "resources[0].replicas",
+                "resources[0].partitions",
+                "resources[1].soft_delete_days",
+                "resources[2].containers[0]",
+                "resources[2].containers[2]",
+            ],
+            "{d:?}"
+        );
+        let sku = d
+            .iter()
+            .find(|d| d.path.to_string() == "resources[0].sku")
+            .unwrap();
+        assert_eq!(sku.help.as_deref(), Some("did you mean `standard`?"));
+    }
+
+    #[test]
+    fn one_entry_per_azure_resource() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-one }",
+            SEARCH_CONNECTION,
+        );
+        assert_eq!(codes(&s), [Code::ConflictingResources]);
+        // Another resource group is another resource.
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-one, resource_group: rg-b }",
+            &format!(
+                "{SEARCH_CONNECTION}\n  - {{ name: search-b, category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: srch-one, resource_group: rg-b }} }}, auth: {{ type: AAD }} }}"
+            ),
+        );
+        assert!(codes(&s).is_empty(), "{:?}", diags(&s));
+    }
+
+    #[test]
+    fn warns_about_a_resource_nothing_uses() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-two }",
+            SEARCH_CONNECTION,
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::UnusedResource]);
+        assert!(!d[0].is_error());
+        assert_eq!(d[0].path.to_string(), "resources[1]");
+    }
+
+    #[test]
+    fn keys_off_cannot_serve_a_connection_that_uses_a_key() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one, disable_local_auth: true }",
+            "connections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: srch-one } }, auth: { type: ApiKey, key: { from_target: true } } }",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::LocalAuthConflict], "{d:?}");
+        assert_eq!(d[0].related.len(), 1);
+    }
+
+    #[test]
+    fn a_created_vault_uses_azure_rbac() {
+        let s = spec(
+            "- { type: Microsoft.KeyVault/vaults, name: kv-one }",
+            "key_vault: { name: kv-one, permission_model: access_policies, wait_for_role: 60s }",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::PermissionModelMismatch], "{d:?}");
+        assert!(d[0].help.as_deref().unwrap().contains("rewrites them"));
+    }
+
+    #[test]
+    fn an_app_insights_component_names_its_workspace() {
+        let used = "connections:\n  - { name: appi, category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi-one } }, auth: { type: ApiKey, key: { from_target: true } } }";
+        let s = spec(
+            "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-on }",
+            used,
+        );
+        let d = diags(&s);
+        assert_eq!(
+            codes(&s),
+            [Code::UnusedResource, Code::UnknownWorkspace],
+            "{d:?}"
+        );
+        assert_eq!(d[1].help.as_deref(), Some("did you mean `logs-one`?"));
+        let s = spec(
+            "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one }",
+            used,
+        );
+        assert!(codes(&s).is_empty(), "{:?}", diags(&s));
+    }
+}
