@@ -36,7 +36,7 @@ impl Builder<'_> {
         } else {
             Scope::default()
         };
-        let group = (!home.is_deployment()).then_some(fi);
+        let group = (!home.is_deployment()).then(|| self.foundry_group(fi, home.clone(), &f.name));
         let ctx = self.account(fi, f, group);
         let projects = self.projects(&ctx, f);
         let gates = self.key_vault(&ctx, f);

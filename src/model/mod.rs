@@ -309,16 +309,41 @@ pub struct Model {
     pub secrets: BTreeMap<String, SecretParam>,
     /// The `foundries` output: one entry per foundry, in spec order.
     pub outputs: Vec<FoundryOutput>,
+    /// What the top-level template deploys into other resource groups, each as one Bicep module
+    /// or ARM nested deployment; [`Entity::group`] indexes it.
+    pub groups: Vec<Group>,
+}
+
+/// Resources the top-level template deploys into another resource group through one Bicep
+/// module or ARM nested deployment: what the spec writes into an existing foundry there, or the
+/// resources `resources:` creates there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Where they live.
+    pub scope: Scope,
+    /// The existing foundry whose projects and connections it holds; `None` for created
+    /// resources.
+    pub foundry: Option<usize>,
+    /// Its module file's and deployment's name: `foundry-<account>`, `resources-<group>`.
+    pub stem: String,
+    /// Its snake_case symbol (Bicep uses its lowerCamel form for the module call).
+    pub symbol: String,
+    /// A human description, printed as a comment.
+    pub label: String,
 }
 
 impl Model {
     /// The group (foundry module / nested deployment) a foundry's output entry is computed in:
     /// that foundry's own, when it lives in another resource group and the spec writes into it.
     pub fn output_group(&self, foundry: usize) -> Option<usize> {
+        let g = self
+            .groups
+            .iter()
+            .position(|g| g.foundry == Some(foundry))?;
         self.entities
             .iter()
-            .any(|e| e.group == Some(foundry))
-            .then_some(foundry)
+            .any(|e| e.group == Some(g))
+            .then_some(g)
     }
 
     /// The entity behind an id.
@@ -326,13 +351,9 @@ impl Model {
         &self.entities[id]
     }
 
-    /// The resource group a group's resources live in: that of its existing foundry account.
+    /// The resource group a group's resources live in.
     pub fn group_home(&self, group: usize) -> Scope {
-        self.entities
-            .iter()
-            .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-            .map(|e| e.scope.clone())
-            .unwrap_or_default()
+        self.groups[group].scope.clone()
     }
 
     /// Created entities in teardown order: the plan, reversed.
@@ -353,6 +374,7 @@ impl Model {
             last_child: BTreeMap::new(),
             created: BTreeMap::new(),
             created_of: Vec::new(),
+            groups: Vec::new(),
         };
         // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
         // secure parameters' names.
@@ -395,6 +417,7 @@ impl Model {
             plan,
             secrets: b.secrets,
             outputs: b.outputs,
+            groups: b.groups,
         })
     }
 }
@@ -415,6 +438,8 @@ struct Builder<'a> {
     created: BTreeMap<String, EntityId>,
     /// The entity of each entry of `resources:`, in spec order.
     created_of: Vec<EntityId>,
+    /// The groups (see [`Model::groups`]).
+    groups: Vec<Group>,
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -598,6 +623,58 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A new group of what the spec writes into an existing foundry in another resource group.
+    fn foundry_group(&mut self, fi: usize, home: Scope, account: &str) -> usize {
+        let symbol = self.symbol(&format!("{account}-module"));
+        self.groups.push(Group {
+            scope: home,
+            foundry: Some(fi),
+            stem: format!("foundry-{}", account.to_ascii_lowercase()),
+            symbol,
+            label: format!(
+                "everything this spec writes into existing Foundry account `{account}`, in its own resource group"
+            ),
+        });
+        self.groups.len() - 1
+    }
+
+    /// The group of the resources `resources:` creates in another resource group: one per
+    /// group (and subscription).
+    fn resources_group(&mut self, scope: &Scope) -> usize {
+        if let Some(g) = self
+            .groups
+            .iter()
+            .position(|g| g.foundry.is_none() && scope_key(&g.scope) == scope_key(scope))
+        {
+            return g;
+        }
+        let rg = scope
+            .resource_group
+            .as_deref()
+            .unwrap_or("deployment-group");
+        let mut stem = format!("resources-{}", rg.to_ascii_lowercase());
+        if let Some(sub) = &scope.subscription {
+            stem.push('-');
+            stem.extend(sub.chars().take(8));
+        }
+        let symbol = self.symbol(&format!("{stem}-module"));
+        self.groups.push(Group {
+            scope: scope.clone(),
+            foundry: None,
+            label: format!(
+                "the resources this spec creates in resource group `{rg}`{}",
+                scope
+                    .subscription
+                    .as_deref()
+                    .map(|s| format!(" of subscription `{s}`"))
+                    .unwrap_or_default()
+            ),
+            stem,
+            symbol,
+        });
+        self.groups.len() - 1
+    }
+
     /// The output entry of the foundry being built.
     fn current_output(&mut self) -> &mut FoundryOutput {
         self.outputs
@@ -680,17 +757,31 @@ impl<'a> Builder<'a> {
     /// created resource it connects to, so that the teardown deletes the account first: the
     /// seed document warns that deleting the vault breaks the Foundry resource.
     fn connects_to(&mut self, account: EntityId, connection: EntityId, target: EntityId) {
-        let mut root = target;
-        while let Some(p) = self.entities[root].parent {
-            root = p;
-        }
+        let root = self.root_of(target);
         if self.entities[root].existing {
             return;
         }
-        self.dep(account, root, Reason::ConnectsTo);
-        // The connection reads it too (its id, its endpoint): Bicep derives that edge from the
-        // reference, so ARM and Terraform state it.
-        self.dep(connection, root, Reason::ConnectsTo);
+        // The resource with its children (a storage account's containers, a Cosmos account's
+        // databases): a connection is of use once what it points into exists, and a Bicep module
+        // that holds them is waited for as a whole, so every format states the same edges.
+        let tree: Vec<EntityId> = (0..self.entities.len())
+            .filter(|&id| self.root_of(id) == root)
+            .collect();
+        for on in tree {
+            self.dep(account, on, Reason::ConnectsTo);
+            // The connection reads it too (its id, its endpoint): Bicep derives that edge from
+            // the reference, so ARM and Terraform state it.
+            self.dep(connection, on, Reason::ConnectsTo);
+        }
+    }
+
+    /// The top of the parent chain an entity is in (itself when it has no parent).
+    fn root_of(&self, id: EntityId) -> EntityId {
+        let mut root = id;
+        while let Some(p) = self.entities[root].parent {
+            root = p;
+        }
+        root
     }
 }
 

@@ -123,6 +123,7 @@ impl Builder<'_> {
         );
         self.created.insert(key.clone(), id);
         self.created_of.push(id);
+        let group = (!scope.is_deployment()).then(|| self.resources_group(&scope));
         let location = match &r.location {
             Some(l) if *l != self.spec.location => Value::str(l),
             _ => Value::Expr(Expr::LocationParam),
@@ -137,6 +138,7 @@ impl Builder<'_> {
             .or_else(|| known.skus.first().map(|s| s.to_string()));
         let e = &mut self.entities[id];
         e.scope = scope.clone();
+        e.group = group;
         e.location = Some(location.clone());
         e.tags = Some(tags);
         let props = match ty {
@@ -327,6 +329,7 @@ impl Builder<'_> {
             None,
         );
         self.entities[id].scope = scope.clone();
+        self.entities[id].group = self.entities[parent].group;
         self.child(id, parent);
         id
     }

@@ -754,12 +754,6 @@ impl ArmRender<'_> {
             "reference({deployment_id}, {}).outputs.{FOUNDRY_OUTPUT}.value",
             lit(api)
         ));
-        let account = self
-            .model
-            .entities
-            .iter()
-            .find(|e| e.kind == Kind::Account && e.foundry == Some(g))
-            .expect("a group is a foundry");
         let mut depends_on = Vec::new();
         for member in self.model.entities.iter().filter(|m| m.group == Some(g)) {
             for d in &member.deps {
@@ -772,10 +766,7 @@ impl ArmRender<'_> {
             }
         }
         let view = ResourceView {
-            comment: format!(
-                "everything this spec writes into existing Foundry account `{}`",
-                account.name_text()
-            ),
+            comment: self.model.groups[g].label.clone(),
             symbol: stem,
             keyword: "module".into(),
             type_api: format!("Microsoft.Resources/deployments@{api}"),

@@ -60,23 +60,11 @@ struct BicepFile<'a> {
 }
 
 fn group_module_path(model: &Model, group: usize) -> String {
-    let account = model
-        .entities
-        .iter()
-        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-        .map(|e| e.name_text().to_string())
-        .unwrap_or_else(|| group.to_string());
-    format!("modules/foundry-{}.bicep", account.to_ascii_lowercase())
+    format!("modules/{}.bicep", model.groups[group].stem)
 }
 
 fn group_symbol(model: &Model, group: usize) -> String {
-    let account = model
-        .entities
-        .iter()
-        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-        .map(camel)
-        .unwrap_or_else(|| format!("foundry{group}"));
-    format!("{account}Module")
+    heck::ToLowerCamelCase::to_lower_camel_case(model.groups[group].symbol.as_str())
 }
 
 impl<'a> BicepFile<'a> {
@@ -105,7 +93,10 @@ impl<'a> BicepFile<'a> {
     fn sym(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         let s = camel(e);
-        if e.existing {
+        // What another file deploys (a module of created resources in another resource group)
+        // is declared `existing` here, like what the spec only references; the module call's
+        // `dependsOn` orders the two.
+        if e.existing || e.group != self.group {
             self.referenced.borrow_mut().insert(id);
         } else {
             self.body_refs.borrow_mut().insert(s.clone());
@@ -476,12 +467,6 @@ impl<'a> BicepFile<'a> {
             };
             args.push((p.name.clone(), value));
         }
-        let account = self
-            .model
-            .entities
-            .iter()
-            .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-            .expect("a group is a foundry");
         let mut fields = vec![(
             "name".to_string(),
             unique_name(&group_deployment_stem(self.model, group)),
@@ -490,18 +475,20 @@ impl<'a> BicepFile<'a> {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
         fields.push(("params".to_string(), RValue::O(args)));
-        let mut v = view(
-            account,
-            group_symbol(self.model, group),
-            "module",
+        let g = &self.model.groups[group];
+        let mut v = ResourceView {
+            comment: g.label.clone(),
+            symbol: group_symbol(self.model, group),
+            keyword: "module".into(),
+            type_api: String::new(),
+            resource_type: String::new(),
+            api_version: String::new(),
             fields,
-            Vec::new(),
-            Vec::new(),
-        );
-        v.comment = format!(
-            "everything this spec writes into existing Foundry account `{}`, in its own resource group",
-            account.name_text()
-        );
+            blocks: Vec::new(),
+            depends_on: Vec::new(),
+            depends_why: Vec::new(),
+            directives: Vec::new(),
+        };
         for member in self
             .model
             .entities

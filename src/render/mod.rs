@@ -218,13 +218,7 @@ pub fn module_deployment_stem(e: &Entity) -> String {
 /// The fixed part of the deployment name of a foundry module / nested template (see
 /// [`module_deployment_stem`]).
 pub fn group_deployment_stem(model: &Model, group: usize) -> String {
-    let account = model
-        .entities
-        .iter()
-        .find(|e| e.kind == Kind::Account && e.foundry == Some(group))
-        .map(|e| e.name_text().to_ascii_lowercase())
-        .unwrap_or_else(|| group.to_string());
-    deployment_stem(&format!("foundry-{account}"))
+    deployment_stem(&model.groups[group].stem)
 }
 
 /// The lowerCamel symbol Bicep uses for an entity.

@@ -167,7 +167,10 @@ resource gfFoundry1234 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
     gfKv1234Vaults
     gfSearch1234SearchServices
     gfstore1234StorageAccounts
+    gfstore1234BlobService
+    gfstore1234DocsContainer
     gfCosmos1234DatabaseAccounts
+    gfCosmos1234AgentsDatabase
     gfAppi1234Components
   ]
 }
@@ -303,6 +306,8 @@ resource gfFoundry1234ResearchDocsConnection 'Microsoft.CognitiveServices/accoun
     }
   }
   dependsOn: [
+    gfstore1234BlobService
+    gfstore1234DocsContainer
     gfFoundry1234ResearchDocsConnectionRole1
     gfFoundry1234KeyVaultConnection
     gfFoundry1234KeyVaultRole
@@ -326,6 +331,7 @@ resource gfFoundry1234ResearchThreadsConnection 'Microsoft.CognitiveServices/acc
     }
   }
   dependsOn: [
+    gfCosmos1234AgentsDatabase
     gfFoundry1234KeyVaultConnection
     gfFoundry1234KeyVaultRole
     gfFoundry1234RoleWait

@@ -235,7 +235,10 @@ resource "azapi_resource" "gf_foundry_1234" {
     azapi_resource.gf_kv_1234_vaults,
     azapi_resource.gf_search_1234_search_services,
     azapi_resource.gfstore1234_storage_accounts,
+    azapi_resource.gfstore1234_blob_service,
+    azapi_resource.gfstore1234_docs_container,
     azapi_resource.gf_cosmos_1234_database_accounts,
+    azapi_resource.gf_cosmos_1234_agents_database,
     azapi_resource.gf_appi_1234_components,
   ]
 }
@@ -389,6 +392,8 @@ resource "azapi_resource" "gf_foundry_1234_research_docs_connection" {
 
   depends_on = [
     azapi_resource.gfstore1234_storage_accounts,
+    azapi_resource.gfstore1234_blob_service,
+    azapi_resource.gfstore1234_docs_container,
     azurerm_role_assignment.gf_foundry_1234_research_docs_connection_role_1,
     azapi_resource.gf_foundry_1234_key_vault_connection,
     azurerm_role_assignment.gf_foundry_1234_key_vault_role,
@@ -417,6 +422,7 @@ resource "azapi_resource" "gf_foundry_1234_research_threads_connection" {
 
   depends_on = [
     azapi_resource.gf_cosmos_1234_database_accounts,
+    azapi_resource.gf_cosmos_1234_agents_database,
     azapi_resource.gf_foundry_1234_key_vault_connection,
     azurerm_role_assignment.gf_foundry_1234_key_vault_role,
     time_sleep.gf_foundry_1234_role_wait,
