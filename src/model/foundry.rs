@@ -144,7 +144,10 @@ impl Builder<'_> {
             e.tagged = true;
             e.purge_on_delete = f.purge_on_delete;
             e.resource_kind = Some("AIServices".into());
-            e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
+            e.sku = Some(Value::object([(
+                "name",
+                Value::str(f.sku.as_deref().unwrap_or("S0")),
+            )]));
             e.identity = Some(identity);
             e.properties = Value::Object(props);
             if let Some(u) = uai {

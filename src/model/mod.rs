@@ -172,8 +172,8 @@ pub struct Entity {
     pub tagged: bool,
     /// `kind`.
     pub resource_kind: Option<String>,
-    /// `sku.name`.
-    pub sku: Option<String>,
+    /// `sku`: its `name`, and `capacity` where the resource type has one.
+    pub sku: Option<Value>,
     /// `identity`.
     pub identity: Option<Identity>,
     /// `properties` of a created resource.
