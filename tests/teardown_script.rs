@@ -403,6 +403,7 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                             Kind::Connection
                                 | Kind::KeyVaultConnection
                                 | Kind::Project
+                                | Kind::ModelDeployment
                                 | Kind::Wait
                         ) && arm_id(m, i, sub, rg) == *id
                             && e.api_version == *api

@@ -3,6 +3,7 @@
 //! one, from a spec that passed validation; the renderers read nothing else.
 
 mod connections;
+mod deployments;
 mod foundry;
 pub mod graph;
 mod key_vault;
@@ -46,6 +47,8 @@ impl Scope {
 pub enum Kind {
     /// `Microsoft.CognitiveServices/accounts`.
     Account,
+    /// `…/accounts/deployments`: a model deployment.
+    ModelDeployment,
     /// `…/accounts/projects`.
     Project,
     /// The Key Vault connection (`…/connections`, category `AzureKeyVault`).
@@ -541,8 +544,8 @@ impl<'a> Builder<'a> {
     /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
     /// under an account or project and answers 409 Conflict to a second one, so every child
     /// waits for its parent (when created here) and for the child created under it before, in
-    /// the order the builder adds them: account — projects, the Key Vault connection,
-    /// account-level connections; project — its connections.
+    /// the order the builder adds them: account — model deployments, projects, the Key Vault
+    /// connection, account-level connections; project — its connections.
     fn child(&mut self, child: EntityId, parent: EntityId) {
         self.entities[child].parent = Some(parent);
         if !self.entities[parent].existing {

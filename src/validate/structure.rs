@@ -44,6 +44,8 @@ pub enum Known {
     AuthType,
     /// A built-in role's name, current or former, or a role definition GUID (FG040 otherwise).
     Role,
+    /// A model deployment SKU name: `catalog::DEPLOYMENT_SKUS` (FG008 otherwise).
+    DeploymentSku,
 }
 
 impl Known {
@@ -57,6 +59,10 @@ impl Known {
                 .collect(),
             Known::AuthType => crate::catalog::AUTH_TYPES.to_vec(),
             Known::Role => crate::catalog::ROLES.iter().map(|r| r.name).collect(),
+            Known::DeploymentSku => crate::catalog::DEPLOYMENT_SKUS
+                .iter()
+                .map(|s| s.name)
+                .collect(),
         }
     }
 }
@@ -99,6 +105,28 @@ const PROJECT: &[Field] = &[
     opt("existing", Shape::Bool),
     opt("display_name", Shape::Str),
     opt("description", Shape::Str),
+];
+
+const DEPLOYMENT_MODEL: &[Field] = &[
+    req("name", Shape::Str),
+    opt("version", Shape::Str),
+    opt("format", Shape::Str),
+];
+
+const DEPLOYMENT_SKU: &[Field] = &[
+    req("name", Shape::Known(Known::DeploymentSku)),
+    opt("capacity", Shape::Int),
+];
+
+const MODEL_DEPLOYMENT: &[Field] = &[
+    req("name", Shape::Str),
+    req("model", Shape::Obj(DEPLOYMENT_MODEL)),
+    req("sku", Shape::Obj(DEPLOYMENT_SKU)),
+    opt("rai_policy", Shape::Str),
+    opt(
+        "version_upgrade",
+        Shape::Enum(crate::catalog::VERSION_UPGRADE_OPTIONS),
+    ),
 ];
 
 /// Secret permission literals of `Microsoft.KeyVault/vaults/accessPolicies`.
@@ -218,6 +246,7 @@ const FOUNDRY: &[Field] = &[
         "public_network_access",
         Shape::Enum(&["enabled", "disabled"]),
     ),
+    opt("deployments", Shape::Seq(&Shape::Obj(MODEL_DEPLOYMENT))),
     opt("projects", Shape::Seq(&Shape::Obj(PROJECT))),
     opt("key_vault", Shape::Obj(KEY_VAULT)),
     opt("connections", Shape::Seq(&Shape::Obj(CONNECTION))),
