@@ -829,6 +829,132 @@ pub fn target_type(resource_type: &str) -> Option<&'static TargetType> {
 }
 
 // ---------------------------------------------------------------------------
+// Model deployments
+// ---------------------------------------------------------------------------
+
+/// A model deployment type, by the SKU name a deployment's `sku.name` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeploymentSku {
+    /// The SKU name Azure takes, e.g. `"GlobalStandard"`.
+    pub name: &'static str,
+    /// The deployment type's name in the portal and on Learn, e.g. `"Global Standard"`.
+    pub display: &'static str,
+    /// Other names people write for it (older docs' `Global-Standard` and the like are matched
+    /// without punctuation, so only names that differ in letters are listed).
+    pub also: &'static [&'static str],
+}
+
+// The nine "SKU name in code" values of Learn's "Deployment types in Microsoft Foundry Models"
+// (learn.microsoft.com/azure/foundry/foundry-models/concepts/deployment-types, published
+// 2026-02-27), in its table's order. The type data (`Sku.name` of `accounts/deployments`,
+// 2026-07-01) is a plain string, so Azure's types do not list them.
+/// Every model deployment SKU Azure publishes.
+pub const DEPLOYMENT_SKUS: &[DeploymentSku] = &[
+    DeploymentSku {
+        name: "GlobalStandard",
+        display: "Global Standard",
+        also: &[],
+    },
+    DeploymentSku {
+        name: "GlobalProvisionedManaged",
+        display: "Global Provisioned",
+        also: &["Global Provisioned-Managed"],
+    },
+    DeploymentSku {
+        name: "GlobalBatch",
+        display: "Global Batch",
+        also: &[],
+    },
+    DeploymentSku {
+        name: "DataZoneStandard",
+        display: "Data Zone Standard",
+        also: &[],
+    },
+    DeploymentSku {
+        name: "DataZoneProvisionedManaged",
+        display: "Data Zone Provisioned",
+        also: &["DataZone Provisioned-Managed"],
+    },
+    DeploymentSku {
+        name: "DataZoneBatch",
+        display: "Data Zone Batch",
+        also: &[],
+    },
+    DeploymentSku {
+        name: "Standard",
+        display: "Standard",
+        also: &[],
+    },
+    DeploymentSku {
+        name: "ProvisionedManaged",
+        display: "Regional Provisioned",
+        also: &["Provisioned", "Provisioned-Managed"],
+    },
+    DeploymentSku {
+        name: "DeveloperTier",
+        display: "Developer",
+        also: &[],
+    },
+];
+
+/// The SKU of that exact name (SKU names are written as Azure spells them).
+pub fn deployment_sku(name: &str) -> Option<&'static DeploymentSku> {
+    DEPLOYMENT_SKUS.iter().find(|s| s.name == name)
+}
+
+/// The SKU a name that is not one most likely means: a SKU name, display name or other name of
+/// [`DEPLOYMENT_SKUS`] with case, spaces and punctuation ignored (`Global Standard`,
+/// `global-standard` and `globalstandard` mean `GlobalStandard`, `Developer` means
+/// `DeveloperTier`).
+pub fn deployment_sku_meant(written: &str) -> Option<&'static DeploymentSku> {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let w = squash(written);
+    if w.is_empty() {
+        return None;
+    }
+    DEPLOYMENT_SKUS.iter().find(|s| {
+        std::iter::once(s.name)
+            .chain(std::iter::once(s.display))
+            .chain(s.also.iter().copied())
+            .any(|n| squash(n) == w)
+    })
+}
+
+/// The `versionUpgradeOption` literals of `accounts/deployments` (the enum of
+/// `DeploymentProperties.versionUpgradeOption` in the 2026-07-01 type data, which also allows other
+/// strings; these are the ones Azure names).
+pub const VERSION_UPGRADE_OPTIONS: &[&str] = &[
+    "OnceNewDefaultVersionAvailable",
+    "OnceCurrentVersionExpired",
+    "NoAutoUpgrade",
+];
+
+/// `model.format` when the spec leaves it out. The type data's `DeploymentModel.format` is a plain
+/// string: a model's format is its publisher's (`OpenAI`, `Microsoft`, `Meta`, `Mistral AI`,
+/// `DeepSeek`, `xAI`, `Cohere` …, as Foundry's model catalog lists them), so any non-empty string
+/// is passed through.
+pub const DEFAULT_MODEL_FORMAT: &str = "OpenAI";
+
+/// `sku.capacity` when the spec leaves it out; Azure takes no less.
+pub const DEFAULT_DEPLOYMENT_CAPACITY: i64 = 1;
+
+// Model deployment names: the type data publishes no pattern (`name` is a plain string), and
+// neither Learn's naming rules nor the deployments reference state one. foundrygen applies the
+// rule of the account's other named children in the same type data (projects and RAI policies:
+// `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`) with the 2–64 length the Azure OpenAI portal documented; the
+// service refuses `/` ("Resource name can only include alphanumeric characters, underscores and
+// hyphens") and takes names such as `gpt-4.1-mini`.
+/// The shortest model deployment name foundrygen accepts.
+pub const MIN_MODEL_DEPLOYMENT_NAME: usize = 2;
+/// The longest model deployment name foundrygen accepts.
+pub const MAX_MODEL_DEPLOYMENT_NAME: usize = 64;
+
+// ---------------------------------------------------------------------------
 // Default API versions
 // ---------------------------------------------------------------------------
 
@@ -935,6 +1061,64 @@ mod tests {
             }
             at = after;
         }
+    }
+
+    const DEPLOYMENTS_EXTRACT: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/types/extra/cognitiveservices-2026-07-01.deployments-capabilityHosts-extract.json"
+    );
+
+    #[test]
+    fn version_upgrade_options_match_published_extract() {
+        let Ok(text) = std::fs::read_to_string(DEPLOYMENTS_EXTRACT) else {
+            println!("skipped: {DEPLOYMENTS_EXTRACT} not found");
+            return;
+        };
+        let section = key_offset(&text, "DeploymentProperties");
+        let option = section
+            + text[section..]
+                .find("\"versionUpgradeOption\"")
+                .expect("versionUpgradeOption");
+        assert_eq!(
+            string_array_after(&text, option, "enum"),
+            VERSION_UPGRADE_OPTIONS
+        );
+        // Neither the SKU name nor the model format is an enum there: the tables above are
+        // Learn's, and any format string is passed through.
+        let sku = key_offset(&text, "Sku");
+        let name = sku + text[sku..].find("\"name\"").expect("Sku.name");
+        let next = name + text[name..].find('}').expect("type closes");
+        assert!(
+            !text[name..next].contains("enum"),
+            "Sku.name is an enum now"
+        );
+    }
+
+    #[test]
+    fn deployment_skus_are_unique_and_found_by_the_names_people_say() {
+        let mut names: Vec<&str> = DEPLOYMENT_SKUS.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 9);
+        for s in DEPLOYMENT_SKUS {
+            assert_eq!(deployment_sku(s.name), Some(s));
+            assert_eq!(
+                deployment_sku_meant(s.display).map(|m| m.name),
+                Some(s.name)
+            );
+            for a in s.also {
+                assert_eq!(deployment_sku_meant(a).map(|m| m.name), Some(s.name), "{a}");
+            }
+        }
+        let meant = |w: &str| deployment_sku_meant(w).map(|s| s.name);
+        assert_eq!(meant("Global-Standard"), Some("GlobalStandard"));
+        assert_eq!(meant("globalstandard"), Some("GlobalStandard"));
+        assert_eq!(meant("Provisioned"), Some("ProvisionedManaged"));
+        assert_eq!(meant("Developer"), Some("DeveloperTier"));
+        assert_eq!(meant("DataZone-Standard"), Some("DataZoneStandard"));
+        assert_eq!(meant("S0"), None);
+        assert_eq!(meant("--"), None);
+        assert_eq!(deployment_sku("globalstandard"), None);
     }
 
     #[test]

@@ -377,10 +377,12 @@ codes! {
     InvalidKeyVaultName = 13,
     /// Two connections of one account share a name.
     DuplicateConnectionName = 14,
-    /// Two foundries, or two projects of one foundry, share a name.
+    /// Two foundries, or two projects or two model deployments of one foundry, share a name.
     DuplicateName = 15,
     /// Another name breaks its rules (tag, secret parameter, resource group, identity).
     InvalidName = 16,
+    /// A model deployment name breaks Azure's rules.
+    InvalidModelDeploymentName = 17,
     /// More than one Key Vault connection in one foundry.
     SecondKeyVaultConnection = 20,
     /// A Key Vault connection placed at project level.

@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use crate::model::{Kind, Model};
 
 fn shape(kind: Kind) -> (&'static str, &'static str) {
-    // Mermaid node shapes: rounded for Foundry resources, hexagons for access grants, a circle for
-    // the wait.
+    // Mermaid node shapes: rounded for Foundry resources, a parallelogram for a model deployment,
+    // hexagons for access grants, a circle for the wait.
     match kind {
         Kind::Account | Kind::Project => ("([", "])"),
+        Kind::ModelDeployment => ("[/", "/]"),
         Kind::KeyVaultConnection | Kind::Connection => ("[", "]"),
         Kind::RoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
         Kind::Wait => ("((", "))"),
@@ -68,6 +69,7 @@ pub fn dot(model: &Model) -> String {
         let e = model.entity(id);
         let shape = match e.kind {
             Kind::Account | Kind::Project => "box, style=rounded",
+            Kind::ModelDeployment => "parallelogram",
             Kind::KeyVaultConnection | Kind::Connection => "box",
             Kind::RoleAssignment | Kind::AccessPolicy => "hexagon",
             Kind::Wait => "circle",

@@ -419,10 +419,14 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
         ))
     );
     match e.kind {
-        Kind::Connection | Kind::KeyVaultConnection | Kind::Project | Kind::Wait => {
-            // `az resource delete` waits for a long-running delete (a project's) to finish, so
-            // the next delete under the same parent does not meet a 409; it also talks to
-            // whichever cloud `az` is logged in to.
+        Kind::Connection
+        | Kind::KeyVaultConnection
+        | Kind::Project
+        | Kind::ModelDeployment
+        | Kind::Wait => {
+            // `az resource delete` waits for a long-running delete (a project's, a model
+            // deployment's) to finish, so the next delete under the same parent does not meet a
+            // 409; it also talks to whichever cloud `az` is logged in to.
             let _ = writeln!(s, "id={}", resource_id(model, id));
             let _ = writeln!(s, "api={}", quote(&e.api_version));
             s.push_str("run az resource delete --ids \"$id\" --api-version \"$api\"\n");

@@ -19,7 +19,7 @@ const SECRETS_OFFICER: &str = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
 const SEARCH_INDEX_DATA_READER: &str = "1407120a-92aa-4202-b7e9-c0e197c71c8f";
 const SEARCH_SERVICE_CONTRIBUTOR: &str = "7ca78c08-252a-4471-8644-bb5ff32d4ba0";
 
-/// Three projects, an RBAC vault with a wait, account-level and
+/// Two model deployments, three projects, an RBAC vault with a wait, account-level and
 /// project-level connections, several under one parent, some with roles.
 const RBAC_SPEC: &str = r#"
 version: 1
@@ -27,6 +27,13 @@ name: order-rbac
 location: eastus2
 foundries:
   - name: acme-foundry
+    deployments:
+      - name: gpt-4o
+        model: { name: gpt-4o, version: "2024-11-20" }
+        sku: { name: GlobalStandard, capacity: 50 }
+      - name: embed
+        model: { name: text-embedding-3-large }
+        sku: { name: Standard }
     projects:
       - name: first
       - name: middle
@@ -210,7 +217,7 @@ foundries:
 "#;
 
 /// An existing foundry in another resource group of another subscription, extended with two
-/// created projects (one after the other) and connections under them, an existing project and the
+/// model deployments, two created projects (one after the other) and connections under them, an existing project and the
 /// account; its Key Vault (RBAC, with a wait) and the connections' search target are in the
 /// deployment's own resource group. Bicep puts everything into a module scoped to the foundry's
 /// group, which calls role-assignment modules back in the deployment's group (ARM: nested
@@ -224,6 +231,14 @@ foundries:
     existing: true
     subscription: 11111111-2222-3333-4444-555555555555
     resource_group: rg-far-ai
+    deployments:
+      - name: gpt-4.1-mini
+        model: { name: gpt-4.1-mini, version: "2025-04-14" }
+        sku: { name: DataZoneStandard, capacity: 20 }
+        version_upgrade: NoAutoUpgrade
+      - name: o3
+        model: { name: o3 }
+        sku: { name: GlobalStandard }
     projects:
       - name: kept
         existing: true
@@ -331,6 +346,7 @@ fn normalized_key(model: &Model, id: usize) -> String {
     let k = &e.key;
     match e.kind {
         ModelKind::Account => format!("account:{k}"),
+        ModelKind::ModelDeployment => format!("deployment:{}", k.replace("/deployments/", "/")),
         ModelKind::Project => format!("project:{}", k.replace("/projects/", "/")),
         ModelKind::Connection | ModelKind::KeyVaultConnection => format!(
             "connection:{}",
@@ -380,6 +396,8 @@ fn normalized_key(model: &Model, id: usize) -> String {
 #[derive(Debug, Default)]
 struct Foundry {
     account: Option<String>,
+    /// The model deployments, created on a created or an existing account.
+    deployments: Vec<String>,
     projects: Vec<String>,
     key_vault_connection: Option<String>,
     vault_access: Vec<String>,
@@ -404,6 +422,9 @@ fn foundries(model: &Model) -> Vec<Foundry> {
         let mut of = |f: usize, add: &mut dyn FnMut(&mut Foundry)| add(&mut out[f]);
         match e.kind {
             ModelKind::Account => of(e.foundry.unwrap(), &mut |f| f.account = Some(key())),
+            ModelKind::ModelDeployment => {
+                of(e.foundry.unwrap(), &mut |f| f.deployments.push(key()))
+            }
             ModelKind::Project => of(e.foundry.unwrap(), &mut |f| f.projects.push(key())),
             ModelKind::KeyVaultConnection => of(e.foundry.unwrap(), &mut |f| {
                 f.key_vault_connection = Some(key())
@@ -475,6 +496,39 @@ fn projects_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
             }
             for earlier in &f.projects[..i] {
                 need(g, p, earlier, "projects one after another", &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// Model deployments are the first children of their account: after the account (when created),
+/// one after another in spec order, and before every project of the account (the azd templates
+/// make projects wait for deployments), so before everything else in its chain too.
+fn deployments_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in facts {
+        for (i, d) in f.deployments.iter().enumerate() {
+            if let Some(a) = &f.account {
+                need(g, d, a, "account before its model deployments", &mut out);
+            }
+            for earlier in &f.deployments[..i] {
+                need(
+                    g,
+                    d,
+                    earlier,
+                    "model deployments one after another",
+                    &mut out,
+                );
+            }
+            for p in &f.projects {
+                need(
+                    g,
+                    p,
+                    d,
+                    "model deployments come before the projects in the account's chain",
+                    &mut out,
+                );
             }
         }
     }
@@ -575,12 +629,23 @@ fn siblings_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
 
 /// One chain per parent: the children created under one account or project run one at a time
 /// (Azure answers 409 Conflict to concurrent child operations), in this order: under an account
-/// its projects, then the Key Vault connection, then its account-level connections; under a project
-/// its connections; each group in spec order. Each child must come after the one before it.
+/// its model deployments, then its projects, then the Key Vault connection, then its account-level
+/// connections; under a project its connections; each group in spec order. Each child must come
+/// after the one before it.
 fn one_chain_per_parent_rule(g: &Graph, facts: &[Foundry], _: &Model) -> Vec<String> {
     let mut out = Vec::new();
     for f in facts {
         let mut chains: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+        for d in &f.deployments {
+            let account = d
+                .strip_prefix("deployment:")
+                .and_then(|d| d.split('/').next())
+                .expect("a model deployment key");
+            chains
+                .entry(format!("account:{account}"))
+                .or_default()
+                .push(d);
+        }
         for p in &f.projects {
             let account = p
                 .strip_prefix("project:")
@@ -659,6 +724,11 @@ fn projects_follow_the_account_one_after_another() {
 }
 
 #[test]
+fn model_deployments_come_before_the_projects_in_the_accounts_chain() {
+    check_everywhere(deployments_rule);
+}
+
+#[test]
 fn key_vault_connection_comes_after_every_created_project() {
     check_everywhere(key_vault_connection_rule);
 }
@@ -701,6 +771,13 @@ fn inline_specs_have_the_expected_nodes() {
     let facts = foundries(&generated.model);
     let f = &facts[0];
     assert_eq!(f.account.as_deref(), Some("account:acme-foundry"));
+    assert_eq!(
+        f.deployments,
+        [
+            "deployment:acme-foundry/gpt-4o",
+            "deployment:acme-foundry/embed"
+        ]
+    );
     assert_eq!(
         f.projects,
         [
@@ -878,11 +955,14 @@ fn terraform_purges_a_deleted_account_after_destroying_it() {
     assert!(seen > 0, "no spec purges an account");
 }
 
-/// The `account:` key a node of that account belongs to (projects and connections).
+/// The `account:` key a node of that account belongs to (model deployments, projects and
+/// connections).
 fn connection_account_of(key: &str) -> Option<String> {
     let (kind, rest) = key.split_once(':')?;
     match kind {
-        "project" | "connection" => Some(format!("account:{}", rest.split('/').next()?)),
+        "project" | "connection" | "deployment" => {
+            Some(format!("account:{}", rest.split('/').next()?))
+        }
         _ => None,
     }
 }
@@ -935,7 +1015,8 @@ fn foundries_sharing_a_policy_vault_share_one_add_per_template_and_never_race() 
 fn mixed_existing_and_created_foundries_follow_the_rules() {
     let generated = generate("mixed.yaml", MIXED_POLICY_SPEC);
     let facts = foundries(&generated.model);
-    let rules: [Rule; 7] = [
+    let rules: [Rule; 8] = [
+        deployments_rule,
         projects_rule,
         key_vault_connection_rule,
         vault_access_rule,
@@ -984,6 +1065,23 @@ fn extractor_reads_nested_modules_and_deployments() {
         assert!(
             g.depends_on("project:far-foundry/fresh-two", fresh),
             "{format}"
+        );
+        // The account's chain inside the module starts with its model deployments.
+        let (mini, o3) = (
+            "deployment:far-foundry/gpt-4.1-mini",
+            "deployment:far-foundry/o3",
+        );
+        assert!(
+            g.depends_on(o3, mini),
+            "{format}: deployments one at a time"
+        );
+        assert!(
+            g.depends_on(fresh, o3),
+            "{format}: projects after deployments"
+        );
+        assert!(
+            g.dependencies(mini).is_empty(),
+            "{format}: the account exists"
         );
         assert!(
             g.depends_on(search, fresh),
@@ -1223,10 +1321,10 @@ fn extractor_notices_a_removed_dependency() {
 }
 
 mod random_specs {
-    //! The ordering contract as properties: random valid specs (1–3 foundries, 0–4 projects, 0–12
-    //! connections of mixed categories, levels and auth types, with and without a Key Vault, RBAC or
-    //! access policies, a wait or not, created and existing accounts, some in other resource
-    //! groups) must satisfy every rule in every format.
+    //! The ordering contract as properties: random valid specs (1–3 foundries, 0–3 model
+    //! deployments of mixed SKUs, 0–4 projects, 0–12 connections of mixed categories, levels and
+    //! auth types, with and without a Key Vault, RBAC or access policies, a wait or not, created and
+    //! existing accounts, some in other resource groups) must satisfy every rule in every format.
 
     use super::*;
     use proptest::prelude::*;
@@ -1236,6 +1334,8 @@ mod random_specs {
         existing: bool,
         elsewhere: bool,
         user_assigned: bool,
+        /// (SKU template, capacity) per model deployment.
+        deployments: Vec<(usize, Option<i64>)>,
         projects: usize,
         vault: Option<(bool, bool)>, // (access policies, wait)
         connections: Vec<(usize, Option<usize>)>, // (template, project index)
@@ -1246,16 +1346,26 @@ mod random_specs {
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),
+            proptest::collection::vec((0usize..4, proptest::option::of(1i64..=500)), 0..=3),
             0usize..=4,
             proptest::option::of((any::<bool>(), any::<bool>())),
             proptest::collection::vec((0usize..7, proptest::option::of(0usize..4)), 0..=12),
         )
             .prop_map(
-                |(existing, elsewhere, user_assigned, projects, vault, connections)| {
+                |(
+                    existing,
+                    elsewhere,
+                    user_assigned,
+                    deployments,
+                    projects,
+                    vault,
+                    connections,
+                )| {
                     RandomFoundry {
                         existing,
                         elsewhere: existing && elsewhere,
                         user_assigned: user_assigned && !existing,
+                        deployments,
                         projects,
                         vault,
                         connections,
@@ -1277,6 +1387,26 @@ mod random_specs {
             if f.user_assigned {
                 s.push_str(&format!(
                     "    identity: user_assigned\n    user_assigned_identity: {{ name: id-f{fi}, resource_group: rg-ids }}\n"
+                ));
+            }
+            if !f.deployments.is_empty() {
+                s.push_str("    deployments:\n");
+            }
+            for (di, (template, capacity)) in f.deployments.iter().enumerate() {
+                let (model, sku) = match template {
+                    0 => ("{ name: gpt-4o, version: '2024-11-20' }", "GlobalStandard"),
+                    1 => ("{ name: text-embedding-3-large }", "Standard"),
+                    2 => ("{ name: gpt-4.1-mini, format: OpenAI }", "DataZoneStandard"),
+                    _ => (
+                        "{ name: Phi-4, format: Microsoft }",
+                        "GlobalProvisionedManaged",
+                    ),
+                };
+                let capacity = capacity
+                    .map(|c| format!(", capacity: {c}"))
+                    .unwrap_or_default();
+                s.push_str(&format!(
+                    "      - {{ name: f{fi}d{di}, model: {model}, sku: {{ name: {sku}{capacity} }} }}\n"
                 ));
             }
             if f.projects > 0 {
@@ -1339,7 +1469,8 @@ mod random_specs {
             return Err("the teardown is not the plan reversed".into());
         }
         let facts = foundries(model);
-        let rules: [Rule; 8] = [
+        let rules: [Rule; 9] = [
+            deployments_rule,
             projects_rule,
             key_vault_connection_rule,
             vault_access_rule,

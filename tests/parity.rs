@@ -61,6 +61,7 @@ fn every_spec_is_one_deployment_in_three_formats() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     for t in [
         "microsoft.cognitiveservices/accounts",
+        "microsoft.cognitiveservices/accounts/deployments",
         "microsoft.cognitiveservices/accounts/projects",
         "microsoft.cognitiveservices/accounts/connections",
         "microsoft.cognitiveservices/accounts/projects/connections",

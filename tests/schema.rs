@@ -76,6 +76,11 @@ tags: { env: dev }
 foundries:
   - name: demo-foundry
     identity: system_assigned
+    deployments:
+      - name: gpt-4o
+        model: { name: gpt-4o, version: '2024-11-20' }
+        sku: { name: GlobalStandard, capacity: 50 }
+        version_upgrade: NoAutoUpgrade
     projects:
       - name: research
     key_vault:
@@ -197,6 +202,22 @@ fn refuses_what_structural_validation_refuses() {
         (
             "no target",
             mutated("{ url: 'https://api.example.com/' }", "{}"),
+        ),
+        (
+            "unknown model deployment SKU",
+            mutated("name: GlobalStandard,", "name: Global,"),
+        ),
+        (
+            "model deployment capacity 0",
+            mutated("capacity: 50", "capacity: 0"),
+        ),
+        (
+            "unknown version upgrade option",
+            mutated("NoAutoUpgrade", "Never"),
+        ),
+        (
+            "model deployment without a SKU",
+            mutated("        sku: { name: GlobalStandard, capacity: 50 }\n", ""),
         ),
     ];
     let mut failures = Vec::new();
@@ -402,6 +423,26 @@ fn known_agrees(s: &Value, known: Known) -> Vec<String> {
                 if !catalog::is_auth_type(a) {
                     out.push(format!(
                         "the schema offers auth type `{a}`, validation refuses it"
+                    ));
+                }
+            }
+        }
+        Known::DeploymentSku => {
+            let Some(got) = string_enum(s) else {
+                return vec![format!(
+                    "a model deployment SKU is a string enum, the schema {s}"
+                )];
+            };
+            let want = set(&mut catalog::DEPLOYMENT_SKUS.iter().map(|k| k.name));
+            if got != want {
+                out.push(format!(
+                    "SKUs differ from `catalog::DEPLOYMENT_SKUS`: {got:?} vs {want:?}"
+                ));
+            }
+            for k in &got {
+                if catalog::deployment_sku(k).is_none() {
+                    out.push(format!(
+                        "the schema offers SKU `{k}`, validation refuses it"
                     ));
                 }
             }

@@ -403,6 +403,7 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                             Kind::Connection
                                 | Kind::KeyVaultConnection
                                 | Kind::Project
+                                | Kind::ModelDeployment
                                 | Kind::Wait
                         ) && arm_id(m, i, sub, rg) == *id
                             && e.api_version == *api
@@ -511,6 +512,23 @@ fn key_vault_first_deletes_in_teardown_order() {
     let m = model_of(&root().join("specs/key-vault-first.yaml"));
     let kinds: Vec<Kind> = m.teardown().iter().map(|&i| m.entity(i).kind).collect();
     assert!(kinds.contains(&Kind::RoleAssignment) && kinds.contains(&Kind::Wait));
+    // Its model deployments go after its project, one by one, and before the account.
+    let at = |k: Kind| -> Vec<usize> {
+        kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| **x == k)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let (deployments, projects, accounts) = (
+        at(Kind::ModelDeployment),
+        at(Kind::Project),
+        at(Kind::Account),
+    );
+    assert_eq!(deployments.len(), 2);
+    assert!(deployments.iter().all(|d| projects.iter().all(|p| p < d)));
+    assert!(deployments.iter().all(|d| accounts.iter().all(|a| d < a)));
 }
 
 #[test]

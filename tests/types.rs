@@ -92,12 +92,15 @@ fn arm_bodies_match_azure_type_data() {
         println!("  {n:4}  {t}");
     }
     assert!(checked >= 5);
-    // The role-assignment waits (kind AzureCLI) are among them.
-    assert!(
-        bodies
-            .keys()
-            .any(|t| t.starts_with("Microsoft.Resources/deploymentScripts@")),
-        "{bodies:#?}"
-    );
+    // The role-assignment waits (kind AzureCLI) and model deployments are among them.
+    for prefix in [
+        "Microsoft.Resources/deploymentScripts@",
+        "Microsoft.CognitiveServices/accounts/deployments@",
+    ] {
+        assert!(
+            bodies.keys().any(|t| t.starts_with(prefix)),
+            "no {prefix} body: {bodies:#?}"
+        );
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -28,6 +28,8 @@ const APIVER: u8 = 14;
 const META_KEY: u8 = 15;
 const SKU: u8 = 16;
 const KEY: u8 = 17;
+const DEPLOYMENT_SKU: u8 = 18;
+const UPGRADE: u8 = 19;
 
 const NAMES: &[&str] = &[
     "alpha",
@@ -261,6 +263,13 @@ const KEYS: &[&str] = &[
     "custom_subdomain",
     "disable_local_auth",
     "public_network_access",
+    "deployments",
+    "model",
+    "version",
+    "format",
+    "capacity",
+    "rai_policy",
+    "version_upgrade",
     "projects",
     "key_vault",
     "connections",
@@ -391,6 +400,25 @@ fn pool(kind: u8) -> Vec<String> {
         APIVER => own(APIVERS),
         META_KEY => own(META_KEYS),
         SKU => own(SKUS),
+        DEPLOYMENT_SKU => {
+            let mut v: Vec<String> = catalog::DEPLOYMENT_SKUS
+                .iter()
+                .map(|k| k.name.to_string())
+                .collect();
+            v.extend(own(&[
+                "Global Standard",
+                "globalstandard",
+                "Developer",
+                "S0",
+                "",
+            ]));
+            v
+        }
+        UPGRADE => {
+            let mut v = own(catalog::VERSION_UPGRADE_OPTIONS);
+            v.extend(own(&["never", "NoAutoUpgrades", ""]));
+            v
+        }
         _ => own(KEYS),
     }
 }
@@ -406,6 +434,8 @@ fn good(kind: u8, len: usize) -> usize {
         APIVER => 2,
         URL => 6,
         SECRET => 5,
+        DEPLOYMENT_SKU => catalog::DEPLOYMENT_SKUS.len(),
+        UPGRADE => catalog::VERSION_UPGRADE_OPTIONS.len(),
         _ => len,
     }
     .min(len)
@@ -537,9 +567,35 @@ pub struct Foundry {
     pub custom_subdomain: Rarely<Str<NAME>>,
     pub disable_local_auth: Option<bool>,
     pub public_network_access: Option<Toggle>,
+    pub deployments: Option<Vec<Deployment>>,
     pub projects: Option<Vec<Project>>,
     pub key_vault: Option<KeyVault>,
     pub connections: Option<Vec<Connection>>,
+    pub extra: Rarely<Extra>,
+}
+
+#[derive(Debug, Clone, Arbitrary)]
+pub struct Deployment {
+    pub name: Mostly<Str<NAME>>,
+    pub model: Mostly<DeploymentModel>,
+    pub sku: Mostly<DeploymentSku>,
+    pub rai_policy: Option<Str<NAME>>,
+    pub version_upgrade: Option<Str<UPGRADE>>,
+    pub extra: Rarely<Extra>,
+}
+
+#[derive(Debug, Clone, Arbitrary)]
+pub struct DeploymentModel {
+    pub name: Mostly<Str<NAME>>,
+    pub version: Option<Str<APIVER>>,
+    pub format: Option<Str<TEXT>>,
+    pub extra: Rarely<Extra>,
+}
+
+#[derive(Debug, Clone, Arbitrary)]
+pub struct DeploymentSku {
+    pub name: Mostly<Str<DEPLOYMENT_SKU>>,
+    pub capacity: Option<i64>,
     pub extra: Rarely<Extra>,
 }
 
@@ -967,6 +1023,32 @@ impl KeyVault {
     }
 }
 
+impl Deployment {
+    fn node(&self) -> Node {
+        let mut m = Map::new();
+        m.opt("name", &self.name.0, |t| s(&t.0));
+        m.opt("model", &self.model.0, |d| {
+            let mut m = Map::new();
+            m.opt("name", &d.name.0, |t| s(&t.0));
+            m.opt("version", &d.version, |t| s(&t.0));
+            m.opt("format", &d.format, |t| s(&t.0));
+            m.extra(&d.extra);
+            m.done()
+        });
+        m.opt("sku", &self.sku.0, |d| {
+            let mut m = Map::new();
+            m.opt("name", &d.name.0, |t| s(&t.0));
+            m.opt("capacity", &d.capacity, |c| Node::Raw(c.to_string()));
+            m.extra(&d.extra);
+            m.done()
+        });
+        m.opt("rai_policy", &self.rai_policy, |t| s(&t.0));
+        m.opt("version_upgrade", &self.version_upgrade, |t| s(&t.0));
+        m.extra(&self.extra);
+        m.done()
+    }
+}
+
 impl Project {
     fn node(&self) -> Node {
         let mut m = Map::new();
@@ -1011,6 +1093,9 @@ impl Foundry {
                 Toggle::Other(v) => v.node(),
             },
         );
+        m.opt("deployments", &self.deployments, |v| {
+            Node::Seq(v.iter().map(Deployment::node).collect())
+        });
         m.opt("projects", &self.projects, |v| {
             Node::Seq(v.iter().map(Project::node).collect())
         });

@@ -1,5 +1,6 @@
-//! Model stage, foundries: the account (created or existing) and its projects, then the Key Vault
-//! setup and the connections, each built by its own file; every child joins its parent's chain.
+//! Model stage, foundries: the account (created or existing), its model deployments and its
+//! projects, then the Key Vault setup and the connections, each built by its own file; every child
+//! joins its parent's chain.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,13 @@ impl Builder<'_> {
         };
         let group = (!home.is_deployment()).then(|| self.foundry_group(fi, home.clone(), &f.name));
         let ctx = self.account(fi, f, group);
+        // The account's chain starts with its model deployments: the projects wait for them, as
+        // the azd templates make them.
+        self.model_deployments(
+            ctx.account,
+            &f.deployments,
+            &format!("{}.deployments", ctx.fpath),
+        );
         let projects = self.projects(&ctx, f);
         let gates = self.key_vault(&ctx, f);
         self.connections(&ctx, f, &projects, &gates);
@@ -144,7 +152,10 @@ impl Builder<'_> {
             e.tags = Some(self.spec.tags.clone());
             e.purge_on_delete = f.purge_on_delete;
             e.resource_kind = Some("AIServices".into());
-            e.sku = Some(f.sku.clone().unwrap_or_else(|| "S0".into()));
+            e.sku = Some(Value::object([(
+                "name",
+                Value::str(f.sku.as_deref().unwrap_or("S0")),
+            )]));
             e.identity = Some(identity);
             e.properties = Value::Object(props);
             if let Some(u) = uai {

@@ -3,6 +3,7 @@
 //! one, from a spec that passed validation; the renderers read nothing else.
 
 mod connections;
+mod deployments;
 mod foundry;
 pub mod graph;
 mod key_vault;
@@ -47,6 +48,8 @@ impl Scope {
 pub enum Kind {
     /// `Microsoft.CognitiveServices/accounts`.
     Account,
+    /// `…/accounts/deployments`: a model deployment.
+    ModelDeployment,
     /// `…/accounts/projects`.
     Project,
     /// The Key Vault connection (`…/connections`, category `AzureKeyVault`).
@@ -191,8 +194,8 @@ pub struct Entity {
     pub tags: Option<BTreeMap<String, String>>,
     /// `kind`.
     pub resource_kind: Option<String>,
-    /// `sku.name`.
-    pub sku: Option<String>,
+    /// `sku`: its `name`, and `capacity` where the resource type has one.
+    pub sku: Option<Value>,
     /// `identity`.
     pub identity: Option<Identity>,
     /// `properties` of a created resource.
@@ -602,8 +605,8 @@ impl<'a> Builder<'a> {
     /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
     /// under an account or project and answers 409 Conflict to a second one, so every child
     /// waits for its parent (when created here) and for the child created under it before, in
-    /// the order the builder adds them: account — projects, the Key Vault connection,
-    /// account-level connections; project — its connections.
+    /// the order the builder adds them: account — model deployments, projects, the Key Vault
+    /// connection, account-level connections; project — its connections.
     fn child(&mut self, child: EntityId, parent: EntityId) {
         self.entities[child].parent = Some(parent);
         if !self.entities[parent].existing {

@@ -135,7 +135,8 @@ impl Builder<'_> {
         let sku = r
             .sku
             .clone()
-            .or_else(|| known.skus.first().map(|s| s.to_string()));
+            .or_else(|| known.skus.first().map(|s| s.to_string()))
+            .map(|name| Value::object([("name", Value::Str(name))]));
         let e = &mut self.entities[id];
         e.scope = scope.clone();
         e.group = group;

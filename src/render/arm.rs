@@ -399,10 +399,7 @@ impl<'a> ArmRender<'a> {
             fields.push(("kind".to_string(), RValue::S(k.clone())));
         }
         if let Some(s) = &e.sku {
-            fields.push((
-                "sku".to_string(),
-                RValue::O(vec![("name".into(), RValue::S(s.clone()))]),
-            ));
+            fields.push(("sku".to_string(), self.value(s)));
         }
         if let Some(i) = e.identity {
             fields.push(("identity".to_string(), self.identity(i)));

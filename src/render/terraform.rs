@@ -634,10 +634,7 @@ impl<'a> TfRender<'a> {
             body.push(("kind".to_string(), RValue::S(k.clone())));
         }
         if let Some(s) = &e.sku {
-            body.push((
-                "sku".to_string(),
-                RValue::O(vec![("name".into(), RValue::S(s.clone()))]),
-            ));
+            body.push(("sku".to_string(), self.value(s)));
         }
         body.push(("properties".to_string(), self.value(&e.properties)));
         v.fields.push(("body".into(), RValue::O(body)));

@@ -20,7 +20,8 @@ use crate::validate::structure::Known;
 
 pub use load::Source;
 
-/// A foundrygen spec, version 1: Azure AI Foundry accounts, their projects and their connections.
+/// A foundrygen spec, version 1: Azure AI Foundry accounts, their model deployments, projects and
+/// connections.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
@@ -169,6 +170,9 @@ pub struct Foundry {
     /// 48 hours of soft delete; only for an account the spec creates. Default `false`.
     #[serde(default)]
     pub purge_on_delete: bool,
+    /// Model deployments on the account, created one after another before its projects.
+    #[serde(default)]
+    pub deployments: Vec<ModelDeployment>,
     /// The account's projects.
     #[serde(default)]
     pub projects: Vec<Project>,
@@ -204,6 +208,72 @@ pub struct Project {
     pub display_name: Option<String>,
     /// Description.
     pub description: Option<String>,
+}
+
+/// A model deployment (`Microsoft.CognitiveServices/accounts/deployments`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDeployment {
+    /// Model deployment name, unique per account: 2–64 letters, digits, `_`, `.` and `-`,
+    /// starting with a letter or digit.
+    pub name: String,
+    /// The model it serves.
+    pub model: DeploymentModel,
+    /// The deployment type and its capacity.
+    pub sku: DeploymentSku,
+    /// `raiPolicyName`: the content filter (RAI policy) it uses, e.g. `Microsoft.DefaultV2`.
+    pub rai_policy: Option<String>,
+    /// `versionUpgradeOption`: when Azure moves the deployment to a newer model version.
+    pub version_upgrade: Option<VersionUpgrade>,
+}
+
+/// The model of a deployment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentModel {
+    /// Model name, e.g. `gpt-4o`.
+    pub name: String,
+    /// Model version, e.g. `"2024-11-20"`; default the model's default version.
+    pub version: Option<String>,
+    /// Model format (its publisher's), default `OpenAI`.
+    pub format: Option<String>,
+}
+
+/// The SKU of a model deployment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSku {
+    /// The deployment type's SKU name: `GlobalStandard`, `DataZoneStandard`, `Standard`,
+    /// `GlobalProvisionedManaged`, `DataZoneProvisionedManaged`, `ProvisionedManaged`,
+    /// `GlobalBatch`, `DataZoneBatch` or `DeveloperTier`.
+    #[schemars(transform = deployment_sku_schema)]
+    pub name: String,
+    /// Capacity in the SKU's units (thousands of tokens per minute, or provisioned throughput
+    /// units); default 1.
+    #[schemars(range(min = 1))]
+    pub capacity: Option<i64>,
+}
+
+/// `versionUpgradeOption`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum VersionUpgrade {
+    /// Move to a new default version as soon as there is one.
+    OnceNewDefaultVersionAvailable,
+    /// Move only when the current version expires.
+    OnceCurrentVersionExpired,
+    /// Never move automatically.
+    NoAutoUpgrade,
+}
+
+impl VersionUpgrade {
+    /// Azure's literal.
+    pub fn literal(self) -> &'static str {
+        match self {
+            VersionUpgrade::OnceNewDefaultVersionAvailable => "OnceNewDefaultVersionAvailable",
+            VersionUpgrade::OnceCurrentVersionExpired => "OnceCurrentVersionExpired",
+            VersionUpgrade::NoAutoUpgrade => "NoAutoUpgrade",
+        }
+    }
 }
 
 /// How a Key Vault grants access.
@@ -436,6 +506,11 @@ fn created_type_schema(schema: &mut Schema) {
 /// `auth.type`: the auth type literals.
 fn auth_type_schema(schema: &mut Schema) {
     crate::schema::narrow(schema, Known::AuthType);
+}
+
+/// A model deployment's `sku.name`: the SKU names validation accepts.
+fn deployment_sku_schema(schema: &mut Schema) {
+    crate::schema::narrow(schema, Known::DeploymentSku);
 }
 
 /// `roles`: built-in role names or role definition GUIDs.

@@ -3,6 +3,7 @@
 //! only when no error is left.
 
 mod connections;
+pub mod deployments;
 pub mod foundry;
 mod gateway;
 pub mod names;
@@ -51,6 +52,7 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     let root = &meant;
     names::check(root, &mut out);
     foundry::check(root, &mut out);
+    deployments::check(root, &mut out);
     connections::check(root, &mut out);
     gateway::check(root, &mut out);
     resources::check(root, &mut out);

@@ -1,5 +1,6 @@
 //! Name rules: Azure's naming rules for accounts, projects, connections, vaults, resource groups and
-//! tags, and uniqueness of foundry, project and connection names.
+//! tags, and uniqueness of foundry, project and connection names (model deployment names are
+//! checked with the other model deployment rules, in `deployments.rs`).
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,24 @@ pub fn valid_project_name(s: &str) -> bool {
     let n = s.chars().count();
     (2..=64).contains(&n)
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, 2–64 (see `catalog::MAX_MODEL_DEPLOYMENT_NAME` for where the
+/// rule comes from).
+pub fn valid_model_deployment_name(s: &str) -> bool {
+    let n = s.chars().count();
+    (catalog::MIN_MODEL_DEPLOYMENT_NAME..=catalog::MAX_MODEL_DEPLOYMENT_NAME).contains(&n)
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, the name pattern of `accounts/raiPolicies` (2026-07-01 type
+/// data): what a deployment's `raiPolicyName` can name.
+pub fn valid_rai_policy_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
@@ -565,7 +584,9 @@ fn connection_name(name: &str, path: &SpecPath, span: Span, out: &mut Vec<Diagno
     );
 }
 
-fn unique(
+/// Reports `name` when `seen` has it already (case-insensitively, as Azure compares names), and
+/// remembers it otherwise.
+pub(super) fn unique(
     seen: &mut BTreeMap<String, (SpecPath, Span)>,
     name: &str,
     path: SpecPath,

@@ -46,6 +46,8 @@ pub enum Known {
     Role,
     /// A type `resources:` can create: `catalog::CREATED_TYPES` (FG080 otherwise).
     CreatedType,
+    /// A model deployment SKU name: `catalog::DEPLOYMENT_SKUS` (FG008 otherwise).
+    DeploymentSku,
 }
 
 impl Known {
@@ -62,6 +64,10 @@ impl Known {
             Known::CreatedType => crate::catalog::CREATED_TYPES
                 .iter()
                 .map(|t| t.resource_type)
+                .collect(),
+            Known::DeploymentSku => crate::catalog::DEPLOYMENT_SKUS
+                .iter()
+                .map(|s| s.name)
                 .collect(),
         }
     }
@@ -105,6 +111,28 @@ const PROJECT: &[Field] = &[
     opt("existing", Shape::Bool),
     opt("display_name", Shape::Str),
     opt("description", Shape::Str),
+];
+
+const DEPLOYMENT_MODEL: &[Field] = &[
+    req("name", Shape::Str),
+    opt("version", Shape::Str),
+    opt("format", Shape::Str),
+];
+
+const DEPLOYMENT_SKU: &[Field] = &[
+    req("name", Shape::Known(Known::DeploymentSku)),
+    opt("capacity", Shape::Int),
+];
+
+const MODEL_DEPLOYMENT: &[Field] = &[
+    req("name", Shape::Str),
+    req("model", Shape::Obj(DEPLOYMENT_MODEL)),
+    req("sku", Shape::Obj(DEPLOYMENT_SKU)),
+    opt("rai_policy", Shape::Str),
+    opt(
+        "version_upgrade",
+        Shape::Enum(crate::catalog::VERSION_UPGRADE_OPTIONS),
+    ),
 ];
 
 /// Secret permission literals of `Microsoft.KeyVault/vaults/accessPolicies`.
@@ -246,6 +274,7 @@ const FOUNDRY: &[Field] = &[
         "public_network_access",
         Shape::Enum(&["enabled", "disabled"]),
     ),
+    opt("deployments", Shape::Seq(&Shape::Obj(MODEL_DEPLOYMENT))),
     opt("projects", Shape::Seq(&Shape::Obj(PROJECT))),
     opt("key_vault", Shape::Obj(KEY_VAULT)),
     opt("connections", Shape::Seq(&Shape::Obj(CONNECTION))),

@@ -2,8 +2,9 @@
 //! format (serde_json for ARM, tree-sitter-bicep for Bicep, hcl-rs for Terraform), and normalizes
 //! it so the three formats can be compared with each other and with the model.
 //!
-//! Node keys: `account:<acct>`, `project:<acct>/<proj>`, `connection:<acct>/<conn>` or
-//! `connection:<acct>/<proj>/<conn>`, `role:<scope name>|<holder name>|<role definition guid>`,
+//! Node keys: `account:<acct>`, `deployment:<acct>/<model deployment>`, `project:<acct>/<proj>`,
+//! `connection:<acct>/<conn>` or `connection:<acct>/<proj>/<conn>`,
+//! `role:<scope name>|<holder name>|<role definition guid>`,
 //! `policy:<vault name>`, `wait:<acct>`. Existing resources (Bicep `existing`, Terraform `data`,
 //! ARM resources the template only refers to) are not nodes, and edges to them are dropped.
 //!
@@ -36,6 +37,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub enum Kind {
     /// A created Foundry account.
     Account,
+    /// A created model deployment.
+    Deployment,
     /// A created project.
     Project,
     /// A created connection (the Key Vault connection has category `AzureKeyVault`).
@@ -246,11 +249,14 @@ pub fn graph_of(files: &OutputSet, format: Target) -> Graph {
 }
 
 /// The node key of a created resource of an Azure resource type, from its full name
-/// (`acct`, `acct/proj`, `acct/proj/conn`, `vault/add`, `acct-role-wait`).
+/// (`acct`, `acct/deployment`, `acct/proj`, `acct/proj/conn`, `vault/add`, `acct-role-wait`).
 pub fn named_key(resource_type: &str, full_name: &str) -> Option<(String, Kind)> {
     let t = resource_type.to_ascii_lowercase();
     Some(match t.as_str() {
         "microsoft.cognitiveservices/accounts" => (format!("account:{full_name}"), Kind::Account),
+        "microsoft.cognitiveservices/accounts/deployments" => {
+            (format!("deployment:{full_name}"), Kind::Deployment)
+        }
         "microsoft.cognitiveservices/accounts/projects" => {
             (format!("project:{full_name}"), Kind::Project)
         }
@@ -283,6 +289,7 @@ fn parent_key(resource_type: &str, full_name: &str) -> Option<String> {
     let (parent, _) = full_name.rsplit_once('/')?;
     match t.as_str() {
         "microsoft.cognitiveservices/accounts/projects"
+        | "microsoft.cognitiveservices/accounts/deployments"
         | "microsoft.cognitiveservices/accounts/connections" => Some(format!("account:{parent}")),
         "microsoft.cognitiveservices/accounts/projects/connections" => {
             Some(format!("project:{parent}"))

@@ -46,6 +46,53 @@ resource contosoFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   }
 }
 
+// model deployment `gpt-4o` of `contoso-foundry`
+resource contosoFoundryGpt4oDeployment 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = {
+  parent: contosoFoundry
+  name: 'gpt-4o'
+  tags: {
+    env: 'prod'
+    owner: 'platform-team'
+  }
+  sku: {
+    name: 'GlobalStandard'
+    capacity: 50
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: 'gpt-4o'
+      version: '2024-11-20'
+    }
+    raiPolicyName: 'Microsoft.DefaultV2'
+    versionUpgradeOption: 'OnceNewDefaultVersionAvailable'
+  }
+}
+
+// model deployment `text-embedding-3-large` of `contoso-foundry`
+resource contosoFoundryTextEmbedding3LargeDeployment 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = {
+  parent: contosoFoundry
+  name: 'text-embedding-3-large'
+  tags: {
+    env: 'prod'
+    owner: 'platform-team'
+  }
+  sku: {
+    name: 'Standard'
+    capacity: 120
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: 'text-embedding-3-large'
+      version: '1'
+    }
+  }
+  dependsOn: [
+    contosoFoundryGpt4oDeployment
+  ]
+}
+
 // project `research` of `contoso-foundry`
 resource contosoFoundryResearch 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' = {
   parent: contosoFoundry
@@ -62,6 +109,9 @@ resource contosoFoundryResearch 'Microsoft.CognitiveServices/accounts/projects@2
     displayName: 'Research'
     description: 'Research team'
   }
+  dependsOn: [
+    contosoFoundryTextEmbedding3LargeDeployment
+  ]
 }
 
 // Key Vault connection `contoso-foundry-keyvault` of `contoso-foundry`

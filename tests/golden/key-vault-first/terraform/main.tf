@@ -85,6 +85,60 @@ resource "azapi_resource" "contoso_foundry" {
   ]
 }
 
+# model deployment `gpt-4o` of `contoso-foundry`
+resource "azapi_resource" "contoso_foundry_gpt_4o_deployment" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2026-07-01"
+  name      = "gpt-4o"
+  parent_id = azapi_resource.contoso_foundry.id
+  tags = {
+    env   = "prod"
+    owner = "platform-team"
+  }
+  body = {
+    sku = {
+      name     = "GlobalStandard"
+      capacity = 50
+    }
+    properties = {
+      model = {
+        format  = "OpenAI"
+        name    = "gpt-4o"
+        version = "2024-11-20"
+      }
+      raiPolicyName        = "Microsoft.DefaultV2"
+      versionUpgradeOption = "OnceNewDefaultVersionAvailable"
+    }
+  }
+}
+
+# model deployment `text-embedding-3-large` of `contoso-foundry`
+resource "azapi_resource" "contoso_foundry_text_embedding_3_large_deployment" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2026-07-01"
+  name      = "text-embedding-3-large"
+  parent_id = azapi_resource.contoso_foundry.id
+  tags = {
+    env   = "prod"
+    owner = "platform-team"
+  }
+  body = {
+    sku = {
+      name     = "Standard"
+      capacity = 120
+    }
+    properties = {
+      model = {
+        format  = "OpenAI"
+        name    = "text-embedding-3-large"
+        version = "1"
+      }
+    }
+  }
+
+  depends_on = [
+    azapi_resource.contoso_foundry_gpt_4o_deployment,
+  ]
+}
+
 # project `research` of `contoso-foundry`
 resource "azapi_resource" "contoso_foundry_research" {
   type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
@@ -105,6 +159,10 @@ resource "azapi_resource" "contoso_foundry_research" {
   identity {
     type = "SystemAssigned"
   }
+
+  depends_on = [
+    azapi_resource.contoso_foundry_text_embedding_3_large_deployment,
+  ]
 }
 
 # Key Vault connection `contoso-foundry-keyvault` of `contoso-foundry`
