@@ -790,7 +790,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
     CreatedType {
         resource_type: "Microsoft.CognitiveServices/accounts",
         what: "Cognitive Services account",
-        keys: &["kind", "sku", "disable_local_auth"],
+        keys: &["kind", "sku", "disable_local_auth", "deployments"],
         required: &["kind"],
         skus: &["S0"],
         holds_data: false,
@@ -810,6 +810,7 @@ pub const CREATED_TYPE_KEYS: &[&str] = &[
     "retention_days",
     "workspace",
     "kind",
+    "deployments",
 ];
 
 /// Case-insensitive lookup of a type `resources:` can create.

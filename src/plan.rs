@@ -27,18 +27,24 @@ pub fn describe(model: &Model, teardown: bool) -> String {
         let verb = if teardown { "delete" } else { "create" };
         let _ = write!(out, "{:>width$}. {verb} {}", n + 1, e.label);
         let _ = write!(out, " [{}]", e.resource_type);
-        // Created after what it depends on; deleted before it.
-        let reasons: Vec<String> = e
-            .deps
-            .iter()
-            .map(|d| {
-                let why = if teardown {
-                    d.reason.describe_teardown()
-                } else {
-                    d.reason.describe()
-                };
-                format!("{} ({why})", model.entity(d.on).label)
-            })
+        // Created after what it depends on; deleted before it. Neighbours that stand there for
+        // the same reason share it: `after a, b (why)`.
+        let mut reasons: Vec<(String, Vec<&str>)> = Vec::new();
+        for d in &e.deps {
+            let why = if teardown {
+                d.reason.describe_teardown()
+            } else {
+                d.reason.describe()
+            };
+            let label = model.entity(d.on).label.as_str();
+            match reasons.last_mut() {
+                Some((w, labels)) if *w == why => labels.push(label),
+                _ => reasons.push((why.to_string(), vec![label])),
+            }
+        }
+        let reasons: Vec<String> = reasons
+            .into_iter()
+            .map(|(why, labels)| format!("{} ({why})", labels.join(", ")))
             .collect();
         if !reasons.is_empty() {
             let word = if teardown { "before" } else { "after" };

@@ -373,6 +373,12 @@ fn normalized_key(model: &Model, id: usize) -> String {
             format!("policy:{}", model.entity(vault).name_text())
         }
         ModelKind::Wait => format!("wait:{}", k.strip_suffix("/wait").expect("a wait key")),
+        // A created Cognitive Services account reads as an account, as a foundry's does.
+        ModelKind::Target
+            if !e.existing && e.resource_type == "Microsoft.CognitiveServices/accounts" =>
+        {
+            format!("account:{}", e.name_text())
+        }
         // A resource of `resources:`, or a child of one: its type and full name.
         ModelKind::Vault | ModelKind::Target | ModelKind::Resource if !e.existing => {
             let mut names = vec![e.name_text().to_string()];
@@ -422,8 +428,11 @@ fn foundries(model: &Model) -> Vec<Foundry> {
         let mut of = |f: usize, add: &mut dyn FnMut(&mut Foundry)| add(&mut out[f]);
         match e.kind {
             ModelKind::Account => of(e.foundry.unwrap(), &mut |f| f.account = Some(key())),
+            // A created Cognitive Services account's deployments belong to no foundry.
             ModelKind::ModelDeployment => {
-                of(e.foundry.unwrap(), &mut |f| f.deployments.push(key()))
+                if let Some(fi) = e.foundry {
+                    of(fi, &mut |f| f.deployments.push(key()))
+                }
             }
             ModelKind::Project => of(e.foundry.unwrap(), &mut |f| f.projects.push(key())),
             ModelKind::KeyVaultConnection => of(e.foundry.unwrap(), &mut |f| {

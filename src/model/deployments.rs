@@ -17,13 +17,14 @@ impl Builder<'_> {
         deployments: &[spec::ModelDeployment],
         path: &str,
     ) -> Vec<EntityId> {
-        let (account_name, foundry, scope, api_version) = {
+        let (account_name, foundry, scope, api_version, group) = {
             let a = &self.entities[account];
             (
                 a.name_text().to_string(),
                 a.foundry,
                 a.scope.clone(),
                 a.api_version.clone(),
+                a.group,
             )
         };
         let mut ids = Vec::new();
@@ -64,6 +65,7 @@ impl Builder<'_> {
             // A child of the account, at the account's API version and in its resource group.
             e.api_version = api_version.clone();
             e.scope = scope.clone();
+            e.group = group;
             e.tags = Some(self.spec.tags.clone());
             e.sku = Some(Value::object([
                 ("name", Value::str(&d.sku.name)),

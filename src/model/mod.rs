@@ -125,7 +125,7 @@ impl Reason {
             }
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
-            Reason::ConnectsTo => "a resource it connects to is created first",
+            Reason::ConnectsTo => "what it connects to is created first",
             Reason::GrantedOn => "the resource it grants on",
             Reason::Needs => "a resource it needs",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
@@ -147,7 +147,7 @@ impl Reason {
             Reason::Sibling => "children of one parent are deleted one at a time",
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
-            Reason::ConnectsTo => "the resources it connects to are deleted after it",
+            Reason::ConnectsTo => "what it connects to is deleted after it",
             Reason::GrantedOn => "the resource it grants on is deleted after it",
             Reason::Needs => "what it needs is deleted after it",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",

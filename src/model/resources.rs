@@ -259,6 +259,8 @@ impl Builder<'_> {
         };
         e.properties = Value::object(props);
         self.children(id, r, &scope, &path);
+        // A Cognitive Services account's model deployments, in its one chain of children.
+        self.model_deployments(id, &r.deployments, &format!("{path}.deployments"));
     }
 
     /// Blob containers (under the account's one `default` blob service) and SQL databases, each

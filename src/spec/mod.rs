@@ -114,6 +114,9 @@ pub struct Resource {
     pub workspace: Option<String>,
     /// Cognitive Services (required): `OpenAI` or `AIServices`.
     pub kind: Option<String>,
+    /// Cognitive Services: model deployments on the account (the same keys as a foundry's).
+    #[serde(default)]
+    pub deployments: Vec<ModelDeployment>,
 }
 
 /// The managed identity a Foundry account uses.

@@ -71,6 +71,11 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             );
         }
         check_values(c, out);
+        if let Some(list) = c.node.get("deployments")
+            && c.ty.keys.contains(&"deployments")
+        {
+            super::deployments::check_list(list, &c.path.key("deployments"), out);
+        }
         let used: Vec<&Use> = uses.iter().filter(|u| u.key == key).collect();
         let workspace_of = created.iter().any(|other| {
             other.ty.resource_type == "Microsoft.Insights/components"

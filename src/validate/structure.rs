@@ -253,6 +253,7 @@ const RESOURCE: &[Field] = &[
     opt("retention_days", Shape::Int),
     opt("workspace", Shape::Str),
     opt("kind", Shape::Str),
+    opt("deployments", Shape::Seq(&Shape::Obj(MODEL_DEPLOYMENT))),
 ];
 
 const FOUNDRY: &[Field] = &[

@@ -144,6 +144,43 @@ resource gfAppi1234Components 'Microsoft.Insights/components@2020-02-02' = {
   }
 }
 
+// Cognitive Services account `gf-openai-1234`
+resource gfOpenai1234Accounts 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
+  name: 'gf-openai-1234'
+  location: location
+  tags: {
+    env: 'dev'
+  }
+  kind: 'OpenAI'
+  sku: {
+    name: 'S0'
+  }
+  properties: {
+    customSubDomainName: 'gf-openai-1234'
+    disableLocalAuth: true
+  }
+}
+
+// model deployment `gpt-4o-mini` of `gf-openai-1234`
+resource gfOpenai1234Gpt4oMiniDeployment 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = {
+  parent: gfOpenai1234Accounts
+  name: 'gpt-4o-mini'
+  tags: {
+    env: 'dev'
+  }
+  sku: {
+    name: 'Standard'
+    capacity: 10
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: 'gpt-4o-mini'
+      version: '2024-07-18'
+    }
+  }
+}
+
 // Foundry account `gf-foundry-1234`
 resource gfFoundry1234 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   name: 'gf-foundry-1234'
@@ -172,6 +209,52 @@ resource gfFoundry1234 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
     gfCosmos1234DatabaseAccounts
     gfCosmos1234AgentsDatabase
     gfAppi1234Components
+    gfOpenai1234Accounts
+    gfOpenai1234Gpt4oMiniDeployment
+  ]
+}
+
+// model deployment `gpt-4o` of `gf-foundry-1234`
+resource gfFoundry1234Gpt4oDeployment 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = {
+  parent: gfFoundry1234
+  name: 'gpt-4o'
+  tags: {
+    env: 'dev'
+  }
+  sku: {
+    name: 'GlobalStandard'
+    capacity: 50
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: 'gpt-4o'
+      version: '2024-11-20'
+    }
+    raiPolicyName: 'Microsoft.DefaultV2'
+  }
+}
+
+// model deployment `text-embedding-3-large` of `gf-foundry-1234`
+resource gfFoundry1234TextEmbedding3LargeDeployment 'Microsoft.CognitiveServices/accounts/deployments@2026-07-01' = {
+  parent: gfFoundry1234
+  name: 'text-embedding-3-large'
+  tags: {
+    env: 'dev'
+  }
+  sku: {
+    name: 'Standard'
+    capacity: 20
+  }
+  properties: {
+    model: {
+      format: 'OpenAI'
+      name: 'text-embedding-3-large'
+      version: '1'
+    }
+  }
+  dependsOn: [
+    gfFoundry1234Gpt4oDeployment
   ]
 }
 
@@ -187,6 +270,9 @@ resource gfFoundry1234Research 'Microsoft.CognitiveServices/accounts/projects@20
     type: 'SystemAssigned'
   }
   properties: {}
+  dependsOn: [
+    gfFoundry1234TextEmbedding3LargeDeployment
+  ]
 }
 
 // Key Vault connection `gf-foundry-1234-keyvault` of `gf-foundry-1234`
@@ -364,6 +450,42 @@ resource gfFoundry1234InsightsConnection 'Microsoft.CognitiveServices/accounts/c
   ]
 }
 
+// role `Cognitive Services OpenAI User` for `gf-foundry-1234` on `gf-openai-1234`
+resource gfFoundry1234OpenaiConnectionRole1 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(gfOpenai1234Accounts.id, gfFoundry1234.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd'))
+  scope: gfOpenai1234Accounts
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd-7b93-4f28-af87-19fc36ad61bd')
+    principalId: gfFoundry1234.identity.principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// connection `openai` of `gf-foundry-1234`
+resource gfFoundry1234OpenaiConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
+  parent: gfFoundry1234
+  name: 'openai'
+  properties: {
+    category: 'AzureOpenAI'
+    target: gfOpenai1234Accounts.properties.endpoint
+    authType: 'AAD'
+    isSharedToAll: true
+    metadata: {
+      ApiType: 'Azure'
+      ResourceId: gfOpenai1234Accounts.id
+      location: gfOpenai1234Accounts.location
+    }
+  }
+  dependsOn: [
+    gfOpenai1234Gpt4oMiniDeployment
+    gfFoundry1234OpenaiConnectionRole1
+    gfFoundry1234KeyVaultConnection
+    gfFoundry1234KeyVaultRole
+    gfFoundry1234RoleWait
+    gfFoundry1234InsightsConnection
+  ]
+}
+
 @description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
 output foundries object = {
   'gf-foundry-1234': {
@@ -379,6 +501,7 @@ output foundries object = {
       docs: gfFoundry1234ResearchDocsConnection.id
       threads: gfFoundry1234ResearchThreadsConnection.id
       insights: gfFoundry1234InsightsConnection.id
+      openai: gfFoundry1234OpenaiConnection.id
     }
   }
 }

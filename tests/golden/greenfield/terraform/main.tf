@@ -203,6 +203,53 @@ resource "azapi_resource" "gf_appi_1234_components" {
   ]
 }
 
+# Cognitive Services account `gf-openai-1234`
+resource "azapi_resource" "gf_openai_1234_accounts" {
+  type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
+  name      = "gf-openai-1234"
+  parent_id = local.resource_group_id
+  location  = var.location
+  tags = {
+    env = "dev"
+  }
+  body = {
+    kind = "OpenAI"
+    sku = {
+      name = "S0"
+    }
+    properties = {
+      customSubDomainName = "gf-openai-1234"
+      disableLocalAuth    = true
+    }
+  }
+  response_export_values = [
+    "properties.endpoint",
+  ]
+}
+
+# model deployment `gpt-4o-mini` of `gf-openai-1234`
+resource "azapi_resource" "gf_openai_1234_gpt_4o_mini_deployment" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2026-07-01"
+  name      = "gpt-4o-mini"
+  parent_id = azapi_resource.gf_openai_1234_accounts.id
+  tags = {
+    env = "dev"
+  }
+  body = {
+    sku = {
+      name     = "Standard"
+      capacity = 10
+    }
+    properties = {
+      model = {
+        format  = "OpenAI"
+        name    = "gpt-4o-mini"
+        version = "2024-07-18"
+      }
+    }
+  }
+}
+
 # Foundry account `gf-foundry-1234`
 resource "azapi_resource" "gf_foundry_1234" {
   type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
@@ -240,6 +287,59 @@ resource "azapi_resource" "gf_foundry_1234" {
     azapi_resource.gf_cosmos_1234_database_accounts,
     azapi_resource.gf_cosmos_1234_agents_database,
     azapi_resource.gf_appi_1234_components,
+    azapi_resource.gf_openai_1234_accounts,
+    azapi_resource.gf_openai_1234_gpt_4o_mini_deployment,
+  ]
+}
+
+# model deployment `gpt-4o` of `gf-foundry-1234`
+resource "azapi_resource" "gf_foundry_1234_gpt_4o_deployment" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2026-07-01"
+  name      = "gpt-4o"
+  parent_id = azapi_resource.gf_foundry_1234.id
+  tags = {
+    env = "dev"
+  }
+  body = {
+    sku = {
+      name     = "GlobalStandard"
+      capacity = 50
+    }
+    properties = {
+      model = {
+        format  = "OpenAI"
+        name    = "gpt-4o"
+        version = "2024-11-20"
+      }
+      raiPolicyName = "Microsoft.DefaultV2"
+    }
+  }
+}
+
+# model deployment `text-embedding-3-large` of `gf-foundry-1234`
+resource "azapi_resource" "gf_foundry_1234_text_embedding_3_large_deployment" {
+  type      = "Microsoft.CognitiveServices/accounts/deployments@2026-07-01"
+  name      = "text-embedding-3-large"
+  parent_id = azapi_resource.gf_foundry_1234.id
+  tags = {
+    env = "dev"
+  }
+  body = {
+    sku = {
+      name     = "Standard"
+      capacity = 20
+    }
+    properties = {
+      model = {
+        format  = "OpenAI"
+        name    = "text-embedding-3-large"
+        version = "1"
+      }
+    }
+  }
+
+  depends_on = [
+    azapi_resource.gf_foundry_1234_gpt_4o_deployment,
   ]
 }
 
@@ -259,6 +359,10 @@ resource "azapi_resource" "gf_foundry_1234_research" {
   identity {
     type = "SystemAssigned"
   }
+
+  depends_on = [
+    azapi_resource.gf_foundry_1234_text_embedding_3_large_deployment,
+  ]
 }
 
 # Key Vault connection `gf-foundry-1234-keyvault` of `gf-foundry-1234`
@@ -461,5 +565,49 @@ resource "azapi_resource" "gf_foundry_1234_insights_connection" {
     azurerm_role_assignment.gf_foundry_1234_key_vault_role,
     time_sleep.gf_foundry_1234_role_wait,
     azapi_resource.gf_foundry_1234_search_connection,
+  ]
+}
+
+# role `Cognitive Services OpenAI User` for `gf-foundry-1234` on `gf-openai-1234`
+resource "azurerm_role_assignment" "gf_foundry_1234_openai_connection_role_1" {
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gf-openai-1234", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gf-foundry-1234", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"]))
+  scope              = azapi_resource.gf_openai_1234_accounts.id
+  role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"
+  principal_id       = azapi_resource.gf_foundry_1234.identity[0].principal_id
+  principal_type     = "ServicePrincipal"
+
+  depends_on = [
+    azapi_resource.gf_foundry_1234,
+    azapi_resource.gf_openai_1234_accounts,
+  ]
+}
+
+# connection `openai` of `gf-foundry-1234`
+resource "azapi_resource" "gf_foundry_1234_openai_connection" {
+  type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
+  name      = "openai"
+  parent_id = azapi_resource.gf_foundry_1234.id
+  body = {
+    properties = {
+      category      = "AzureOpenAI"
+      target        = azapi_resource.gf_openai_1234_accounts.output.properties.endpoint
+      authType      = "AAD"
+      isSharedToAll = true
+      metadata = {
+        ApiType    = "Azure"
+        ResourceId = azapi_resource.gf_openai_1234_accounts.id
+        location   = azapi_resource.gf_openai_1234_accounts.location
+      }
+    }
+  }
+
+  depends_on = [
+    azapi_resource.gf_openai_1234_accounts,
+    azapi_resource.gf_openai_1234_gpt_4o_mini_deployment,
+    azurerm_role_assignment.gf_foundry_1234_openai_connection_role_1,
+    azapi_resource.gf_foundry_1234_key_vault_connection,
+    azurerm_role_assignment.gf_foundry_1234_key_vault_role,
+    time_sleep.gf_foundry_1234_role_wait,
+    azapi_resource.gf_foundry_1234_insights_connection,
   ]
 }

@@ -16,6 +16,7 @@ output "foundries" {
         docs                     = azapi_resource.gf_foundry_1234_research_docs_connection.id
         threads                  = azapi_resource.gf_foundry_1234_research_threads_connection.id
         insights                 = azapi_resource.gf_foundry_1234_insights_connection.id
+        openai                   = azapi_resource.gf_foundry_1234_openai_connection.id
       }
     }
   }
