@@ -747,6 +747,20 @@ pub const TARGET_TYPES: &[TargetType] = &[
     },
 ];
 
+/// Resource types that run one operation at a time, their children's included: a second one fails
+/// at once instead of waiting (a Cosmos DB account: 412 Precondition Failed, "There is another
+/// user operation in progress which requires an exclusive lock", terraform-provider-azurerm
+/// #15842). azurerm locks per account for its own resources; azapi, Bicep and ARM do not.
+pub const EXCLUSIVE_PARENT_TYPES: &[&str] = &["Microsoft.DocumentDB/databaseAccounts"];
+
+/// Whether a resource of `resource_type` runs one operation at a time (see
+/// [`EXCLUSIVE_PARENT_TYPES`]).
+pub fn is_exclusive_parent(resource_type: &str) -> bool {
+    EXCLUSIVE_PARENT_TYPES
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(resource_type.trim()))
+}
+
 /// Case-insensitive lookup of a target type.
 pub fn target_type(resource_type: &str) -> Option<&'static TargetType> {
     let wanted = resource_type.trim();

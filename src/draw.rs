@@ -11,7 +11,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
     match kind {
         Kind::Account | Kind::Project => ("([", "])"),
         Kind::KeyVaultConnection | Kind::Connection => ("[", "]"),
-        Kind::RoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
+        Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
         Kind::Wait => ("((", "))"),
         Kind::Vault | Kind::Target | Kind::Identity => ("[(", ")]"),
     }
@@ -69,7 +69,7 @@ pub fn dot(model: &Model) -> String {
         let shape = match e.kind {
             Kind::Account | Kind::Project => "box, style=rounded",
             Kind::KeyVaultConnection | Kind::Connection => "box",
-            Kind::RoleAssignment | Kind::AccessPolicy => "hexagon",
+            Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => "hexagon",
             Kind::Wait => "circle",
             Kind::Vault | Kind::Target | Kind::Identity => "cylinder",
         };

@@ -3,6 +3,7 @@
 //! one, from a spec that passed validation; the renderers read nothing else.
 
 mod connections;
+mod data_plane;
 mod foundry;
 pub mod graph;
 mod key_vault;
@@ -54,6 +55,9 @@ pub enum Kind {
     Connection,
     /// `Microsoft.Authorization/roleAssignments`.
     RoleAssignment,
+    /// A data-plane role assignment, a child of the resource whose data it opens (a Cosmos DB
+    /// account's `sqlRoleAssignments`), whether that resource is existing or created.
+    DataPlaneRoleAssignment,
     /// `Microsoft.KeyVault/vaults/accessPolicies` (`add`).
     AccessPolicy,
     /// A wait for role propagation (`deploymentScripts` sleep / `time_sleep`).
@@ -83,6 +87,9 @@ pub enum Reason {
     /// The children of one parent form one chain: Azure answers 409 Conflict to concurrent child
     /// operations under one account or project.
     Sibling,
+    /// The children of a resource that takes one operation at a time (a Cosmos DB account, whose
+    /// concurrent operations fail with 412 Precondition Failed) form one chain.
+    ExclusiveParent,
     /// Everything else waits for the Key Vault connection.
     KeyVaultConnection,
     /// Everything else waits for the vault role or access policy.
@@ -108,6 +115,9 @@ impl Reason {
             Reason::Sibling => {
                 "one child operation at a time per parent, or Azure answers 409 Conflict"
             }
+            Reason::ExclusiveParent => {
+                "one operation at a time per Cosmos DB account, or Azure answers 412 Precondition Failed"
+            }
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
@@ -127,6 +137,9 @@ impl Reason {
             }
             Reason::RoleWait => "the wait is removed after the connections",
             Reason::Sibling => "children of one parent are deleted one at a time",
+            Reason::ExclusiveParent => {
+                "the children of one Cosmos DB account are deleted one at a time"
+            }
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
@@ -189,7 +202,7 @@ pub struct Entity {
     pub spec_path: String,
     /// A human description (`connection \`search\` (project \`research\`)`).
     pub label: String,
-    /// For role assignments: the role's name and GUID.
+    /// For role assignments (Azure RBAC or data-plane): the role's name and GUID.
     pub role: Option<(String, String)>,
     /// For access policies: the holders granted, with secret permissions.
     pub grants: Vec<(EntityId, Vec<String>)>,
@@ -323,16 +336,7 @@ impl Model {
 
     /// Builds the model from a validated spec.
     pub fn build(spec: &spec::Spec, spec_name: &str) -> Result<Model, Error> {
-        let mut b = Builder {
-            spec,
-            entities: Vec::new(),
-            symbols: BTreeSet::new(),
-            by_key: BTreeMap::new(),
-            secrets: BTreeMap::new(),
-            outputs: Vec::new(),
-            access_policies: BTreeMap::new(),
-            last_child: BTreeMap::new(),
-        };
+        let mut b = Builder::new(spec);
         // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
         // secure parameters' names.
         for f in &spec.foundries {
@@ -412,6 +416,19 @@ fn scope_key(s: &Scope) -> String {
 }
 
 impl<'a> Builder<'a> {
+    fn new(spec: &'a spec::Spec) -> Self {
+        Builder {
+            spec,
+            entities: Vec::new(),
+            symbols: BTreeSet::new(),
+            by_key: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            outputs: Vec::new(),
+            access_policies: BTreeMap::new(),
+            last_child: BTreeMap::new(),
+        }
+    }
+
     fn api(&self, resource_type: &str) -> String {
         let ns = resource_type.split('/').next().unwrap_or(resource_type);
         if let Some((_, v)) = self
@@ -539,10 +556,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
-    /// under an account or project and answers 409 Conflict to a second one, so every child
-    /// waits for its parent (when created here) and for the child created under it before, in
-    /// the order the builder adds them: account — projects, the Key Vault connection,
-    /// account-level connections; project — its connections.
+    /// under an account or project and answers 409 Conflict to a second one (a Cosmos DB account:
+    /// 412 Precondition Failed), so every child waits for its parent (when created here) and for
+    /// the child created under it before, in the order the builder adds them: account — projects,
+    /// the Key Vault connection, account-level connections; project — its connections; Cosmos DB
+    /// account — its data-plane role assignments. An existing parent gets no dependency (nothing
+    /// deploys it), but its chain is kept all the same.
     fn child(&mut self, child: EntityId, parent: EntityId) {
         self.entities[child].parent = Some(parent);
         if !self.entities[parent].existing {
@@ -558,7 +577,12 @@ impl<'a> Builder<'a> {
             );
         }
         if let Some(prev) = self.last_child.insert(parent, child) {
-            self.dep(child, prev, Reason::Sibling);
+            let reason = if catalog::is_exclusive_parent(&self.entities[parent].resource_type) {
+                Reason::ExclusiveParent
+            } else {
+                Reason::Sibling
+            };
+            self.dep(child, prev, reason);
         }
     }
 
