@@ -321,7 +321,9 @@ fn snippet(
 
 macro_rules! codes {
     ($($(#[$doc:meta])* $name:ident = $num:literal,)*) => {
-        /// Stable diagnostic codes. The numbers never change meaning; the README lists them.
+        /// Stable diagnostic codes, listed in the README. A number keeps its meaning unless an
+        /// issue changes it, as "Deploy the whole account" did FG042's (it refused every Cosmos DB
+        /// data-plane role; now only one on a target that does not grant it).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $($(#[$doc])* $name,)*
