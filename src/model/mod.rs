@@ -784,18 +784,33 @@ mod tests {
 
     #[test]
     fn role_assignment_names_use_only_deploy_time_constants() {
-        let m = model(include_str!("../../specs/two-foundries.yaml"));
-        for e in m.entities.iter().filter(|e| e.kind == Kind::RoleAssignment) {
-            let Value::Expr(Expr::Guid(args)) = &e.name else {
-                panic!("{} is not named by guid()", e.key);
-            };
-            // Ids and role definition ids are known at deployment start; principal ids are not.
-            assert!(
-                args.iter()
-                    .all(|a| matches!(a, Expr::Id(_) | Expr::RoleDefinition(_))),
-                "{}: {args:?}",
-                e.key
-            );
+        // Ids, role definition ids and ids joined with literals (a data-plane role definition)
+        // are known at deployment start; principal ids are not.
+        fn constant(a: &Expr) -> bool {
+            match a {
+                Expr::Id(_) | Expr::RoleDefinition(_) | Expr::Literal(_) => true,
+                Expr::Concat(parts) => parts.iter().all(constant),
+                _ => false,
+            }
         }
+        let mut seen = 0;
+        for text in [
+            include_str!("../../specs/two-foundries.yaml"),
+            include_str!("../../specs/cross-resource-group.yaml"),
+        ] {
+            let m = model(text);
+            for e in m
+                .entities
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::RoleAssignment | Kind::DataPlaneRoleAssignment))
+            {
+                let Value::Expr(Expr::Guid(args)) = &e.name else {
+                    panic!("{} is not named by guid()", e.key);
+                };
+                assert!(args.iter().all(constant), "{}: {args:?}", e.key);
+                seen += usize::from(e.kind == Kind::DataPlaneRoleAssignment);
+            }
+        }
+        assert!(seen > 0, "no data-plane role was checked");
     }
 }
