@@ -423,6 +423,48 @@ pub const COSMOS_DATA_PLANE_ROLES: &[(&str, &str)] = &[
     ),
 ];
 
+/// How a resource type grants roles on its data with child resources of its own instead of
+/// Azure RBAC role assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DataPlane {
+    /// The child type an assignment is, under the resource
+    /// (`Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments`).
+    pub assignment_type: &'static str,
+    /// The child type of its role definitions, under the same resource: a role's definition id is
+    /// `<resource id>/<definitions>/<guid>` (`sqlRoleDefinitions`).
+    pub definitions: &'static str,
+    /// The built-in roles: `(name, role definition GUID)`.
+    pub roles: &'static [(&'static str, &'static str)],
+}
+
+// Microsoft Learn (the `databaseAccounts/sqlRoleAssignments` template reference and Cosmos DB for
+// NoSQL's data-plane RBAC articles): the built-in definitions are
+// `<account id>/sqlRoleDefinitions/<guid>`, an assignment's `scope` is the account id (or a
+// database or container under it) and its `principalId` the identity's object id. Azure Cosmos DB
+// for MongoDB has its own role system, not these.
+/// A Cosmos DB for NoSQL account's data plane: `sqlRoleAssignments` of its `sqlRoleDefinitions`.
+pub const COSMOS_DATA_PLANE: DataPlane = DataPlane {
+    assignment_type: "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+    definitions: "sqlRoleDefinitions",
+    roles: COSMOS_DATA_PLANE_ROLES,
+};
+
+/// The data-plane role a role reference names on a target of `resource_type`: its canonical name
+/// and GUID, when the type has a data plane ([`TargetType::data_plane`]) and the reference is one
+/// of its built-in roles, by name (case-insensitive, whitespace-normalised) or by GUID (any case).
+pub fn data_plane_role(
+    resource_type: &str,
+    written: &str,
+) -> Option<(&'static DataPlane, &'static str, &'static str)> {
+    let plane = target_type(resource_type)?.data_plane?;
+    let trimmed = written.trim();
+    plane
+        .roles
+        .iter()
+        .find(|(name, guid)| guid.eq_ignore_ascii_case(trimmed) || same_name(name, trimmed))
+        .map(|(name, guid)| (plane, *name, *guid))
+}
+
 /// What a role reference in a spec resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RoleLookup {
@@ -546,6 +588,9 @@ pub struct TargetType {
     /// target URL that follows the parent's endpoint and a `/`, and its name in a spec is
     /// `<parent>/<child>`.
     pub parent: Option<&'static str>,
+    /// The roles the resource grants on its data through a child resource of its own rather than
+    /// through Azure RBAC (a Cosmos DB account's `sqlRoleAssignments`).
+    pub data_plane: Option<&'static DataPlane>,
 }
 
 /// How a secret is read from a target resource.
@@ -601,6 +646,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.CognitiveServices/accounts",
@@ -613,6 +659,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.Storage/storageAccounts",
@@ -625,6 +672,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.DocumentDB/databaseAccounts",
@@ -637,6 +685,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         has_location: true,
         parent: None,
+        data_plane: Some(&COSMOS_DATA_PLANE),
     },
     TargetType {
         resource_type: "Microsoft.Insights/components",
@@ -648,6 +697,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         }),
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.KeyVault/vaults",
@@ -657,6 +707,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         key: None,
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.ApiManagement/service",
@@ -666,6 +717,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         key: None,
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     // An API of an API Management service: the connection's target is the service's gateway URL,
     // `/`, the API's path (foundry-samples 01-connections/apim/modules/apim-connection-common.bicep).
@@ -677,6 +729,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         key: None,
         has_location: false,
         parent: Some("Microsoft.ApiManagement/service"),
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.Bing/accounts",
@@ -690,6 +743,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         // Always "global".
         has_location: true,
         parent: None,
+        data_plane: None,
     },
     TargetType {
         resource_type: "Microsoft.ManagedIdentity/userAssignedIdentities",
@@ -699,6 +753,7 @@ pub const TARGET_TYPES: &[TargetType] = &[
         key: None,
         has_location: true,
         parent: None,
+        data_plane: None,
     },
 ];
 
@@ -819,6 +874,20 @@ pub fn created_type(resource_type: &str) -> Option<&'static CreatedType> {
     CREATED_TYPES
         .iter()
         .find(|t| t.resource_type.eq_ignore_ascii_case(wanted))
+}
+
+/// Resource types that run one operation at a time, their children's included: a second one fails
+/// at once instead of waiting (a Cosmos DB account: 412 Precondition Failed, "There is another
+/// user operation in progress which requires an exclusive lock", terraform-provider-azurerm
+/// #15842). azurerm locks per account for its own resources; azapi, Bicep and ARM do not.
+pub const EXCLUSIVE_PARENT_TYPES: &[&str] = &["Microsoft.DocumentDB/databaseAccounts"];
+
+/// Whether a resource of `resource_type` runs one operation at a time (see
+/// [`EXCLUSIVE_PARENT_TYPES`]).
+pub fn is_exclusive_parent(resource_type: &str) -> bool {
+    EXCLUSIVE_PARENT_TYPES
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(resource_type.trim()))
 }
 
 /// Case-insensitive lookup of a target type.
@@ -1240,6 +1309,59 @@ mod tests {
             lookup_role("Cosmos DB Operator"),
             RoleLookup::Found(r) if r.guid == "230815da-be43-4aae-9cb4-875f7bd000aa"
         ));
+    }
+
+    #[test]
+    fn data_plane_roles_are_looked_up_on_the_target_type() {
+        const COSMOS: &str = "Microsoft.DocumentDB/databaseAccounts";
+        let found = |ty: &str, w: &str| data_plane_role(ty, w).map(|(_, n, g)| (n, g));
+        let reader = Some((
+            "Cosmos DB Built-in Data Reader",
+            "00000000-0000-0000-0000-000000000001",
+        ));
+        let contributor = Some((
+            "Cosmos DB Built-in Data Contributor",
+            "00000000-0000-0000-0000-000000000002",
+        ));
+        assert_eq!(found(COSMOS, "Cosmos DB Built-in Data Reader"), reader);
+        assert_eq!(found(COSMOS, "  cosmos db   BUILT-IN data reader "), reader);
+        assert_eq!(
+            found(COSMOS, "00000000-0000-0000-0000-000000000002"),
+            contributor
+        );
+        assert_eq!(
+            found(
+                "microsoft.documentdb/DATABASEACCOUNTS",
+                "00000000-0000-0000-0000-000000000001"
+            ),
+            reader
+        );
+        // Not on another type, and an Azure RBAC role is none of them.
+        assert_eq!(
+            found(
+                "Microsoft.Search/searchServices",
+                "Cosmos DB Built-in Data Reader"
+            ),
+            None
+        );
+        assert_eq!(found(COSMOS, "Cosmos DB Operator"), None);
+        assert_eq!(found(COSMOS, "230815da-be43-4aae-9cb4-875f7bd000aa"), None);
+        let (plane, _, _) = data_plane_role(COSMOS, "Cosmos DB Built-in Data Reader").unwrap();
+        assert_eq!(
+            plane.assignment_type,
+            "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"
+        );
+        assert_eq!(plane.definitions, "sqlRoleDefinitions");
+        // The assignment is a child of the target type, with the namespace's pinned version.
+        assert!(plane.assignment_type.starts_with(&format!("{COSMOS}/")));
+        assert_eq!(api_version_for(plane.assignment_type), Some("2026-03-15"));
+        // Every data plane's roles are the ones `lookup_role` calls data-plane roles.
+        for t in TARGET_TYPES {
+            for (name, guid) in t.data_plane.map_or(&[][..], |p| p.roles) {
+                assert_eq!(lookup_role(name), RoleLookup::CosmosDataPlane(name));
+                assert_eq!(lookup_role(guid), RoleLookup::CosmosDataPlane(name));
+            }
+        }
     }
 
     #[test]

@@ -321,7 +321,9 @@ fn snippet(
 
 macro_rules! codes {
     ($($(#[$doc:meta])* $name:ident = $num:literal,)*) => {
-        /// Stable diagnostic codes. The numbers never change meaning; the README lists them.
+        /// Stable diagnostic codes, listed in the README. A number keeps its meaning unless an
+        /// issue changes it, as "Deploy the whole account" did FG042's (it refused every Cosmos DB
+        /// data-plane role; now only one on a target that does not grant it).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code {
             $($(#[$doc])* $name,)*
@@ -419,12 +421,15 @@ codes! {
     UnknownRole = 40,
     /// Roles on a connection whose target is not an Azure resource.
     RoleNeedsResourceTarget = 41,
-    /// A Cosmos DB data-plane role where an Azure RBAC role is needed.
+    /// A Cosmos DB data-plane role on a target that does not grant it (not a Cosmos DB for NoSQL
+    /// account).
     CosmosDataPlaneRole = 42,
     /// Key Vault Contributor on an RBAC vault grants no secret access.
     WeakKeyVaultRole = 43,
     /// A role referred to by its former name.
     RenamedRole = 44,
+    /// An Entra ID connection to a Cosmos DB account whose identity gets no data-plane role.
+    MissingDataPlaneRole = 45,
     /// A metadata value that is not a string.
     MetadataNotString = 50,
     /// `models` / `modelDiscovery` of a gateway connection (API Management, model gateway): both

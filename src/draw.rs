@@ -12,7 +12,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
         Kind::Account | Kind::Project => ("([", "])"),
         Kind::ModelDeployment => ("[/", "/]"),
         Kind::KeyVaultConnection | Kind::Connection => ("[", "]"),
-        Kind::RoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
+        Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
         Kind::Wait => ("((", "))"),
         Kind::Vault | Kind::Target | Kind::Identity | Kind::Resource => ("[(", ")]"),
     }
@@ -71,7 +71,7 @@ pub fn dot(model: &Model) -> String {
             Kind::Account | Kind::Project => "box, style=rounded",
             Kind::ModelDeployment => "parallelogram",
             Kind::KeyVaultConnection | Kind::Connection => "box",
-            Kind::RoleAssignment | Kind::AccessPolicy => "hexagon",
+            Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => "hexagon",
             Kind::Wait => "circle",
             Kind::Vault | Kind::Target | Kind::Identity | Kind::Resource => "cylinder",
         };

@@ -316,10 +316,31 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 } else {
                     "account"
                 };
-                let _ = writeln!(
-                    cs,
-                    "        auth: {{ type: AAD }}  # Entra ID: grant the {holder}'s identity a role below\n        # roles: [<role name or GUID>]"
-                );
+                // A resource with a data plane (Cosmos DB) opens its data only to a data-plane
+                // role, so the starter grants the least one (FG045 otherwise).
+                let target_type = match target {
+                    TargetFlag::Resource { ty, .. } => Some(ty.to_string()),
+                    TargetFlag::Id(id) => category::parse_target_id(id).map(|p| p.resource_type),
+                    TargetFlag::Url(_) => None,
+                };
+                let data_role = target_type
+                    .and_then(|t| catalog::target_type(&t))
+                    .and_then(|t| t.data_plane)
+                    .and_then(|p| p.roles.first());
+                match data_role {
+                    Some((role, _)) => {
+                        let _ = writeln!(
+                            cs,
+                            "        auth: {{ type: AAD }}  # Entra ID: the {holder}'s identity, with the data-plane role below\n        roles: [{role}]  # without a data-plane role the identity reads no data"
+                        );
+                    }
+                    None => {
+                        let _ = writeln!(
+                            cs,
+                            "        auth: {{ type: AAD }}  # Entra ID: grant the {holder}'s identity a role below\n        # roles: [<role name or GUID>]"
+                        );
+                    }
+                }
             }
             "CustomKeys" => {
                 let _ = writeln!(
@@ -524,6 +545,23 @@ mod tests {
                 other => panic!("{ty} {bad}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_cosmos_connection_gets_a_data_plane_role() {
+        let mut o = opts();
+        o.connections = vec![
+            "CosmosDB:docs@research:Microsoft.DocumentDB/databaseAccounts/contoso-cosmos".into(),
+            "CosmosDB:docs2:/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/contoso-cosmos".into(),
+        ];
+        let text = starter_spec(&o).unwrap();
+        assert_eq!(
+            text.matches("        roles: [Cosmos DB Built-in Data Reader]  # without a data-plane role the identity reads no data\n").count(),
+            2,
+            "{text}"
+        );
+        let checked = crate::check(&Source::new("<init>", text.clone())).unwrap();
+        assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
     }
 
     #[test]

@@ -35,8 +35,9 @@ pub fn schema_text() -> String {
 }
 
 /// The schema of a string from one of foundrygen's tables, for editors to complete: the table's
-/// names as an `enum`; a role is also a GUID (not a Cosmos DB data-plane role's), and its former
-/// names are there too, marked deprecated (validation warns with FG044).
+/// names as an `enum`; a role is also a GUID, and its former names are there too, marked
+/// deprecated (validation warns with FG044), and so are the data-plane roles, by name or GUID (on
+/// the targets that grant them: see [`data_plane_roles_need_their_target`]).
 pub fn known(k: Known) -> Value {
     match k {
         Known::Role => {
@@ -44,9 +45,9 @@ pub fn known(k: Known) -> Value {
                 .iter()
                 .flat_map(|r| r.former_names.iter().copied())
                 .collect();
-            let data_plane: Vec<&str> = crate::catalog::COSMOS_DATA_PLANE_ROLES
-                .iter()
-                .map(|(_, guid)| *guid)
+            let data_plane: Vec<&str> = data_plane_roles().map(|(_, guid)| guid).collect();
+            let data_plane_all: Vec<&str> = data_plane_roles()
+                .flat_map(|(name, guid)| [name, guid])
                 .collect();
             json!({ "anyOf": [
                 { "type": "string", "enum": k.names(), "description": "A built-in role." },
@@ -62,10 +63,101 @@ pub fn known(k: Known) -> Value {
                     "not": { "enum": data_plane },
                     "description": "A role definition GUID.",
                 },
+                {
+                    "type": "string",
+                    "enum": data_plane_all,
+                    "description": "A data-plane role, by name or GUID (a Cosmos DB account target only).",
+                },
             ]})
         }
         _ => json!({ "type": "string", "enum": k.names() }),
     }
+}
+
+/// Every data-plane role of every target type: `(name, GUID)`.
+fn data_plane_roles() -> impl Iterator<Item = (&'static str, &'static str)> {
+    crate::catalog::TARGET_TYPES
+        .iter()
+        .filter_map(|t| t.data_plane)
+        .flat_map(|p| p.roles.iter().copied())
+}
+
+/// A regular expression matching `s` in any case (validation compares resource types so).
+fn any_case(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            c if c.is_ascii_alphabetic() => {
+                out.push('[');
+                out.push(c.to_ascii_uppercase());
+                out.push(c.to_ascii_lowercase());
+                out.push(']');
+            }
+            c if "\\.+*?()[]{}|^$".contains(c) => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A connection's data-plane roles need a target that grants them (FG042): unless its target is a
+/// resource of a type with a data plane (by `resource.type`, or by `resource_id`) and its category
+/// is not `CosmosDbMongoDbApi`, `roles` holds none of them.
+pub fn data_plane_roles_need_their_target(schema: &mut schemars::Schema) {
+    let types: Vec<&str> = crate::catalog::TARGET_TYPES
+        .iter()
+        .filter(|t| t.data_plane.is_some())
+        .map(|t| t.resource_type)
+        .collect();
+    let by_type: Vec<Value> = types
+        .iter()
+        .map(|t| json!({ "pattern": format!("^{}$", any_case(t)) }))
+        .collect();
+    let by_id: Vec<Value> = types
+        .iter()
+        .map(|t| {
+            // `/subscriptions/<s>/resourceGroups/<rg>/providers/<type>/<name>`.
+            json!({ "pattern": format!(
+                "^/{}/[^/]+/{}/[^/]+/{}/{}/[^/]+$",
+                any_case("subscriptions"),
+                any_case("resourceGroups"),
+                any_case("providers"),
+                any_case(t)
+            ) })
+        })
+        .collect();
+    let roles: Vec<&str> = data_plane_roles()
+        .flat_map(|(name, guid)| [name, guid])
+        .collect();
+    schema.insert(
+        "if".into(),
+        json!({ "not": {
+            "required": ["target"],
+            "properties": {
+                "category": { "not": { "const": "CosmosDbMongoDbApi" } },
+                "target": { "anyOf": [
+                    {
+                        "required": ["resource"],
+                        "properties": { "resource": {
+                            "required": ["type"],
+                            "properties": { "type": { "anyOf": by_type } },
+                        } },
+                    },
+                    {
+                        "required": ["resource_id"],
+                        "properties": { "resource_id": { "anyOf": by_id } },
+                    },
+                ] },
+            },
+        } }),
+    );
+    schema.insert(
+        "then".into(),
+        json!({ "properties": { "roles": { "items": { "not": { "enum": roles } } } } }),
+    );
 }
 
 /// A GUID, 8-4-4-4-12 hex digits of either case (`catalog::is_guid`).

@@ -26,9 +26,12 @@ pub fn script(model: &Model) -> String {
         .map(|(n, &id)| step(model, id, n + 1, order.len()))
         .collect();
     let kinds: Vec<Kind> = order.iter().map(|&id| model.entity(id).kind).collect();
-    let uses_principal = kinds
-        .iter()
-        .any(|k| matches!(k, Kind::RoleAssignment | Kind::AccessPolicy));
+    let uses_principal = kinds.iter().any(|k| {
+        matches!(
+            k,
+            Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy
+        )
+    });
 
     let mut out = String::new();
     out.push_str("#!/usr/bin/env bash\n");
@@ -80,6 +83,9 @@ pub fn script(model: &Model) -> String {
     if kinds.contains(&Kind::RoleAssignment) {
         out.push_str(ROLE_HELPER);
     }
+    if kinds.contains(&Kind::DataPlaneRoleAssignment) {
+        out.push_str(DATA_PLANE_ROLE_HELPER);
+    }
     let ids_used = order.iter().any(|&id| {
         let e = model.entity(id);
         !matches!(e.kind, Kind::Account | Kind::AccessPolicy)
@@ -89,6 +95,9 @@ pub fn script(model: &Model) -> String {
     }
     if kinds.contains(&Kind::RoleAssignment) {
         out.push_str("scope=''\n");
+    }
+    if kinds.contains(&Kind::DataPlaneRoleAssignment) {
+        out.push_str("account=''\n");
     }
     if uses_principal {
         out.push_str("holder=''\nprincipal=''\n");
@@ -270,6 +279,41 @@ delete_role_assignment() {
 }
 "#;
 
+/// Finds a Cosmos DB data-plane role assignment on a whole account and deletes it.
+const DATA_PLANE_ROLE_HELPER: &str = r#"
+# delete_sql_role_assignment ACCOUNT NAME GROUP SUBSCRIPTION API ROLE PRINCIPAL: deletes the Cosmos DB
+# data-plane assignments of built-in role ROLE to PRINCIPAL made on the whole account ACCOUNT (an id;
+# not those on a database or container under it), one after another: the account takes one
+# operation at a time, and az resource delete waits for each.
+delete_sql_role_assignment() {
+  local account=$1 name=$2 group=$3 sub=$4 api=$5 role=$6 principal=$7 out id definition scope
+  local want_definition want_scope found=0
+  local list=(az cosmosdb sql role assignment list --account-name "$name" --resource-group "$group"
+    --subscription "$sub" --query "[?principalId=='$principal'].[id, roleDefinitionId, scope]" -o tsv)
+  if [[ $DRY_RUN == 1 ]]; then
+    show "${list[@]}"
+    echo "+ az resource delete --ids <each id listed above> --api-version $api"
+    return
+  fi
+  out=$("${list[@]}")
+  # Ids compare case-insensitively.
+  want_definition=$(printf '%s' "$account/sqlRoleDefinitions/$role" | tr '[:upper:]' '[:lower:]')
+  want_scope=$(printf '%s' "$account" | tr '[:upper:]' '[:lower:]')
+  while IFS=$'\t' read -r id definition scope; do
+    scope=${scope%$'\r'}
+    if [[ -n $id ]] &&
+      [[ "$(printf '%s' "$definition" | tr '[:upper:]' '[:lower:]')" == "$want_definition" ]] &&
+      [[ "$(printf '%s' "$scope" | tr '[:upper:]' '[:lower:]')" == "$want_scope" ]]; then
+      az resource delete --ids "$id" --api-version "$api"
+      found=1
+    fi
+  done <<<"$out"
+  if [[ $found == 0 ]]; then
+    echo "    no such data-plane role assignment (already deleted?)"
+  fi
+}
+"#;
+
 /// A single-quoted shell word: `'` becomes `'\''`.
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -445,6 +489,31 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
             let _ = writeln!(
                 s,
                 "delete_role_assignment \"$scope\" {} \"$principal\"",
+                quote(guid)
+            );
+        }
+        Kind::DataPlaneRoleAssignment => {
+            // Its name is a `guid()` ARM computed, so it is looked up like an RBAC assignment:
+            // by the account, the role definition and the principal.
+            let (Some(account), Some(holder), Some((_, guid))) =
+                (e.parent, role_holder(e), &e.role)
+            else {
+                let _ = writeln!(
+                    s,
+                    "echo 'error: foundrygen could not describe this data-plane role assignment' >&2\nexit 1"
+                );
+                return s;
+            };
+            let a = model.entity(account);
+            s.push_str(&principal_lookup(model, holder));
+            let _ = writeln!(s, "account={}", resource_id(model, account));
+            let _ = writeln!(
+                s,
+                "delete_sql_role_assignment \"$account\" {} {} {} {} {} \"$principal\"",
+                quote(a.name_text()),
+                resource_group(a),
+                subscription(a),
+                quote(&e.api_version),
                 quote(guid)
             );
         }

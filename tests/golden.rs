@@ -239,6 +239,17 @@ fn readme_lists_every_diagnostic_code_and_the_api_version_table() {
             "README's row for {code} has no example fix: {row}"
         );
     }
+    // And no row for a code that does not exist, in number order, each code once.
+    let rows: Vec<String> = readme
+        .lines()
+        .filter_map(|l| l.strip_prefix("| FG"))
+        .map(|l| format!("FG{}", l.split(' ').next().unwrap_or("")))
+        .collect();
+    let codes: Vec<String> = foundrygen::diagnostics::Code::ALL
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(rows, codes, "the README's code table and `Code::ALL`");
     for (ns, version) in foundrygen::catalog::DEFAULT_API_VERSIONS {
         assert!(
             readme.contains(&format!("| {ns} | {version} |")),

@@ -318,6 +318,46 @@ foundries:
         auth: { type: CustomKeys, keys: { k: { secret: new } } }
 "#;
 
+/// Cosmos DB data-plane roles on two accounts shared by two foundries: one account in the
+/// deployment's resource group, one in another subscription; the second foundry is an existing
+/// account in another resource group, so its roles are written from its foundry module / nested
+/// deployment, through a role module / nested deployment into the account's group.
+const COSMOS_SPEC: &str = r#"
+version: 1
+name: order-cosmos
+location: eastus2
+foundries:
+  - name: near-foundry
+    projects:
+      - name: chat
+    connections:
+      - name: docs
+        project: chat
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: shared-cosmos } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader, Cosmos DB Built-in Data Contributor]
+      - name: far-docs
+        category: CosmosDb
+        target: { resource_id: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/far-cosmos }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+  - name: old-foundry
+    existing: true
+    resource_group: rg-old
+    connections:
+      - name: docs
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: shared-cosmos } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+      - name: far-docs
+        category: CosmosDb
+        target: { resource_id: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/far-cosmos }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Contributor]
+"#;
+
 /// Every spec the rules run on: the inline ones, every reference spec and every valid case.
 fn all_specs() -> Vec<(String, String)> {
     let mut specs = vec![
@@ -330,6 +370,7 @@ fn all_specs() -> Vec<(String, String)> {
             "elsewhere.yaml".to_string(),
             EXISTING_ELSEWHERE_SPEC.to_string(),
         ),
+        ("cosmos.yaml".to_string(), COSMOS_SPEC.to_string()),
     ];
     specs.extend(specs::valid_specs());
     specs
@@ -367,6 +408,24 @@ fn normalized_key(model: &Model, id: usize) -> String {
                 .unwrap_or_else(|| panic!("unexpected role key `{k}`"));
             let holder = rest.rsplit([':', '/']).next().expect("a holder");
             format!("role:{}|{holder}|{guid}", model.entity(scope).name_text())
+        }
+        ModelKind::DataPlaneRoleAssignment => {
+            let (_, guid) = e.role.clone().expect("a role");
+            let resource = e.parent.expect("a parent");
+            // `dataPlaneRoleAssignment:<resource key>:<holder key>:<guid>`, as for a role.
+            let resource_key = &model.entity(resource).key;
+            let rest = k
+                .strip_prefix("dataPlaneRoleAssignment:")
+                .and_then(|r| r.strip_prefix(resource_key.as_str()))
+                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_suffix(guid.as_str()))
+                .and_then(|r| r.strip_suffix(':'))
+                .unwrap_or_else(|| panic!("unexpected data-plane role key `{k}`"));
+            let holder = rest.rsplit([':', '/']).next().expect("a holder");
+            format!(
+                "datarole:{}|{holder}|{guid}",
+                model.entity(resource).name_text()
+            )
         }
         ModelKind::AccessPolicy => {
             let vault = e.parent.expect("a vault");
@@ -727,6 +786,89 @@ fn own_roles_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
     out
 }
 
+/// A connection's data-plane roles, from the model: the ones its spec entry lists, and any it
+/// waits for that an earlier connection made (the same role of the same identity on the same
+/// resource is made once).
+fn own_data_roles(model: &Model, connection: usize) -> Vec<String> {
+    let c = model.entity(connection);
+    let prefix = format!("{}.roles[", c.spec_path);
+    let mut roles: Vec<String> = model
+        .entities
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.kind == ModelKind::DataPlaneRoleAssignment && e.spec_path.starts_with(&prefix)
+        })
+        .map(|(i, _)| normalized_key(model, i))
+        .collect();
+    for d in &c.deps {
+        if model.entity(d.on).kind == ModelKind::DataPlaneRoleAssignment {
+            let k = normalized_key(model, d.on);
+            if !roles.contains(&k) {
+                roles.push(k);
+            }
+        }
+    }
+    roles
+}
+
+/// A connection's data-plane roles (Cosmos DB `sqlRoleAssignments`) exist before it.
+fn data_plane_roles_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.kind == ModelKind::Connection && !e.existing {
+            let c = normalized_key(model, id);
+            for r in own_data_roles(model, id) {
+                need(
+                    g,
+                    &c,
+                    &r,
+                    "a connection's data-plane roles come first",
+                    &mut out,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// One operation at a time per Cosmos DB account (concurrent `sqlRoleAssignments` fail with 412):
+/// the created children of one account, existing or created, form one chain in the order the model
+/// makes them, whatever foundry or resource group they are written from.
+fn one_operation_per_cosmos_account_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut children: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if let Some(p) = e.parent
+            && !e.existing
+            && model
+                .entity(p)
+                .resource_type
+                .eq_ignore_ascii_case("Microsoft.DocumentDB/databaseAccounts")
+        {
+            children
+                .entry(p)
+                .or_default()
+                .push(normalized_key(model, id));
+        }
+    }
+    for (account, chain) in &children {
+        for pair in chain.windows(2) {
+            need(
+                g,
+                &pair[1],
+                &pair[0],
+                &format!(
+                    "one operation at a time on Cosmos DB account `{}`",
+                    model.entity(*account).name_text()
+                ),
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
 #[test]
 fn projects_follow_the_account_one_after_another() {
     check_everywhere(projects_rule);
@@ -770,6 +912,16 @@ fn the_children_of_one_parent_form_one_chain() {
 #[test]
 fn connection_roles_come_before_the_connection() {
     check_everywhere(own_roles_rule);
+}
+
+#[test]
+fn data_plane_roles_come_before_the_connection() {
+    check_everywhere(data_plane_roles_rule);
+}
+
+#[test]
+fn the_children_of_one_cosmos_account_go_one_at_a_time() {
+    check_everywhere(one_operation_per_cosmos_account_rule);
 }
 
 /// The facts the generic rules rely on, pinned for the inline RBAC spec, so that a model that
@@ -1153,6 +1305,149 @@ fn extractor_reads_nested_modules_and_deployments() {
     }
 }
 
+/// The data-plane roles are read in every format, in main and through the foundry module / nested
+/// deployment and the role modules / nested deployments: each is a node, before its connection,
+/// and the roles of one Cosmos DB account form one chain across foundries and resource groups;
+/// removing one link of a chain is noticed.
+#[test]
+fn extractor_reads_data_plane_roles_and_their_chain() {
+    let generated = generate("cosmos.yaml", COSMOS_SPEC);
+    let (reader, contributor) = (
+        "00000000-0000-0000-0000-000000000001",
+        "00000000-0000-0000-0000-000000000002",
+    );
+    let near_reader = format!("datarole:shared-cosmos|chat|{reader}");
+    let near_contributor = format!("datarole:shared-cosmos|chat|{contributor}");
+    let old_reader = format!("datarole:shared-cosmos|old-foundry|{reader}");
+    let far_near = format!("datarole:far-cosmos|near-foundry|{reader}");
+    let far_old = format!("datarole:far-cosmos|old-foundry|{contributor}");
+    let near_docs = "connection:near-foundry/chat/docs";
+    for format in Target::ALL {
+        let g = graph_of(&generated.output, format);
+        let roles = g.of_kind(support::graph::Kind::DataRole);
+        assert_eq!(roles.len(), 5, "{format}: {roles:?}");
+        for (from, to) in [
+            (&near_contributor, &near_reader),
+            (&old_reader, &near_contributor),
+            (&far_old, &far_near),
+        ] {
+            assert!(g.depends_on(from, to), "{format}: `{from}` -> `{to}`");
+        }
+        for r in [&near_reader, &near_contributor] {
+            assert!(
+                g.depends_on(near_docs, r),
+                "{format}: `{near_docs}` -> `{r}`"
+            );
+        }
+        assert!(
+            g.depends_on("connection:old-foundry/docs", &old_reader),
+            "{format}"
+        );
+        assert!(
+            g.depends_on("connection:old-foundry/far-docs", &far_old),
+            "{format}"
+        );
+        assert!(
+            one_operation_per_cosmos_account_rule(&g, &[], &generated.model).is_empty(),
+            "{format}"
+        );
+
+        // The contributor role no longer waits for the reader role on the same account.
+        let mut mutated: OutputSet = generated.output.clone();
+        match format {
+            Target::Bicep => {
+                let f = mutated.files.get_mut("bicep/main.bicep").unwrap();
+                let deps = "\n  dependsOn: [\n    nearFoundryChatDocsConnectionDataRole1\n  ]";
+                assert_eq!(f.matches(deps).count(), 1);
+                *f = f.replace(deps, "");
+            }
+            Target::Arm => {
+                let f = mutated.files.get_mut("arm/azuredeploy.json").unwrap();
+                let mut doc: serde_json::Value = serde_json::from_str(f).unwrap();
+                let mut removed = 0;
+                for r in doc["resources"].as_array_mut().unwrap() {
+                    let contributor_role = r["type"]
+                        == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"
+                        && r["name"].as_str().is_some_and(|n| n.contains(contributor));
+                    if contributor_role {
+                        let deps = r["dependsOn"].as_array_mut().unwrap();
+                        let before = deps.len();
+                        deps.retain(|d| !d.as_str().unwrap().contains("sqlRoleAssignments"));
+                        removed += before - deps.len();
+                    }
+                }
+                assert_eq!(removed, 1);
+                *f = serde_json::to_string_pretty(&doc).unwrap();
+            }
+            Target::Terraform => {
+                let f = mutated.files.get_mut("terraform/main.tf").unwrap();
+                let block = "resource \"azapi_resource\" \"near_foundry_chat_docs_connection_data_role_2\" {";
+                let start = f.find(block).expect("the contributor role");
+                let end = start + f[start..].find("\n}\n").expect("its end");
+                let line = "    azapi_resource.near_foundry_chat_docs_connection_data_role_1,\n";
+                let at = start + f[start..end].find(line).expect("its dependency");
+                f.replace_range(at..at + line.len(), "");
+            }
+        }
+        let broken = graph_of(&mutated, format);
+        assert_eq!(
+            one_operation_per_cosmos_account_rule(&broken, &[], &generated.model),
+            [format!(
+                "`{near_contributor}` does not depend on `{near_reader}` (one operation at a time on Cosmos DB account `shared-cosmos`)"
+            )],
+            "{format}"
+        );
+        assert_eq!(broken.nodes, g.nodes);
+        assert_eq!(broken.edges.len() + 1, g.edges.len());
+    }
+}
+
+/// `g` with the granularity of a foundry module / nested deployment: Bicep and ARM can only make a
+/// module call wait, so whatever one resource in it waits for outside it, every resource in it
+/// waits for (a resource of another foundry module standing for that whole module), where
+/// Terraform's `depends_on` stays per resource.
+fn with_module_granularity(g: &Graph, model: &Model) -> Graph {
+    let mut g = g.clone();
+    let members = |group: usize| -> Vec<String> {
+        model
+            .plan
+            .iter()
+            .filter(|&&i| model.entity(i).group == Some(group))
+            .map(|&i| normalized_key(model, i))
+            .collect()
+    };
+    let groups: std::collections::BTreeSet<usize> = model
+        .plan
+        .iter()
+        .filter_map(|&i| model.entity(i).group)
+        .collect();
+    for group in groups {
+        let mut outside = Vec::new();
+        for &i in &model.plan {
+            let e = model.entity(i);
+            if e.group != Some(group) {
+                continue;
+            }
+            for d in &e.deps {
+                let on = model.entity(d.on);
+                if on.existing || on.group == Some(group) {
+                    continue;
+                }
+                match on.group {
+                    Some(other) => outside.extend(members(other)),
+                    None => outside.push(normalized_key(model, d.on)),
+                }
+            }
+        }
+        for m in members(group) {
+            for o in &outside {
+                g.edges.insert((m.clone(), o.clone()));
+            }
+        }
+    }
+    g
+}
+
 #[test]
 fn all_formats_give_the_same_graph() {
     for (name, text) in all_specs() {
@@ -1160,6 +1455,10 @@ fn all_formats_give_the_same_graph() {
         let bicep = graph_of(&generated.output, Target::Bicep);
         for format in [Target::Arm, Target::Terraform] {
             let other = graph_of(&generated.output, format);
+            let other = match format {
+                Target::Terraform => with_module_granularity(&other, &generated.model),
+                _ => other,
+            };
             assert_eq!(
                 bicep.nodes, other.nodes,
                 "{name}: nodes of bicep vs {format}"
@@ -1333,7 +1632,9 @@ mod random_specs {
     //! The ordering contract as properties: random valid specs (1–3 foundries, 0–3 model
     //! deployments of mixed SKUs, 0–4 projects, 0–12 connections of mixed categories, levels and
     //! auth types, with and without a Key Vault, RBAC or access policies, a wait or not, created and
-    //! existing accounts, some in other resource groups) must satisfy every rule in every format.
+    //! existing accounts, some in other resource groups, Cosmos DB connections with data-plane roles
+    //! on accounts several connections share, one of them in another subscription) must satisfy
+    //! every rule in every format.
 
     use super::*;
     use proptest::prelude::*;
@@ -1358,7 +1659,7 @@ mod random_specs {
             proptest::collection::vec((0usize..4, proptest::option::of(1i64..=500)), 0..=3),
             0usize..=4,
             proptest::option::of((any::<bool>(), any::<bool>())),
-            proptest::collection::vec((0usize..7, proptest::option::of(0usize..4)), 0..=12),
+            proptest::collection::vec((0usize..8, proptest::option::of(0usize..4)), 0..=12),
         )
             .prop_map(
                 |(
@@ -1452,7 +1753,10 @@ mod random_specs {
                     1 => format!("category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: search{ci} }} }}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"),
                     2 => format!("category: AzureOpenAI, target: {{ resource: {{ type: Microsoft.CognitiveServices/accounts, name: aoai{ci}, resource_group: rg-ai }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }}"),
                     3 => "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string(),
-                    4 => format!("category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos{ci} }} }}, auth: {{ type: AAD }}, roles: [Cosmos DB Operator, Reader]"),
+                    // Accounts shared by several connections (and foundries), so that their
+                    // data-plane roles chain; one of them in another subscription.
+                    4 => format!("category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos{} }} }}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Reader, Cosmos DB Operator]", ci % 2),
+                    7 => "category: CosmosDB, target: { resource_id: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/far-cosmos }, auth: { type: AAD }, roles: [Cosmos DB Built-in Data Contributor, '00000000-0000-0000-0000-000000000001']".to_string(),
                     5 => format!("category: AzureStorageAccount, target: {{ resource: {{ type: Microsoft.Storage/storageAccounts, name: store{ci} }} }}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"),
                     _ => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
                 };
@@ -1478,7 +1782,7 @@ mod random_specs {
             return Err("the teardown is not the plan reversed".into());
         }
         let facts = foundries(model);
-        let rules: [Rule; 9] = [
+        let rules: [Rule; 11] = [
             deployments_rule,
             projects_rule,
             key_vault_connection_rule,
@@ -1488,6 +1792,8 @@ mod random_specs {
             siblings_rule,
             one_chain_per_parent_rule,
             own_roles_rule,
+            data_plane_roles_rule,
+            one_operation_per_cosmos_account_rule,
         ];
         let mut failures = Vec::new();
         for format in Target::ALL {
@@ -1508,9 +1814,13 @@ mod random_specs {
         while let Some(v) = stack.pop() {
             match v {
                 serde_json::Value::Object(m) => {
-                    if m.get("type").and_then(|t| t.as_str())
-                        == Some("Microsoft.Authorization/roleAssignments")
-                        && let Some(name) = m.get("name").and_then(|n| n.as_str())
+                    if matches!(
+                        m.get("type").and_then(|t| t.as_str()),
+                        Some(
+                            "Microsoft.Authorization/roleAssignments"
+                                | "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments"
+                        )
+                    ) && let Some(name) = m.get("name").and_then(|n| n.as_str())
                         && (name.contains("reference(") || name.contains("principalId"))
                     {
                         failures.push(format!(

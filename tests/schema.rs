@@ -458,9 +458,14 @@ fn known_agrees(s: &Value, known: Known) -> Vec<String> {
             let former = set(&mut catalog::ROLES
                 .iter()
                 .flat_map(|r| r.former_names.iter().copied()));
-            if names != [current, former] {
+            // The data-plane roles, by name and GUID, of the target types that have them.
+            let data_plane = set(&mut catalog::TARGET_TYPES
+                .iter()
+                .filter_map(|t| t.data_plane)
+                .flat_map(|p| p.roles.iter().flat_map(|(n, g)| [*n, *g])));
+            if names != [current, former, data_plane] {
                 out.push(format!(
-                    "role names are not `catalog::ROLES` names, then their former names: {names:?}"
+                    "role names are not `catalog::ROLES` names, then their former names, then the data-plane roles: {names:?}"
                 ));
             }
             if !alts
@@ -472,7 +477,9 @@ fn known_agrees(s: &Value, known: Known) -> Vec<String> {
             for n in names.iter().flatten() {
                 if !matches!(
                     catalog::lookup_role(n),
-                    RoleLookup::Found(_) | RoleLookup::Renamed { .. }
+                    RoleLookup::Found(_)
+                        | RoleLookup::Renamed { .. }
+                        | RoleLookup::CosmosDataPlane(_)
                 ) {
                     out.push(format!(
                         "the schema offers role `{n}`, validation refuses it"
@@ -597,7 +604,19 @@ fn the_schema_offers_the_names_validation_takes_and_refuses_the_others() {
         ),
         // Accepted with warning FG044; the schema marks it deprecated.
         ("CognitiveSearch", "AAD", "[Azure AI User]"),
+        // Accepted with warning FG045: the identity reads no data.
         ("CosmosDB", "AAD", "[]"),
+        // A Cosmos DB account grants its data-plane roles, by name or GUID.
+        (
+            "CosmosDB",
+            "AAD",
+            "[Cosmos DB Built-in Data Reader, Cosmos DB Operator]",
+        ),
+        (
+            "CosmosDB",
+            "AAD",
+            "['00000000-0000-0000-0000-000000000002']",
+        ),
     ];
     for (category, auth, roles) in accepted {
         let text = with_names(category, auth, roles);
@@ -634,9 +653,22 @@ fn the_schema_offers_the_names_validation_takes_and_refuses_the_others() {
             "['00000000-0000-0000-0000-000000000002']",
         ),
         ("CognitiveSearch", "AAD", "[not-a-guid-1407120a]"),
+        // A data-plane role of Cosmos DB for NoSQL on a Cosmos DB for MongoDB connection.
+        (
+            "CosmosDbMongoDbApi",
+            "AAD",
+            "[Cosmos DB Built-in Data Reader]",
+        ),
     ];
     for (category, auth, roles) in refused {
-        let text = with_names(category, auth, roles);
+        let text = with_names(category, auth, roles).replace(
+            "type: Microsoft.Search/searchServices, name: demo-search",
+            if category == "CosmosDbMongoDbApi" {
+                "type: Microsoft.DocumentDB/databaseAccounts, name: demo-cosmos"
+            } else {
+                "type: Microsoft.Search/searchServices, name: demo-search"
+            },
+        );
         assert!(
             !errors(&v, &json_of("refused", &text)).is_empty(),
             "the schema accepts {category} {auth} {roles}"

@@ -8,7 +8,8 @@
 //! 2. Run against a fake `az` (first on PATH; it logs its argv and answers the look-ups), the
 //!    script's delete calls, each mapped back to the entity it deletes, come in exactly
 //!    `model.teardown()` order; role assignments are found at their exact scope only, for the
-//!    principal the holder's look-up returned.
+//!    principal the holder's look-up returned, and Cosmos DB data-plane role assignments by their
+//!    account, role definition and principal, on the whole account only.
 //! 3. `--dry-run` and `DRY_RUN=1` make no `az` call at all, and print every delete.
 
 use std::collections::BTreeMap;
@@ -175,7 +176,9 @@ fn scripts_are_deterministic_and_well_formed() {
 /// A fake `az`: logs each call (`CALL\t<arg>\t<arg>…`), answers principal look-ups with a fresh
 /// GUID (logged as `PRINCIPAL\t<guid>`), and role assignment lists with one assignment at the
 /// scope (its scope upper-cased: ids compare case-insensitively) and one inherited from the
-/// subscription, which must never be deleted.
+/// subscription, which must never be deleted; a Cosmos DB account's data-plane assignments with one
+/// per built-in role on the whole account (ids upper-cased) and one on a database under it, which
+/// must never be deleted either.
 const FAKE_AZ: &str = r#"#!/usr/bin/env bash
 set -euo pipefail
 log=${FAKE_AZ_LOG:?}
@@ -215,6 +218,18 @@ case "$*" in
     sub=${sub%%/*}
     echo "$(printf '%s' "$scope" | tr '[:lower:]' '[:upper:]')/providers/Microsoft.Authorization/roleAssignments/$role~$p"
     echo "/subscriptions/$sub/providers/Microsoft.Authorization/roleAssignments/inherited~$p"
+    ;;
+  "cosmosdb sql role assignment list "*)
+    query=$(arg --query)
+    p=${query#*==\'}
+    p=${p%%\'*}
+    account="/subscriptions/$(arg --subscription)/resourceGroups/$(arg --resource-group)/providers/Microsoft.DocumentDB/databaseAccounts/$(arg --account-name)"
+    upper=$(printf '%s' "$account" | tr '[:lower:]' '[:upper:]')
+    for role in 00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002; do
+      printf '%s\t%s\t%s\n' "$upper/sqlRoleAssignments/$role~$p" "$upper/sqlRoleDefinitions/$role" "$upper"
+    done
+    printf '%s\t%s\t%s\n' "$account/sqlRoleAssignments/database~$p" \
+      "$account/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001" "$account/dbs/db1"
     ;;
 esac
 "#;
@@ -346,6 +361,30 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                 last_holder = Some(flag(call, "--ids").to_ascii_lowercase());
             }
             ["role", "assignment", "list", ..] => {}
+            ["cosmosdb", "sql", "role", "assignment", "list", ..] => {}
+            ["resource", "delete", "--ids", id, "--api-version", api]
+                if id.to_ascii_lowercase().contains("/sqlroleassignments/") =>
+            {
+                out.push(find(
+                    &|i| {
+                        let e = m.entity(i);
+                        if e.kind != Kind::DataPlaneRoleAssignment || e.api_version != *api {
+                            return false;
+                        }
+                        let holder = arm_id(m, role_holder(m, i), sub, rg).to_ascii_lowercase();
+                        let Some(p) = principal_of.get(&holder) else {
+                            return false;
+                        };
+                        let want = format!(
+                            "{}/sqlRoleAssignments/{}~{p}",
+                            arm_id(m, e.parent.unwrap(), sub, rg),
+                            e.role.as_ref().unwrap().1
+                        );
+                        want.eq_ignore_ascii_case(id)
+                    },
+                    call,
+                ));
+            }
             ["cognitiveservices", "account", "show", ..] => {}
             ["role", "assignment", "delete", "--ids", id] => {
                 out.push(find(
@@ -466,6 +505,28 @@ fn labels(m: &Model, ids: &[EntityId]) -> Vec<String> {
 }
 
 fn assert_teardown_order(spec: &str, env: &[(&str, &str)], args: &[&str], sub: &str, rg: &str) {
+    assert_teardown_order_of(
+        spec,
+        env,
+        args,
+        (sub, rg),
+        &[
+            Kind::Connection,
+            Kind::KeyVaultConnection,
+            Kind::Project,
+            Kind::Account,
+        ],
+    );
+}
+
+/// [`assert_teardown_order`], with the kinds the spec must exercise.
+fn assert_teardown_order_of(
+    spec: &str,
+    env: &[(&str, &str)],
+    args: &[&str],
+    (sub, rg): (&str, &str),
+    must: &[Kind],
+) {
     let m = model_of(&root().join(spec));
     let fake = Fake::new();
     let out = fake.run(&teardown::script(&m), env, args);
@@ -490,13 +551,8 @@ fn assert_teardown_order(spec: &str, env: &[(&str, &str)], args: &[&str], sub: &
     assert!(stdout.ends_with("teardown finished\n"), "{stdout}");
     // Kinds this spec must exercise.
     let kinds: Vec<Kind> = deleted.iter().map(|&i| m.entity(i).kind).collect();
-    for k in [
-        Kind::Connection,
-        Kind::KeyVaultConnection,
-        Kind::Project,
-        Kind::Account,
-    ] {
-        assert!(kinds.contains(&k), "{spec}: no {k:?} deleted");
+    for k in must {
+        assert!(kinds.contains(k), "{spec}: no {k:?} deleted");
     }
 }
 
@@ -529,6 +585,28 @@ fn key_vault_first_deletes_in_teardown_order() {
     assert_eq!(deployments.len(), 2);
     assert!(deployments.iter().all(|d| projects.iter().all(|p| p < d)));
     assert!(deployments.iter().all(|d| accounts.iter().all(|a| d < a)));
+}
+
+#[test]
+fn data_plane_roles_are_deleted_in_teardown_order() {
+    for spec in [
+        "specs/cross-resource-group.yaml",
+        "tests/cases/cosmos-data-plane-roles/spec.yaml",
+    ] {
+        assert_teardown_order_of(
+            spec,
+            &[("SUBSCRIPTION_ID", SUB), ("RESOURCE_GROUP", RG)],
+            &[],
+            (SUB, RG),
+            &[
+                Kind::DataPlaneRoleAssignment,
+                Kind::RoleAssignment,
+                Kind::Connection,
+                Kind::Project,
+                Kind::Account,
+            ],
+        );
+    }
 }
 
 #[test]

@@ -148,6 +148,25 @@ impl Builder<'_> {
             let mut seen_roles = BTreeSet::new();
             if let Some(t) = target_entity {
                 for (ri, r) in c.roles.iter().enumerate() {
+                    // A data-plane role is the target's own child resource, not Azure RBAC.
+                    let target_type = self.entities[t].resource_type.clone();
+                    if let Some((plane, rname, guid)) = catalog::data_plane_role(&target_type, r) {
+                        if !seen_roles.insert(guid.to_string()) {
+                            continue;
+                        }
+                        let ra = self.data_plane_role_assignment(
+                            plane,
+                            t,
+                            holder,
+                            rname,
+                            guid,
+                            format!("{words}-data-role-{}", ri + 1),
+                            format!("{cpath}.roles[{ri}]"),
+                            fi,
+                        );
+                        self.dep(conn, ra, Reason::OwnRole);
+                        continue;
+                    }
                     let (rname, guid) = match catalog::lookup_role(r) {
                         RoleLookup::Found(role) | RoleLookup::Renamed { role, .. } => {
                             (role.name.to_string(), role.guid.to_string())

@@ -3,6 +3,7 @@
 //! one, from a spec that passed validation; the renderers read nothing else.
 
 mod connections;
+mod data_plane;
 mod deployments;
 mod foundry;
 pub mod graph;
@@ -58,6 +59,9 @@ pub enum Kind {
     Connection,
     /// `Microsoft.Authorization/roleAssignments`.
     RoleAssignment,
+    /// A data-plane role assignment, a child of the resource whose data it opens (a Cosmos DB
+    /// account's `sqlRoleAssignments`), whether that resource is existing or created.
+    DataPlaneRoleAssignment,
     /// `Microsoft.KeyVault/vaults/accessPolicies` (`add`).
     AccessPolicy,
     /// A wait for role propagation (`deploymentScripts` sleep / `time_sleep`).
@@ -91,6 +95,9 @@ pub enum Reason {
     /// The children of one parent form one chain: Azure answers 409 Conflict to concurrent child
     /// operations under one account or project.
     Sibling,
+    /// The children of a resource that takes one operation at a time (a Cosmos DB account, whose
+    /// concurrent operations fail with 412 Precondition Failed) form one chain.
+    ExclusiveParent,
     /// Everything else waits for the Key Vault connection.
     KeyVaultConnection,
     /// Everything else waits for the vault role or access policy.
@@ -123,6 +130,9 @@ impl Reason {
             Reason::Sibling => {
                 "one child operation at a time per parent, or Azure answers 409 Conflict"
             }
+            Reason::ExclusiveParent => {
+                "one operation at a time per Cosmos DB account, or Azure answers 412 Precondition Failed"
+            }
             Reason::OwnRole => "its roles are granted first",
             Reason::Principal => "the identity it grants to",
             Reason::ConnectsTo => "what it connects to is created first",
@@ -145,6 +155,9 @@ impl Reason {
             }
             Reason::RoleWait => "the wait is removed after the connections",
             Reason::Sibling => "children of one parent are deleted one at a time",
+            Reason::ExclusiveParent => {
+                "the children of one Cosmos DB account are deleted one at a time"
+            }
             Reason::OwnRole => "its roles are removed after it",
             Reason::Principal => "the identity it grants to is deleted after it",
             Reason::ConnectsTo => "what it connects to is deleted after it",
@@ -211,7 +224,7 @@ pub struct Entity {
     pub spec_path: String,
     /// A human description (`connection \`search\` (project \`research\`)`).
     pub label: String,
-    /// For role assignments: the role's name and GUID.
+    /// For role assignments (Azure RBAC or data-plane): the role's name and GUID.
     pub role: Option<(String, String)>,
     /// For access policies: the holders granted, with secret permissions.
     pub grants: Vec<(EntityId, Vec<String>)>,
@@ -366,19 +379,7 @@ impl Model {
 
     /// Builds the model from a validated spec.
     pub fn build(spec: &spec::Spec, spec_name: &str) -> Result<Model, Error> {
-        let mut b = Builder {
-            spec,
-            entities: Vec::new(),
-            symbols: BTreeSet::new(),
-            by_key: BTreeMap::new(),
-            secrets: BTreeMap::new(),
-            outputs: Vec::new(),
-            access_policies: BTreeMap::new(),
-            last_child: BTreeMap::new(),
-            created: BTreeMap::new(),
-            created_of: Vec::new(),
-            groups: Vec::new(),
-        };
+        let mut b = Builder::new(spec);
         // Bicep puts parameters and resources in one namespace: keep resource symbols clear of the
         // secure parameters' names.
         for f in &spec.foundries {
@@ -467,6 +468,22 @@ fn scope_key(s: &Scope) -> String {
 }
 
 impl<'a> Builder<'a> {
+    fn new(spec: &'a spec::Spec) -> Self {
+        Builder {
+            spec,
+            entities: Vec::new(),
+            symbols: BTreeSet::new(),
+            by_key: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            outputs: Vec::new(),
+            access_policies: BTreeMap::new(),
+            last_child: BTreeMap::new(),
+            created: BTreeMap::new(),
+            created_of: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
     fn api(&self, resource_type: &str) -> String {
         let ns = resource_type.split('/').next().unwrap_or(resource_type);
         if let Some((_, v)) = self
@@ -603,10 +620,12 @@ impl<'a> Builder<'a> {
     }
 
     /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
-    /// under an account or project and answers 409 Conflict to a second one, so every child
-    /// waits for its parent (when created here) and for the child created under it before, in
-    /// the order the builder adds them: account — model deployments, projects, the Key Vault
-    /// connection, account-level connections; project — its connections.
+    /// under an account or project and answers 409 Conflict to a second one (a Cosmos DB account:
+    /// 412 Precondition Failed), so every child waits for its parent (when created here) and for
+    /// the child created under it before, in the order the builder adds them: account — model
+    /// deployments, projects, the Key Vault connection, account-level connections; project — its
+    /// connections; Cosmos DB account — its databases, its data-plane role assignments. An existing
+    /// parent gets no dependency (nothing deploys it), but its chain is kept all the same.
     fn child(&mut self, child: EntityId, parent: EntityId) {
         self.entities[child].parent = Some(parent);
         if !self.entities[parent].existing {
@@ -622,7 +641,12 @@ impl<'a> Builder<'a> {
             );
         }
         if let Some(prev) = self.last_child.insert(parent, child) {
-            self.dep(child, prev, Reason::Sibling);
+            let reason = if catalog::is_exclusive_parent(&self.entities[parent].resource_type) {
+                Reason::ExclusiveParent
+            } else {
+                Reason::Sibling
+            };
+            self.dep(child, prev, reason);
         }
     }
 
@@ -908,18 +932,33 @@ mod tests {
 
     #[test]
     fn role_assignment_names_use_only_deploy_time_constants() {
-        let m = model(include_str!("../../specs/two-foundries.yaml"));
-        for e in m.entities.iter().filter(|e| e.kind == Kind::RoleAssignment) {
-            let Value::Expr(Expr::Guid(args)) = &e.name else {
-                panic!("{} is not named by guid()", e.key);
-            };
-            // Ids and role definition ids are known at deployment start; principal ids are not.
-            assert!(
-                args.iter()
-                    .all(|a| matches!(a, Expr::Id(_) | Expr::RoleDefinition(_))),
-                "{}: {args:?}",
-                e.key
-            );
+        // Ids, role definition ids and ids joined with literals (a data-plane role definition)
+        // are known at deployment start; principal ids are not.
+        fn constant(a: &Expr) -> bool {
+            match a {
+                Expr::Id(_) | Expr::RoleDefinition(_) | Expr::Literal(_) => true,
+                Expr::Concat(parts) => parts.iter().all(constant),
+                _ => false,
+            }
         }
+        let mut seen = 0;
+        for text in [
+            include_str!("../../specs/two-foundries.yaml"),
+            include_str!("../../specs/cross-resource-group.yaml"),
+        ] {
+            let m = model(text);
+            for e in m
+                .entities
+                .iter()
+                .filter(|e| matches!(e.kind, Kind::RoleAssignment | Kind::DataPlaneRoleAssignment))
+            {
+                let Value::Expr(Expr::Guid(args)) = &e.name else {
+                    panic!("{} is not named by guid()", e.key);
+                };
+                assert!(args.iter().all(constant), "{}: {args:?}", e.key);
+                seen += usize::from(e.kind == Kind::DataPlaneRoleAssignment);
+            }
+        }
+        assert!(seen > 0, "no data-plane role was checked");
     }
 }

@@ -249,6 +249,9 @@ impl Builder<'_> {
             "Microsoft.CognitiveServices/accounts" => {
                 e.sku = sku;
                 e.resource_kind = r.kind.clone();
+                // A system-assigned identity, as AVM's cognitive-services module gives one: what
+                // the account reaches (a vault for customer-managed keys, storage) is granted to it.
+                e.identity = Some(super::Identity::SystemAssigned);
                 vec![
                     // Entra ID auth needs the custom subdomain.
                     ("customSubDomainName", Value::str(&r.name)),

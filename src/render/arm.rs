@@ -341,6 +341,17 @@ impl<'a> ArmRender<'a> {
                     .collect::<Vec<_>>()
                     .join("/"),
             )
+        } else if chain.len() > 1 {
+            // A child named at deployment time (a data-plane role's `guid()`): its parents' names,
+            // `/`, its own.
+            let parts: Vec<String> = chain
+                .iter()
+                .map(|&i| match &self.model.entity(i).name {
+                    Value::Expr(x) => self.expr(x),
+                    _ => lit(self.model.entity(i).name_text()),
+                })
+                .collect();
+            RValue::X(format!("concat({})", parts.join(", '/', ")))
         } else {
             self.value(&e.name)
         }
@@ -539,7 +550,11 @@ impl<'a> ArmRender<'a> {
                     ),
                     (
                         "roleDefinitionGuid".to_string(),
-                        string_param("GUID of the built-in role definition."),
+                        string_param(if e.kind == Kind::DataPlaneRoleAssignment {
+                            "GUID of the built-in data-plane role definition."
+                        } else {
+                            "GUID of the built-in role definition."
+                        }),
                     ),
                     (
                         "principalId".to_string(),
@@ -564,9 +579,44 @@ impl<'a> ArmRender<'a> {
                         RValue::O(vec![("value".into(), self.value(&principal))]),
                     ),
                 ]);
-                (
-                    RValue::O(inner_params),
-                    RValue::O(outer_params),
+                let inner_resource = if e.kind == Kind::DataPlaneRoleAssignment {
+                    // The target's own child, `<resource>/<guid>`, over its role definitions.
+                    let segment = crate::catalog::target_type(&t.resource_type)
+                        .and_then(|k| k.data_plane)
+                        .map_or("roleDefinitions", |p| p.definitions);
+                    let target_id = format!(
+                        "resourceId({}, parameters('resourceName'))",
+                        lit(&t.resource_type)
+                    );
+                    RValue::O(vec![
+                        ("type".into(), RValue::S(e.resource_type.clone())),
+                        ("apiVersion".into(), RValue::S(e.api_version.clone())),
+                        (
+                            "name".into(),
+                            RValue::X(
+                                "concat(parameters('resourceName'), '/', parameters('roleAssignmentName'))"
+                                    .into(),
+                            ),
+                        ),
+                        (
+                            "properties".into(),
+                            RValue::O(vec![
+                                (
+                                    "roleDefinitionId".into(),
+                                    RValue::X(format!(
+                                        "concat({target_id}, {}, parameters('roleDefinitionGuid'))",
+                                        lit(&format!("/{segment}/"))
+                                    )),
+                                ),
+                                ("scope".into(), RValue::X(target_id)),
+                                (
+                                    "principalId".into(),
+                                    RValue::X("parameters('principalId')".into()),
+                                ),
+                            ]),
+                        ),
+                    ])
+                } else {
                     RValue::O(vec![
                         ("type".into(), RValue::S(e.resource_type.clone())),
                         ("apiVersion".into(), RValue::S(e.api_version.clone())),
@@ -589,7 +639,12 @@ impl<'a> ArmRender<'a> {
                                 ("principalType".into(), RValue::S("ServicePrincipal".into())),
                             ]),
                         ),
-                    ]),
+                    ])
+                };
+                (
+                    RValue::O(inner_params),
+                    RValue::O(outer_params),
+                    inner_resource,
                 )
             }
         };

@@ -85,7 +85,8 @@ impl<'a> BicepFile<'a> {
         self.group.is_none()
     }
 
-    /// Whether a created entity is written through a role-assignment / access-policy module.
+    /// Whether a created entity is written through a role-assignment (RBAC or data-plane) /
+    /// access-policy module.
     fn needs_module(&self, e: &Entity) -> bool {
         !e.existing && e.scope != self.home
     }
@@ -333,6 +334,15 @@ impl<'a> BicepFile<'a> {
                 "modules/role-assignment-{}.bicep",
                 type_slug(&self.model.entity(on).resource_type)
             ),
+            (Kind::DataPlaneRoleAssignment, _) => format!(
+                "modules/data-plane-role-assignment-{}.bicep",
+                type_slug(
+                    &self
+                        .model
+                        .entity(e.parent.expect("a data-plane role has a parent"))
+                        .resource_type
+                )
+            ),
             _ => "modules/key-vault-access-policy.bicep".into(),
         }
     }
@@ -399,6 +409,7 @@ impl<'a> BicepFile<'a> {
         let path = self.module_path(e);
         let template = match e.kind {
             Kind::AccessPolicy => "bicep/modules/key-vault-access-policy.bicep",
+            Kind::DataPlaneRoleAssignment => "bicep/modules/data-plane-role-assignment.bicep",
             _ => "bicep/modules/role-assignment.bicep",
         };
         // The target, declared in the module's resource group; a child target (an API of an API
@@ -430,7 +441,34 @@ impl<'a> BicepFile<'a> {
         );
         target_view.type_api = format!("{}@{}", t.resource_type, t.api_version);
         existing.push(target_view);
-        let mut own = view(e, "assignment".into(), "resource", vec![], vec![], vec![]);
+        // A data-plane assignment is the target's child; its body is the model's, over the
+        // module's parameters.
+        let fields = match e.kind {
+            Kind::DataPlaneRoleAssignment => {
+                let segment = crate::catalog::target_type(&t.resource_type)
+                    .and_then(|k| k.data_plane)
+                    .map_or("roleDefinitions", |p| p.definitions);
+                vec![
+                    ("parent".to_string(), RValue::X("target".into())),
+                    ("name".to_string(), RValue::X("roleAssignmentName".into())),
+                    (
+                        "properties".to_string(),
+                        RValue::O(vec![
+                            (
+                                "roleDefinitionId".into(),
+                                RValue::X(format!(
+                                    "'${{target.id}}/{segment}/${{roleDefinitionGuid}}'"
+                                )),
+                            ),
+                            ("scope".into(), RValue::X("target.id".into())),
+                            ("principalId".into(), RValue::X("principalId".into())),
+                        ]),
+                    ),
+                ]
+            }
+            _ => Vec::new(),
+        };
+        let mut own = view(e, "assignment".into(), "resource", fields, vec![], vec![]);
         own.type_api = format!("{}@{}", e.resource_type, e.api_version);
         let file = FileView {
             generated_by: generated_by(self.model),

@@ -31,6 +31,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("bicep/main.bicep"),
     template!("bicep/main.bicepparam"),
     template!("bicep/modules/role-assignment.bicep"),
+    template!("bicep/modules/data-plane-role-assignment.bicep"),
     template!("bicep/modules/key-vault-access-policy.bicep"),
     template!("arm/azuredeploy.json"),
     template!("arm/azuredeploy.parameters.json"),

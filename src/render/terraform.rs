@@ -424,6 +424,27 @@ impl<'a> TfRender<'a> {
             args.iter()
                 .map(|a| match (a, seed_subscription) {
                     (Expr::Id(id), _) => self.id_string(*id),
+                    // An id joined with literals (a data-plane role definition under its
+                    // resource) is one plan-time string too.
+                    (Expr::Concat(parts), _) => {
+                        let mut out = String::from("\"");
+                        for p in parts {
+                            match p {
+                                Expr::Id(id) => {
+                                    let quoted = self.id_string(*id);
+                                    out.push_str(&quoted[1..quoted.len() - 1]);
+                                }
+                                Expr::Literal(l) => out.push_str(&hcl_inner(l)),
+                                other => {
+                                    out.push_str("${");
+                                    out.push_str(&self.expr(other));
+                                    out.push('}');
+                                }
+                            }
+                        }
+                        out.push('"');
+                        out
+                    }
                     (Expr::RoleDefinition(guid), Some(sub)) => format!(
                         "\"/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}\"",
                         hcl_inner(sub),

@@ -331,6 +331,7 @@ pub struct KeyVault {
 /// A connection.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = crate::schema::data_plane_roles_need_their_target)]
 pub struct Connection {
     /// Connection name: 3–33 letters, digits, `_` and `-`, starting alphanumeric.
     pub name: String,
@@ -345,7 +346,7 @@ pub struct Connection {
     /// Authentication.
     pub auth: Auth,
     /// Roles granted to the connection's identity on the target: built-in role names or role
-    /// definition GUIDs (resource targets only).
+    /// definition GUIDs (resource targets only); on a Cosmos DB account also its data-plane roles.
     #[serde(default)]
     #[schemars(transform = roles_schema)]
     pub roles: Vec<String>,

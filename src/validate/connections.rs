@@ -431,15 +431,29 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
                 )
                 .with_help(format!("write `{}` (the GUID is the same)", role.name)),
             ),
-            RoleLookup::CosmosDataPlane(dp) => out.push(
-                Diagnostic::error(
-                    Code::CosmosDataPlaneRole,
-                    rp,
-                    r.span,
-                    format!("`{dp}` is a Cosmos DB data-plane role, not an Azure RBAC role"),
-                )
-                .with_help("grant it with a `Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments` resource outside foundrygen, or use an RBAC role such as `Cosmos DB Operator`"),
-            ),
+            // Granted as the target's own data-plane assignment, where the target has one; a URL
+            // target is FG041's, a malformed one its own error's.
+            RoleLookup::CosmosDataPlane(dp) => match resource_type.as_deref() {
+                Some(_) if category == Some(MONGO) => out.push(
+                    Diagnostic::error(
+                        Code::CosmosDataPlaneRole,
+                        rp,
+                        r.span,
+                        format!("`{dp}` is a Cosmos DB for NoSQL data-plane role, which a `{MONGO}` connection's account does not grant"),
+                    )
+                    .with_help("remove it: Cosmos DB for MongoDB has roles of its own, which foundrygen does not grant; `Cosmos DB Operator` is an Azure RBAC role it can"),
+                ),
+                Some(ty) if catalog::data_plane_role(ty, written).is_none() => out.push(
+                    Diagnostic::error(
+                        Code::CosmosDataPlaneRole,
+                        rp,
+                        r.span,
+                        format!("`{dp}` is a Cosmos DB data-plane role, granted on a Cosmos DB account, not on a `{ty}`"),
+                    )
+                    .with_help(format!("use an Azure RBAC role for a `{ty}`, or target the `{COSMOS}` whose data the connection reads")),
+                ),
+                _ => {}
+            },
             RoleLookup::Unknown if catalog::is_guid(written) => {}
             RoleLookup::Unknown => {
                 let help = did_you_mean(written, catalog::role_names())
@@ -459,6 +473,16 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             }
         }
     }
+
+    check_data_plane_access(
+        c,
+        cp,
+        category,
+        resource_type.as_deref(),
+        is_url,
+        roles,
+        out,
+    );
 
     // Metadata values are strings; Azure rejects anything else.
     for (k, v) in c.get("metadata").and_then(Node::as_map).unwrap_or(&[]) {
@@ -486,6 +510,74 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             );
         }
     }
+}
+
+/// The Cosmos DB account type, whose data an Entra ID identity reads only with a data-plane role.
+const COSMOS: &str = "Microsoft.DocumentDB/databaseAccounts";
+/// The category of a Cosmos DB for MongoDB connection, whose account has roles of its own.
+const MONGO: &str = "CosmosDbMongoDbApi";
+
+/// An Entra ID connection to a Cosmos DB account reads its data with the identity's data-plane
+/// role: without one, the connection is made but every read is refused (FG045).
+fn check_data_plane_access(
+    c: &Node,
+    cp: &SpecPath,
+    category: Option<&str>,
+    resource_type: Option<&str>,
+    is_url: bool,
+    roles: &[Node],
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(auth_type) = c.get("auth").and_then(|a| a.get("type")) else {
+        return;
+    };
+    if auth_type.as_str() != Some("AAD") || category == Some(MONGO) {
+        return;
+    }
+    let plane = match resource_type {
+        Some(ty) => match catalog::target_type(ty).and_then(|t| t.data_plane) {
+            Some(plane) => plane,
+            None => return,
+        },
+        // A URL to Cosmos DB: the roles need the account as the target.
+        None if is_url && category == Some("CosmosDb") => &catalog::COSMOS_DATA_PLANE,
+        None => return,
+    };
+    let granted = resource_type.is_some_and(|ty| {
+        roles
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|r| catalog::data_plane_role(ty, r).is_some())
+    });
+    if granted {
+        return;
+    }
+    let name = c.get_str("name").unwrap_or("?");
+    let (reader, writer) = (plane.roles[0].0, plane.roles[1].0);
+    let (path, span) = match c.key_node("roles") {
+        Some(k) => (cp.key("roles"), k.span),
+        None => (cp.key("auth").key("type"), auth_type.span),
+    };
+    let help = if resource_type.is_none() {
+        format!(
+            "target the account, `target: {{ resource: {{ type: {COSMOS}, name: <account> }} }}`, and add `roles: [{reader}]`"
+        )
+    } else if roles.is_empty() {
+        format!("add `roles: [{reader}]` (or `{writer}` to write as well)")
+    } else {
+        format!(
+            "add `{reader}` (or `{writer}` to write as well) to its `roles:`; Azure RBAC roles open no data"
+        )
+    };
+    out.push(
+        Diagnostic::warning(
+            Code::MissingDataPlaneRole,
+            path,
+            span,
+            format!("connection `{name}` signs in to Cosmos DB with its Entra ID identity, but grants that identity no data-plane role, so it cannot read data"),
+        )
+        .with_help(help),
+    );
 }
 
 fn check_resource_type(
@@ -822,7 +914,7 @@ mod tests {
     #[test]
     fn accepts_cosmos_db_spelling() {
         let c = codes(&conn(
-            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }",
+            "category: CosmosDB\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Reader]",
         ));
         assert_eq!(c, Vec::<Code>::new());
     }
@@ -886,12 +978,99 @@ mod tests {
         assert_eq!(c, [Code::RoleNeedsResourceTarget]);
     }
 
+    const COSMOS_TARGET: &str =
+        "target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }";
+
     #[test]
-    fn rejects_cosmos_data_plane_roles() {
+    fn accepts_cosmos_data_plane_roles_on_a_cosmos_account() {
+        for roles in [
+            "[Cosmos DB Built-in Data Contributor]",
+            "[cosmos db built-in data reader, Cosmos DB Operator]",
+            "['00000000-0000-0000-0000-000000000001']",
+        ] {
+            let c = codes(&conn(&format!(
+                "category: CosmosDb\n{COSMOS_TARGET}\nauth: {{ type: AAD }}\nroles: {roles}"
+            )));
+            assert_eq!(c, Vec::<Code>::new(), "{roles}");
+        }
+        // By resource id too.
         let c = codes(&conn(
-            "category: CosmosDb\ntarget: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 } }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Contributor]",
+            "category: CosmosDb\ntarget: { resource_id: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/cosmos1 }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Reader]",
         ));
+        assert_eq!(c, Vec::<Code>::new());
+    }
+
+    #[test]
+    fn refuses_data_plane_roles_on_a_target_without_them() {
+        let d = diags(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: AAD }}\nroles: [Search Index Data Reader, Cosmos DB Built-in Data Reader]"
+        )));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::CosmosDataPlaneRole);
+        assert!(d[0].is_error());
+        assert_eq!(d[0].path.0, "foundries[0].connections[0].roles[1]");
+        assert_eq!(
+            d[0].message,
+            "`Cosmos DB Built-in Data Reader` is a Cosmos DB data-plane role, granted on a Cosmos DB account, not on a `Microsoft.Search/searchServices`"
+        );
+        // By GUID as well.
+        let c = codes(&conn(&format!(
+            "category: CognitiveSearch\n{SEARCH}\nauth: {{ type: AAD }}\nroles: ['00000000-0000-0000-0000-000000000002']"
+        )));
         assert_eq!(c, [Code::CosmosDataPlaneRole]);
+        // A Cosmos DB for MongoDB connection: its account has MongoDB's roles, not these.
+        let c = codes(&conn(&format!(
+            "category: CosmosDbMongoDbApi\n{COSMOS_TARGET}\nauth: {{ type: AAD }}\nroles: [Cosmos DB Built-in Data Reader]"
+        )));
+        assert_eq!(c, [Code::AuthTypeUnchecked, Code::CosmosDataPlaneRole]);
+        // A URL target is FG041's alone.
+        let c = codes(&conn(
+            "category: CosmosDb\ntarget: { url: 'https://cosmos1.documents.azure.com:443/' }\nauth: { type: AAD }\nroles: [Cosmos DB Built-in Data Reader]",
+        ));
+        assert_eq!(
+            c,
+            [Code::RoleNeedsResourceTarget, Code::MissingDataPlaneRole]
+        );
+    }
+
+    #[test]
+    fn warns_when_an_entra_id_cosmos_connection_has_no_data_plane_role() {
+        let warning = |body: &str| {
+            let d = diags(&conn(body));
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!(d[0].code, Code::MissingDataPlaneRole);
+            assert!(!d[0].is_error());
+            assert_eq!(
+                d[0].message,
+                "connection `conn1` signs in to Cosmos DB with its Entra ID identity, but grants that identity no data-plane role, so it cannot read data"
+            );
+            (d[0].path.0.clone(), d[0].help.clone().unwrap())
+        };
+        assert_eq!(
+            warning(&format!("category: CosmosDb\n{COSMOS_TARGET}\nauth: {{ type: AAD }}")),
+            (
+                "foundries[0].connections[0].auth.type".to_string(),
+                "add `roles: [Cosmos DB Built-in Data Reader]` (or `Cosmos DB Built-in Data Contributor` to write as well)".to_string()
+            )
+        );
+        assert_eq!(
+            warning(&format!(
+                "category: CosmosDB\n{COSMOS_TARGET}\nauth: {{ type: AAD }}\nroles: [Cosmos DB Operator]"
+            )),
+            (
+                "foundries[0].connections[0].roles".to_string(),
+                "add `Cosmos DB Built-in Data Reader` (or `Cosmos DB Built-in Data Contributor` to write as well) to its `roles:`; Azure RBAC roles open no data".to_string()
+            )
+        );
+        assert_eq!(
+            warning("category: CosmosDb\ntarget: { url: 'https://cosmos1.documents.azure.com:443/' }\nauth: { type: AAD }").1,
+            "target the account, `target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: <account> } }`, and add `roles: [Cosmos DB Built-in Data Reader]`"
+        );
+        // Another category that reaches the account over Entra ID needs the role just the same.
+        let c = codes(&conn(&format!(
+            "category: GenericRest\n{COSMOS_TARGET}\nauth: {{ type: AAD }}"
+        )));
+        assert!(c.contains(&Code::MissingDataPlaneRole), "{c:?}");
     }
 
     #[test]

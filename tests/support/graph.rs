@@ -5,7 +5,10 @@
 //! Node keys: `account:<acct>`, `deployment:<acct>/<model deployment>`, `project:<acct>/<proj>`,
 //! `connection:<acct>/<conn>` or `connection:<acct>/<proj>/<conn>`,
 //! `role:<scope name>|<holder name>|<role definition guid>`,
-//! `policy:<vault name>`, `wait:<acct>`. Existing resources (Bicep `existing`, Terraform `data`,
+//! `datarole:<resource name>|<holder name>|<role definition guid>` (a data-plane role assignment, a
+//! Cosmos DB account's `sqlRoleAssignments`, named by the same `guid()` seed as a role, whose third
+//! part is `<resource id>/sqlRoleDefinitions/<guid>`), `policy:<vault name>`, `wait:<acct>`.
+//! Existing resources (Bicep `existing`, Terraform `data`,
 //! ARM resources the template only refers to) are not nodes, and edges to them are dropped.
 //!
 //! Edges `(from, to)` mean "`from` depends on `to`": explicit `dependsOn`/`depends_on`, Bicep
@@ -45,6 +48,8 @@ pub enum Kind {
     Connection,
     /// A role assignment.
     Role,
+    /// A data-plane role assignment (`sqlRoleAssignments` of a Cosmos DB account).
+    DataRole,
     /// A Key Vault access policy (`add`).
     Policy,
     /// A wait for the vault access to take effect.
@@ -313,6 +318,22 @@ pub fn role_key(scope: &str, holder: &str, role: &str) -> String {
     format!("role:{scope}|{holder}|{role}")
 }
 
+/// The data-plane role assignment type, a child of the resource it grants on.
+pub const DATA_ROLE_TYPE: &str = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments";
+
+pub fn data_role_key(resource: &str, holder: &str, role: &str) -> String {
+    format!("datarole:{resource}|{holder}|{role}")
+}
+
+/// The key of a guid-named assignment of type `t`: a role or a data-plane role.
+fn guid_key(t: &str, (scope, holder, role): (String, String, String)) -> (String, Kind) {
+    if t.eq_ignore_ascii_case(DATA_ROLE_TYPE) {
+        (data_role_key(&scope, &holder, &role), Kind::DataRole)
+    } else {
+        (role_key(&scope, &holder, &role), Kind::Role)
+    }
+}
+
 pub fn last_segment(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
@@ -573,19 +594,36 @@ pub mod arm {
             {
                 str_of(args.last().expect("an argument")).to_string()
             }
+            // An id joined with a child's `/type/name` (a data-plane role definition).
+            Expr::Call(f, args) if f == "concat" => last_name(args.last().expect("an argument")),
             other => panic!("cannot read a resource name from {other:?}"),
         }
     }
 
     fn role_from_guid(e: &Expr) -> String {
+        guid_key("Microsoft.Authorization/roleAssignments", guid_parts(e)).0
+    }
+
+    fn guid_parts(e: &Expr) -> (String, String, String) {
         match e {
-            Expr::Call(f, args) if f == "guid" && args.len() == 3 => role_key(
-                &last_name(&args[0]),
-                &last_name(&args[1]),
-                &last_name(&args[2]),
+            Expr::Call(f, args) if f == "guid" && args.len() == 3 => (
+                last_name(&args[0]),
+                last_name(&args[1]),
+                last_name(&args[2]),
             ),
-            other => panic!("role assignment name is not guid(scope, holder, role): {other:?}"),
+            other => panic!("assignment name is not guid(scope, holder, role): {other:?}"),
         }
+    }
+
+    /// A data-plane role's key from its name, `<resource>/<guid(…)>` joined at deployment time.
+    fn data_role_from_name(e: &Expr) -> String {
+        let guid = match e {
+            Expr::Call(f, args) if f == "concat" || f == "format" => {
+                args.last().expect("an argument")
+            }
+            other => panic!("data-plane role name is not `<resource>/<guid(…)>`: {other:?}"),
+        };
+        guid_key(DATA_ROLE_TYPE, guid_parts(guid)).0
     }
 
     /// A created resource: its node key and, for children, the parent key implied by its name.
@@ -594,6 +632,10 @@ pub mod arm {
         let name = value(&r["name"], params);
         if t.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") {
             return (role_from_guid(&name), Kind::Role, None);
+        }
+        // Its parent, the account, is referenced, not created.
+        if t.eq_ignore_ascii_case(DATA_ROLE_TYPE) {
+            return (data_role_from_name(&name), Kind::DataRole, None);
         }
         let name = str_of(&name).to_string();
         let (key, kind) = named_key(t, &name)
@@ -711,6 +753,25 @@ pub mod arm {
             panic!("dependsOn entry `{d}` is not a resource id");
         };
         match f.as_str() {
+            // `resourceId(type, '<resource>', guid(…))`: a data-plane role of this template.
+            "resourceId"
+                if args.iter().any(
+                    |a| matches!(a, Expr::Str(t) if t.eq_ignore_ascii_case(DATA_ROLE_TYPE)),
+                ) =>
+            {
+                let at = args
+                    .iter()
+                    .position(
+                        |a| matches!(a, Expr::Str(t) if t.eq_ignore_ascii_case(DATA_ROLE_TYPE)),
+                    )
+                    .expect("the type");
+                assert!(
+                    at == 0,
+                    "dependsOn on a data-plane role in another scope: `{d}`"
+                );
+                let key = guid_key(DATA_ROLE_TYPE, guid_parts(args.last().expect("a guid"))).0;
+                own.contains(&key).then(|| vec![key])
+            }
             "resourceId" => {
                 let (scope, t, names) = resource_id_parts(args);
                 if t.eq_ignore_ascii_case("Microsoft.Resources/deployments") {
@@ -915,7 +976,8 @@ mod bicep {
     /// A value a declaration's name is made of.
     enum Name {
         Text(String),
-        Role(String),
+        /// `guid(scope, holder, role)`: the names of the three.
+        Guid(String, String, String),
     }
 
     /// Evaluates the `name:` expression of a declaration: a string, a module parameter (looked up
@@ -950,11 +1012,11 @@ mod bicep {
                         .text(n.child_by_field_name("function").expect("function"));
                     let args = named_children(n.child_by_field_name("arguments").expect("args"));
                     match (f, args.as_slice()) {
-                        ("guid", [scope, holder, role]) => Name::Role(role_key(
-                            &self.resource_name(*scope),
-                            &self.resource_name(*holder),
-                            &self.resource_name(*role),
-                        )),
+                        ("guid", [scope, holder, role]) => Name::Guid(
+                            self.resource_name(*scope),
+                            self.resource_name(*holder),
+                            self.resource_name(*role),
+                        ),
                         _ => panic!("unexpected call `{}` in a name", self.file.text(n)),
                     }
                 }
@@ -984,10 +1046,29 @@ mod bicep {
                     let args = named_children(n.child_by_field_name("arguments").expect("args"));
                     match self.eval(*args.last().expect("an argument")) {
                         Name::Text(t) => last_segment(&t).to_string(),
-                        Name::Role(_) => panic!("unexpected guid in a resource id"),
+                        Name::Guid(..) => panic!("unexpected guid in a resource id"),
                     }
                 }
-                "string" => last_segment(&string_value(self.file, n).expect("literal")).to_string(),
+                "string" => match string_value(self.file, n) {
+                    Some(s) => last_segment(&s).to_string(),
+                    // `'${x.id}/sqlRoleDefinitions/<guid>'`: the literal after the last
+                    // interpolation.
+                    None => {
+                        let tail = named_children(n)
+                            .into_iter()
+                            .rev()
+                            .take_while(|p| p.kind() == "string_content")
+                            .map(|p| self.file.text(p))
+                            .collect::<Vec<_>>();
+                        let tail: String = tail.into_iter().rev().collect();
+                        assert!(
+                            tail.contains('/'),
+                            "`{}` ends in no `/name`",
+                            self.file.text(n)
+                        );
+                        last_segment(&tail).to_string()
+                    }
+                },
                 _ => panic!("cannot read a resource name from `{}`", self.file.text(n)),
             }
         }
@@ -1000,7 +1081,7 @@ mod bicep {
             let name = property(self.file, d.body, "name").expect("a name");
             let own = match self.eval(name) {
                 Name::Text(t) => t,
-                Name::Role(r) => r,
+                Name::Guid(a, b, c) => role_key(&a, &b, &c),
             };
             match property(self.file, d.body, "parent") {
                 Some(p) => format!("{}/{own}", self.full_name(self.file.text(p))),
@@ -1015,10 +1096,14 @@ mod bicep {
             let name = property(self.file, d.body, "name").expect("a name");
             if d.what
                 .eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments")
+                || d.what.eq_ignore_ascii_case(DATA_ROLE_TYPE)
             {
                 return match self.eval(name) {
-                    Name::Role(r) => (r, Kind::Role, parent),
-                    Name::Text(t) => panic!("role assignment named `{t}`, not by guid(…)"),
+                    Name::Guid(a, b, c) => {
+                        let (key, kind) = guid_key(&d.what, (a, b, c));
+                        (key, kind, parent)
+                    }
+                    Name::Text(t) => panic!("`{}` named `{t}`, not by guid(…)", d.what),
                 };
             }
             let full = self.full_name(&d.symbol);
@@ -1273,8 +1358,12 @@ mod terraform {
     }
 
     fn role_from_uuid(e: &Expression) -> String {
+        guid_key("Microsoft.Authorization/roleAssignments", uuid_parts(e)).0
+    }
+
+    fn uuid_parts(e: &Expression) -> (String, String, String) {
         let Expression::FuncCall(f) = e else {
-            panic!("role assignment name is not uuidv5(…): {e:?}");
+            panic!("assignment name is not uuidv5(…): {e:?}");
         };
         assert_eq!(f.name.name.as_str(), "uuidv5");
         let Expression::FuncCall(join) = &f.args[1] else {
@@ -1287,10 +1376,10 @@ mod terraform {
         let [scope, holder, role] = parts.as_slice() else {
             panic!("role name joins {} parts, not 3", parts.len());
         };
-        role_key(
-            &id_last_segment(scope),
-            &id_last_segment(holder),
-            &id_last_segment(role),
+        (
+            id_last_segment(scope),
+            id_last_segment(holder),
+            id_last_segment(role),
         )
     }
 
@@ -1388,6 +1477,17 @@ mod terraform {
             let b = r.block;
             let kind = r.address.split('.').next().expect("a type");
             let (key, node_kind, category) = match kind {
+                // A data-plane role, named by uuidv5 under a referenced resource.
+                "azapi_resource" if type_of(b).eq_ignore_ascii_case(DATA_ROLE_TYPE) => {
+                    let name = attr(b, "name").expect("name");
+                    let key = guid_key(DATA_ROLE_TYPE, uuid_parts(name)).0;
+                    // Under a created account, its parent is a node like any other child's.
+                    if let Some(e @ Expression::Traversal(_)) = attr(b, "parent_id") {
+                        let a = address(e);
+                        parents.push((key.clone(), a[..a.len() - 1].join(".")));
+                    }
+                    (key, Kind::DataRole, None)
+                }
                 "azapi_resource" => {
                     let t = type_of(b);
                     let full = full_name(&r.address, &by_addr, &mut memo);

@@ -36,7 +36,12 @@
 //!   with Terraform's full id strings (`/subscriptions/${var.subscription_id}/resourceGroups/…`)
 //!   read back as `id(k)` / `roledef(g)`.
 //! * Strings joined at deploy time — Bicep `'${a}/${b}'`, ARM `concat(a, '/', b)`, a Terraform
-//!   template `"${a}/${b}"` — → `concat(a, "/", b)`, adjacent literals merged.
+//!   template `"${a}/${b}"` — → `concat(a, "/", b)`, adjacent literals merged; a resource id joined
+//!   with `/<childType>/<childName>` (a data-plane role definition, `<account id>/sqlRoleDefinitions/
+//!   <guid>`) is that child's id, as a Terraform id string of it is.
+//! * A data-plane role assignment (`sqlRoleAssignments`, Terraform `azapi_resource` of that type) is
+//!   named by its own `guid(…)`, as a role assignment is, and deployed where its parent resource is
+//!   (Bicep `parent:`, ARM the template's place, Terraform `parent_id`).
 //! * Literal strings are compared decoded: Bicep escapes (`\'`, `\$`, `\u{…}`), ARM's `[[`
 //!   escape (also in property names, which ARM evaluates), Terraform's `$${` and `%%{`.
 //! * Terraform `body = { kind, sku, properties }` and `sensitive_body = { properties = {
@@ -63,7 +68,7 @@
 //!   `response_export_values`, and the `dependsOn`/`depends_on`/`parent` that the graph reads.
 #![allow(dead_code)]
 
-use super::graph::{self, Graph, last_segment, named_key, role_key};
+use super::graph::{self, DATA_ROLE_TYPE, Graph, data_role_key, last_segment, named_key, role_key};
 use foundrygen::{OutputSet, Target};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -481,6 +486,20 @@ fn concat(parts: Vec<Sym>) -> Sym {
     match out.as_slice() {
         [] => Sym::Str(String::new()),
         [one] => one.clone(),
+        // `<id>/<childType>/<childName>`: the child's id.
+        [Sym::Id(r), Sym::Str(tail)] => match tail
+            .strip_prefix('/')
+            .map(|t| t.split('/').collect::<Vec<_>>())
+            .as_deref()
+        {
+            Some([ty, name]) if !ty.is_empty() && !name.is_empty() => Sym::Id(Res::new(
+                &format!("{}/{ty}", r.rtype),
+                &format!("{}/{name}", r.name),
+                r.sub.clone(),
+                r.rg.clone(),
+            )),
+            _ => Sym::Concat(out),
+        },
         _ => Sym::Concat(out),
     }
 }
@@ -512,7 +531,8 @@ fn wait_body(seconds: &str, rerun: Sym) -> BTreeMap<String, Sym> {
 
 /// The node key of a created resource from its type and name symbol.
 fn key_of(rtype: &str, name: &Sym) -> String {
-    if rtype.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") {
+    let is_data_role = rtype.eq_ignore_ascii_case(DATA_ROLE_TYPE);
+    if is_data_role || rtype.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments") {
         let Sym::Guid(args) = name else {
             panic!("role assignment named `{name}`, not by guid(…)");
         };
@@ -524,7 +544,12 @@ fn key_of(rtype: &str, name: &Sym) -> String {
             Sym::RoleDef(_, g) => g.clone(),
             other => panic!("unexpected `{other}` in a role assignment guid"),
         };
-        return role_key(&last(scope), &last(holder), &last(role));
+        let key = if is_data_role {
+            data_role_key
+        } else {
+            role_key
+        };
+        return key(&last(scope), &last(holder), &last(role));
     }
     let full = name.str();
     named_key(rtype, full)
@@ -611,6 +636,16 @@ mod arm {
                 continue;
             }
             let name = json(&r["name"], ctx);
+            // A data-plane role is `<resource>/<guid(…)>`: named by its guid, like a role.
+            let name = match name {
+                Sym::Concat(parts) if t.eq_ignore_ascii_case(DATA_ROLE_TYPE) => match &parts[..] {
+                    [Sym::Str(parent), guid @ Sym::Guid(_)] if parent.ends_with('/') => {
+                        guid.clone()
+                    }
+                    other => panic!("data-plane role named {other:?}"),
+                },
+                other => other,
+            };
             let key = key_of(t, &name);
             let is_role = t.eq_ignore_ascii_case("Microsoft.Authorization/roleAssignments");
             let is_wait = t.eq_ignore_ascii_case("Microsoft.Resources/deploymentScripts");
@@ -1272,6 +1307,14 @@ mod bicep {
                 scope.eval(property(scope.file, body, "name").expect("name")),
                 None,
             )
+        } else if rtype.eq_ignore_ascii_case(DATA_ROLE_TYPE) {
+            // Named by its guid, deployed where its parent is.
+            let parent = property(scope.file, body, "parent").expect("a parent");
+            let parent = scope.res(scope.text(parent));
+            (
+                scope.eval(property(scope.file, body, "name").expect("name")),
+                Some((parent.sub, parent.rg)),
+            )
         } else {
             let res = scope.res(&d.symbol);
             (Sym::Str(res.name), Some((res.sub, res.rg)))
@@ -1682,8 +1725,11 @@ mod terraform {
         let accounts: Vec<String> = tf
             .blocks
             .iter()
-            .filter(|(a, _)| {
-                a.starts_with("azapi_resource.") || a.starts_with("data.azapi_resource.")
+            .filter(|(a, b)| {
+                (a.starts_with("azapi_resource.") || a.starts_with("data.azapi_resource."))
+                    && !text(attr(b, "type").expect("type"))
+                        .to_ascii_lowercase()
+                        .starts_with(&format!("{}@", DATA_ROLE_TYPE.to_ascii_lowercase()))
             })
             .map(|(a, _)| tf.res(a))
             .filter(|r| r.rtype == "microsoft.cognitiveservices/accounts")
@@ -1749,7 +1795,18 @@ mod terraform {
     fn azapi(tf: &Tf, addr: &str, b: &Block) -> Record {
         let t = text(attr(b, "type").expect("type"));
         let (rtype, api) = t.split_once('@').expect("type@api");
-        let res = tf.res(addr);
+        // A data-plane role: named by its guid, deployed where its parent is.
+        let (name, loc) = if rtype.eq_ignore_ascii_case(DATA_ROLE_TYPE) {
+            let parent = steps(attr(b, "parent_id").expect("parent_id")).expect("a parent");
+            let parent = tf.res(&parent[..parent.len() - 1].join("."));
+            (
+                tf.eval(attr(b, "name").expect("name"), None),
+                (parent.sub, parent.rg),
+            )
+        } else {
+            let res = tf.res(addr);
+            (Sym::Str(res.name.clone()), (res.sub, res.rg))
+        };
         let mut body = BTreeMap::new();
         for a in b.body.attributes() {
             let k = a.key.as_str();
@@ -1785,13 +1842,12 @@ mod terraform {
             });
             body.insert("identity".into(), identity(kind, ids));
         }
-        let name = Sym::Str(res.name.clone());
         Record {
             key: key_of(rtype, &name),
             rtype: rtype.to_string(),
             name,
             api: Some(api.to_string()),
-            loc: Some((res.sub, res.rg)),
+            loc: Some(loc),
             body,
             native: None,
         }

@@ -140,6 +140,18 @@ module appsFoundryChatCosmosConnectionRole1 'modules/role-assignment-document-db
   }
 }
 
+// data-plane role `Cosmos DB Built-in Data Reader` for `chat` on `shared-cosmos` (in another resource group, so through a module)
+module appsFoundryChatCosmosConnectionDataRole2 'modules/data-plane-role-assignment-document-db-database-accounts.bicep' = {
+  name: 'apps-foundry-chat-cosmos-connection-data-role-2-${uniqueString(deployment().name)}'
+  scope: resourceGroup('11111111-2222-3333-4444-555555555555', 'rg-data')
+  params: {
+    resourceName: 'shared-cosmos'
+    roleAssignmentName: guid(sharedCosmosDatabaseAccounts.id, appsFoundryChat.id, '${sharedCosmosDatabaseAccounts.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001')
+    roleDefinitionGuid: '00000000-0000-0000-0000-000000000001'
+    principalId: appsFoundryChat.identity.principalId
+  }
+}
+
 // connection `cosmos` (project `chat`) of `apps-foundry`
 resource appsFoundryChatCosmosConnection 'Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01' = {
   parent: appsFoundryChat
@@ -157,6 +169,7 @@ resource appsFoundryChatCosmosConnection 'Microsoft.CognitiveServices/accounts/p
   }
   dependsOn: [
     appsFoundryChatCosmosConnectionRole1
+    appsFoundryChatCosmosConnectionDataRole2
     appsFoundryKeyVaultConnection
     appsFoundryKeyVaultRole
     appsFoundryChatSearchConnection

@@ -174,6 +174,24 @@ resource "azurerm_role_assignment" "apps_foundry_chat_cosmos_connection_role_1" 
   ]
 }
 
+# data-plane role `Cosmos DB Built-in Data Reader` for `chat` on `shared-cosmos`
+resource "azapi_resource" "apps_foundry_chat_cosmos_connection_data_role_2" {
+  type      = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2026-03-15"
+  name      = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/shared-cosmos", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/apps-foundry/projects/chat", "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/shared-cosmos/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001"]))
+  parent_id = data.azapi_resource.shared_cosmos_database_accounts.id
+  body = {
+    properties = {
+      roleDefinitionId = "${data.azapi_resource.shared_cosmos_database_accounts.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001"
+      scope            = data.azapi_resource.shared_cosmos_database_accounts.id
+      principalId      = azapi_resource.apps_foundry_chat.identity[0].principal_id
+    }
+  }
+
+  depends_on = [
+    azapi_resource.apps_foundry_chat,
+  ]
+}
+
 # connection `cosmos` (project `chat`) of `apps-foundry`
 resource "azapi_resource" "apps_foundry_chat_cosmos_connection" {
   type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
@@ -195,6 +213,7 @@ resource "azapi_resource" "apps_foundry_chat_cosmos_connection" {
 
   depends_on = [
     azurerm_role_assignment.apps_foundry_chat_cosmos_connection_role_1,
+    azapi_resource.apps_foundry_chat_cosmos_connection_data_role_2,
     azapi_resource.apps_foundry_key_vault_connection,
     azurerm_role_assignment.apps_foundry_key_vault_role,
     azapi_resource.apps_foundry_chat_search_connection,

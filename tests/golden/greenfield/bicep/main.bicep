@@ -155,6 +155,9 @@ resource gfOpenai1234Accounts 'Microsoft.CognitiveServices/accounts@2026-07-01' 
   sku: {
     name: 'S0'
   }
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     customSubDomainName: 'gf-openai-1234'
     disableLocalAuth: true
@@ -401,6 +404,20 @@ resource gfFoundry1234ResearchDocsConnection 'Microsoft.CognitiveServices/accoun
   ]
 }
 
+// data-plane role `Cosmos DB Built-in Data Contributor` for `research` on `gf-cosmos-1234`
+resource gfFoundry1234ResearchThreadsConnectionDataRole1 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2026-03-15' = {
+  parent: gfCosmos1234DatabaseAccounts
+  name: guid(gfCosmos1234DatabaseAccounts.id, gfFoundry1234Research.id, '${gfCosmos1234DatabaseAccounts.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002')
+  properties: {
+    roleDefinitionId: '${gfCosmos1234DatabaseAccounts.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'
+    scope: gfCosmos1234DatabaseAccounts.id
+    principalId: gfFoundry1234Research.identity.principalId
+  }
+  dependsOn: [
+    gfCosmos1234AgentsDatabase
+  ]
+}
+
 // connection `threads` (project `research`) of `gf-foundry-1234`
 resource gfFoundry1234ResearchThreadsConnection 'Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01' = {
   parent: gfFoundry1234Research
@@ -418,6 +435,7 @@ resource gfFoundry1234ResearchThreadsConnection 'Microsoft.CognitiveServices/acc
   }
   dependsOn: [
     gfCosmos1234AgentsDatabase
+    gfFoundry1234ResearchThreadsConnectionDataRole1
     gfFoundry1234KeyVaultConnection
     gfFoundry1234KeyVaultRole
     gfFoundry1234RoleWait

@@ -225,6 +225,10 @@ resource "azapi_resource" "gf_openai_1234_accounts" {
   response_export_values = [
     "properties.endpoint",
   ]
+
+  identity {
+    type = "SystemAssigned"
+  }
 }
 
 # model deployment `gpt-4o-mini` of `gf-openai-1234`
@@ -505,6 +509,25 @@ resource "azapi_resource" "gf_foundry_1234_research_docs_connection" {
   ]
 }
 
+# data-plane role `Cosmos DB Built-in Data Contributor` for `research` on `gf-cosmos-1234`
+resource "azapi_resource" "gf_foundry_1234_research_threads_connection_data_role_1" {
+  type      = "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2026-03-15"
+  name      = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.DocumentDB/databaseAccounts/gf-cosmos-1234", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/gf-foundry-1234/projects/research", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.DocumentDB/databaseAccounts/gf-cosmos-1234/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"]))
+  parent_id = azapi_resource.gf_cosmos_1234_database_accounts.id
+  body = {
+    properties = {
+      roleDefinitionId = "${azapi_resource.gf_cosmos_1234_database_accounts.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002"
+      scope            = azapi_resource.gf_cosmos_1234_database_accounts.id
+      principalId      = azapi_resource.gf_foundry_1234_research.identity[0].principal_id
+    }
+  }
+
+  depends_on = [
+    azapi_resource.gf_foundry_1234_research,
+    azapi_resource.gf_cosmos_1234_agents_database,
+  ]
+}
+
 # connection `threads` (project `research`) of `gf-foundry-1234`
 resource "azapi_resource" "gf_foundry_1234_research_threads_connection" {
   type      = "Microsoft.CognitiveServices/accounts/projects/connections@2026-07-01"
@@ -527,6 +550,7 @@ resource "azapi_resource" "gf_foundry_1234_research_threads_connection" {
   depends_on = [
     azapi_resource.gf_cosmos_1234_database_accounts,
     azapi_resource.gf_cosmos_1234_agents_database,
+    azapi_resource.gf_foundry_1234_research_threads_connection_data_role_1,
     azapi_resource.gf_foundry_1234_key_vault_connection,
     azurerm_role_assignment.gf_foundry_1234_key_vault_role,
     time_sleep.gf_foundry_1234_role_wait,
