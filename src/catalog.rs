@@ -772,6 +772,9 @@ pub struct CreatedType {
     pub skus: &'static [&'static str],
     /// Whether it holds data the teardown script deletes only when asked.
     pub holds_data: bool,
+    /// Whether its name is a global DNS name (taken once across Azure), not one per resource
+    /// group.
+    pub global_name: bool,
 }
 
 /// Resource types `resources:` can create, each pinned to an API version whose type data is in
@@ -792,6 +795,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
             "storage_optimized_l2",
         ],
         holds_data: false,
+        global_name: true,
     },
     CreatedType {
         resource_type: "Microsoft.Storage/storageAccounts",
@@ -809,6 +813,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
             "Premium_ZRS",
         ],
         holds_data: true,
+        global_name: true,
     },
     CreatedType {
         resource_type: "Microsoft.DocumentDB/databaseAccounts",
@@ -817,6 +822,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
         required: &[],
         skus: &[],
         holds_data: true,
+        global_name: true,
     },
     CreatedType {
         resource_type: "Microsoft.KeyVault/vaults",
@@ -825,6 +831,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
         required: &[],
         skus: &[],
         holds_data: true,
+        global_name: true,
     },
     CreatedType {
         resource_type: "Microsoft.OperationalInsights/workspaces",
@@ -833,6 +840,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
         required: &[],
         skus: &[],
         holds_data: true,
+        global_name: false,
     },
     CreatedType {
         resource_type: "Microsoft.Insights/components",
@@ -841,6 +849,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
         required: &["workspace"],
         skus: &[],
         holds_data: false,
+        global_name: false,
     },
     CreatedType {
         resource_type: "Microsoft.CognitiveServices/accounts",
@@ -849,6 +858,7 @@ pub const CREATED_TYPES: &[CreatedType] = &[
         required: &["kind"],
         skus: &["S0"],
         holds_data: false,
+        global_name: true,
     },
 ];
 

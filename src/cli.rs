@@ -133,6 +133,16 @@ pub enum Command {
         /// Namespace/type/name of a resource in the deployment's resource group.
         #[arg(long = "connection", value_name = "CATEGORY:NAME[@PROJECT]:TARGET")]
         connections: Vec<String>,
+        /// Create the Key Vault and the connection targets given as Namespace/type/name (in
+        /// `resources:`, with secure defaults) instead of referencing them, so the spec deploys
+        /// into an empty resource group.
+        #[arg(long)]
+        create: bool,
+        /// Appended to the names that must be unique across Azure of what the spec creates (the
+        /// Foundry account, whose subdomain is global; with --create the vault and targets):
+        /// 1-8 lowercase letters and digits, `''` for none. Default: 4 random characters.
+        #[arg(long, value_name = "SUFFIX")]
+        suffix: Option<String>,
     },
     /// List every connection category with its auth types, target type and default `use`, and
     /// every auth type with its credentials.

@@ -26,6 +26,64 @@ pub struct Options {
     pub key_vault: Option<String>,
     /// Connections as `CATEGORY:NAME[@PROJECT]:TARGET`.
     pub connections: Vec<String>,
+    /// Create the Key Vault and the connection targets given as `Namespace/type/name` (of a type
+    /// `resources:` can create) instead of referencing them.
+    pub create: bool,
+    /// Appended to the names of what the spec creates that must be unique across Azure (empty:
+    /// none).
+    pub suffix: String,
+}
+
+/// A suffix of four random lowercase letters and digits, for names that must be unique across
+/// Azure. Random enough to keep two people's starter specs apart; not for secrets.
+pub fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    let mut n = h.finish();
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::new();
+    // A letter first, so the suffix never reads as a number.
+    out.push(char::from(alphabet[(n % 26) as usize]));
+    n /= 26;
+    for _ in 0..3 {
+        out.push(char::from(alphabet[(n % 36) as usize]));
+        n /= 36;
+    }
+    out
+}
+
+/// Whether `--suffix` fits every name rule it is appended to: 1–8 lowercase letters and digits.
+fn valid_suffix(s: &str) -> bool {
+    s.len() <= 8
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// `name` with the suffix: joined by a hyphen, or without one where the type's names take none
+/// (storage accounts).
+fn suffixed(name: &str, ty: &str, suffix: &str) -> String {
+    if suffix.is_empty() {
+        name.to_string()
+    } else if ty.eq_ignore_ascii_case("Microsoft.Storage/storageAccounts") {
+        format!("{name}{suffix}")
+    } else {
+        format!("{name}-{suffix}")
+    }
+}
+
+/// What `init` wrote besides the spec: the names it made unique, for the note on stderr.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Starter {
+    /// The spec's text.
+    pub text: String,
+    /// Names of created resources that must be unique across Azure, as written.
+    pub global_names: Vec<String>,
 }
 
 /// A YAML scalar that reads back as exactly `s`: plain when that is unambiguous, else
@@ -233,6 +291,26 @@ fn check_resource_name(
 
 /// The starter spec's text; an error when a flag does not make a valid spec.
 pub fn starter_spec(o: &Options) -> Result<String, Error> {
+    starter(o).map(|s| s.text)
+}
+
+/// The starter spec, with the names it made unique.
+pub fn starter(o: &Options) -> Result<Starter, Error> {
+    if !valid_suffix(&o.suffix) {
+        return Err(usage(format!(
+            "--suffix `{}` does not fit every name it is appended to\n  = help: use 1-8 lowercase letters and digits (storage account names take no hyphen), or `--suffix ''` for none",
+            o.suffix
+        )));
+    }
+    let foundry = suffixed(
+        &o.foundry,
+        "Microsoft.CognitiveServices/accounts",
+        &o.suffix,
+    );
+    let mut global_names = vec![foundry.clone()];
+    // Created resources: (type, name, extra lines), in the order the flags name them.
+    let mut created: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut referenced: Vec<String> = Vec::new();
     let mut s = String::new();
     s.push_str("# yaml-language-server: $schema=./foundrygen.schema.json\n");
     s.push_str("# A foundrygen spec (version 1). `foundrygen schema > foundrygen.schema.json` gives editors\n");
@@ -248,8 +326,8 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
     s.push_str("foundries:\n");
     let _ = writeln!(
         s,
-        "  - name: {}  # Microsoft.CognitiveServices/accounts, kind AIServices",
-        yaml(&o.foundry)
+        "  - name: {}  # Microsoft.CognitiveServices/accounts, kind AIServices; a global name (its subdomain)",
+        yaml(&foundry)
     );
     s.push_str("    # existing: true  # reference an account that exists instead of creating it\n");
     s.push_str("    # disable_local_auth: false  # keys are off by default; this keeps them on\n");
@@ -273,6 +351,14 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         }
         let _ = writeln!(cs, "        category: {category}");
         let is_resource = !matches!(target, TargetFlag::Url(_));
+        // A target the spec creates: its key (where a connection reads one) comes from it.
+        let created_target = match target {
+            TargetFlag::Resource { ty, .. } if o.create => catalog::created_type(ty)
+                .is_some()
+                .then(|| catalog::target_type(ty))
+                .flatten(),
+            _ => None,
+        };
         match target {
             TargetFlag::Url(url) => {
                 let _ = writeln!(cs, "        target: {{ url: {} }}", yaml(url));
@@ -281,11 +367,45 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                 let _ = writeln!(cs, "        target: {{ resource_id: {} }}", yaml(id));
             }
             TargetFlag::Resource { ty, name } => {
+                let known = catalog::created_type(ty);
+                let name = match known {
+                    Some(t) if o.create => {
+                        let full = suffixed(name, t.resource_type, &o.suffix);
+                        if !created
+                            .iter()
+                            .any(|(ct, cn, _)| ct == t.resource_type && *cn == full)
+                        {
+                            // An App Insights component is workspace-based: its workspace too.
+                            if t.resource_type == "Microsoft.Insights/components" {
+                                created.push((
+                                    "Microsoft.OperationalInsights/workspaces".into(),
+                                    format!("{full}-logs"),
+                                    Vec::new(),
+                                ));
+                            }
+                            created.push((
+                                t.resource_type.to_string(),
+                                full.clone(),
+                                created_lines(t.resource_type, &full, category),
+                            ));
+                            if t.global_name {
+                                global_names.push(full.clone());
+                            }
+                        }
+                        full
+                    }
+                    _ => {
+                        if o.create {
+                            referenced.push(format!("{ty}/{name}"));
+                        }
+                        name.to_string()
+                    }
+                };
                 let _ = writeln!(
                     cs,
                     "        target: {{ resource: {{ type: {}, name: {} }} }}",
-                    yaml(ty),
-                    yaml(name)
+                    yaml(known.map_or(ty, |t| t.resource_type)),
+                    yaml(&name)
                 );
             }
         }
@@ -324,7 +444,8 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                     TargetFlag::Url(_) => None,
                 };
                 let data_role = target_type
-                    .and_then(|t| catalog::target_type(&t))
+                    .as_deref()
+                    .and_then(catalog::target_type)
                     .and_then(|t| t.data_plane)
                     .and_then(|p| p.roles.first());
                 match data_role {
@@ -334,12 +455,23 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                             "        auth: {{ type: AAD }}  # Entra ID: the {holder}'s identity, with the data-plane role below\n        roles: [{role}]  # without a data-plane role the identity reads no data"
                         );
                     }
-                    None => {
-                        let _ = writeln!(
-                            cs,
-                            "        auth: {{ type: AAD }}  # Entra ID: grant the {holder}'s identity a role below\n        # roles: [<role name or GUID>]"
-                        );
-                    }
+                    None => match target_type
+                        .as_deref()
+                        .and_then(|t| reader_role(t, category))
+                    {
+                        Some(role) => {
+                            let _ = writeln!(
+                                cs,
+                                "        auth: {{ type: AAD }}  # Entra ID: the {holder}'s identity, with the role below\n        roles: [{role}]  # the least role that reads; a writer needs more"
+                            );
+                        }
+                        None => {
+                            let _ = writeln!(
+                                cs,
+                                "        auth: {{ type: AAD }}  # Entra ID: grant the {holder}'s identity a role below\n        # roles: [<role name or GUID>]"
+                            );
+                        }
+                    },
                 }
             }
             "CustomKeys" => {
@@ -354,6 +486,12 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
                     "        auth: {{ type: SAS, sas: {{ secret: {secret} }} }}"
                 );
             }
+            other if created_target.is_some_and(|t| t.key.is_some()) => {
+                let _ = writeln!(
+                    cs,
+                    "        auth: {{ type: {other}, key: {{ from_target: true }} }}   # read from the resource at deployment"
+                );
+            }
             other => {
                 let _ = writeln!(
                     cs,
@@ -363,13 +501,28 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         }
     }
     if let Some(kv) = &o.key_vault {
+        let kv = if o.create {
+            let full = suffixed(kv, "Microsoft.KeyVault/vaults", &o.suffix);
+            created.insert(
+                0,
+                ("Microsoft.KeyVault/vaults".into(), full.clone(), Vec::new()),
+            );
+            global_names.insert(1, full.clone());
+            full
+        } else {
+            kv.clone()
+        };
         s.push_str("    # The bring-your-own Key Vault connection: created first, after every project; the\n");
         s.push_str("    # account's identity gets Key Vault Secrets Officer on the vault before any other\n");
         s.push_str("    # connection is created.\n");
         s.push_str("    key_vault:\n");
-        let _ = writeln!(s, "      name: {}", yaml(kv));
-        s.push_str("      # resource_group: rg-shared  # when the vault lives elsewhere\n");
-        s.push_str("      # permission_model: access_policies\n");
+        let _ = writeln!(s, "      name: {}", yaml(&kv));
+        if o.create {
+            s.push_str("      # created in resources: above, with Azure RBAC (the account's identity gets a role)\n");
+        } else {
+            s.push_str("      # resource_group: rg-shared  # when the vault lives elsewhere\n");
+            s.push_str("      # permission_model: access_policies\n");
+        }
         if stores_secrets {
             // Their keys go into the vault: without a wait they race the role's propagation (FG062).
             s.push_str(
@@ -380,9 +533,89 @@ pub fn starter_spec(o: &Options) -> Result<String, Error> {
         }
     }
     s.push_str(&cs);
+    if !created.is_empty() || !referenced.is_empty() {
+        // Before the foundries: what is created first reads first.
+        let at = s.find("\nfoundries:\n").map_or(s.len(), |i| i + 1);
+        s.insert_str(at, &resources_block(&created, &referenced, &o.suffix));
+    }
     // Never hand out a spec that does not validate.
     crate::check(&Source::new("<init>", s.clone()))?;
-    Ok(s)
+    Ok(Starter {
+        text: s,
+        global_names,
+    })
+}
+
+/// The least built-in role that reads a target's data through Entra ID, for the starter's `roles:`.
+fn reader_role(target_type: &str, category: &str) -> Option<&'static str> {
+    let t = catalog::target_type(target_type)?.resource_type;
+    match t {
+        "Microsoft.CognitiveServices/accounts" if category == "AzureOpenAI" => {
+            Some("Cognitive Services OpenAI User")
+        }
+        "Microsoft.Search/searchServices" => Some("Search Index Data Reader"),
+        "Microsoft.Storage/storageAccounts" => Some("Storage Blob Data Reader"),
+        "Microsoft.CognitiveServices/accounts" => Some("Cognitive Services User"),
+        _ => None,
+    }
+}
+
+/// The per-type lines of a created connection target.
+fn created_lines(ty: &str, name: &str, category: &str) -> Vec<String> {
+    match ty {
+        "Microsoft.Insights/components" => {
+            vec![format!("workspace: {}", yaml(&format!("{name}-logs")))]
+        }
+        "Microsoft.CognitiveServices/accounts" => {
+            let kind = if category == "AzureOpenAI" {
+                "OpenAI"
+            } else {
+                "AIServices"
+            };
+            vec![
+                format!("kind: {kind}"),
+                "# deployments: [{ name: gpt-4o, model: { name: gpt-4o }, sku: { name: GlobalStandard, capacity: 10 } }]".to_string(),
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `resources:`, with what the names mean.
+fn resources_block(
+    created: &[(String, String, Vec<String>)],
+    referenced: &[String],
+    suffix: &str,
+) -> String {
+    let mut s = String::new();
+    s.push_str(
+        "# What this deployment creates, before the Foundry account that connects to it, with\n",
+    );
+    s.push_str("# secure defaults (keys off unless a connection reads one). Most of these names are global\n");
+    s.push_str("# DNS names: a deployment fails where one is taken, so they carry a suffix");
+    if suffix.is_empty() {
+        s.push_str(" (none here:\n# `init --suffix` adds one).\n");
+    } else {
+        let _ = writeln!(s, ", `{suffix}`.");
+    }
+    for r in referenced {
+        let _ = writeln!(
+            s,
+            "# `{r}` is referenced, not created (foundrygen does not create its type): it must exist."
+        );
+    }
+    if created.is_empty() {
+        return s;
+    }
+    s.push_str("resources:\n");
+    for (ty, name, lines) in created {
+        let _ = writeln!(s, "  - type: {}", yaml(ty));
+        let _ = writeln!(s, "    name: {}", yaml(name));
+        for l in lines {
+            let _ = writeln!(s, "    {l}");
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -401,6 +634,8 @@ mod tests {
                 "ApiKey:bing:https://api.bing.microsoft.com/".into(),
                 "CustomKeys:weather:https://api.weather.example.com/".into(),
             ],
+            create: false,
+            suffix: String::new(),
         }
     }
 
@@ -439,7 +674,7 @@ mod tests {
         let text = starter_spec(&o).unwrap();
         assert!(
             text.contains(
-                "      - name: search\n        project: research\n        category: CognitiveSearch\n        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }\n        auth: { type: AAD }  # Entra ID: grant the project's identity a role below\n"
+                "      - name: search\n        project: research\n        category: CognitiveSearch\n        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }\n        auth: { type: AAD }  # Entra ID: the project's identity, with the role below\n        roles: [Search Index Data Reader]"
             ),
             "{text}"
         );
@@ -585,5 +820,88 @@ mod tests {
         let mut o = opts();
         o.foundry = "bad_name".into();
         assert!(matches!(starter_spec(&o), Err(Error::InvalidSpec { .. })));
+    }
+
+    #[test]
+    fn create_makes_the_vault_and_targets_with_the_suffix_and_reads_their_keys() {
+        let o = Options {
+            create: true,
+            suffix: "z9".into(),
+            connections: vec![
+                "CognitiveSearch:search:Microsoft.Search/searchServices/contoso-search".into(),
+                "AppInsights:insights:Microsoft.Insights/components/contoso-appi".into(),
+                "AzureStorageAccount:docs:Microsoft.Storage/storageAccounts/contosodocs".into(),
+                "AzureOpenAI:aoai:Microsoft.CognitiveServices/accounts/contoso-aoai".into(),
+                "GroundingWithBingSearch:bing:Microsoft.Bing/accounts/contoso-bing".into(),
+            ],
+            ..opts()
+        };
+        let st = starter(&o).unwrap();
+        let checked = crate::check(&Source::new("x", st.text.clone())).unwrap();
+        assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+        let m = &checked.model;
+        let created: Vec<(&str, &str)> = m
+            .entities
+            .iter()
+            .filter(|e| {
+                !e.existing
+                    && matches!(
+                        e.kind,
+                        crate::model::Kind::Vault
+                            | crate::model::Kind::Target
+                            | crate::model::Kind::Resource
+                    )
+            })
+            .map(|e| (e.resource_type.as_str(), e.name_text()))
+            .collect();
+        assert_eq!(
+            created,
+            [
+                ("Microsoft.KeyVault/vaults", "contoso-kv-z9"),
+                ("Microsoft.Search/searchServices", "contoso-search-z9"),
+                (
+                    "Microsoft.OperationalInsights/workspaces",
+                    "contoso-appi-z9-logs"
+                ),
+                ("Microsoft.Insights/components", "contoso-appi-z9"),
+                // Storage account names take no hyphen.
+                ("Microsoft.Storage/storageAccounts", "contosodocsz9"),
+                ("Microsoft.CognitiveServices/accounts", "contoso-aoai-z9"),
+            ]
+        );
+        // App Insights' connection string is read from the created component; only Bing's key,
+        // of a resource foundrygen does not create, is a secure parameter.
+        assert_eq!(
+            m.secrets.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["bingKey"]
+        );
+        let bing = m
+            .entities
+            .iter()
+            .find(|e| e.resource_type == "Microsoft.Bing/accounts")
+            .expect("bing");
+        assert!(bing.existing, "Bing is referenced");
+        assert_eq!(
+            st.global_names,
+            [
+                "contoso-foundry-z9",
+                "contoso-kv-z9",
+                "contoso-search-z9",
+                "contosodocsz9",
+                "contoso-aoai-z9"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_suffix_that_breaks_a_name_rule_is_refused() {
+        for bad in ["UP", "a-b", "toolongsuffix", "x_y"] {
+            let o = Options {
+                suffix: bad.into(),
+                ..opts()
+            };
+            let e = refusal(&o);
+            assert!(e.starts_with(&format!("--suffix `{bad}`")), "{e}");
+        }
     }
 }

@@ -620,17 +620,33 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             projects,
             key_vault,
             connections,
+            create,
+            suffix,
         } => {
-            let text = crate::init::starter_spec(&crate::init::Options {
+            let starter = crate::init::starter(&crate::init::Options {
                 name,
                 location,
                 foundry,
                 projects,
                 key_vault,
                 connections,
+                create,
+                suffix: suffix.unwrap_or_else(crate::init::random_suffix),
             })?;
+            // Where a name is taken the deployment fails late, so say which ones must be free.
+            let note = format!(
+                "names that must be unique across Azure: {}; a deployment fails where one is taken (--suffix chooses their ending)",
+                starter
+                    .global_names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let text = starter.text;
             if out.as_os_str() == "-" {
                 emit(&text);
+                eprintln!("{note}");
             } else {
                 let mut set = crate::output::OutputSet::default();
                 let file = out
@@ -640,7 +656,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                 set.insert(file.clone(), text);
                 set.write_new(out.parent().unwrap_or(Path::new("")))?;
                 eprintln!(
-                    "wrote `{}`; check it with `foundrygen validate {}`",
+                    "wrote `{}`; check it with `foundrygen validate {}`\n{note}",
                     out.display(),
                     out.display()
                 );

@@ -545,8 +545,8 @@ fn render_an_invalid_spec_writes_nothing() {
 fn render_a_warning_only_spec() {
     let sb = Sandbox::new();
     let text = QUICKSTART.replace(
-        "      name: qs-kv\n",
-        "      name: qs-kv\n      role: contributor\n",
+        "    key_vault:\n      name: qs-kv-q7x2\n",
+        "    key_vault:\n      name: qs-kv-q7x2\n      role: contributor\n",
     );
     assert_ne!(text, QUICKSTART);
     let spec = sb.write("weak-role.yaml", &text);
@@ -557,9 +557,9 @@ fn render_a_warning_only_spec() {
         "",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:28:13 (foundries[0].key_vault.role)
            |
-        16 |       role: contributor
+        28 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -575,9 +575,9 @@ fn render_a_warning_only_spec() {
         "weak-role.yaml: valid (1 warning)\n",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:28:13 (foundries[0].key_vault.role)
            |
-        16 |       role: contributor
+        28 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -586,23 +586,27 @@ fn render_a_warning_only_spec() {
 }
 
 const QUICKSTART_PLAN: &str = r"
-    create plan for `quickstart` (quickstart.yaml): 6 steps
-    1. create Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
-    2. create project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; after Foundry account `qs-foundry` (its parent)
-    3. create Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), project `research` of `qs-foundry` (one child operation at a time per parent, or Azure answers 409 Conflict)
-    4. create role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first)
-    5. create role `Search Index Data Reader` for `qs-foundry` on `qs-search` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry` (the identity it grants to)
-    6. create connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry` (its parent), role `Search Index Data Reader` for `qs-foundry` on `qs-search` (its roles are granted first), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity needs its vault access first)
+    create plan for `quickstart` (quickstart.yaml): 8 steps
+    1. create Key Vault `qs-kv-q7x2` [Microsoft.KeyVault/vaults]
+    2. create search service `qs-search-q7x2` [Microsoft.Search/searchServices]
+    3. create Foundry account `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts]; after Key Vault `qs-kv-q7x2`, search service `qs-search-q7x2` (what it connects to is created first)
+    4. create project `research` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/projects]; after Foundry account `qs-foundry-q7x2` (its parent)
+    5. create Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry-q7x2` (its parent), project `research` of `qs-foundry-q7x2` (one child operation at a time per parent, or Azure answers 409 Conflict), Key Vault `qs-kv-q7x2` (what it connects to is created first)
+    6. create role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry-q7x2` (the identity it grants to), Key Vault `qs-kv-q7x2` (the resource it grants on), Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` (the Key Vault connection comes first)
+    7. create role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2` [Microsoft.Authorization/roleAssignments]; after Foundry account `qs-foundry-q7x2` (the identity it grants to), search service `qs-search-q7x2` (the resource it grants on)
+    8. create connection `search` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/connections]; after Foundry account `qs-foundry-q7x2` (its parent), search service `qs-search-q7x2` (what it connects to is created first), role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2` (its roles are granted first), Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` (the Key Vault connection comes first), role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2` (the Foundry identity needs its vault access first)
     ";
 
 const QUICKSTART_TEARDOWN: &str = r"
-    teardown plan for `quickstart` (quickstart.yaml): 6 steps
-    1. delete connection `search` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), role `Search Index Data Reader` for `qs-foundry` on `qs-search` (its roles are removed after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
-    2. delete role `Search Index Data Reader` for `qs-foundry` on `qs-search` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it)
-    3. delete role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry` (the identity it grants to is deleted after it), Key Vault connection `qs-foundry-keyvault` of `qs-foundry` (the Key Vault connection is deleted after every other connection)
-    4. delete Key Vault connection `qs-foundry-keyvault` of `qs-foundry` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry` (its parent is deleted after it), project `research` of `qs-foundry` (children of one parent are deleted one at a time)
-    5. delete project `research` of `qs-foundry` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry` (its parent is deleted after it)
-    6. delete Foundry account `qs-foundry` [Microsoft.CognitiveServices/accounts]
+    teardown plan for `quickstart` (quickstart.yaml): 8 steps
+    1. delete connection `search` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry-q7x2` (its parent is deleted after it), search service `qs-search-q7x2` (what it connects to is deleted after it), role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2` (its roles are removed after it), Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` (the Key Vault connection is deleted after every other connection), role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2` (the Foundry identity keeps its vault access until the connections whose secrets it manages are gone)
+    2. delete role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry-q7x2` (the identity it grants to is deleted after it), search service `qs-search-q7x2` (the resource it grants on is deleted after it)
+    3. delete role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2` [Microsoft.Authorization/roleAssignments]; before Foundry account `qs-foundry-q7x2` (the identity it grants to is deleted after it), Key Vault `qs-kv-q7x2` (the resource it grants on is deleted after it), Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` (the Key Vault connection is deleted after every other connection)
+    4. delete Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/connections]; before Foundry account `qs-foundry-q7x2` (its parent is deleted after it), project `research` of `qs-foundry-q7x2` (children of one parent are deleted one at a time), Key Vault `qs-kv-q7x2` (what it connects to is deleted after it)
+    5. delete project `research` of `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts/projects]; before Foundry account `qs-foundry-q7x2` (its parent is deleted after it)
+    6. delete Foundry account `qs-foundry-q7x2` [Microsoft.CognitiveServices/accounts]; before Key Vault `qs-kv-q7x2`, search service `qs-search-q7x2` (what it connects to is deleted after it)
+    7. delete search service `qs-search-q7x2` [Microsoft.Search/searchServices]
+    8. delete Key Vault `qs-kv-q7x2` [Microsoft.KeyVault/vaults]
     ";
 
 /// The steps of a plan as `what [resource type]`: the numbered lines without the number, the verb
@@ -644,7 +648,7 @@ fn plan_teardown_is_the_create_plan_reversed() {
 
     let mut created = steps(&create.stdout, "create ");
     let deleted = steps(&teardown.stdout, "delete ");
-    assert_eq!(created.len(), 6);
+    assert_eq!(created.len(), 8);
     created.reverse();
     assert_eq!(deleted, created);
 }

@@ -36,8 +36,8 @@ const QUICKSTART_FILES: [&str; 9] = [
 /// The quickstart with `role: contributor` on its vault: valid, with one warning (FG043).
 fn weak_role_spec() -> String {
     let text = QUICKSTART.replace(
-        "      name: qs-kv\n",
-        "      name: qs-kv\n      role: contributor\n",
+        "    key_vault:\n      name: qs-kv-q7x2\n",
+        "    key_vault:\n      name: qs-kv-q7x2\n      role: contributor\n",
     );
     assert_ne!(text, QUICKSTART);
     text
@@ -46,9 +46,9 @@ fn weak_role_spec() -> String {
 /// [`weak_role_spec`] as `weak-role.yaml` rejected by `--deny-warnings`.
 const DENIED_WEAK_ROLE: &str = r"
     error[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-      --> weak-role.yaml:16:13 (foundries[0].key_vault.role)
+      --> weak-role.yaml:28:13 (foundries[0].key_vault.role)
        |
-    16 |       role: contributor
+    28 |       role: contributor
        |             ^^^^^^^^^^^
        = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -772,7 +772,7 @@ fn schema_prints_a_draft_2020_12_json_schema() {
 // ---------------------------------------------------------------------------------------------
 // init
 
-const INIT_ARGS: [&str; 12] = [
+const INIT_ARGS: [&str; 14] = [
     "--foundry",
     "contoso-foundry",
     "--project",
@@ -785,6 +785,8 @@ const INIT_ARGS: [&str; 12] = [
     "ApiKey:bing:https://api.bing.microsoft.com/",
     "--location",
     "westeurope",
+    "--suffix",
+    "x1",
 ];
 
 #[test]
@@ -805,7 +807,7 @@ fn init_to_stdout_prints_a_spec_that_validates() {
         name: my-foundry-deployment  # the deployment's name
         location: westeurope  # where created resources go
         foundries:
-          - name: contoso-foundry  # Microsoft.CognitiveServices/accounts, kind AIServices
+          - name: contoso-foundry-x1  # Microsoft.CognitiveServices/accounts, kind AIServices; a global name (its subdomain)
             # existing: true  # reference an account that exists instead of creating it
             # disable_local_auth: false  # keys are off by default; this keeps them on
             projects:
@@ -822,14 +824,14 @@ fn init_to_stdout_prints_a_spec_that_validates() {
               - name: search
                 category: CognitiveSearch
                 target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }
-                auth: { type: AAD }  # Entra ID: grant the account's identity a role below
-                # roles: [<role name or GUID>]
+                auth: { type: AAD }  # Entra ID: the account's identity, with the role below
+                roles: [Search Index Data Reader]  # the least role that reads; a writer needs more
               - name: bing
                 category: ApiKey
                 target: { url: "https://api.bing.microsoft.com/" }
                 auth: { type: ApiKey, key: { secret: bingKey } }   # a secure parameter at deployment
         "#,
-        "",
+        "names that must be unique across Azure: `contoso-foundry-x1`; a deployment fails where one is taken (--suffix chooses their ending)\n",
     );
     assert!(
         out.stdout
@@ -848,23 +850,60 @@ fn init_without_flags_validates_too() {
     let sb = Sandbox::new();
     let out = sb.run(&["init", "-o", "-"]);
     assert_eq!(out.code, 0, "{out:#?}");
-    assert_eq!(out.stderr, "");
     let validated = sb.run_with_stdin(&["validate", "-"], Some(&out.stdout));
     assert_output(&validated, 0, "<stdin>: valid\n", "");
+    // Without --suffix, the account's global name ends in four random characters, and the note
+    // on stderr names it.
+    let name = |stdout: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("  - name: "))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("the foundry's name")
+            .to_string()
+    };
+    let first = name(&out.stdout);
+    let suffix = first.strip_prefix("my-foundry-").expect("suffixed");
+    assert!(
+        suffix.len() == 4
+            && suffix.starts_with(|c: char| c.is_ascii_lowercase())
+            && suffix
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+        "{first}"
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "names that must be unique across Azure: `{first}`; a deployment fails where one is taken (--suffix chooses their ending)\n"
+        )
+    );
+    let again = sb.run(&["init", "-o", "-"]);
+    assert_ne!(name(&again.stdout), first, "two runs gave the same suffix");
+    // `--suffix ''` leaves the names as given.
+    let bare = sb.run(&["init", "-o", "-", "--suffix", ""]);
+    assert_eq!(name(&bare.stdout), "my-foundry");
+    let bad = sb.run(&["init", "-o", "-", "--suffix", "A-1"]);
+    assert_eq!(bad.code, 2, "{bad:#?}");
+    assert!(
+        bad.stderr.starts_with("error: --suffix `A-1`"),
+        "{}",
+        bad.stderr
+    );
 }
 
 #[test]
 fn init_to_a_file_writes_it_and_refuses_to_overwrite_it() {
     let sb = Sandbox::new();
-    let out = sb.run(&["init", "-o", "foundry.yaml"]);
+    let out = sb.run(&["init", "-o", "foundry.yaml", "--suffix", "s1"]);
     assert_output(
         &out,
         0,
         "",
-        "wrote `foundry.yaml`; check it with `foundrygen validate foundry.yaml`\n",
+        "wrote `foundry.yaml`; check it with `foundrygen validate foundry.yaml`\nnames that must be unique across Azure: `my-foundry-s1`; a deployment fails where one is taken (--suffix chooses their ending)\n",
     );
     assert_eq!(sb.files("."), ["foundry.yaml"]);
-    let printed = sb.run(&["init", "-o", "-"]);
+    let printed = sb.run(&["init", "-o", "-", "--suffix", "s1"]);
     assert_eq!(sb.read("foundry.yaml"), printed.stdout);
 
     sb.write("mine.yaml", "version: 1 # mine\n");
@@ -924,7 +963,8 @@ fn init_puts_a_connection_in_a_project_and_the_output_validates_and_renders() {
         "        project: research",
         "        category: CognitiveSearch",
         "        target: { resource: { type: Microsoft.Search/searchServices, name: contoso-search } }",
-        "        auth: { type: AAD }  # Entra ID: grant the project's identity a role below",
+        "        auth: { type: AAD }  # Entra ID: the project's identity, with the role below",
+        "        roles: [Search Index Data Reader]  # the least role that reads; a writer needs more",
     ]
     .join("\n");
     assert!(out.stdout.contains(&search), "{}", out.stdout);

@@ -5,19 +5,47 @@ targetScope = 'resourceGroup'
 @description('Location of the resources this deployment creates.')
 param location string = 'eastus2'
 
-// existing `Microsoft.KeyVault/vaults` `qs-kv`
-resource qsKvVault 'Microsoft.KeyVault/vaults@2026-02-01' existing = {
-  name: 'qs-kv'
+// Key Vault `qs-kv-q7x2`
+resource qsKvQ7x2Vaults 'Microsoft.KeyVault/vaults@2026-02-01' = {
+  name: 'qs-kv-q7x2'
+  location: location
+  tags: {
+    env: 'dev'
+  }
+  properties: {
+    tenantId: tenant().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+  }
 }
 
-// existing `Microsoft.Search/searchServices` `qs-search`
-resource qsSearchSearchServices 'Microsoft.Search/searchServices@2025-05-01' existing = {
-  name: 'qs-search'
+// search service `qs-search-q7x2`
+resource qsSearchQ7x2SearchServices 'Microsoft.Search/searchServices@2025-05-01' = {
+  name: 'qs-search-q7x2'
+  location: location
+  tags: {
+    env: 'dev'
+  }
+  sku: {
+    name: 'basic'
+  }
+  properties: {
+    replicaCount: 1
+    partitionCount: 1
+    hostingMode: 'Default'
+    disableLocalAuth: true
+  }
 }
 
-// Foundry account `qs-foundry`
-resource qsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
-  name: 'qs-foundry'
+// Foundry account `qs-foundry-q7x2`
+resource qsFoundryQ7x2 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
+  name: 'qs-foundry-q7x2'
   location: location
   tags: {
     env: 'dev'
@@ -31,14 +59,18 @@ resource qsFoundry 'Microsoft.CognitiveServices/accounts@2026-07-01' = {
   }
   properties: {
     allowProjectManagement: true
-    customSubDomainName: 'qs-foundry'
+    customSubDomainName: 'qs-foundry-q7x2'
     disableLocalAuth: true
   }
+  dependsOn: [
+    qsKvQ7x2Vaults
+    qsSearchQ7x2SearchServices
+  ]
 }
 
-// project `research` of `qs-foundry`
-resource qsFoundryResearch 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' = {
-  parent: qsFoundry
+// project `research` of `qs-foundry-q7x2`
+resource qsFoundryQ7x2Research 'Microsoft.CognitiveServices/accounts/projects@2026-07-01' = {
+  parent: qsFoundryQ7x2
   name: 'research'
   location: location
   tags: {
@@ -52,86 +84,86 @@ resource qsFoundryResearch 'Microsoft.CognitiveServices/accounts/projects@2026-0
   }
 }
 
-// Key Vault connection `qs-foundry-keyvault` of `qs-foundry`
-resource qsFoundryKeyVaultConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
-  parent: qsFoundry
-  name: 'qs-foundry-keyvault'
+// Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2`
+resource qsFoundryQ7x2KeyVaultConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
+  parent: qsFoundryQ7x2
+  name: 'qs-foundry-q7x2-keyvault'
   properties: {
     category: 'AzureKeyVault'
-    target: qsKvVault.id
+    target: qsKvQ7x2Vaults.id
     #disable-next-line BCP036
     authType: 'AccountManagedIdentity'
     isSharedToAll: true
     metadata: {
       ApiType: 'Azure'
-      ResourceId: qsKvVault.id
-      location: qsKvVault.location
+      ResourceId: qsKvQ7x2Vaults.id
+      location: qsKvQ7x2Vaults.location
     }
   }
   dependsOn: [
-    qsFoundryResearch
+    qsFoundryQ7x2Research
   ]
 }
 
-// role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv`
-resource qsFoundryKeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(qsKvVault.id, qsFoundry.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'))
-  scope: qsKvVault
+// role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2`
+resource qsFoundryQ7x2KeyVaultRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(qsKvQ7x2Vaults.id, qsFoundryQ7x2.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'))
+  scope: qsKvQ7x2Vaults
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
-    principalId: qsFoundry.identity.principalId
+    principalId: qsFoundryQ7x2.identity.principalId
     principalType: 'ServicePrincipal'
   }
   dependsOn: [
-    qsFoundryKeyVaultConnection
+    qsFoundryQ7x2KeyVaultConnection
   ]
 }
 
-// role `Search Index Data Reader` for `qs-foundry` on `qs-search`
-resource qsFoundrySearchConnectionRole1 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(qsSearchSearchServices.id, qsFoundry.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f'))
-  scope: qsSearchSearchServices
+// role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2`
+resource qsFoundryQ7x2SearchConnectionRole1 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(qsSearchQ7x2SearchServices.id, qsFoundryQ7x2.id, subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f'))
+  scope: qsSearchQ7x2SearchServices
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '1407120a-92aa-4202-b7e9-c0e197c71c8f')
-    principalId: qsFoundry.identity.principalId
+    principalId: qsFoundryQ7x2.identity.principalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// connection `search` of `qs-foundry`
-resource qsFoundrySearchConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
-  parent: qsFoundry
+// connection `search` of `qs-foundry-q7x2`
+resource qsFoundryQ7x2SearchConnection 'Microsoft.CognitiveServices/accounts/connections@2026-07-01' = {
+  parent: qsFoundryQ7x2
   name: 'search'
   properties: {
     category: 'CognitiveSearch'
-    target: qsSearchSearchServices.properties.endpoint
+    target: qsSearchQ7x2SearchServices.properties.endpoint
     authType: 'AAD'
     isSharedToAll: true
     metadata: {
       ApiType: 'Azure'
-      ResourceId: qsSearchSearchServices.id
-      location: qsSearchSearchServices.location
+      ResourceId: qsSearchQ7x2SearchServices.id
+      location: qsSearchQ7x2SearchServices.location
     }
   }
   dependsOn: [
-    qsFoundrySearchConnectionRole1
-    qsFoundryKeyVaultConnection
-    qsFoundryKeyVaultRole
+    qsFoundryQ7x2SearchConnectionRole1
+    qsFoundryQ7x2KeyVaultConnection
+    qsFoundryQ7x2KeyVaultRole
   ]
 }
 
 @description('Per foundry of the spec, by name: the account\'s id, endpoint and principalId, and the ids of its projects and connections, by name.')
 output foundries object = {
-  'qs-foundry': {
-    id: qsFoundry.id
-    endpoint: qsFoundry.properties.endpoint
-    principalId: qsFoundry.identity.principalId
+  'qs-foundry-q7x2': {
+    id: qsFoundryQ7x2.id
+    endpoint: qsFoundryQ7x2.properties.endpoint
+    principalId: qsFoundryQ7x2.identity.principalId
     projects: {
-      research: qsFoundryResearch.id
+      research: qsFoundryQ7x2Research.id
     }
     connections: {
-      'qs-foundry-keyvault': qsFoundryKeyVaultConnection.id
-      search: qsFoundrySearchConnection.id
+      'qs-foundry-q7x2-keyvault': qsFoundryQ7x2KeyVaultConnection.id
+      search: qsFoundryQ7x2SearchConnection.id
     }
   }
 }

@@ -5,27 +5,62 @@ locals {
   resource_group_id = "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}"
 }
 
-# existing `Microsoft.KeyVault/vaults` `qs-kv`
-data "azapi_resource" "qs_kv_vault" {
+# the tenant of the credentials Terraform runs with
+data "azapi_client_config" "current" {}
+
+# Key Vault `qs-kv-q7x2`
+resource "azapi_resource" "qs_kv_q7x2_vaults" {
   type      = "Microsoft.KeyVault/vaults@2026-02-01"
-  name      = "qs-kv"
+  name      = "qs-kv-q7x2"
   parent_id = local.resource_group_id
+  location  = var.location
+  tags = {
+    env = "dev"
+  }
+  body = {
+    properties = {
+      tenantId = data.azapi_client_config.current.tenant_id
+      sku = {
+        family = "A"
+        name   = "standard"
+      }
+      enableRbacAuthorization   = true
+      enableSoftDelete          = true
+      softDeleteRetentionInDays = 90
+      enablePurgeProtection     = true
+    }
+  }
 }
 
-# existing `Microsoft.Search/searchServices` `qs-search`
-data "azapi_resource" "qs_search_search_services" {
+# search service `qs-search-q7x2`
+resource "azapi_resource" "qs_search_q7x2_search_services" {
   type      = "Microsoft.Search/searchServices@2025-05-01"
-  name      = "qs-search"
+  name      = "qs-search-q7x2"
   parent_id = local.resource_group_id
+  location  = var.location
+  tags = {
+    env = "dev"
+  }
+  body = {
+    sku = {
+      name = "basic"
+    }
+    properties = {
+      replicaCount     = 1
+      partitionCount   = 1
+      hostingMode      = "Default"
+      disableLocalAuth = true
+    }
+  }
   response_export_values = [
     "properties.endpoint",
   ]
 }
 
-# Foundry account `qs-foundry`
-resource "azapi_resource" "qs_foundry" {
+# Foundry account `qs-foundry-q7x2`
+resource "azapi_resource" "qs_foundry_q7x2" {
   type      = "Microsoft.CognitiveServices/accounts@2026-07-01"
-  name      = "qs-foundry"
+  name      = "qs-foundry-q7x2"
   parent_id = local.resource_group_id
   location  = var.location
   tags = {
@@ -38,7 +73,7 @@ resource "azapi_resource" "qs_foundry" {
     }
     properties = {
       allowProjectManagement = true
-      customSubDomainName    = "qs-foundry"
+      customSubDomainName    = "qs-foundry-q7x2"
       disableLocalAuth       = true
     }
   }
@@ -49,13 +84,18 @@ resource "azapi_resource" "qs_foundry" {
   identity {
     type = "SystemAssigned"
   }
+
+  depends_on = [
+    azapi_resource.qs_kv_q7x2_vaults,
+    azapi_resource.qs_search_q7x2_search_services,
+  ]
 }
 
-# project `research` of `qs-foundry`
-resource "azapi_resource" "qs_foundry_research" {
+# project `research` of `qs-foundry-q7x2`
+resource "azapi_resource" "qs_foundry_q7x2_research" {
   type      = "Microsoft.CognitiveServices/accounts/projects@2026-07-01"
   name      = "research"
-  parent_id = azapi_resource.qs_foundry.id
+  parent_id = azapi_resource.qs_foundry_q7x2.id
   location  = var.location
   tags = {
     env = "dev"
@@ -71,80 +111,84 @@ resource "azapi_resource" "qs_foundry_research" {
   }
 }
 
-# Key Vault connection `qs-foundry-keyvault` of `qs-foundry`
-resource "azapi_resource" "qs_foundry_key_vault_connection" {
+# Key Vault connection `qs-foundry-q7x2-keyvault` of `qs-foundry-q7x2`
+resource "azapi_resource" "qs_foundry_q7x2_key_vault_connection" {
   type                      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
-  name                      = "qs-foundry-keyvault"
-  parent_id                 = azapi_resource.qs_foundry.id
+  name                      = "qs-foundry-q7x2-keyvault"
+  parent_id                 = azapi_resource.qs_foundry_q7x2.id
   schema_validation_enabled = false
   body = {
     properties = {
       category      = "AzureKeyVault"
-      target        = data.azapi_resource.qs_kv_vault.id
+      target        = azapi_resource.qs_kv_q7x2_vaults.id
       authType      = "AccountManagedIdentity"
       isSharedToAll = true
       metadata = {
         ApiType    = "Azure"
-        ResourceId = data.azapi_resource.qs_kv_vault.id
-        location   = data.azapi_resource.qs_kv_vault.location
+        ResourceId = azapi_resource.qs_kv_q7x2_vaults.id
+        location   = azapi_resource.qs_kv_q7x2_vaults.location
       }
     }
   }
 
   depends_on = [
-    azapi_resource.qs_foundry_research,
+    azapi_resource.qs_foundry_q7x2_research,
+    azapi_resource.qs_kv_q7x2_vaults,
   ]
 }
 
-# role `Key Vault Secrets Officer` for `qs-foundry` on `qs-kv`
-resource "azurerm_role_assignment" "qs_foundry_key_vault_role" {
-  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/qs-kv", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
-  scope              = data.azapi_resource.qs_kv_vault.id
+# role `Key Vault Secrets Officer` for `qs-foundry-q7x2` on `qs-kv-q7x2`
+resource "azurerm_role_assignment" "qs_foundry_q7x2_key_vault_role" {
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.KeyVault/vaults/qs-kv-q7x2", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry-q7x2", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"]))
+  scope              = azapi_resource.qs_kv_q7x2_vaults.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
-  principal_id       = azapi_resource.qs_foundry.identity[0].principal_id
+  principal_id       = azapi_resource.qs_foundry_q7x2.identity[0].principal_id
   principal_type     = "ServicePrincipal"
 
   depends_on = [
-    azapi_resource.qs_foundry,
-    azapi_resource.qs_foundry_key_vault_connection,
+    azapi_resource.qs_foundry_q7x2,
+    azapi_resource.qs_kv_q7x2_vaults,
+    azapi_resource.qs_foundry_q7x2_key_vault_connection,
   ]
 }
 
-# role `Search Index Data Reader` for `qs-foundry` on `qs-search`
-resource "azurerm_role_assignment" "qs_foundry_search_connection_role_1" {
-  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/qs-search", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
-  scope              = data.azapi_resource.qs_search_search_services.id
+# role `Search Index Data Reader` for `qs-foundry-q7x2` on `qs-search-q7x2`
+resource "azurerm_role_assignment" "qs_foundry_q7x2_search_connection_role_1" {
+  name               = uuidv5("11fb06fb-712d-4ddd-98c7-e71bbd588830", join("-", ["/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.Search/searchServices/qs-search-q7x2", "/subscriptions/${var.subscription_id}/resourceGroups/${var.resource_group_name}/providers/Microsoft.CognitiveServices/accounts/qs-foundry-q7x2", "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"]))
+  scope              = azapi_resource.qs_search_q7x2_search_services.id
   role_definition_id = "/subscriptions/${var.subscription_id}/providers/Microsoft.Authorization/roleDefinitions/1407120a-92aa-4202-b7e9-c0e197c71c8f"
-  principal_id       = azapi_resource.qs_foundry.identity[0].principal_id
+  principal_id       = azapi_resource.qs_foundry_q7x2.identity[0].principal_id
   principal_type     = "ServicePrincipal"
 
   depends_on = [
-    azapi_resource.qs_foundry,
+    azapi_resource.qs_foundry_q7x2,
+    azapi_resource.qs_search_q7x2_search_services,
   ]
 }
 
-# connection `search` of `qs-foundry`
-resource "azapi_resource" "qs_foundry_search_connection" {
+# connection `search` of `qs-foundry-q7x2`
+resource "azapi_resource" "qs_foundry_q7x2_search_connection" {
   type      = "Microsoft.CognitiveServices/accounts/connections@2026-07-01"
   name      = "search"
-  parent_id = azapi_resource.qs_foundry.id
+  parent_id = azapi_resource.qs_foundry_q7x2.id
   body = {
     properties = {
       category      = "CognitiveSearch"
-      target        = data.azapi_resource.qs_search_search_services.output.properties.endpoint
+      target        = azapi_resource.qs_search_q7x2_search_services.output.properties.endpoint
       authType      = "AAD"
       isSharedToAll = true
       metadata = {
         ApiType    = "Azure"
-        ResourceId = data.azapi_resource.qs_search_search_services.id
-        location   = data.azapi_resource.qs_search_search_services.location
+        ResourceId = azapi_resource.qs_search_q7x2_search_services.id
+        location   = azapi_resource.qs_search_q7x2_search_services.location
       }
     }
   }
 
   depends_on = [
-    azurerm_role_assignment.qs_foundry_search_connection_role_1,
-    azapi_resource.qs_foundry_key_vault_connection,
-    azurerm_role_assignment.qs_foundry_key_vault_role,
+    azapi_resource.qs_search_q7x2_search_services,
+    azurerm_role_assignment.qs_foundry_q7x2_search_connection_role_1,
+    azapi_resource.qs_foundry_q7x2_key_vault_connection,
+    azurerm_role_assignment.qs_foundry_q7x2_key_vault_role,
   ]
 }

@@ -3,16 +3,16 @@
 output "foundries" {
   description = "Per foundry of the spec, by name: the account's id, endpoint and principalId, and the ids of its projects and connections, by name."
   value = {
-    qs-foundry = {
-      id          = azapi_resource.qs_foundry.id
-      endpoint    = azapi_resource.qs_foundry.output.properties.endpoint
-      principalId = azapi_resource.qs_foundry.identity[0].principal_id
+    qs-foundry-q7x2 = {
+      id          = azapi_resource.qs_foundry_q7x2.id
+      endpoint    = azapi_resource.qs_foundry_q7x2.output.properties.endpoint
+      principalId = azapi_resource.qs_foundry_q7x2.identity[0].principal_id
       projects = {
-        research = azapi_resource.qs_foundry_research.id
+        research = azapi_resource.qs_foundry_q7x2_research.id
       }
       connections = {
-        qs-foundry-keyvault = azapi_resource.qs_foundry_key_vault_connection.id
-        search              = azapi_resource.qs_foundry_search_connection.id
+        qs-foundry-q7x2-keyvault = azapi_resource.qs_foundry_q7x2_key_vault_connection.id
+        search                   = azapi_resource.qs_foundry_q7x2_search_connection.id
       }
     }
   }
