@@ -175,6 +175,43 @@ mod tests {
         assert_eq!(m.entity(second).role.as_ref().unwrap().1, CONTRIBUTOR);
     }
 
+    /// A data-plane role is a child of a created account, but not part of what a Foundry account
+    /// waits for when it connects there: the role waits for that Foundry identity, so a second
+    /// connection of the same foundry to the account made a cycle (account -> role -> account).
+    #[test]
+    fn accounts_connecting_to_a_created_cosmos_account_do_not_wait_for_its_data_plane_roles() {
+        let conn = |name: &str, role: &str| {
+            format!(
+                "      - {{ name: {name}, category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1 }} }}, auth: {{ type: AAD }}, roles: [{role}] }}\n"
+            )
+        };
+        let text = format!(
+            "version: 1\nname: t\nlocation: eastus2\nresources:\n  - {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos1, databases: [db1] }}\nfoundries:\n  - name: f1\n    connections:\n{}{}  - name: f2\n    connections:\n{}",
+            conn("docs", "Cosmos DB Built-in Data Reader"),
+            conn("docs2", "Cosmos DB Built-in Data Contributor"),
+            conn("docs3", "Cosmos DB Built-in Data Reader"),
+        );
+        let m = model(&text);
+        let accounts: Vec<EntityId> = (0..m.entities.len())
+            .filter(|&i| m.entities[i].kind == Kind::Account)
+            .collect();
+        assert_eq!(accounts.len(), 2);
+        for a in accounts {
+            let on: Vec<Kind> = m
+                .entity(a)
+                .deps
+                .iter()
+                .map(|d| m.entity(d.on).kind)
+                .collect();
+            // The Cosmos DB account and its database.
+            assert_eq!(on, [Kind::Target, Kind::Resource], "{}", m.entity(a).key);
+        }
+        let roles = (0..m.entities.len())
+            .filter(|&i| m.entities[i].kind == Kind::DataPlaneRoleAssignment)
+            .count();
+        assert_eq!(roles, 3);
+    }
+
     /// What a created Cosmos DB account (from a builder file of its own) gets from the same
     /// calls: every child waits for the account and for the child before it, databases and
     /// data-plane roles alike, in the order they are made.

@@ -790,9 +790,13 @@ impl<'a> Builder<'a> {
         }
         // The resource with its children (a storage account's containers, a Cosmos account's
         // databases): a connection is of use once what it points into exists, and a Bicep module
-        // that holds them is waited for as a whole, so every format states the same edges.
+        // that holds them is waited for as a whole, so every format states the same edges. Not
+        // the data-plane roles granted on it (children too): they wait for a Foundry identity,
+        // and an account waiting for its own identity's role would wait for itself.
         let tree: Vec<EntityId> = (0..self.entities.len())
-            .filter(|&id| self.root_of(id) == root)
+            .filter(|&id| {
+                self.root_of(id) == root && self.entities[id].kind != Kind::DataPlaneRoleAssignment
+            })
             .collect();
         for on in tree {
             self.dep(account, on, Reason::ConnectsTo);
