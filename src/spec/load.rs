@@ -532,13 +532,24 @@ impl MarkedEventReceiver for Builder<'_> {
                         anchor,
                         entries,
                         ..
-                    } => (
-                        Node {
-                            value: Value::Map(entries),
-                            span,
-                        },
-                        anchor,
-                    ),
+                    } => {
+                        // yaml-rust2 marks a block mapping at the `:` after its first key, so
+                        // `- name: x` would be reported under the colon; the mapping starts at
+                        // that key. A flow mapping's `{` comes before its first key and stays.
+                        let span = match entries.first() {
+                            Some((k, _)) if (k.span.line, k.span.col) < (span.line, span.col) => {
+                                Span { len: 1, ..k.span }
+                            }
+                            _ => span,
+                        };
+                        (
+                            Node {
+                                value: Value::Map(entries),
+                                span,
+                            },
+                            anchor,
+                        )
+                    }
                 };
                 self.push_node(node, anchor);
             }
@@ -601,6 +612,16 @@ mod tests {
             }
         );
         assert_eq!(root.get("version").unwrap().value, Value::Int(1));
+    }
+
+    #[test]
+    fn a_mapping_starts_at_its_first_key() {
+        let (root, _) = tree("version: 1\nfoundries:\n  - name: a\n  - { name: b }\n");
+        let at = |n: &Node| (n.span.line, n.span.col);
+        assert_eq!(at(&root), (1, 1));
+        let f = root.get_seq("foundries");
+        assert_eq!(at(&f[0]), (3, 5));
+        assert_eq!(at(&f[1]), (4, 5));
     }
 
     #[test]
