@@ -11,6 +11,9 @@
 //!    principal the holder's look-up returned, and Cosmos DB data-plane role assignments by their
 //!    account, role definition and principal, on the whole account only.
 //! 3. `--dry-run` and `DRY_RUN=1` make no `az` call at all, and print every delete.
+//! 4. Created resources are deleted after the accounts that connect to them; those that hold data
+//!    (and their children) only with `--delete-data` or `DELETE_DATA=1`, and without it the
+//!    script deletes everything else in order and lists each one it kept.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -437,14 +440,18 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                 out.push(find(
                     &|i| {
                         let e = m.entity(i);
-                        matches!(
-                            e.kind,
-                            Kind::Connection
-                                | Kind::KeyVaultConnection
-                                | Kind::Project
-                                | Kind::ModelDeployment
-                                | Kind::Wait
-                        ) && arm_id(m, i, sub, rg) == *id
+                        let created = !e.existing
+                            && matches!(e.kind, Kind::Vault | Kind::Target | Kind::Resource);
+                        (created
+                            || matches!(
+                                e.kind,
+                                Kind::Connection
+                                    | Kind::KeyVaultConnection
+                                    | Kind::Project
+                                    | Kind::ModelDeployment
+                                    | Kind::Wait
+                            ))
+                            && arm_id(m, i, sub, rg) == *id
                             && e.api_version == *api
                     },
                     call,
@@ -606,6 +613,125 @@ fn data_plane_roles_are_deleted_in_teardown_order() {
                 Kind::Account,
             ],
         );
+    }
+}
+
+/// Whether the script keeps an entity without `--delete-data`: a created resource whose type
+/// holds data (storage, Cosmos DB, vaults, workspaces), or a created child of one (a container, a
+/// database). Written here from the catalog, not from the script's own helper.
+fn kept_without_delete_data(m: &Model, id: EntityId) -> bool {
+    let mut root = id;
+    while let Some(p) = m.entity(root).parent {
+        root = p;
+    }
+    let r = m.entity(root);
+    !r.existing
+        && matches!(
+            m.entity(id).kind,
+            Kind::Vault | Kind::Target | Kind::Resource
+        )
+        && foundrygen::catalog::created_type(&r.resource_type).is_some_and(|t| t.holds_data)
+}
+
+/// Created resources: the script deletes them in teardown order, after the accounts that connect
+/// to them; those that hold data only with `--delete-data` (or `DELETE_DATA=1`), and without it
+/// it keeps them, skips nothing else, and lists every one it kept at the end.
+#[test]
+fn created_resources_that_hold_data_are_kept_unless_asked() {
+    for spec in ["specs/greenfield.yaml", "specs/quickstart.yaml"] {
+        let m = model_of(&root().join(spec));
+        let order = m.teardown();
+        let kept: Vec<EntityId> = order
+            .iter()
+            .copied()
+            .filter(|&i| kept_without_delete_data(&m, i))
+            .collect();
+        assert!(!kept.is_empty(), "{spec} creates something that holds data");
+        let created: Vec<EntityId> = order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let e = m.entity(i);
+                !e.existing && matches!(e.kind, Kind::Vault | Kind::Target | Kind::Resource)
+            })
+            .collect();
+        assert!(
+            created.iter().any(|i| !kept.contains(i)),
+            "{spec} creates something that holds no data"
+        );
+        // Every created resource goes after every account.
+        let pos = |id: EntityId| order.iter().position(|&i| i == id).unwrap();
+        let last_account = order
+            .iter()
+            .rposition(|&i| m.entity(i).kind == Kind::Account)
+            .unwrap();
+        for &c in &created {
+            let e = m.entity(c);
+            if e.parent.is_none() {
+                assert!(
+                    pos(c) > last_account,
+                    "{spec}: {} before an account",
+                    e.label
+                );
+            }
+        }
+
+        let env = [("SUBSCRIPTION_ID", SUB), ("RESOURCE_GROUP", RG)];
+        // Without the flag: everything but what holds data, in order, and the list of kept ones.
+        let fake = Fake::new();
+        let out = fake.run(&teardown::script(&m), &env, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{spec}: {stdout}");
+        let mut deleted = deleted_entities(&m, &fake.entries(), SUB, RG);
+        deleted.dedup();
+        let want: Vec<EntityId> = order
+            .iter()
+            .copied()
+            .filter(|i| !kept.contains(i))
+            .collect();
+        assert_eq!(labels(&m, &deleted), labels(&m, &want), "{spec}");
+        let report: Vec<&str> = stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("kept "))
+            .collect();
+        assert_eq!(
+            report.first().copied(),
+            Some(
+                format!(
+                    "kept {} created resource(s) that hold data; run again with --delete-data to delete them:",
+                    kept.len()
+                )
+                .as_str()
+            ),
+            "{spec}: {stdout}"
+        );
+        let listed: Vec<String> = report[1..]
+            .iter()
+            .take_while(|l| l.starts_with("    "))
+            .map(|l| l.trim().to_string())
+            .collect();
+        // The script prints a label's backticks as double quotes (safe inside its echo lines).
+        let printed: Vec<String> = labels(&m, &kept)
+            .iter()
+            .map(|l| l.replace('`', "\""))
+            .collect();
+        assert_eq!(listed, printed, "{spec}: {stdout}");
+        assert!(stdout.ends_with("teardown finished\n"), "{stdout}");
+
+        // With the flag, or the variable: the whole teardown order, nothing kept.
+        for (env, args) in [
+            (env.to_vec(), vec!["--delete-data"]),
+            ([&env[..], &[("DELETE_DATA", "1")]].concat(), vec![]),
+        ] {
+            let fake = Fake::new();
+            let out = fake.run(&teardown::script(&m), &env, &args);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(out.status.success(), "{spec}: {stdout}");
+            let mut deleted = deleted_entities(&m, &fake.entries(), SUB, RG);
+            deleted.dedup();
+            assert_eq!(labels(&m, &deleted), labels(&m, &order), "{spec} {args:?}");
+            assert!(!stdout.contains("kept "), "{spec}: {stdout}");
+        }
     }
 }
 
