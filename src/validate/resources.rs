@@ -186,21 +186,21 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
         if let Some(k) = r.key_node(key)
             && !c.ty.keys.contains(key)
         {
-            let owners: Vec<&str> = catalog::CREATED_TYPES
+            let owners: Vec<String> = catalog::CREATED_TYPES
                 .iter()
                 .filter(|t| t.keys.contains(key))
-                .map(|t| t.what)
+                .map(|t| a(t.what))
                 .collect();
             out.push(
                 Diagnostic::error(
                     Code::KeyNotForType,
                     c.path.key(key),
                     k.span,
-                    format!("a {} takes no `{key}`", c.ty.what),
+                    format!("{} takes no `{key}`", a(c.ty.what)),
                 )
                 .with_help(format!(
                     "`{key}` is for {}; remove it here",
-                    owners.join(", ")
+                    one_of(&owners)
                 )),
             );
         }
@@ -224,8 +224,10 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
     }
     if let Some(rule) = name_rule(c.ty.resource_type) {
         let n = r.get("name").unwrap_or(r);
-        let too_long = c.ty.resource_type == "Microsoft.DocumentDB/databaseAccounts"
-            && c.name.len() > COSMOS_CREATED_MAX;
+        // A new Cosmos DB account's rule is stricter than the one `name_rule` states for
+        // accounts that may predate it, so its help states the stricter one.
+        let cosmos = c.ty.resource_type == "Microsoft.DocumentDB/databaseAccounts";
+        let too_long = cosmos && c.name.len() > COSMOS_CREATED_MAX;
         if !(rule.valid)(c.name) || too_long {
             out.push(
                 Diagnostic::error(
@@ -234,8 +236,8 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     n.span,
                     format!("{} name `{}` breaks Azure's rules", rule.what, c.name),
                 )
-                .with_help(if too_long {
-                    "a new Cosmos DB account takes 3–44 lowercase letters, digits and hyphens"
+                .with_help(if cosmos {
+                    "a new Cosmos DB account takes 3–44 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
                 } else {
                     rule.help
                 }),
@@ -257,7 +259,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                 Code::InvalidValue,
                 c.path.key("sku"),
                 n.span,
-                format!("`{s}` is not a {} SKU", c.ty.what),
+                format!("`{s}` is not {} SKU", a(c.ty.what)),
             )
             .with_help(match did_you_mean(s, c.ty.skus.iter().copied()) {
                 Some(d) => format!("did you mean `{d}`?"),
@@ -287,7 +289,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     Code::InvalidValue,
                     c.path.key(key),
                     n.span,
-                    format!("`{key}: {v}` is out of range for a {}", c.ty.what),
+                    format!("`{key}: {v}` is out of range for {}", a(c.ty.what)),
                 )
                 .with_help(help.to_string()),
             );
@@ -327,7 +329,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
         );
     }
     for list in ["containers", "databases"] {
-        let mut names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut names: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
         for (i, n) in r.get_seq(list).iter().enumerate() {
             let Some(s) = n.as_str() else { continue };
             let p = c.path.key(list).index(i);
@@ -354,15 +356,44 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     }),
                 );
             }
-            if names.insert(s.to_ascii_lowercase(), n.span).is_some() {
-                out.push(Diagnostic::error(
-                    Code::DuplicateName,
-                    p,
-                    n.span,
-                    format!("`{s}` is listed twice"),
-                ));
+            let what = if list == "containers" {
+                "container"
+            } else {
+                "database"
+            };
+            if let Some((p0, s0)) = names.get(&s.to_ascii_lowercase()) {
+                out.push(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        p,
+                        n.span,
+                        format!("{what} `{s}` is listed twice"),
+                    )
+                    .with_related(p0.clone(), *s0, "first listed here")
+                    .with_help(format!("list each {what} once")),
+                );
+            } else {
+                names.insert(s.to_ascii_lowercase(), (p, n.span));
             }
         }
+    }
+}
+
+/// `what` with its indefinite article: "a search service", "an Application Insights component".
+fn a(what: &str) -> String {
+    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        format!("an {what}")
+    } else {
+        format!("a {what}")
+    }
+}
+
+/// `x`, `x or y`, `x, y or z`.
+fn one_of(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -632,6 +663,56 @@ mod tests {
             .find(|d| d.path.to_string() == "resources[0].sku")
             .unwrap();
         assert_eq!(sku.help.as_deref(), Some("did you mean `standard`?"));
+    }
+
+    #[test]
+    fn a_key_of_another_type_reads_as_english() {
+        let s = spec(
+            "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one, sku: S0 }",
+            "connections:\n  - { name: appi, category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi-one } }, auth: { type: ApiKey, key: { from_target: true } } }",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::KeyNotForType], "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "an Application Insights component takes no `sku`"
+        );
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some(
+                "`sku` is for a search service, a storage account or a Cognitive Services account; remove it here"
+            )
+        );
+    }
+
+    #[test]
+    fn a_created_cosmos_db_account_is_told_its_own_rule() {
+        let s = spec(
+            "- { type: Microsoft.DocumentDB/databaseAccounts, name: Cosmos-One }",
+            "connections:\n  - { name: docs, category: CosmosDb, target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: Cosmos-One } }, auth: { type: AAD }, roles: [Cosmos DB Built-in Data Reader] }",
+        );
+        let d = diags(&s);
+        let d = d
+            .iter()
+            .find(|d| d.path.to_string() == "resources[0].name")
+            .unwrap();
+        assert!(d.help.as_deref().unwrap().contains("3–44"), "{d:?}");
+    }
+
+    #[test]
+    fn a_container_listed_twice_points_at_the_first() {
+        let s = spec(
+            "- { type: Microsoft.Storage/storageAccounts, name: store1, containers: [docs, Docs] }",
+            "connections:\n  - { name: docs, category: AzureStorageAccount, target: { resource: { type: Microsoft.Storage/storageAccounts, name: store1 } }, auth: { type: AAD } }",
+        );
+        let d = diags(&s);
+        let dup = d.iter().find(|d| d.code == Code::DuplicateName).unwrap();
+        assert_eq!(dup.message, "container `Docs` is listed twice");
+        assert_eq!(
+            dup.related[0].path.to_string(),
+            "resources[0].containers[0]"
+        );
+        assert_eq!(dup.help.as_deref(), Some("list each container once"));
     }
 
     #[test]
