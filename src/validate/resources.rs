@@ -77,14 +77,16 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             super::deployments::check_list(list, &c.path.key("deployments"), out);
         }
         let used: Vec<&Use> = uses.iter().filter(|u| u.key == key).collect();
-        let workspace_of = created.iter().any(|other| {
-            other.ty.resource_type == "Microsoft.Insights/components"
-                && other.node.get_str("workspace").is_some_and(|w| {
-                    w.eq_ignore_ascii_case(c.name)
-                        && c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
-                })
-        });
-        if used.is_empty() && !workspace_of {
+        let workspace_of = c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
+            && created.iter().any(|other| {
+                other.ty.resource_type == "Microsoft.Insights/components"
+                    && other
+                        .node
+                        .get_str("workspace")
+                        .is_some_and(|w| names_workspace(w, c.name, &created))
+            });
+        let foundry = same_as_a_foundry(root, c, &key, out);
+        if used.is_empty() && !workspace_of && !foundry {
             out.push(
                 Diagnostic::warning(
                     Code::UnusedResource,
@@ -122,6 +124,37 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         }
     }
     workspaces(&created, out);
+}
+
+/// A Cognitive Services account of `resources:` that a created foundry (itself a Cognitive
+/// Services account) already creates: the two would be one Azure resource. Returns whether it is.
+fn same_as_a_foundry(root: &Node, c: &Created, key: &str, out: &mut Vec<Diagnostic>) -> bool {
+    if c.ty.resource_type != "Microsoft.CognitiveServices/accounts" {
+        return false;
+    }
+    let Some((fpath, f)) = foundries(root).find(|(_, f)| {
+        f.get("existing").and_then(Node::as_bool) != Some(true)
+            && f.get_str("name").is_some_and(|n| {
+                resource_key("Microsoft.CognitiveServices/accounts", None, None, n) == key
+            })
+    }) else {
+        return false;
+    };
+    let fname = f.get("name").unwrap_or(f);
+    out.push(
+        Diagnostic::error(
+            Code::ConflictingResources,
+            c.path.key("name"),
+            c.node.get("name").map_or(c.node.span, |n| n.span),
+            format!(
+                "Cognitive Services account `{}` is also a foundry of this spec",
+                c.name
+            ),
+        )
+        .with_related(fpath.key("name"), fname.span, "the foundry creates it here")
+        .with_help("a foundry is a Cognitive Services account: give this entry another name, or remove it and connect to the foundry's own deployments"),
+    );
+    true
 }
 
 /// Every well-formed entry of `resources:`; an unknown type is reported here.
@@ -515,6 +548,20 @@ fn uses_a_key(u: &Use) -> bool {
     u.from_target || u.auth.is_some_and(catalog::authenticates_with_key)
 }
 
+/// Whether a component's `workspace: w` names the workspace `name`, or means it: a misspelt one
+/// is reported once, as FG084 with its did-you-mean, not again as an unused workspace.
+fn names_workspace(w: &str, name: &str, created: &[Created]) -> bool {
+    let workspaces = || {
+        created
+            .iter()
+            .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
+            .map(|o| o.name)
+    };
+    w.eq_ignore_ascii_case(name)
+        || (!workspaces().any(|o| o.eq_ignore_ascii_case(w))
+            && did_you_mean(w, workspaces()) == Some(name))
+}
+
 /// An App Insights component's `workspace` names a Log Analytics workspace of `resources:` or is a
 /// workspace's resource id.
 fn workspaces(created: &[Created], out: &mut Vec<Diagnostic>) {
@@ -716,6 +763,42 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_name_of_a_created_resource_is_reported_at_its_entry_only() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch--one }\n- { type: Microsoft.KeyVault/vaults, name: kv--one }",
+            "key_vault: { name: kv--one, wait_for_role: 60s }\nconnections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: srch--one } }, auth: { type: AAD } }",
+        );
+        let d = diags(&s);
+        let paths: Vec<String> = d.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(paths, ["resources[0].name", "resources[1].name"], "{d:?}");
+        // A target the spec does not create is still checked where it is named.
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }",
+            &format!(
+                "{SEARCH_CONNECTION}\n  - {{ name: other, category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: srch--two }} }}, auth: {{ type: AAD }} }}"
+            ),
+        );
+        assert_eq!(codes(&s), [Code::InvalidName], "{:?}", diags(&s));
+    }
+
+    #[test]
+    fn an_account_of_resources_is_not_a_foundry_too() {
+        let s = spec(
+            "- { type: Microsoft.CognitiveServices/accounts, name: A-Foundry, kind: OpenAI }",
+            "",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::ConflictingResources], "{d:?}");
+        assert_eq!(d[0].related[0].path.to_string(), "foundries[0].name");
+        // In another resource group it is another account.
+        let s = spec(
+            "- { type: Microsoft.CognitiveServices/accounts, name: a-foundry, kind: OpenAI, resource_group: rg-b }",
+            "",
+        );
+        assert_eq!(codes(&s), [Code::UnusedResource], "{:?}", diags(&s));
+    }
+
+    #[test]
     fn one_entry_per_azure_resource() {
         let s = spec(
             "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-one }",
@@ -774,12 +857,9 @@ mod tests {
             used,
         );
         let d = diags(&s);
-        assert_eq!(
-            codes(&s),
-            [Code::UnusedResource, Code::UnknownWorkspace],
-            "{d:?}"
-        );
-        assert_eq!(d[1].help.as_deref(), Some("did you mean `logs-one`?"));
+        // The misspelt workspace is reported once, not again as an unused `logs-one`.
+        assert_eq!(codes(&s), [Code::UnknownWorkspace], "{d:?}");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `logs-one`?"));
         let s = spec(
             "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one }",
             used,
