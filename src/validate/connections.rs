@@ -28,7 +28,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     check_api_versions(root, out);
     for (fpath, f) in foundries(root) {
         for (cp, c) in connections_of(&fpath, f) {
-            check_connection(c, &cp, &overrides, out);
+            check_connection(root, c, &cp, &overrides, out);
         }
     }
 }
@@ -106,7 +106,13 @@ fn target_type_of(c: &Node) -> Option<String> {
         .map(|p| p.resource_type)
 }
 
-fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<Diagnostic>) {
+fn check_connection(
+    root: &Node,
+    c: &Node,
+    cp: &SpecPath,
+    overrides: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
     let name = c.get_str("name").unwrap_or("?");
     // Category; for a misspelt one, the one it most likely means, to suggest its auth types.
     let mut meant: Option<&'static str> = None;
@@ -174,6 +180,13 @@ fn check_connection(c: &Node, cp: &SpecPath, overrides: &[&str], out: &mut Vec<D
             }
             if let (Some(ty), Some(n)) = (&resource_type, r.get("name"))
                 && let Some(name) = n.as_str()
+                && !super::created_by_spec(
+                    root,
+                    ty,
+                    r.get_str("subscription"),
+                    r.get_str("resource_group"),
+                    name,
+                )
             {
                 names::check_target_name(ty, name, n, &tp.key("resource").key("name"), out);
             }

@@ -84,6 +84,31 @@ fn connections_of<'a>(
         .map(move |(i, c)| (base.index(i), c))
 }
 
+/// Whether an entry of `resources:` creates the resource a reference (a connection target, a
+/// `key_vault`) names. That entry reports a name breaking its type's rule, so the reference does
+/// not report it a second time.
+fn created_by_spec(
+    root: &Node,
+    resource_type: &str,
+    subscription: Option<&str>,
+    resource_group: Option<&str>,
+    name: &str,
+) -> bool {
+    let key = crate::spec::resource_key(resource_type, subscription, resource_group, name);
+    root.get_seq("resources").iter().any(|r| {
+        let (Some(ty), Some(n)) = (r.get_str("type"), r.get_str("name")) else {
+            return false;
+        };
+        crate::catalog::created_type(ty).is_some()
+            && crate::spec::resource_key(
+                ty,
+                r.get_str("subscription"),
+                r.get_str("resource_group"),
+                n,
+            ) == key
+    })
+}
+
 /// The canonical category of a connection node, when it has a known one.
 fn category_of(conn: &Node) -> Option<&'static str> {
     conn.get_str("category")

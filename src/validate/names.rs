@@ -371,6 +371,13 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             if let Some(n) = kv.get("name")
                 && let Some(s) = n.as_str()
                 && !valid_key_vault_name(s)
+                && !super::created_by_spec(
+                    root,
+                    "Microsoft.KeyVault/vaults",
+                    kv.get_str("subscription"),
+                    kv.get_str("resource_group"),
+                    s,
+                )
             {
                 out.push(
                     Diagnostic::error(

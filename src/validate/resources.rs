@@ -77,14 +77,16 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             super::deployments::check_list(list, &c.path.key("deployments"), out);
         }
         let used: Vec<&Use> = uses.iter().filter(|u| u.key == key).collect();
-        let workspace_of = created.iter().any(|other| {
-            other.ty.resource_type == "Microsoft.Insights/components"
-                && other.node.get_str("workspace").is_some_and(|w| {
-                    w.eq_ignore_ascii_case(c.name)
-                        && c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
-                })
-        });
-        if used.is_empty() && !workspace_of {
+        let workspace_of = c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
+            && created.iter().any(|other| {
+                other.ty.resource_type == "Microsoft.Insights/components"
+                    && other
+                        .node
+                        .get_str("workspace")
+                        .is_some_and(|w| names_workspace(w, c.name, &created))
+            });
+        let foundry = same_as_a_foundry(root, c, &key, out);
+        if used.is_empty() && !workspace_of && !foundry {
             out.push(
                 Diagnostic::warning(
                     Code::UnusedResource,
@@ -122,6 +124,37 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         }
     }
     workspaces(&created, out);
+}
+
+/// A Cognitive Services account of `resources:` that a created foundry (itself a Cognitive
+/// Services account) already creates: the two would be one Azure resource. Returns whether it is.
+fn same_as_a_foundry(root: &Node, c: &Created, key: &str, out: &mut Vec<Diagnostic>) -> bool {
+    if c.ty.resource_type != "Microsoft.CognitiveServices/accounts" {
+        return false;
+    }
+    let Some((fpath, f)) = foundries(root).find(|(_, f)| {
+        f.get("existing").and_then(Node::as_bool) != Some(true)
+            && f.get_str("name").is_some_and(|n| {
+                resource_key("Microsoft.CognitiveServices/accounts", None, None, n) == key
+            })
+    }) else {
+        return false;
+    };
+    let fname = f.get("name").unwrap_or(f);
+    out.push(
+        Diagnostic::error(
+            Code::ConflictingResources,
+            c.path.key("name"),
+            c.node.get("name").map_or(c.node.span, |n| n.span),
+            format!(
+                "Cognitive Services account `{}` is also a foundry of this spec",
+                c.name
+            ),
+        )
+        .with_related(fpath.key("name"), fname.span, "the foundry creates it here")
+        .with_help("a foundry is a Cognitive Services account: give this entry another name, or remove it and connect to the foundry's own deployments"),
+    );
+    true
 }
 
 /// Every well-formed entry of `resources:`; an unknown type is reported here.
@@ -186,21 +219,21 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
         if let Some(k) = r.key_node(key)
             && !c.ty.keys.contains(key)
         {
-            let owners: Vec<&str> = catalog::CREATED_TYPES
+            let owners: Vec<String> = catalog::CREATED_TYPES
                 .iter()
                 .filter(|t| t.keys.contains(key))
-                .map(|t| t.what)
+                .map(|t| a(t.what))
                 .collect();
             out.push(
                 Diagnostic::error(
                     Code::KeyNotForType,
                     c.path.key(key),
                     k.span,
-                    format!("a {} takes no `{key}`", c.ty.what),
+                    format!("{} takes no `{key}`", a(c.ty.what)),
                 )
                 .with_help(format!(
                     "`{key}` is for {}; remove it here",
-                    owners.join(", ")
+                    one_of(&owners)
                 )),
             );
         }
@@ -224,8 +257,10 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
     }
     if let Some(rule) = name_rule(c.ty.resource_type) {
         let n = r.get("name").unwrap_or(r);
-        let too_long = c.ty.resource_type == "Microsoft.DocumentDB/databaseAccounts"
-            && c.name.len() > COSMOS_CREATED_MAX;
+        // A new Cosmos DB account's rule is stricter than the one `name_rule` states for
+        // accounts that may predate it, so its help states the stricter one.
+        let cosmos = c.ty.resource_type == "Microsoft.DocumentDB/databaseAccounts";
+        let too_long = cosmos && c.name.len() > COSMOS_CREATED_MAX;
         if !(rule.valid)(c.name) || too_long {
             out.push(
                 Diagnostic::error(
@@ -234,8 +269,8 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     n.span,
                     format!("{} name `{}` breaks Azure's rules", rule.what, c.name),
                 )
-                .with_help(if too_long {
-                    "a new Cosmos DB account takes 3–44 lowercase letters, digits and hyphens"
+                .with_help(if cosmos {
+                    "a new Cosmos DB account takes 3–44 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
                 } else {
                     rule.help
                 }),
@@ -257,7 +292,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                 Code::InvalidValue,
                 c.path.key("sku"),
                 n.span,
-                format!("`{s}` is not a {} SKU", c.ty.what),
+                format!("`{s}` is not {} SKU", a(c.ty.what)),
             )
             .with_help(match did_you_mean(s, c.ty.skus.iter().copied()) {
                 Some(d) => format!("did you mean `{d}`?"),
@@ -287,7 +322,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     Code::InvalidValue,
                     c.path.key(key),
                     n.span,
-                    format!("`{key}: {v}` is out of range for a {}", c.ty.what),
+                    format!("`{key}: {v}` is out of range for {}", a(c.ty.what)),
                 )
                 .with_help(help.to_string()),
             );
@@ -327,7 +362,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
         );
     }
     for list in ["containers", "databases"] {
-        let mut names: BTreeMap<String, Span> = BTreeMap::new();
+        let mut names: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
         for (i, n) in r.get_seq(list).iter().enumerate() {
             let Some(s) = n.as_str() else { continue };
             let p = c.path.key(list).index(i);
@@ -354,15 +389,44 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                     }),
                 );
             }
-            if names.insert(s.to_ascii_lowercase(), n.span).is_some() {
-                out.push(Diagnostic::error(
-                    Code::DuplicateName,
-                    p,
-                    n.span,
-                    format!("`{s}` is listed twice"),
-                ));
+            let what = if list == "containers" {
+                "container"
+            } else {
+                "database"
+            };
+            if let Some((p0, s0)) = names.get(&s.to_ascii_lowercase()) {
+                out.push(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        p,
+                        n.span,
+                        format!("{what} `{s}` is listed twice"),
+                    )
+                    .with_related(p0.clone(), *s0, "first listed here")
+                    .with_help(format!("list each {what} once")),
+                );
+            } else {
+                names.insert(s.to_ascii_lowercase(), (p, n.span));
             }
         }
+    }
+}
+
+/// `what` with its indefinite article: "a search service", "an Application Insights component".
+fn a(what: &str) -> String {
+    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        format!("an {what}")
+    } else {
+        format!("a {what}")
+    }
+}
+
+/// `x`, `x or y`, `x, y or z`.
+fn one_of(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -482,6 +546,20 @@ fn local_auth(c: &Created, used: &[&Use], out: &mut Vec<Diagnostic>) {
 /// Whether a use of a resource authenticates with one of its keys.
 fn uses_a_key(u: &Use) -> bool {
     u.from_target || u.auth.is_some_and(catalog::authenticates_with_key)
+}
+
+/// Whether a component's `workspace: w` names the workspace `name`, or means it: a misspelt one
+/// is reported once, as FG084 with its did-you-mean, not again as an unused workspace.
+fn names_workspace(w: &str, name: &str, created: &[Created]) -> bool {
+    let workspaces = || {
+        created
+            .iter()
+            .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
+            .map(|o| o.name)
+    };
+    w.eq_ignore_ascii_case(name)
+        || (!workspaces().any(|o| o.eq_ignore_ascii_case(w))
+            && did_you_mean(w, workspaces()) == Some(name))
 }
 
 /// An App Insights component's `workspace` names a Log Analytics workspace of `resources:` or is a
@@ -635,6 +713,92 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_another_type_reads_as_english() {
+        let s = spec(
+            "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one, sku: S0 }",
+            "connections:\n  - { name: appi, category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi-one } }, auth: { type: ApiKey, key: { from_target: true } } }",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::KeyNotForType], "{d:?}");
+        assert_eq!(
+            d[0].message,
+            "an Application Insights component takes no `sku`"
+        );
+        assert_eq!(
+            d[0].help.as_deref(),
+            Some(
+                "`sku` is for a search service, a storage account or a Cognitive Services account; remove it here"
+            )
+        );
+    }
+
+    #[test]
+    fn a_created_cosmos_db_account_is_told_its_own_rule() {
+        let s = spec(
+            "- { type: Microsoft.DocumentDB/databaseAccounts, name: Cosmos-One }",
+            "connections:\n  - { name: docs, category: CosmosDb, target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: Cosmos-One } }, auth: { type: AAD }, roles: [Cosmos DB Built-in Data Reader] }",
+        );
+        let d = diags(&s);
+        let d = d
+            .iter()
+            .find(|d| d.path.to_string() == "resources[0].name")
+            .unwrap();
+        assert!(d.help.as_deref().unwrap().contains("3–44"), "{d:?}");
+    }
+
+    #[test]
+    fn a_container_listed_twice_points_at_the_first() {
+        let s = spec(
+            "- { type: Microsoft.Storage/storageAccounts, name: store1, containers: [docs, Docs] }",
+            "connections:\n  - { name: docs, category: AzureStorageAccount, target: { resource: { type: Microsoft.Storage/storageAccounts, name: store1 } }, auth: { type: AAD } }",
+        );
+        let d = diags(&s);
+        let dup = d.iter().find(|d| d.code == Code::DuplicateName).unwrap();
+        assert_eq!(dup.message, "container `Docs` is listed twice");
+        assert_eq!(
+            dup.related[0].path.to_string(),
+            "resources[0].containers[0]"
+        );
+        assert_eq!(dup.help.as_deref(), Some("list each container once"));
+    }
+
+    #[test]
+    fn a_bad_name_of_a_created_resource_is_reported_at_its_entry_only() {
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch--one }\n- { type: Microsoft.KeyVault/vaults, name: kv--one }",
+            "key_vault: { name: kv--one, wait_for_role: 60s }\nconnections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: srch--one } }, auth: { type: AAD } }",
+        );
+        let d = diags(&s);
+        let paths: Vec<String> = d.iter().map(|d| d.path.to_string()).collect();
+        assert_eq!(paths, ["resources[0].name", "resources[1].name"], "{d:?}");
+        // A target the spec does not create is still checked where it is named.
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }",
+            &format!(
+                "{SEARCH_CONNECTION}\n  - {{ name: other, category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: srch--two }} }}, auth: {{ type: AAD }} }}"
+            ),
+        );
+        assert_eq!(codes(&s), [Code::InvalidName], "{:?}", diags(&s));
+    }
+
+    #[test]
+    fn an_account_of_resources_is_not_a_foundry_too() {
+        let s = spec(
+            "- { type: Microsoft.CognitiveServices/accounts, name: A-Foundry, kind: OpenAI }",
+            "",
+        );
+        let d = diags(&s);
+        assert_eq!(codes(&s), [Code::ConflictingResources], "{d:?}");
+        assert_eq!(d[0].related[0].path.to_string(), "foundries[0].name");
+        // In another resource group it is another account.
+        let s = spec(
+            "- { type: Microsoft.CognitiveServices/accounts, name: a-foundry, kind: OpenAI, resource_group: rg-b }",
+            "",
+        );
+        assert_eq!(codes(&s), [Code::UnusedResource], "{:?}", diags(&s));
+    }
+
+    #[test]
     fn one_entry_per_azure_resource() {
         let s = spec(
             "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-one }",
@@ -693,12 +857,9 @@ mod tests {
             used,
         );
         let d = diags(&s);
-        assert_eq!(
-            codes(&s),
-            [Code::UnusedResource, Code::UnknownWorkspace],
-            "{d:?}"
-        );
-        assert_eq!(d[1].help.as_deref(), Some("did you mean `logs-one`?"));
+        // The misspelt workspace is reported once, not again as an unused `logs-one`.
+        assert_eq!(codes(&s), [Code::UnknownWorkspace], "{d:?}");
+        assert_eq!(d[0].help.as_deref(), Some("did you mean `logs-one`?"));
         let s = spec(
             "- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one }",
             used,
