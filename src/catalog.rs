@@ -862,6 +862,12 @@ pub const CREATED_TYPES: &[CreatedType] = &[
     },
 ];
 
+/// Child types Azure publishes no DELETE for (a storage account's one `default` blob service):
+/// they go when their parent goes, so a teardown script deletes nothing for them.
+pub fn deleted_with_parent(resource_type: &str) -> bool {
+    resource_type.eq_ignore_ascii_case("Microsoft.Storage/storageAccounts/blobServices")
+}
+
 /// The per-type keys of `resources:` entries (every key a [`CreatedType`] may take).
 pub const CREATED_TYPE_KEYS: &[&str] = &[
     "sku",

@@ -162,6 +162,14 @@ case $DRY_RUN in
     exit 2
     ;;
 esac
+case $DELETE_DATA in
+  1 | true | yes) DELETE_DATA=1 ;;
+  0 | false | no | '') DELETE_DATA=0 ;;
+  *)
+    echo "error: DELETE_DATA must be 1 or 0, not '$DELETE_DATA'" >&2
+    exit 2
+    ;;
+esac
 if [[ -z $SUBSCRIPTION_ID || -z $RESOURCE_GROUP ]]; then
   echo "error: SUBSCRIPTION_ID and RESOURCE_GROUP are required (environment, or --subscription and --resource-group)" >&2
   usage
@@ -580,6 +588,18 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
                 let _ = writeln!(s, "#   {}", comment(&purge));
             }
         }
+        Kind::Resource if !e.existing && crate::catalog::deleted_with_parent(&e.resource_type) => {
+            // Azure publishes no DELETE for it: it goes with its parent.
+            let parent = e
+                .parent
+                .map(|p| model.entity(p).label.replace('`', "\""))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "echo {}",
+                quote(&format!("    nothing to delete: it goes with {parent}"))
+            );
+        }
         Kind::Vault | Kind::Target | Kind::Resource if !e.existing => {
             let delete = format!(
                 "id={}\napi={}\nrun az resource delete --ids \"$id\" --api-version \"$api\"\n",
@@ -598,6 +618,30 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
                 );
             } else {
                 s.push_str(&delete);
+            }
+            // What the deletion leaves behind: a name that stays taken.
+            if e.resource_type == "Microsoft.CognitiveServices/accounts" {
+                let location = match &e.location {
+                    Some(Value::Str(l)) => l.clone(),
+                    _ => model.location.clone(),
+                };
+                let purge = format!(
+                    "az cognitiveservices account purge --name {} --resource-group {} --location {} --subscription {}",
+                    quote(e.name_text()),
+                    resource_group(e),
+                    quote(&location),
+                    subscription(e)
+                );
+                s.push_str(
+                    "# The account is soft-deleted and keeps its name for 48 hours. To free the name now \
+                     (not run here):\n",
+                );
+                let _ = writeln!(s, "#   {}", comment(&purge));
+            } else if e.kind == Kind::Vault {
+                s.push_str(
+                    "# A deleted vault is soft-deleted and keeps its name for its soft-delete retention \
+                     (90 days by default); with purge protection on it cannot be purged before.\n",
+                );
             }
         }
         Kind::Vault | Kind::Target | Kind::Resource | Kind::Identity => {

@@ -26,8 +26,7 @@ resource "azapi_resource" "qs_kv_q7x2_vaults" {
       }
       enableRbacAuthorization   = true
       enableSoftDelete          = true
-      softDeleteRetentionInDays = 90
-      enablePurgeProtection     = true
+      softDeleteRetentionInDays = 7
     }
   }
 }
