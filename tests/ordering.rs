@@ -416,22 +416,36 @@ fn normalized_key(model: &Model, id: usize) -> String {
             let resource_key = &model.entity(resource).key;
             let rest = k
                 .strip_prefix("dataPlaneRoleAssignment:")
-                .and_then(|r| r.strip_prefix(resource_key.as_str()))
-                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_prefix(resource_key.as_str()));
+            // A scope under the resource (`/dbs/<database>`, a capability host's thread role):
+            // named after its last segment, as the formats' `guid()` seeds read.
+            let (scope_name, rest) = match rest.and_then(|r| r.strip_prefix('/')) {
+                Some(r) => {
+                    let (path, tail) = r.split_once(':').expect("a scope path");
+                    (support::graph::last_segment(path).to_string(), Some(tail))
+                }
+                None => (
+                    model.entity(resource).name_text().to_string(),
+                    rest.and_then(|r| r.strip_prefix(':')),
+                ),
+            };
+            let rest = rest
                 .and_then(|r| r.strip_suffix(guid.as_str()))
                 .and_then(|r| r.strip_suffix(':'))
                 .unwrap_or_else(|| panic!("unexpected data-plane role key `{k}`"));
             let holder = rest.rsplit([':', '/']).next().expect("a holder");
-            format!(
-                "datarole:{}|{holder}|{guid}",
-                model.entity(resource).name_text()
-            )
+            format!("datarole:{scope_name}|{holder}|{guid}")
         }
         ModelKind::AccessPolicy => {
             let vault = e.parent.expect("a vault");
             format!("policy:{}", model.entity(vault).name_text())
         }
         ModelKind::Wait => format!("wait:{}", k.strip_suffix("/wait").expect("a wait key")),
+        ModelKind::CapabilityHost => format!(
+            "caphost:{}",
+            k.replace("/projects/", "/")
+                .replace("/capabilityHosts/", "/")
+        ),
         // A created Cognitive Services account reads as an account, as a foundry's does.
         ModelKind::Target
             if !e.existing && e.resource_type == "Microsoft.CognitiveServices/accounts" =>
@@ -498,6 +512,8 @@ fn foundries(model: &Model) -> Vec<Foundry> {
                 f.key_vault_connection = Some(key())
             }),
             ModelKind::Connection => of(e.foundry.unwrap(), &mut |f| f.connections.push(key())),
+            // A capability host's wait is not the Key Vault's.
+            ModelKind::Wait if e.key.ends_with("-caphost/wait") => {}
             ModelKind::Wait => of(e.foundry.unwrap(), &mut |f| f.wait = Some(key())),
             ModelKind::RoleAssignment => {
                 let on_vault = e
