@@ -192,6 +192,14 @@ pub const UNPUBLISHED_AUTH_TYPES: &[&str] = &["AccountManagedIdentity", "Project
 /// `any()`).
 pub const UNPUBLISHED_CONNECTION_PROPERTIES: &[&str] = &["audience", "tokenUrl", "scopes"];
 
+/// Properties the service returns but 2026-07-01 does not publish, read by other resources'
+/// bodies: a project's `internalId` (only the account's `AccountProperties` lists one). Bicep
+/// warns on the read (BCP053); the service answers it.
+pub const UNPUBLISHED_READ_PROPERTIES: &[(&str, &[&str])] = &[(
+    "Microsoft.CognitiveServices/accounts/projects",
+    &["properties", "internalId"],
+)];
+
 /// True when `auth_type` is one of [`AUTH_TYPES`] (exact, case-sensitive match).
 pub fn is_auth_type(auth_type: &str) -> bool {
     AUTH_TYPES.contains(&auth_type)
@@ -904,6 +912,133 @@ pub fn is_exclusive_parent(resource_type: &str) -> bool {
     EXCLUSIVE_PARENT_TYPES
         .iter()
         .any(|t| t.eq_ignore_ascii_case(resource_type.trim()))
+}
+
+/// One connection slot of a project's capability host (`accounts/projects/capabilityHosts`): the
+/// spec key, the property of 2026-07-01's `ProjectCapabilityHostProperties` it fills, the
+/// categories it takes, whether it is one of the three storage slots (Entra ID only, all three or
+/// none), and the Azure RBAC roles the project's identity needs on its target before the
+/// capability host is created (foundry-samples 41 `main.bicep`, AVM).
+#[derive(Debug, Clone, Copy)]
+pub struct CapabilityHostSlot {
+    /// The key under `capability_host:`.
+    pub key: &'static str,
+    /// The body property: an array of connection names.
+    pub property: &'static str,
+    /// What the slot is for, in messages.
+    pub what: &'static str,
+    /// The connection categories it takes.
+    pub categories: &'static [&'static str],
+    /// One of the three storage slots.
+    pub storage: bool,
+    /// Roles granted on the target before the capability host.
+    pub roles_before: &'static [&'static str],
+}
+
+/// The slots, in the order the body lists them.
+pub const CAPABILITY_HOST_SLOTS: &[CapabilityHostSlot] = &[
+    CapabilityHostSlot {
+        key: "thread_storage",
+        property: "threadStorageConnections",
+        what: "thread storage",
+        categories: &["CosmosDb"],
+        storage: true,
+        roles_before: &["Cosmos DB Operator"],
+    },
+    CapabilityHostSlot {
+        key: "vector_store",
+        property: "vectorStoreConnections",
+        what: "the vector store",
+        categories: &["CognitiveSearch"],
+        storage: true,
+        roles_before: &[
+            "Search Index Data Contributor",
+            "Search Service Contributor",
+        ],
+    },
+    CapabilityHostSlot {
+        key: "file_storage",
+        property: "storageConnections",
+        what: "file storage",
+        categories: &["AzureStorageAccount"],
+        storage: true,
+        roles_before: &["Storage Blob Data Contributor"],
+    },
+    CapabilityHostSlot {
+        key: "ai_services",
+        property: "aiServicesConnections",
+        what: "the models",
+        categories: &["AzureOpenAI", "AIServices"],
+        storage: false,
+        roles_before: &[],
+    },
+];
+
+/// The database the Agent Service creates in the thread-storage Cosmos DB account; the project's
+/// `Cosmos DB Built-in Data Contributor` assignment is scoped to it (`<account id>/dbs/<this>`),
+/// as Microsoft's standard-setup docs and foundry-samples 41 do. Per-collection scopes break when
+/// the service creates its containers lazily (AVM Terraform #72, bicep-ptn-aiml-landing-zone
+/// #95); foundry-samples PR #601 moved its Terraform to the account scope for newer Foundry. One
+/// constant, so the choice is one line to change.
+pub const AGENT_THREAD_DATABASE: &str = "enterprise_memory";
+
+/// The data-plane role the project gets on the thread database after its capability host.
+pub const AGENT_THREAD_ROLE: &str = "Cosmos DB Built-in Data Contributor";
+
+/// The role the project gets on the file-storage account after its capability host, with
+/// [`agent_blob_condition`].
+pub const AGENT_BLOB_ROLE: &str = "Storage Blob Data Owner";
+
+/// The ABAC condition of foundry-samples 41
+/// (`modules-standard/blob-storage-container-role-assignments.bicep`), split around the project's
+/// workspace id: the blob-tag actions (`tags/read`, `filter/action`, `tags/write`) only on
+/// containers whose names start with the workspace id and end in `-azureml-agent`; every other
+/// action of the role applies to the whole account, as in the sample. The spacing is the
+/// sample's.
+pub fn agent_blob_condition() -> (String, String) {
+    let action = |a: &str| {
+        format!(
+            "ActionMatches{{'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/{a}'}}"
+        )
+    };
+    let container = "@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name]";
+    (
+        format!(
+            "((!({})  AND  !({}) AND  !({}) ) OR ({container} StringStartsWithIgnoreCase '",
+            action("tags/read"),
+            action("filter/action"),
+            action("tags/write"),
+        ),
+        format!("' AND {container} StringLikeIgnoreCase '*-azureml-agent'))"),
+    )
+}
+
+/// The `conditionVersion` of that condition.
+pub const AGENT_BLOB_CONDITION_VERSION: &str = "2.0";
+
+/// Pattern of capability host names (2026-07-01, both levels): `^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$`.
+pub fn is_capability_host_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.len() <= 255
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The default name of a project's capability host: `<project>-caphost`, with every character
+/// the name pattern does not take replaced by `-` (project names start alphanumeric and are at
+/// most 64 characters, so the result always fits).
+pub fn default_capability_host_name(project: &str) -> String {
+    let stem: String = project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{stem}-caphost")
 }
 
 /// Case-insensitive lookup of a target type.

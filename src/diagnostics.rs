@@ -468,6 +468,26 @@ codes! {
     LocalAuthConflict = 83,
     /// An App Insights `workspace` that names no workspace of `resources:`.
     UnknownWorkspace = 84,
+    /// A capability host names a connection that is not one of its project's.
+    UnknownCapabilityHostConnection = 90,
+    /// A capability host names a connection of the wrong category for its role.
+    CapabilityHostConnectionCategory = 91,
+    /// A capability host storage connection that does not sign in with Entra ID.
+    CapabilityHostConnectionAuth = 92,
+    /// Some, but not all three, of a capability host's storage connections.
+    PartialCapabilityHostStorage = 93,
+    /// A capability host name breaks Azure's rules.
+    InvalidCapabilityHostName = 94,
+    /// A project capability host under an existing account whose own capability host the spec
+    /// does not name.
+    AccountCapabilityHostUnstated = 95,
+    /// An Entra ID `ai_services` connection whose roles grant nothing on its target.
+    AiServicesWithoutRole = 96,
+    /// `grant_roles` on a capability host connection whose target is not a resource.
+    CapabilityHostRoleNeedsResource = 97,
+    /// `grant_roles` with a thread or file storage target outside the project's resource group,
+    /// which foundrygen cannot write yet.
+    CapabilityHostRolesElsewhere = 98,
 }
 
 impl fmt::Display for Code {

@@ -11,6 +11,7 @@ fn shape(kind: Kind) -> (&'static str, &'static str) {
     match kind {
         Kind::Account | Kind::Project => ("([", "])"),
         Kind::ModelDeployment => ("[/", "/]"),
+        Kind::CapabilityHost => ("[[", "]]"),
         Kind::KeyVaultConnection | Kind::Connection => ("[", "]"),
         Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => ("{{", "}}"),
         Kind::Wait => ("((", "))"),
@@ -70,6 +71,7 @@ pub fn dot(model: &Model) -> String {
         let shape = match e.kind {
             Kind::Account | Kind::Project => "box, style=rounded",
             Kind::ModelDeployment => "parallelogram",
+            Kind::CapabilityHost => "box, peripheries=2",
             Kind::KeyVaultConnection | Kind::Connection => "box",
             Kind::RoleAssignment | Kind::DataPlaneRoleAssignment | Kind::AccessPolicy => "hexagon",
             Kind::Wait => "circle",

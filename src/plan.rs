@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Model;
+use crate::model::{Kind, Model};
 
 /// The plan as text: create order, or with `teardown` the exact reverse.
 pub fn describe(model: &Model, teardown: bool) -> String {
@@ -49,6 +49,14 @@ pub fn describe(model: &Model, teardown: bool) -> String {
         if !reasons.is_empty() {
             let word = if teardown { "before" } else { "after" };
             let _ = write!(out, "; {word} {}", reasons.join(", "));
+        }
+        if e.kind == Kind::CapabilityHost {
+            // The service refuses updates to a capability host: what it names is fixed.
+            out.push_str(if teardown {
+                "; not updatable in place: deleted before the connections it names"
+            } else {
+                "; not updatable in place: to change what it names, delete it (plan --teardown) and create it again"
+            });
         }
         if teardown && e.purge_on_delete {
             out.push_str("; then purged, freeing its name at once (purge_on_delete)");

@@ -475,6 +475,7 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
         | Kind::KeyVaultConnection
         | Kind::Project
         | Kind::ModelDeployment
+        | Kind::CapabilityHost
         | Kind::Wait => {
             // `az resource delete` waits for a long-running delete (a project's, a model
             // deployment's) to finish, so the next delete under the same parent does not meet a

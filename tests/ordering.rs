@@ -416,22 +416,36 @@ fn normalized_key(model: &Model, id: usize) -> String {
             let resource_key = &model.entity(resource).key;
             let rest = k
                 .strip_prefix("dataPlaneRoleAssignment:")
-                .and_then(|r| r.strip_prefix(resource_key.as_str()))
-                .and_then(|r| r.strip_prefix(':'))
+                .and_then(|r| r.strip_prefix(resource_key.as_str()));
+            // A scope under the resource (`/dbs/<database>`, a capability host's thread role):
+            // named after its last segment, as the formats' `guid()` seeds read.
+            let (scope_name, rest) = match rest.and_then(|r| r.strip_prefix('/')) {
+                Some(r) => {
+                    let (path, tail) = r.split_once(':').expect("a scope path");
+                    (support::graph::last_segment(path).to_string(), Some(tail))
+                }
+                None => (
+                    model.entity(resource).name_text().to_string(),
+                    rest.and_then(|r| r.strip_prefix(':')),
+                ),
+            };
+            let rest = rest
                 .and_then(|r| r.strip_suffix(guid.as_str()))
                 .and_then(|r| r.strip_suffix(':'))
                 .unwrap_or_else(|| panic!("unexpected data-plane role key `{k}`"));
             let holder = rest.rsplit([':', '/']).next().expect("a holder");
-            format!(
-                "datarole:{}|{holder}|{guid}",
-                model.entity(resource).name_text()
-            )
+            format!("datarole:{scope_name}|{holder}|{guid}")
         }
         ModelKind::AccessPolicy => {
             let vault = e.parent.expect("a vault");
             format!("policy:{}", model.entity(vault).name_text())
         }
         ModelKind::Wait => format!("wait:{}", k.strip_suffix("/wait").expect("a wait key")),
+        ModelKind::CapabilityHost => format!(
+            "caphost:{}",
+            k.replace("/projects/", "/")
+                .replace("/capabilityHosts/", "/")
+        ),
         // A created Cognitive Services account reads as an account, as a foundry's does.
         ModelKind::Target
             if !e.existing && e.resource_type == "Microsoft.CognitiveServices/accounts" =>
@@ -498,6 +512,8 @@ fn foundries(model: &Model) -> Vec<Foundry> {
                 f.key_vault_connection = Some(key())
             }),
             ModelKind::Connection => of(e.foundry.unwrap(), &mut |f| f.connections.push(key())),
+            // A capability host's wait is not the Key Vault's.
+            ModelKind::Wait if e.key.ends_with("-caphost/wait") => {}
             ModelKind::Wait => of(e.foundry.unwrap(), &mut |f| f.wait = Some(key())),
             ModelKind::RoleAssignment => {
                 let on_vault = e
@@ -1872,6 +1888,393 @@ mod random_specs {
             let text = spec(&foundries);
             let result = check(&text);
             prop_assert!(result.is_ok(), "{}\n--- spec:\n{}", result.unwrap_err(), text);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agent Service capability hosts (issue 10). A section of its own: each rule is checked on the
+// model's edges and on the graph read back out of every format, over every spec that has a
+// capability host (the reference specs and the inline one below).
+// ---------------------------------------------------------------------------------------------
+
+/// An existing account in another resource group that gets its capability host written, two
+/// projects with capability hosts (one standard, with a connection whose own roles already grant
+/// two of the roles the capability host needs; one basic), a Key Vault and its wait, and a second
+/// foundry whose Cosmos DB role joins the same account's chain after the first one's.
+const CAPHOST_SPEC: &str = r#"version: 1
+name: caphosts
+location: eastus2
+resources:
+  - { type: Microsoft.DocumentDB/databaseAccounts, name: ch-cosmos, resource_group: rg-ai }
+  - { type: Microsoft.Storage/storageAccounts, name: chstore, resource_group: rg-ai }
+foundries:
+  - name: ch-foundry
+    existing: true
+    resource_group: rg-ai
+    capability_host: { name: ch-account-caphost }
+    projects:
+      - name: agents
+        capability_host:
+          thread_storage: threads
+          vector_store: vectors
+          file_storage: files
+          ai_services: aoai
+          wait_for_role: 30s
+      - name: basic.one
+        capability_host: {}
+    key_vault: { name: ch-kv, resource_group: rg-ai, wait_for_role: 60s }
+    connections:
+      - name: threads
+        project: agents
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: ch-cosmos, resource_group: rg-ai } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Operator]
+      - name: vectors
+        project: agents
+        category: CognitiveSearch
+        target: { resource: { type: Microsoft.Search/searchServices, name: ch-search, resource_group: rg-ai } }
+        auth: { type: AAD }
+        roles: [Search Index Data Contributor]
+      - name: files
+        project: agents
+        category: AzureStorageAccount
+        target: { resource: { type: Microsoft.Storage/storageAccounts, name: chstore, resource_group: rg-ai } }
+        auth: { type: AAD }
+      - name: aoai
+        project: agents
+        category: AzureOpenAI
+        target: { resource: { type: Microsoft.CognitiveServices/accounts, name: ch-aoai, resource_group: rg-ai } }
+        auth: { type: AAD }
+        roles: [Cognitive Services OpenAI User]
+  - name: ch-second
+    connections:
+      - name: docs
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: ch-cosmos, resource_group: rg-ai } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+"#;
+
+/// Every spec with a capability host, generated.
+fn caphost_specs() -> Vec<(String, Generated)> {
+    let mut specs = vec![("caphosts.yaml".to_string(), CAPHOST_SPEC.to_string())];
+    specs.extend(all_specs());
+    let out: Vec<(String, Generated)> = specs
+        .into_iter()
+        .map(|(name, text)| {
+            let g = generate(&name, &text);
+            (name, g)
+        })
+        .filter(|(_, g)| {
+            g.model
+                .entities
+                .iter()
+                .any(|e| e.kind == ModelKind::CapabilityHost)
+        })
+        .collect();
+    let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "caphosts.yaml",
+        "standard-agent.yaml",
+        "basic-agent-byo-openai.yaml",
+    ] {
+        assert!(
+            names.iter().any(|n| n.ends_with(want)),
+            "{want} is not among {names:?}"
+        );
+    }
+    out
+}
+
+/// `rule(model, from, to, why)` for every pair the rule says must be ordered (`from` after
+/// `to`); each is checked in the model's plan and, transitively, in every format's graph.
+fn check_caphost_rule(what: &str, rule: impl Fn(&Model) -> Vec<(usize, usize)>) {
+    let mut checked = 0;
+    for (name, g) in caphost_specs() {
+        let m = &g.model;
+        let pos: BTreeMap<usize, usize> =
+            m.plan.iter().enumerate().map(|(i, &id)| (id, i)).collect();
+        let graphs: Vec<(Target, Graph)> = Target::ALL
+            .iter()
+            .map(|&t| (t, graph_of(&g.output, t)))
+            .collect();
+        for (from, to) in rule(m) {
+            let (f, t) = (m.entity(from), m.entity(to));
+            if t.existing {
+                continue;
+            }
+            assert!(
+                pos[&to] < pos[&from],
+                "{name}: {what}: `{}` is planned before `{}`",
+                f.key,
+                t.key
+            );
+            let (fk, tk) = (normalized_key(m, from), normalized_key(m, to));
+            for (target, graph) in &graphs {
+                assert!(
+                    graph.depends_transitively(&fk, &tk),
+                    "{name} ({target}): {what}: `{fk}` does not wait for `{tk}`"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "{what}: nothing checked");
+}
+
+fn capability_hosts(m: &Model, project_level: bool) -> Vec<usize> {
+    (0..m.entities.len())
+        .filter(|&i| {
+            let e = m.entity(i);
+            e.kind == ModelKind::CapabilityHost
+                && e.resource_type.contains("/projects/") == project_level
+        })
+        .collect()
+}
+
+/// The entities a capability host depends on for `reason`.
+fn caphost_deps(m: &Model, host: usize, reason: foundrygen::model::Reason) -> Vec<usize> {
+    m.entity(host)
+        .deps
+        .iter()
+        .filter(|d| d.reason == reason)
+        .map(|d| d.on)
+        .collect()
+}
+
+#[test]
+fn a_project_capability_host_comes_after_every_connection_it_names() {
+    check_caphost_rule("named connections", |m| {
+        let mut pairs = Vec::new();
+        for host in capability_hosts(m, true) {
+            // The names in its body, read back to the project's connections.
+            let parent = m.entity(host).parent.unwrap();
+            let foundrygen::model::Value::Object(props) = &m.entity(host).properties else {
+                panic!("a body");
+            };
+            for (_, v) in props {
+                let foundrygen::model::Value::Array(names) = v else {
+                    continue;
+                };
+                for n in names {
+                    let conn = (0..m.entities.len())
+                        .find(|&i| {
+                            let e = m.entity(i);
+                            e.kind == ModelKind::Connection
+                                && e.parent == Some(parent)
+                                && e.name == *n
+                        })
+                        .unwrap_or_else(|| panic!("{n:?} is no connection of the project"));
+                    pairs.push((host, conn));
+                }
+            }
+        }
+        pairs
+    });
+}
+
+#[test]
+fn a_project_capability_host_comes_after_its_roles_and_their_wait() {
+    use foundrygen::model::Reason;
+    check_caphost_rule("roles before the capability host", |m| {
+        let mut pairs = Vec::new();
+        for host in capability_hosts(m, true) {
+            let roles = caphost_deps(m, host, Reason::AgentRole);
+            for &r in &roles {
+                pairs.push((host, r));
+            }
+            for w in caphost_deps(m, host, Reason::AgentRoleWait) {
+                pairs.push((host, w));
+                // The wait itself comes after every role.
+                for &r in &roles {
+                    pairs.push((w, r));
+                }
+            }
+        }
+        pairs
+    });
+    // The roles are the four of the issue on the standard spec, each once.
+    let g = generate(
+        "standard-agent.yaml",
+        include_str!("../specs/standard-agent.yaml"),
+    );
+    let host = capability_hosts(&g.model, true)[0];
+    let mut roles: Vec<String> = caphost_deps(&g.model, host, foundrygen::model::Reason::AgentRole)
+        .into_iter()
+        .map(|r| g.model.entity(r).role.clone().unwrap().0)
+        .collect();
+    roles.sort();
+    assert_eq!(
+        roles,
+        [
+            "Cosmos DB Operator",
+            "Search Index Data Contributor",
+            "Search Service Contributor",
+            "Storage Blob Data Contributor"
+        ]
+    );
+}
+
+#[test]
+fn a_role_the_connection_grants_is_not_written_twice() {
+    let g = generate("caphosts.yaml", CAPHOST_SPEC);
+    let m = &g.model;
+    let mut seen = std::collections::BTreeSet::new();
+    for e in &m.entities {
+        if e.kind != ModelKind::RoleAssignment {
+            continue;
+        }
+        let principal = e.properties.get("principalId").cloned();
+        let key = (
+            e.extends,
+            format!("{principal:?}"),
+            e.role.clone().unwrap().1,
+        );
+        assert!(seen.insert(key), "{} is written twice", e.label);
+    }
+    for t in Target::ALL {
+        assert_eq!(
+            graph_of(&g.output, t).duplicates,
+            Vec::<String>::new(),
+            "{t}"
+        );
+    }
+    // The connection's Cosmos DB Operator is the one the capability host waits for.
+    let host = capability_hosts(m, true)[0];
+    let roles = caphost_deps(m, host, foundrygen::model::Reason::AgentRole);
+    let operator = roles
+        .iter()
+        .find(|&&r| m.entity(r).role.as_ref().unwrap().0 == "Cosmos DB Operator")
+        .expect("the operator role");
+    assert!(
+        m.entity(*operator).spec_path.contains(".connections["),
+        "{}",
+        m.entity(*operator).spec_path
+    );
+}
+
+#[test]
+fn a_project_capability_host_comes_after_the_accounts_and_ends_its_projects_chain() {
+    check_caphost_rule("chains", |m| {
+        let mut pairs = Vec::new();
+        for host in capability_hosts(m, true) {
+            for a in caphost_deps(m, host, foundrygen::model::Reason::AccountCapabilityHost) {
+                pairs.push((host, a));
+            }
+            // Last in its project's chain: after every other child of the project.
+            let parent = m.entity(host).parent.unwrap();
+            for i in 0..m.entities.len() {
+                if i != host && m.entity(i).parent == Some(parent) {
+                    pairs.push((host, i));
+                }
+            }
+        }
+        for host in capability_hosts(m, false) {
+            // Last in the account's chain.
+            let parent = m.entity(host).parent.unwrap();
+            for i in 0..m.entities.len() {
+                if i != host && m.entity(i).parent == Some(parent) && !m.entity(i).existing {
+                    pairs.push((host, i));
+                }
+            }
+        }
+        pairs
+    });
+    // The inline spec's account capability host is there, and its project hosts follow it.
+    let g = generate("caphosts.yaml", CAPHOST_SPEC);
+    let account_hosts = capability_hosts(&g.model, false);
+    assert_eq!(account_hosts.len(), 1);
+    for host in capability_hosts(&g.model, true) {
+        assert_eq!(
+            caphost_deps(
+                &g.model,
+                host,
+                foundrygen::model::Reason::AccountCapabilityHost
+            ),
+            account_hosts
+        );
+    }
+}
+
+#[test]
+fn the_after_roles_come_after_the_project_capability_host() {
+    use foundrygen::model::Reason;
+    check_caphost_rule("roles after the capability host", |m| {
+        let mut pairs = Vec::new();
+        for (i, e) in m.entities.iter().enumerate() {
+            for d in &e.deps {
+                if d.reason == Reason::AfterCapabilityHost {
+                    pairs.push((i, d.on));
+                }
+            }
+        }
+        pairs
+    });
+    // On the standard spec: the data-plane role on the database, and the conditional blob owner.
+    let g = generate(
+        "standard-agent.yaml",
+        include_str!("../specs/standard-agent.yaml"),
+    );
+    let m = &g.model;
+    let after: Vec<&foundrygen::model::Entity> = m
+        .entities
+        .iter()
+        .filter(|e| {
+            e.deps
+                .iter()
+                .any(|d| d.reason == Reason::AfterCapabilityHost)
+        })
+        .collect();
+    assert_eq!(after.len(), 2);
+    let data = after
+        .iter()
+        .find(|e| e.kind == ModelKind::DataPlaneRoleAssignment)
+        .expect("the thread role");
+    let Some(foundrygen::model::Value::Expr(foundrygen::model::Expr::Concat(scope))) =
+        data.properties.get("scope")
+    else {
+        panic!("a database scope");
+    };
+    assert_eq!(
+        scope.last(),
+        Some(&foundrygen::model::Expr::Literal(
+            "/dbs/enterprise_memory".into()
+        ))
+    );
+    let owner = after
+        .iter()
+        .find(|e| e.kind == ModelKind::RoleAssignment)
+        .expect("the blob owner");
+    assert_eq!(owner.role.as_ref().unwrap().0, "Storage Blob Data Owner");
+    assert_eq!(
+        owner.properties.get("conditionVersion"),
+        Some(&foundrygen::model::Value::str("2.0"))
+    );
+}
+
+#[test]
+fn capability_hosts_are_torn_down_in_the_exact_reverse_and_marked_not_updatable() {
+    for (name, g) in caphost_specs() {
+        let m = &g.model;
+        let mut rev = m.teardown();
+        rev.reverse();
+        assert_eq!(rev, m.plan, "{name}");
+        let teardown = foundrygen::plan::describe(m, true);
+        let create = foundrygen::plan::describe(m, false);
+        for host in capability_hosts(m, true)
+            .into_iter()
+            .chain(capability_hosts(m, false))
+        {
+            let label = &m.entity(host).label;
+            for text in [&teardown, &create] {
+                let line = text
+                    .lines()
+                    .find(|l| l.contains(&format!(" {label} [")))
+                    .unwrap_or_else(|| panic!("{name}: no step for {label}"));
+                assert!(line.contains("not updatable in place"), "{name}: {line}");
+            }
         }
     }
 }

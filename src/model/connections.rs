@@ -74,6 +74,7 @@ impl Builder<'_> {
             });
             if let Some(t) = target_entity {
                 self.connects_to(account, conn, t);
+                self.connection_targets.insert(conn, t);
             }
             let target_value = match (target_entity, &c.target.url) {
                 (Some(t), _) => {

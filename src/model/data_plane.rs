@@ -26,24 +26,52 @@ impl Builder<'_> {
         spec_path: String,
         fi: usize,
     ) -> EntityId {
+        self.data_plane_role_assignment_at(
+            plane, resource, None, holder, role_name, role_guid, words, spec_path, fi,
+        )
+    }
+
+    /// The same, with its `scope` a path under the resource (`<account id>/dbs/<database>`) when
+    /// `under` is given; the scope is part of its name.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn data_plane_role_assignment_at(
+        &mut self,
+        plane: &DataPlane,
+        resource: EntityId,
+        under: Option<&str>,
+        holder: EntityId,
+        role_name: &str,
+        role_guid: &str,
+        words: String,
+        spec_path: String,
+        fi: usize,
+    ) -> EntityId {
         let key = format!(
-            "dataPlaneRoleAssignment:{}:{}:{}",
-            self.entities[resource].key, self.entities[holder].key, role_guid
+            "dataPlaneRoleAssignment:{}{}:{}:{}",
+            self.entities[resource].key,
+            under.unwrap_or_default(),
+            self.entities[holder].key,
+            role_guid
         );
         if let Some(&id) = self.by_key.get(&key) {
             return id;
         }
         let label = format!(
-            "data-plane role `{role_name}` for `{}` on `{}`",
+            "data-plane role `{role_name}` for `{}` on `{}{}`",
             self.entities[holder].name_text(),
-            self.entities[resource].name_text()
+            self.entities[resource].name_text(),
+            under.unwrap_or_default()
         );
         let definition = Expr::Concat(vec![
             Expr::Id(resource),
             Expr::Literal(format!("/{}/{role_guid}", plane.definitions)),
         ]);
+        let at = match under {
+            Some(path) => Expr::Concat(vec![Expr::Id(resource), Expr::Literal(path.to_string())]),
+            None => Expr::Id(resource),
+        };
         let name = Value::Expr(Expr::Guid(vec![
-            Expr::Id(resource),
+            at.clone(),
             Expr::Id(holder),
             definition.clone(),
         ]));
@@ -63,7 +91,7 @@ impl Builder<'_> {
         e.role = Some((role_name.to_string(), role_guid.to_string()));
         e.properties = Value::object([
             ("roleDefinitionId", Value::Expr(definition)),
-            ("scope", Value::Expr(Expr::Id(resource))),
+            ("scope", Value::Expr(at)),
             ("principalId", Value::Expr(Expr::PrincipalId(holder))),
         ]);
         self.dep(id, holder, Reason::Principal);

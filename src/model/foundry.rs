@@ -49,6 +49,8 @@ impl Builder<'_> {
         let projects = self.projects(&ctx, f);
         let gates = self.key_vault(&ctx, f);
         self.connections(&ctx, f, &projects, &gates);
+        // Last: each capability host closes its parent's chain.
+        self.capability_hosts(&ctx, f, &projects);
         for e in &mut self.entities[first_entity..] {
             if e.existing {
                 continue;
@@ -58,7 +60,11 @@ impl Builder<'_> {
             }
             if matches!(
                 e.kind,
-                Kind::Project | Kind::Connection | Kind::KeyVaultConnection | Kind::Wait
+                Kind::Project
+                    | Kind::Connection
+                    | Kind::KeyVaultConnection
+                    | Kind::Wait
+                    | Kind::CapabilityHost
             ) {
                 e.scope = home.clone();
             }

@@ -234,39 +234,19 @@ impl Builder<'_> {
             };
             gates.push((access, Reason::KeyVaultAccess));
             if let Some(secs) = kv.wait {
-                let w = self.new_entity(
+                let w = self.wait(
                     format!("{}/wait", f.name),
                     &format!("{}-role-wait", f.name),
-                    Kind::Wait,
-                    "Microsoft.Resources/deploymentScripts",
-                    Value::str(wait_name(&f.name)),
+                    wait_name(&f.name, "-role-wait"),
                     format!("{}.wait_for_role", kv.path),
                     format!(
                         "wait {secs}s for the vault access of `{}` to take effect",
                         f.name
                     ),
-                    Some(fi),
+                    secs,
+                    holder_of_account,
+                    fi,
                 );
-                let e = &mut self.entities[w];
-                // A deployment script runs anywhere; the deployment's region keeps `reference()`
-                // out of its `location`.
-                e.location = Some(Value::Expr(Expr::LocationParam));
-                e.tags = Some(self.spec.tags.clone());
-                e.resource_kind = Some("AzureCLI".into());
-                e.wait_seconds = Some(secs);
-                e.wait_for = Some(holder_of_account);
-                e.properties = Value::object([
-                    // A changed tag runs the script again; an unchanged one leaves it be.
-                    (
-                        "forceUpdateTag",
-                        Value::Expr(Expr::PrincipalId(holder_of_account)),
-                    ),
-                    ("azCliVersion", Value::str("2.75.0")),
-                    ("scriptContent", Value::str(format!("sleep {secs}"))),
-                    ("timeout", Value::str(format!("PT{}S", secs + 300))),
-                    ("retentionInterval", Value::str("PT1H")),
-                    ("cleanupPreference", Value::str("Always")),
-                ]);
                 self.dep(w, access, Reason::KeyVaultAccess);
                 // Its re-run tag reads the principal id.
                 self.dep(w, holder_of_account, Reason::Principal);
@@ -290,8 +270,54 @@ struct KvSetup {
     extra_metadata: BTreeMap<String, String>,
 }
 
-/// A deploymentScripts name for the wait of a foundry (at most 64 characters).
-fn wait_name(foundry: &str) -> String {
-    let stem: String = foundry.chars().take(64 - "-role-wait".len()).collect();
-    format!("{stem}-role-wait")
+/// A deploymentScripts name for a wait: `stem` and `suffix`, at most 64 characters.
+pub(super) fn wait_name(stem: &str, suffix: &str) -> String {
+    let stem: String = stem.chars().take(64 - suffix.len()).collect();
+    format!("{stem}{suffix}")
+}
+
+impl Builder<'_> {
+    /// A wait for the access granted to `holder` to take effect: a `deploymentScripts` sleep
+    /// (Bicep, ARM) or a `time_sleep` (Terraform), re-run when the principal changes.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn wait(
+        &mut self,
+        key: String,
+        words: &str,
+        name: String,
+        spec_path: String,
+        label: String,
+        secs: u64,
+        holder: EntityId,
+        fi: usize,
+    ) -> EntityId {
+        let w = self.new_entity(
+            key,
+            words,
+            Kind::Wait,
+            "Microsoft.Resources/deploymentScripts",
+            Value::str(name),
+            spec_path,
+            label,
+            Some(fi),
+        );
+        let e = &mut self.entities[w];
+        // A deployment script runs anywhere; the deployment's region keeps `reference()` out of
+        // its `location`.
+        e.location = Some(Value::Expr(Expr::LocationParam));
+        e.tags = Some(self.spec.tags.clone());
+        e.resource_kind = Some("AzureCLI".into());
+        e.wait_seconds = Some(secs);
+        e.wait_for = Some(holder);
+        e.properties = Value::object([
+            // A changed tag runs the script again; an unchanged one leaves it be.
+            ("forceUpdateTag", Value::Expr(Expr::PrincipalId(holder))),
+            ("azCliVersion", Value::str("2.75.0")),
+            ("scriptContent", Value::str(format!("sleep {secs}"))),
+            ("timeout", Value::str(format!("PT{}S", secs + 300))),
+            ("retentionInterval", Value::str("PT1H")),
+            ("cleanupPreference", Value::str("Always")),
+        ]);
+        w
+    }
 }

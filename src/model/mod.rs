@@ -2,6 +2,7 @@
 //! format-neutral values, its dependencies (and why), and the plan order. Only `Model::build` makes
 //! one, from a spec that passed validation; the renderers read nothing else.
 
+mod capability_hosts;
 mod connections;
 mod data_plane;
 mod deployments;
@@ -57,6 +58,9 @@ pub enum Kind {
     KeyVaultConnection,
     /// Any other connection.
     Connection,
+    /// An Agent Service capability host (`…/accounts/capabilityHosts` or
+    /// `…/accounts/projects/capabilityHosts`): not updatable in place.
+    CapabilityHost,
     /// `Microsoft.Authorization/roleAssignments`.
     RoleAssignment,
     /// A data-plane role assignment, a child of the resource whose data it opens (a Cosmos DB
@@ -117,6 +121,16 @@ pub enum Reason {
     Needs,
     /// Two writes of one vault's `add` access policy (from different templates) go one at a time.
     SharedVaultPolicy,
+    /// A capability host names the connection as a plain string, which implies no dependency.
+    NamedConnection,
+    /// The Agent Service needs the project identity's roles before the capability host.
+    AgentRole,
+    /// The capability host waits for the project identity's roles to take effect.
+    AgentRoleWait,
+    /// A project's capability host comes after its account's.
+    AccountCapabilityHost,
+    /// The role is granted on what the capability host creates (the database, the containers).
+    AfterCapabilityHost,
 }
 
 impl Reason {
@@ -139,6 +153,13 @@ impl Reason {
             Reason::GrantedOn => "the resource it grants on",
             Reason::Needs => "a resource it needs",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
+            Reason::NamedConnection => "it names the connection, which implies no dependency",
+            Reason::AgentRole => "the Agent Service needs the project's roles first",
+            Reason::AgentRoleWait => "the project's roles must have taken effect",
+            Reason::AccountCapabilityHost => "the account's capability host comes first",
+            Reason::AfterCapabilityHost => {
+                "the capability host creates what the role is granted on"
+            }
         }
     }
 
@@ -164,6 +185,11 @@ impl Reason {
             Reason::GrantedOn => "the resource it grants on is deleted after it",
             Reason::Needs => "what it needs is deleted after it",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
+            Reason::NamedConnection => "the connections it names are deleted after it",
+            Reason::AgentRole => "the project's roles are removed after it",
+            Reason::AgentRoleWait => "the wait is removed after it",
+            Reason::AccountCapabilityHost => "the account's capability host is deleted after it",
+            Reason::AfterCapabilityHost => "the capability host is deleted after the role",
         }
     }
 }
@@ -444,6 +470,8 @@ struct Builder<'a> {
     created_of: Vec<EntityId>,
     /// The groups (see [`Model::groups`]).
     groups: Vec<Group>,
+    /// Each connection's resource target entity.
+    connection_targets: BTreeMap<EntityId, EntityId>,
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -481,6 +509,7 @@ impl<'a> Builder<'a> {
             created: BTreeMap::new(),
             created_of: Vec::new(),
             groups: Vec::new(),
+            connection_targets: BTreeMap::new(),
         }
     }
 

@@ -54,6 +54,9 @@ pub enum Expr {
     /// The parts, deploy-time values and [`Expr::Literal`]s, joined into one string (an API
     /// Management gateway URL, `/`, an API's path).
     Concat(Vec<Expr>),
+    /// `length` characters of a string from `start` (the GUID groups of a project's
+    /// `internalId`).
+    Substring(Box<Expr>, usize, usize),
 }
 
 impl Value {
@@ -111,6 +114,7 @@ impl Expr {
             | Expr::Action(e, _, _)
             | Expr::PrincipalId(e) => vec![*e],
             Expr::Guid(args) | Expr::Concat(args) => args.iter().flat_map(Expr::entities).collect(),
+            Expr::Substring(inner, _, _) => inner.entities(),
             Expr::Secret(_)
             | Expr::TenantId
             | Expr::RoleDefinition(_)

@@ -306,6 +306,9 @@ impl<'a> ArmRender<'a> {
                 *self.uses_location.borrow_mut() = true;
                 "parameters('location')".into()
             }
+            Expr::Substring(inner, start, len) => {
+                format!("substring({}, {start}, {len})", self.expr(inner))
+            }
             Expr::Concat(parts) => format!(
                 "concat({})",
                 parts

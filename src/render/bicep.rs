@@ -175,6 +175,9 @@ impl<'a> BicepFile<'a> {
                 *self.uses_location.borrow_mut() = true;
                 "location".into()
             }
+            Expr::Substring(inner, start, len) => {
+                format!("substring({}, {start}, {len})", self.expr(inner))
+            }
             Expr::Concat(parts) => {
                 // One interpolated string: literal parts escaped as in any Bicep string.
                 let mut out = String::from("'");
@@ -306,6 +309,28 @@ impl<'a> BicepFile<'a> {
                             (String::new(), RValue::D("#disable-next-line BCP037".into())),
                         );
                     }
+                }
+            }
+            if let crate::model::Value::Object(written) = &e.properties {
+                for (key, v) in written {
+                    if !super::reads_unpublished(self.model, v) {
+                        continue;
+                    }
+                    let at = pairs.iter().position(|(k, _)| k == key).unwrap_or(0);
+                    pairs.insert(
+                        at,
+                        (String::new(), RValue::D("#disable-next-line BCP053".into())),
+                    );
+                    pairs.insert(
+                        at,
+                        (
+                            String::new(),
+                            RValue::D(
+                                "// internalId is returned by the service but missing from the published project type"
+                                    .into(),
+                            ),
+                        ),
+                    );
                 }
             }
             if let Some(c) = &e.credentials {

@@ -284,6 +284,26 @@ pub fn unpublished_properties(e: &Entity) -> bool {
             .any(|p| e.properties.get(p).is_some())
 }
 
+/// Whether a value reads a property Azure has not published
+/// ([`crate::catalog::UNPUBLISHED_READ_PROPERTIES`]): Bicep warns on the read (BCP053).
+pub fn reads_unpublished(model: &Model, v: &crate::model::Value) -> bool {
+    fn walk(model: &Model, x: &crate::model::Expr) -> bool {
+        use crate::model::Expr;
+        match x {
+            Expr::Prop(id, path) => {
+                let ty = &model.entity(*id).resource_type;
+                crate::catalog::UNPUBLISHED_READ_PROPERTIES
+                    .iter()
+                    .any(|(t, p)| t.eq_ignore_ascii_case(ty) && path.iter().eq(p.iter()))
+            }
+            Expr::Guid(args) | Expr::Concat(args) => args.iter().any(|a| walk(model, a)),
+            Expr::Substring(inner, _, _) => walk(model, inner),
+            _ => false,
+        }
+    }
+    v.exprs().into_iter().any(|x| walk(model, x))
+}
+
 /// Environment variable name a secret parameter is read from (`searchApiKey` → `SEARCH_API_KEY`).
 pub fn env_name(param: &str) -> String {
     heck::ToShoutySnakeCase::to_shouty_snake_case(param)

@@ -257,6 +257,7 @@ impl<'a> TfRender<'a> {
             }
             Expr::Action(..) => self.note_secret(x),
             Expr::Guid(args) | Expr::Concat(args) => args.iter().for_each(|a| self.note(a)),
+            Expr::Substring(inner, _, _) => self.note(inner),
             _ => {}
         }
     }
@@ -375,6 +376,9 @@ impl<'a> TfRender<'a> {
             Expr::LocationParam => {
                 self.uses_location.set(true);
                 "var.location".into()
+            }
+            Expr::Substring(inner, start, len) => {
+                format!("substr({}, {start}, {len})", self.expr(inner))
             }
             Expr::Concat(parts) => {
                 // One template string: literal parts escaped as in any HCL string.
@@ -723,6 +727,13 @@ impl<'a> TfRender<'a> {
             "principal_type".into(),
             RValue::S("ServicePrincipal".into()),
         ));
+        // An ABAC condition (the Agent Service's Storage Blob Data Owner).
+        if let Some(c) = e.properties.get("condition") {
+            v.fields.push(("condition".into(), self.value(c)));
+        }
+        if let Some(c) = e.properties.get("conditionVersion") {
+            v.fields.push(("condition_version".into(), self.value(c)));
+        }
         v
     }
 

@@ -181,6 +181,9 @@ pub struct Foundry {
     pub projects: Vec<Project>,
     /// The bring-your-own Key Vault connection.
     pub key_vault: Option<KeyVault>,
+    /// The account's Agent Service capability host (kind `Agents`), created only when this block
+    /// names it.
+    pub capability_host: Option<AccountCapabilityHost>,
     /// Other connections, at account level or (with `project`) project level.
     #[serde(default)]
     pub connections: Vec<Connection>,
@@ -211,6 +214,40 @@ pub struct Project {
     pub display_name: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// The project's Agent Service capability host.
+    pub capability_host: Option<ProjectCapabilityHost>,
+}
+
+/// An account's capability host (`accounts/capabilityHosts`, kind `Agents`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountCapabilityHost {
+    /// Capability host name: 1–255 letters, digits, `-` and `_`, starting alphanumeric.
+    pub name: String,
+}
+
+/// A project's capability host (`accounts/projects/capabilityHosts`): the connections the Agent
+/// Service keeps its threads, vectors and files in (all three, or none for Microsoft-managed
+/// storage), and an optional AI Services / Azure OpenAI connection.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectCapabilityHost {
+    /// Capability host name, default `<project>-caphost` (other characters replaced by `-`).
+    pub name: Option<String>,
+    /// A `CosmosDb` connection of the project (Entra ID): thread storage.
+    pub thread_storage: Option<String>,
+    /// A `CognitiveSearch` connection of the project (Entra ID): the vector store.
+    pub vector_store: Option<String>,
+    /// An `AzureStorageAccount` connection of the project (Entra ID): file storage.
+    pub file_storage: Option<String>,
+    /// An `AzureOpenAI` or `AIServices` connection of the project: the models the agents use.
+    pub ai_services: Option<String>,
+    /// Grant the project's identity the roles the Agent Service needs on the three storage
+    /// targets; default `true`.
+    pub grant_roles: Option<bool>,
+    /// How long to wait after the roles before the capability host: `60s`, `5m`, `1m30s`…, at
+    /// most `30m`.
+    pub wait_for_role: Option<String>,
 }
 
 /// A model deployment (`Microsoft.CognitiveServices/accounts/deployments`).

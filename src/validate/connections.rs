@@ -27,8 +27,18 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         .collect();
     check_api_versions(root, out);
     for (fpath, f) in foundries(root) {
+        let granted = super::capability_hosts::granted_thread_storage(f);
         for (cp, c) in connections_of(&fpath, f) {
-            check_connection(root, c, &cp, &overrides, out);
+            let mut found = Vec::new();
+            check_connection(root, c, &cp, &overrides, &mut found);
+            // The thread storage of a capability host that grants its roles gets its data-plane
+            // role from there.
+            if c.get_str("name")
+                .is_some_and(|n| granted.contains(&n.to_ascii_lowercase()))
+            {
+                found.retain(|d| d.code != Code::MissingDataPlaneRole);
+            }
+            out.extend(found);
         }
     }
 }

@@ -34,6 +34,32 @@ pub fn parse_duration(s: &str) -> Option<u64> {
     (digits.is_empty() && units > 0).then_some(total)
 }
 
+/// A `wait_for_role` value: a positive duration of at most 30 minutes (FG073).
+pub(super) fn check_duration(w: &Node, path: SpecPath, out: &mut Vec<Diagnostic>) {
+    let Some(s) = w.as_str() else { return };
+    match parse_duration(s) {
+        Some(0) | None => out.push(
+            Diagnostic::error(
+                Code::InvalidDuration,
+                path,
+                w.span,
+                format!("`{s}` is not a duration"),
+            )
+            .with_help("write a positive number with `s`, `m` or `h`, e.g. `60s` or `5m`"),
+        ),
+        Some(secs) if secs > MAX_WAIT_SECONDS => out.push(
+            Diagnostic::error(
+                Code::InvalidDuration,
+                path,
+                w.span,
+                format!("`{s}` is longer than the 30 minutes role propagation can take"),
+            )
+            .with_help("use at most `30m`"),
+        ),
+        Some(_) => {}
+    }
+}
+
 pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     let mut subdomains: Vec<(String, SpecPath, crate::diagnostics::Span)> = Vec::new();
     for (fpath, f) in foundries(root) {
@@ -217,34 +243,8 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                     }
                 }
             }
-            if let Some(w) = kv.get("wait_for_role")
-                && let Some(s) = w.as_str()
-            {
-                match parse_duration(s) {
-                    Some(0) | None => out.push(
-                        Diagnostic::error(
-                            Code::InvalidDuration,
-                            kp.key("wait_for_role"),
-                            w.span,
-                            format!("`{s}` is not a duration"),
-                        )
-                        .with_help(
-                            "write a positive number with `s`, `m` or `h`, e.g. `60s` or `5m`",
-                        ),
-                    ),
-                    Some(secs) if secs > MAX_WAIT_SECONDS => out.push(
-                        Diagnostic::error(
-                            Code::InvalidDuration,
-                            kp.key("wait_for_role"),
-                            w.span,
-                            format!(
-                                "`{s}` is longer than the 30 minutes role propagation can take"
-                            ),
-                        )
-                        .with_help("use at most `30m`"),
-                    ),
-                    Some(_) => {}
-                }
+            if let Some(w) = kv.get("wait_for_role") {
+                check_duration(w, kp.key("wait_for_role"), out);
             }
         }
 

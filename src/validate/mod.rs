@@ -2,6 +2,7 @@
 //! one file per rule family — as diagnostics sorted by line. `lib::generate` decodes the typed spec
 //! only when no error is left.
 
+mod capability_hosts;
 mod connections;
 pub mod deployments;
 pub mod foundry;
@@ -56,6 +57,7 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     connections::check(root, &mut out);
     gateway::check(root, &mut out);
     resources::check(root, &mut out);
+    capability_hosts::check(root, &mut out);
     diagnostics::sort(&mut out);
     out.dedup();
     out

@@ -111,6 +111,19 @@ const PROJECT: &[Field] = &[
     opt("existing", Shape::Bool),
     opt("display_name", Shape::Str),
     opt("description", Shape::Str),
+    opt("capability_host", Shape::Obj(PROJECT_CAPABILITY_HOST)),
+];
+
+const ACCOUNT_CAPABILITY_HOST: &[Field] = &[req("name", Shape::Str)];
+
+const PROJECT_CAPABILITY_HOST: &[Field] = &[
+    opt("name", Shape::Str),
+    opt("thread_storage", Shape::Str),
+    opt("vector_store", Shape::Str),
+    opt("file_storage", Shape::Str),
+    opt("ai_services", Shape::Str),
+    opt("grant_roles", Shape::Bool),
+    opt("wait_for_role", Shape::Str),
 ];
 
 const DEPLOYMENT_MODEL: &[Field] = &[
@@ -278,6 +291,7 @@ const FOUNDRY: &[Field] = &[
     opt("deployments", Shape::Seq(&Shape::Obj(MODEL_DEPLOYMENT))),
     opt("projects", Shape::Seq(&Shape::Obj(PROJECT))),
     opt("key_vault", Shape::Obj(KEY_VAULT)),
+    opt("capability_host", Shape::Obj(ACCOUNT_CAPABILITY_HOST)),
     opt("connections", Shape::Seq(&Shape::Obj(CONNECTION))),
 ];
 

@@ -56,6 +56,8 @@ pub enum Kind {
     Wait,
     /// A resource of `resources:` (or a child of one: a container, a database).
     Resource,
+    /// An Agent Service capability host (`caphost:<acct>/<name>`, `caphost:<acct>/<proj>/<name>`).
+    CapabilityHost,
 }
 
 /// One created resource.
@@ -269,6 +271,10 @@ pub fn named_key(resource_type: &str, full_name: &str) -> Option<(String, Kind)>
         | "microsoft.cognitiveservices/accounts/projects/connections" => {
             (format!("connection:{full_name}"), Kind::Connection)
         }
+        "microsoft.cognitiveservices/accounts/capabilityhosts"
+        | "microsoft.cognitiveservices/accounts/projects/capabilityhosts" => {
+            (format!("caphost:{full_name}"), Kind::CapabilityHost)
+        }
         "microsoft.keyvault/vaults/accesspolicies" => {
             let vault = full_name
                 .strip_suffix("/add")
@@ -295,8 +301,10 @@ fn parent_key(resource_type: &str, full_name: &str) -> Option<String> {
     match t.as_str() {
         "microsoft.cognitiveservices/accounts/projects"
         | "microsoft.cognitiveservices/accounts/deployments"
+        | "microsoft.cognitiveservices/accounts/capabilityhosts"
         | "microsoft.cognitiveservices/accounts/connections" => Some(format!("account:{parent}")),
-        "microsoft.cognitiveservices/accounts/projects/connections" => {
+        "microsoft.cognitiveservices/accounts/projects/connections"
+        | "microsoft.cognitiveservices/accounts/projects/capabilityhosts" => {
             Some(format!("project:{parent}"))
         }
         _ => None,
@@ -1469,6 +1477,13 @@ mod terraform {
             })
             .map(|(a, _)| full_name(a, &by_addr, &mut memo))
             .collect();
+        let projects: Vec<String> = by_addr
+            .iter()
+            .filter(|(_, b)| {
+                type_of(b).eq_ignore_ascii_case("Microsoft.CognitiveServices/accounts/projects")
+            })
+            .map(|(a, _)| full_name(a, &by_addr, &mut memo))
+            .collect();
         let mut g = Graph::default();
         let mut key_of: HashMap<String, String> = HashMap::new();
         let mut purge_of: HashMap<String, String> = HashMap::new();
@@ -1518,14 +1533,24 @@ mod terraform {
                     let prefix = label
                         .strip_suffix("_role_wait")
                         .unwrap_or_else(|| panic!("time_sleep `{label}` is not a role wait"));
-                    let matching: Vec<&String> = accounts
+                    // A capability host's wait: `<acct>-<proj>-caphost-role-wait`.
+                    let caphost_wait: Vec<String> = projects
                         .iter()
-                        .filter(|a| squash(a) == squash(prefix))
+                        .map(|p| format!("{}-caphost", p.replace('/', "-")))
+                        .filter(|w| squash(w) == squash(prefix))
                         .collect();
-                    let [acct] = matching.as_slice() else {
-                        panic!("time_sleep `{label}` matches accounts {matching:?}");
-                    };
-                    (format!("wait:{acct}"), Kind::Wait, None)
+                    if let [w] = caphost_wait.as_slice() {
+                        (format!("wait:{w}"), Kind::Wait, None)
+                    } else {
+                        let matching: Vec<&String> = accounts
+                            .iter()
+                            .filter(|a| squash(a) == squash(prefix))
+                            .collect();
+                        let [acct] = matching.as_slice() else {
+                            panic!("time_sleep `{label}` matches accounts {matching:?}");
+                        };
+                        (format!("wait:{acct}"), Kind::Wait, None)
+                    }
                 }
                 "azapi_resource_action" => {
                     // Only the destroy-time purge of a deleted account is a resource action.

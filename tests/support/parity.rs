@@ -135,6 +135,8 @@ pub enum Sym {
     Guid(Vec<Sym>),
     /// A string joined from deploy-time values and literals (see [`concat`]).
     Concat(Vec<Sym>),
+    /// `substring(x, start, length)` (Terraform's `substr`).
+    Substr(Box<Sym>, String, String),
     /// A subscription or group as an expression evaluates it (`subscription().subscriptionId`).
     Loc(Loc),
     /// A resolved reference, after `finalize`: the printed symbol.
@@ -219,6 +221,7 @@ impl fmt::Display for Sym {
                 write!(f, ")")
             }
             Sym::Loc(l) => write!(f, "loc({l})"),
+            Sym::Substr(x, a, b) => write!(f, "substr({x}, {a}, {b})"),
             Sym::Ref(s) => write!(f, "{s}"),
         }
     }
@@ -308,6 +311,7 @@ fn finalize(records: Vec<Record>) -> BTreeMap<String, Vec<Record>> {
             Sym::Map(m) => Sym::Map(m.into_iter().map(|(k, v)| (k, walk(v, key))).collect()),
             Sym::Guid(a) => Sym::Guid(a.into_iter().map(|v| walk(v, key)).collect()),
             Sym::Concat(a) => Sym::Concat(a.into_iter().map(|v| walk(v, key)).collect()),
+            Sym::Substr(x, a, b) => Sym::Substr(Box::new(walk(*x, key)), a, b),
             other => other,
         }
     }
@@ -474,6 +478,14 @@ fn sym_diff(
 
 /// The parts of a string joined at deploy time, normalized the same way for every format: adjacent
 /// literals merged, empty ones dropped; all literal gives the string, one value the value itself.
+/// `substring(x, start, length)` in any format.
+fn substr(args: Vec<Sym>) -> Sym {
+    let [x, Sym::Num(a), Sym::Num(b)] = <[Sym; 3]>::try_from(args).expect("three arguments") else {
+        panic!("substring with non-literal bounds");
+    };
+    Sym::Substr(Box::new(x), a, b)
+}
+
 fn concat(parts: Vec<Sym>) -> Sym {
     let mut out: Vec<Sym> = Vec::new();
     for p in parts {
@@ -830,6 +842,7 @@ mod arm {
                         Sym::Str(out)
                     }
                     ("concat", all) => concat(all.to_vec()),
+                    ("substring", all) => substr(all.to_vec()),
                     _ => panic!("unexpected ARM expression {e:?}"),
                 }
             }
@@ -1198,6 +1211,7 @@ mod bicep {
                 ("subscription", "subscriptionId") => Sym::Loc(self.sub.clone()),
                 ("resourceGroup", "name") if args.is_empty() => Sym::Loc(self.rg.clone()),
                 ("guid", "") => Sym::Guid(argv()),
+                ("substring", "") => substr(argv()),
                 ("subscriptionResourceId", "") => match argv().as_slice() {
                     [t, g]
                         if t.str()
@@ -1588,6 +1602,9 @@ mod terraform {
                         })
                         .collect(),
                 ),
+                Expression::FuncCall(f) if f.name.name.as_str() == "substr" => {
+                    substr(f.args.iter().map(|a| self.eval(a, each)).collect())
+                }
                 Expression::FuncCall(f) if f.name.name.as_str() == "uuidv5" => {
                     assert_eq!(text(&f.args[0]), GUID_NAMESPACE, "uuidv5 namespace");
                     let Expression::FuncCall(join) = &f.args[1] else {
@@ -1732,8 +1749,15 @@ mod terraform {
                         .starts_with(&format!("{}@", DATA_ROLE_TYPE.to_ascii_lowercase()))
             })
             .map(|(a, _)| tf.res(a))
-            .filter(|r| r.rtype == "microsoft.cognitiveservices/accounts")
-            .map(|r| r.name)
+            .filter(|r| {
+                r.rtype == "microsoft.cognitiveservices/accounts"
+                    || r.rtype == "microsoft.cognitiveservices/accounts/projects"
+            })
+            // A project's capability host wait is `<acct>-<proj>-caphost-role-wait`.
+            .map(|r| match r.name.split_once('/') {
+                Some(_) => format!("{}-caphost", r.name.replace('/', "-")),
+                None => r.name,
+            })
             .collect();
         let mut out = Vec::new();
         for (t, label, b) in resources {
@@ -1873,6 +1897,12 @@ mod terraform {
                 }
                 "principal_type" => {
                     props.insert("principalType".to_string(), v());
+                }
+                "condition" => {
+                    props.insert("condition".to_string(), v());
+                }
+                "condition_version" => {
+                    props.insert("conditionVersion".to_string(), v());
                 }
                 other => panic!("unexpected azurerm_role_assignment attribute `{other}`"),
             }
