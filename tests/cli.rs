@@ -557,9 +557,9 @@ fn render_a_warning_only_spec() {
         "",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:32:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:31:13 (foundries[0].key_vault.role)
            |
-        32 |       role: contributor
+        31 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 
@@ -575,9 +575,9 @@ fn render_a_warning_only_spec() {
         "weak-role.yaml: valid (1 warning)\n",
         r"
         warning[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-          --> weak-role.yaml:32:13 (foundries[0].key_vault.role)
+          --> weak-role.yaml:31:13 (foundries[0].key_vault.role)
            |
-        32 |       role: contributor
+        31 |       role: contributor
            |             ^^^^^^^^^^^
            = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 

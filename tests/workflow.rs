@@ -46,9 +46,9 @@ fn weak_role_spec() -> String {
 /// [`weak_role_spec`] as `weak-role.yaml` rejected by `--deny-warnings`.
 const DENIED_WEAK_ROLE: &str = r"
     error[FG043]: Key Vault Contributor grants no access to secrets on an RBAC vault
-      --> weak-role.yaml:32:13 (foundries[0].key_vault.role)
+      --> weak-role.yaml:31:13 (foundries[0].key_vault.role)
        |
-    32 |       role: contributor
+    31 |       role: contributor
        |             ^^^^^^^^^^^
        = help: use `role: secrets_officer` (the least privilege that works) or `administrator`
 

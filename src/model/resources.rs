@@ -261,6 +261,29 @@ impl Builder<'_> {
             other => unreachable!("no settings for created type `{other}`"),
         };
         e.properties = Value::object(props);
+        // A finding is the user's to see, unless the spec chose that very thing in so many words
+        // (as for a foundry's keys): then the suppression names the key that chose it.
+        let keys_on =
+            format!("key-based auth is on because the spec sets {path}.disable_local_auth: false");
+        let accepted: Vec<(&str, String)> = match ty {
+            "Microsoft.KeyVault/vaults" if r.purge_protection == Some(false) => {
+                let why = format!(
+                    "purge protection is off because the spec sets {path}.purge_protection: false"
+                );
+                vec![("CKV_AZURE_110", why.clone()), ("CKV_AZURE_42", why)]
+            }
+            "Microsoft.DocumentDB/databaseAccounts" if r.disable_local_auth == Some(false) => {
+                vec![("CKV_AZURE_140", keys_on)]
+            }
+            "Microsoft.CognitiveServices/accounts" if r.disable_local_auth == Some(false) => {
+                vec![("CKV_AZURE_236", keys_on)]
+            }
+            _ => Vec::new(),
+        };
+        e.accepted_findings = accepted
+            .into_iter()
+            .map(|(id, why)| (id.to_string(), why))
+            .collect();
         self.children(id, r, &scope, &path);
         // A Cognitive Services account's model deployments, in its one chain of children.
         self.model_deployments(id, &r.deployments, &format!("{path}.deployments"));

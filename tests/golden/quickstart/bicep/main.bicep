@@ -21,6 +21,7 @@ resource qsKvQ7x2Vaults 'Microsoft.KeyVault/vaults@2026-02-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 7
+    enablePurgeProtection: true
   }
 }
 

@@ -27,6 +27,7 @@ resource "azapi_resource" "qs_kv_q7x2_vaults" {
       enableRbacAuthorization   = true
       enableSoftDelete          = true
       softDeleteRetentionInDays = 7
+      enablePurgeProtection     = true
     }
   }
 }
