@@ -10,7 +10,7 @@
 mod specs;
 mod support;
 
-use foundrygen::model::{Kind as ModelKind, Model};
+use foundrygen::model::{Expr, Kind as ModelKind, Model, Value};
 use foundrygen::{Generated, OutputSet, Source, Target};
 use std::collections::BTreeMap;
 use support::graph::{Graph, connection_parent, graph_of};
@@ -358,6 +358,82 @@ foundries:
         roles: [Cosmos DB Built-in Data Contributor]
 "#;
 
+/// Resources the deployment creates (issue 9), in every shape the ordering rules speak of: an App
+/// Insights component written before its workspace, a storage account with three containers, a
+/// Cosmos DB account with two databases in another resource group that two foundries grant
+/// data-plane roles on (one foundry an existing account in a third group), an Azure OpenAI account
+/// with two model deployments, a search service in another subscription, the foundry's vault, and a
+/// search service nothing uses (a warning).
+const CREATED_SPEC: &str = r#"
+version: 1
+name: order-created
+location: eastus2
+resources:
+  - { type: Microsoft.Insights/components, name: made-appi, workspace: made-logs }
+  - { type: Microsoft.OperationalInsights/workspaces, name: made-logs }
+  - { type: Microsoft.Storage/storageAccounts, name: madestore, containers: [alpha, beta, gamma] }
+  - { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data, databases: [one, two] }
+  - type: Microsoft.CognitiveServices/accounts
+    name: made-aoai
+    kind: OpenAI
+    deployments:
+      - { name: mini, model: { name: gpt-4o-mini, version: '2024-07-18' }, sku: { name: Standard, capacity: 10 } }
+      - { name: embed, model: { name: text-embedding-3-large }, sku: { name: Standard } }
+  - { type: Microsoft.Search/searchServices, name: made-search, resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555 }
+  - { type: Microsoft.KeyVault/vaults, name: made-kv }
+  - { type: Microsoft.Search/searchServices, name: idle-search }
+foundries:
+  - name: made-foundry
+    deployments:
+      - { name: gpt-4o, model: { name: gpt-4o, version: '2024-11-20' }, sku: { name: GlobalStandard, capacity: 50 } }
+    projects: [{ name: lab }]
+    key_vault: { name: made-kv }
+    connections:
+      - name: docs
+        project: lab
+        category: AzureStorageAccount
+        target: { resource: { type: Microsoft.Storage/storageAccounts, name: madestore } }
+        auth: { type: AAD }
+        roles: [Storage Blob Data Contributor]
+      - name: threads
+        project: lab
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+      - name: threads-admin
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Contributor, Cosmos DB Operator]
+      - name: insights
+        category: AppInsights
+        target: { resource: { type: Microsoft.Insights/components, name: made-appi } }
+        auth: { type: ApiKey, key: { from_target: true } }
+      - name: openai
+        category: AzureOpenAI
+        target: { resource: { type: Microsoft.CognitiveServices/accounts, name: made-aoai } }
+        auth: { type: AAD }
+        roles: [Cognitive Services OpenAI User]
+      - name: search
+        category: CognitiveSearch
+        target: { resource: { type: Microsoft.Search/searchServices, name: made-search, resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555 } }
+        auth: { type: ApiKey, key: { from_target: true } }
+  - name: old-foundry
+    existing: true
+    resource_group: rg-old
+    connections:
+      - name: threads
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+      - name: openai
+        category: AzureOpenAI
+        target: { resource: { type: Microsoft.CognitiveServices/accounts, name: made-aoai } }
+        auth: { type: ApiKey, key: { from_target: true } }
+"#;
+
 /// Every spec the rules run on: the inline ones, every reference spec and every valid case.
 fn all_specs() -> Vec<(String, String)> {
     let mut specs = vec![
@@ -371,6 +447,7 @@ fn all_specs() -> Vec<(String, String)> {
             EXISTING_ELSEWHERE_SPEC.to_string(),
         ),
         ("cosmos.yaml".to_string(), COSMOS_SPEC.to_string()),
+        ("created.yaml".to_string(), CREATED_SPEC.to_string()),
     ];
     specs.extend(specs::valid_specs());
     specs
@@ -867,6 +944,281 @@ fn one_operation_per_cosmos_account_rule(g: &Graph, _: &[Foundry], model: &Model
         }
     }
     out
+}
+
+/// The top of `id`'s parent chain (itself when it has no parent).
+fn root_of(model: &Model, mut id: usize) -> usize {
+    while let Some(p) = model.entity(id).parent {
+        id = p;
+    }
+    id
+}
+
+/// Whether `id` is created by an entry of `resources:` or is created under one (a blob service, a
+/// container, a database, a model deployment, a data-plane role).
+fn in_created_resource(model: &Model, id: usize) -> bool {
+    let root = model.entity(root_of(model, id));
+    let entry = root
+        .spec_path
+        .strip_prefix("resources[")
+        .and_then(|r| r.strip_suffix(']'))
+        .is_some_and(|n| n.parse::<usize>().is_ok());
+    entry && !root.existing && !model.entity(id).existing
+}
+
+/// What a Foundry account waits for when it connects to the created resource `root`: the
+/// resource and everything created under it, except what grants access to an identity (the
+/// data-plane roles on it wait for a Foundry identity).
+fn created_tree(model: &Model, root: usize) -> Vec<usize> {
+    (0..model.entities.len())
+        .filter(|&i| {
+            root_of(model, i) == root
+                && !model.entity(i).existing
+                && !matches!(
+                    model.entity(i).kind,
+                    ModelKind::DataPlaneRoleAssignment | ModelKind::AccessPolicy
+                )
+        })
+        .collect()
+}
+
+/// The resource a connection points at, as its `ResourceId` metadata names it (read from the
+/// connection's body, not from its dependencies).
+fn connection_target(model: &Model, connection: usize) -> Option<usize> {
+    match model
+        .entity(connection)
+        .properties
+        .get("metadata")?
+        .get("ResourceId")?
+    {
+        Value::Expr(Expr::Id(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+/// An ordering a rule wants: `(from, to, why)`, `from` waits for `to`.
+type Want = (String, String, String);
+
+fn want(model: &Model, from: usize, to: usize, why: &str) -> Want {
+    (
+        normalized_key(model, from),
+        normalized_key(model, to),
+        why.to_string(),
+    )
+}
+
+fn need_all(g: &Graph, wants: &[Want]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (from, to, why) in wants {
+        need(g, from, to, why, &mut out);
+    }
+    out
+}
+
+/// Rule 1: a created resource, and everything created under it, comes before every connection
+/// that targets it and before that connection's Foundry account (when the spec creates it).
+fn created_first_wants(model: &Model) -> Vec<Want> {
+    let mut out = std::collections::BTreeSet::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing
+            || !matches!(
+                e.kind,
+                ModelKind::Connection | ModelKind::KeyVaultConnection
+            )
+        {
+            continue;
+        }
+        let Some(target) = connection_target(model, id) else {
+            continue;
+        };
+        if !in_created_resource(model, target) {
+            continue;
+        }
+        let account = root_of(model, id);
+        for d in created_tree(model, root_of(model, target)) {
+            out.insert(want(
+                model,
+                id,
+                d,
+                "what a connection targets is created first",
+            ));
+            if !model.entity(account).existing {
+                out.insert(want(
+                    model,
+                    account,
+                    d,
+                    "what an account connects to is created first",
+                ));
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Rule 1, both halves: the account and the connection wait for the created resource and its
+/// descendants, and no Foundry account waits for a data-plane role, even indirectly: those wait
+/// for a Foundry identity, which would make a cycle through the account holding it.
+fn created_resources_come_first_rule(g: &Graph, facts: &[Foundry], model: &Model) -> Vec<String> {
+    let mut out = need_all(g, &created_first_wants(model));
+    let roles = g.of_kind(support::graph::Kind::DataRole);
+    for account in facts.iter().filter_map(|f| f.account.as_ref()) {
+        for r in &roles {
+            if g.depends_transitively(account, r) {
+                out.push(format!(
+                    "`{account}` waits for data-plane role `{r}`, which waits for a Foundry identity"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Rule 2: the children of a created resource (and of its children) follow it, in one chain per
+/// parent in the order the model makes them: a storage account's blob service, its containers; a
+/// Cosmos DB account's databases, then its data-plane roles; a Cognitive Services account's model
+/// deployments. The ones the spec lists come in spec order.
+fn created_children_wants(model: &Model) -> (Vec<Want>, Vec<String>) {
+    let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if let Some(p) = e.parent
+            && !e.existing
+            && in_created_resource(model, p)
+        {
+            children.entry(p).or_default().push(id);
+        }
+    }
+    let mut wants = Vec::new();
+    let mut out_of_order = Vec::new();
+    for (parent, chain) in &children {
+        let name = normalized_key(model, *parent);
+        // The entries of the parent's own spec lists (`resources[2].containers[1]`), by index.
+        let listed: Vec<(&str, usize)> = chain
+            .iter()
+            .filter_map(|&c| {
+                let path = &model.entity(c).spec_path;
+                let (list, index) = path.strip_suffix(']')?.rsplit_once('[')?;
+                let list = list.strip_prefix("resources[")?.split_once('.')?.1;
+                Some((list, index.parse().ok()?))
+            })
+            .collect();
+        for pair in listed.windows(2) {
+            if pair[0].0 == pair[1].0 && pair[0].1 >= pair[1].1 {
+                out_of_order.push(format!(
+                    "the `{}` of `{name}` are not made in spec order",
+                    pair[0].0
+                ));
+            }
+        }
+        for (i, &c) in chain.iter().enumerate() {
+            wants.push(want(
+                model,
+                c,
+                *parent,
+                "a created resource before its children",
+            ));
+            if i > 0 {
+                wants.push(want(
+                    model,
+                    c,
+                    chain[i - 1],
+                    &format!("one child operation at a time under `{name}`"),
+                ));
+            }
+        }
+    }
+    (wants, out_of_order)
+}
+
+fn created_children_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let (wants, mut out) = created_children_wants(model);
+    out.extend(need_all(g, &wants));
+    out
+}
+
+/// Rule 3: a role assignment on a created resource (Azure RBAC, or a data-plane role of its own)
+/// follows that resource.
+fn roles_on_created_wants(model: &Model) -> Vec<Want> {
+    let mut out = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        let on = match e.kind {
+            ModelKind::RoleAssignment => e.extends,
+            ModelKind::DataPlaneRoleAssignment => e.parent,
+            _ => None,
+        };
+        if let Some(on) = on
+            && !e.existing
+            && in_created_resource(model, on)
+        {
+            out.push(want(
+                model,
+                id,
+                on,
+                "a role follows the created resource it is granted on",
+            ));
+        }
+    }
+    out
+}
+
+fn roles_on_created_resources_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    need_all(g, &roles_on_created_wants(model))
+}
+
+/// Rule 4: an App Insights component follows the workspace it names, when `resources:` creates
+/// that workspace (its `WorkspaceResourceId` is then the workspace's id); a name that is not a
+/// resource id must have resolved to one.
+fn app_insights_wants(model: &Model) -> (Vec<Want>, Vec<String>) {
+    let mut wants = Vec::new();
+    let mut unresolved = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing
+            || !e
+                .resource_type
+                .eq_ignore_ascii_case("Microsoft.Insights/components")
+        {
+            continue;
+        }
+        match e.properties.get("WorkspaceResourceId") {
+            Some(Value::Expr(Expr::Id(ws))) => wants.push(want(
+                model,
+                id,
+                *ws,
+                "App Insights after the workspace it names",
+            )),
+            Some(Value::Str(s)) if s.starts_with("/subscriptions/") => {}
+            other => unresolved.push(format!(
+                "`{}` names workspace {other:?}, not a created one",
+                normalized_key(model, id)
+            )),
+        }
+    }
+    (wants, unresolved)
+}
+
+fn app_insights_after_its_workspace_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let (wants, mut out) = app_insights_wants(model);
+    out.extend(need_all(g, &wants));
+    out
+}
+
+#[test]
+fn created_resources_come_before_the_accounts_and_connections_that_use_them() {
+    check_everywhere(created_resources_come_first_rule);
+}
+
+#[test]
+fn the_children_of_a_created_resource_follow_it_in_one_chain() {
+    check_everywhere(created_children_rule);
+}
+
+#[test]
+fn roles_on_a_created_resource_follow_it() {
+    check_everywhere(roles_on_created_resources_rule);
+}
+
+#[test]
+fn app_insights_follows_the_workspace_it_names() {
+    check_everywhere(app_insights_after_its_workspace_rule);
 }
 
 #[test]
@@ -1402,10 +1754,253 @@ fn extractor_reads_data_plane_roles_and_their_chain() {
     }
 }
 
+const GAMMA: &str =
+    "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/gamma";
+const BETA: &str =
+    "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/beta";
+const APPI: &str = "resource:microsoft.insights/components/made-appi";
+const LOGS: &str = "resource:microsoft.operationalinsights/workspaces/made-logs";
+
+/// The orderings the created-resource rules want of the inline spec, pinned, so that a model that
+/// lost a container, a database or the workspace link cannot make them pass vacuously.
+#[test]
+fn created_resource_rules_want_the_expected_orderings() {
+    let generated = generate("created.yaml", CREATED_SPEC);
+    let model = &generated.model;
+    let has =
+        |wants: &[Want], from: &str, to: &str| wants.iter().any(|(f, t, _)| f == from && t == to);
+    let first = created_first_wants(model);
+    let (db_one, db_two) = (
+        "resource:microsoft.documentdb/databaseaccounts/sqldatabases/made-cosmos/one",
+        "resource:microsoft.documentdb/databaseaccounts/sqldatabases/made-cosmos/two",
+    );
+    for (from, to) in [
+        ("account:made-foundry", GAMMA),
+        ("account:made-foundry", db_two),
+        ("account:made-foundry", "deployment:made-aoai/embed"),
+        (
+            "account:made-foundry",
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+        (
+            "account:made-foundry",
+            "resource:microsoft.search/searchservices/made-search",
+        ),
+        ("connection:made-foundry/lab/docs", GAMMA),
+        ("connection:made-foundry/lab/threads", db_one),
+        ("connection:old-foundry/threads", db_two),
+        ("connection:old-foundry/openai", "deployment:made-aoai/mini"),
+        (
+            "connection:made-foundry/made-foundry-keyvault",
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+    ] {
+        assert!(has(&first, from, to), "rule 1 misses `{from}` -> `{to}`");
+    }
+    // Not the data-plane roles on the Cosmos DB account, nor the idle search service.
+    assert!(
+        !first
+            .iter()
+            .any(|(f, t, _)| f.starts_with("account:") && t.starts_with("datarole:"))
+    );
+    assert!(!first.iter().any(|(_, t, _)| t.contains("idle-search")));
+
+    let (children, out_of_order) = created_children_wants(model);
+    assert!(out_of_order.is_empty(), "{out_of_order:?}");
+    let reader = "datarole:made-cosmos|lab|00000000-0000-0000-0000-000000000001";
+    let contributor = "datarole:made-cosmos|made-foundry|00000000-0000-0000-0000-000000000002";
+    let old = "datarole:made-cosmos|old-foundry|00000000-0000-0000-0000-000000000001";
+    for (from, to) in [
+        (GAMMA, BETA),
+        (
+            BETA,
+            "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/alpha",
+        ),
+        (db_two, db_one),
+        (reader, db_two),
+        (contributor, reader),
+        (old, contributor),
+        ("deployment:made-aoai/embed", "deployment:made-aoai/mini"),
+        ("deployment:made-aoai/mini", "account:made-aoai"),
+    ] {
+        assert!(has(&children, from, to), "rule 2 misses `{from}` -> `{to}`");
+    }
+
+    let roles = roles_on_created_wants(model);
+    for (from, to) in [
+        (
+            "role:made-aoai|made-foundry|5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+            "account:made-aoai",
+        ),
+        (
+            "role:madestore|lab|ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+            "resource:microsoft.storage/storageaccounts/madestore",
+        ),
+        (
+            "role:made-cosmos|made-foundry|230815da-be43-4aae-9cb4-875f7bd000aa",
+            "resource:microsoft.documentdb/databaseaccounts/made-cosmos",
+        ),
+        (
+            &format!("role:made-kv|made-foundry|{SECRETS_OFFICER}"),
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+        (
+            old,
+            "resource:microsoft.documentdb/databaseaccounts/made-cosmos",
+        ),
+    ] {
+        assert!(has(&roles, from, to), "rule 3 misses `{from}` -> `{to}`");
+    }
+
+    let (insights, unresolved) = app_insights_wants(model);
+    assert!(unresolved.is_empty(), "{unresolved:?}");
+    assert_eq!(
+        insights
+            .iter()
+            .map(|(f, t, _)| (f.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+        [(APPI, LOGS)]
+    );
+}
+
+/// Removes one ordering each created-resource rule relies on from one format's text — the account's
+/// wait for the last container, the last container's wait for the one before, App Insights' wait
+/// for its workspace — and shows that the rule, which passes on the real output, then fails.
+#[test]
+fn extractor_notices_removed_created_resource_edges() {
+    /// Replaces the one `needle` inside the one declaration that starts with `start`.
+    fn edit_block(file: &mut String, start: &str, needle: &str, with: &str) {
+        assert_eq!(file.matches(start).count(), 1, "`{start}`");
+        let at = file.find(start).unwrap();
+        let end = at + file[at..].find("\n}\n").expect("its end");
+        assert_eq!(
+            file[at..end].matches(needle).count(),
+            1,
+            "`{needle}` in `{start}`"
+        );
+        let pos = at + file[at..end].find(needle).unwrap();
+        file.replace_range(pos..pos + needle.len(), with);
+    }
+    /// Removes `dep` from the `dependsOn` of the top-level ARM resource named `name`.
+    fn drop_arm_dependency(file: &mut String, name: &str, dep: &str) {
+        let mut doc: serde_json::Value = serde_json::from_str(file).unwrap();
+        let mut removed = 0;
+        for r in doc["resources"].as_array_mut().unwrap() {
+            if r["name"] == name {
+                let deps = r["dependsOn"].as_array_mut().unwrap();
+                let before = deps.len();
+                deps.retain(|d| d != dep);
+                removed += before - deps.len();
+            }
+        }
+        assert_eq!(removed, 1, "`{dep}` of `{name}`");
+        *file = serde_json::to_string_pretty(&doc).unwrap();
+    }
+    let generated = generate("created.yaml", CREATED_SPEC);
+    let model = &generated.model;
+    let facts = foundries(model);
+    let container = |name: &str| {
+        format!(
+            "[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', 'madestore', 'default', '{name}')]"
+        )
+    };
+    let cases: [(Rule, &str, &str, String); 3] = [
+        (
+            created_resources_come_first_rule,
+            "account:made-foundry",
+            GAMMA,
+            "what an account connects to is created first".to_string(),
+        ),
+        (
+            created_children_rule,
+            GAMMA,
+            BETA,
+            "one child operation at a time under `resource:microsoft.storage/storageaccounts/blobservices/madestore/default`".to_string(),
+        ),
+        (
+            app_insights_after_its_workspace_rule,
+            APPI,
+            LOGS,
+            "App Insights after the workspace it names".to_string(),
+        ),
+    ];
+    for (n, (rule, from, to, why)) in cases.iter().enumerate() {
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            assert!(g.depends_on(from, to), "{format}: precondition");
+            assert!(rule(&g, &facts, model).is_empty(), "{format}: precondition");
+
+            let mut mutated: OutputSet = generated.output.clone();
+            match format {
+                Target::Bicep => {
+                    let f = mutated.files.get_mut("bicep/main.bicep").unwrap();
+                    match n {
+                        0 => edit_block(
+                            f,
+                            "resource madeFoundry '",
+                            "    madestoreGammaContainer\n",
+                            "",
+                        ),
+                        1 => edit_block(
+                            f,
+                            "resource madestoreGammaContainer '",
+                            "\n  dependsOn: [\n    madestoreBetaContainer\n  ]",
+                            "",
+                        ),
+                        _ => edit_block(
+                            f,
+                            "resource madeAppiComponents '",
+                            "madeLogsWorkspaces.id",
+                            "resourceId('Microsoft.OperationalInsights/workspaces', 'made-logs')",
+                        ),
+                    }
+                }
+                Target::Arm => {
+                    let f = mutated.files.get_mut("arm/azuredeploy.json").unwrap();
+                    match n {
+                        0 => drop_arm_dependency(f, "made-foundry", &container("gamma")),
+                        1 => drop_arm_dependency(f, "madestore/default/gamma", &container("beta")),
+                        _ => drop_arm_dependency(
+                            f,
+                            "made-appi",
+                            "[resourceId('Microsoft.OperationalInsights/workspaces', 'made-logs')]",
+                        ),
+                    }
+                }
+                Target::Terraform => {
+                    let f = mutated.files.get_mut("terraform/main.tf").unwrap();
+                    let (block, dep) = match n {
+                        0 => ("made_foundry", "madestore_gamma_container"),
+                        1 => ("madestore_gamma_container", "madestore_beta_container"),
+                        _ => ("made_appi_components", "made_logs_workspaces"),
+                    };
+                    edit_block(
+                        f,
+                        &format!("resource \"azapi_resource\" \"{block}\" {{"),
+                        &format!("    azapi_resource.{dep},\n"),
+                        "",
+                    );
+                }
+            }
+            let broken = graph_of(&mutated, format);
+            assert!(!broken.depends_on(from, to), "{format}: edge still read");
+            assert_eq!(
+                rule(&broken, &facts, model),
+                [format!("`{from}` does not depend on `{to}` ({why})")],
+                "{format}"
+            );
+            assert_eq!(broken.nodes, g.nodes);
+            assert_eq!(broken.edges.len() + 1, g.edges.len(), "{format}");
+        }
+    }
+}
+
 /// `g` with the granularity of a foundry module / nested deployment: Bicep and ARM can only make a
 /// module call wait, so whatever one resource in it waits for outside it, every resource in it
 /// waits for (a resource of another foundry module standing for that whole module), where
-/// Terraform's `depends_on` stays per resource.
+/// Terraform's `depends_on` stays per resource. Likewise a resource of the main template that waits
+/// for one resource of a module (a role on a created resource in another resource group) waits for
+/// the whole module.
 fn with_module_granularity(g: &Graph, model: &Model) -> Graph {
     let mut g = g.clone();
     let members = |group: usize| -> Vec<String> {
@@ -1442,6 +2037,20 @@ fn with_module_granularity(g: &Graph, model: &Model) -> Graph {
         for m in members(group) {
             for o in &outside {
                 g.edges.insert((m.clone(), o.clone()));
+            }
+        }
+    }
+    for &i in &model.plan {
+        let e = model.entity(i);
+        if e.group.is_some() {
+            continue;
+        }
+        for d in &e.deps {
+            let on = model.entity(d.on);
+            if let (false, Some(other)) = (on.existing, on.group) {
+                for m in members(other) {
+                    g.edges.insert((normalized_key(model, i), m));
+                }
             }
         }
     }
