@@ -1,4 +1,5 @@
-//! Ordering rules of the dependency graph (issue 2, "Ordering"), checked on the rendered output:
+//! Ordering rules of the dependency graph (issue 2, "Ordering"; issue 9, "Deploy the whole
+//! account", for the resources `resources:` creates), checked on the rendered output:
 //! each format is parsed with a real parser (`support::graph`), and every rule runs on the Bicep,
 //! ARM and Terraform graphs of small inline specs, of every reference spec in `specs/` and of every
 //! valid case in `tests/cases/`.
@@ -434,6 +435,35 @@ foundries:
         auth: { type: ApiKey, key: { from_target: true } }
 "#;
 
+/// App Insights components whose workspaces are in other resource groups: two groups each hold a
+/// workspace and a component naming the other's, and a component in the deployment's group names
+/// one of them. Each such component is deployed from a module of its own, so that no two modules
+/// wait for each other.
+const CROSSED_WORKSPACES_SPEC: &str = r#"
+version: 1
+name: order-crossed
+location: eastus2
+resources:
+  - { type: Microsoft.OperationalInsights/workspaces, name: logs-a, resource_group: rg-a }
+  - { type: Microsoft.Insights/components, name: appi-a, workspace: logs-b, resource_group: rg-a }
+  - { type: Microsoft.OperationalInsights/workspaces, name: logs-b, resource_group: rg-b }
+  - { type: Microsoft.Insights/components, name: appi-b, workspace: logs-a, resource_group: rg-b }
+  - { type: Microsoft.Insights/components, name: appi-home, workspace: logs-b }
+  - { type: Microsoft.Search/searchServices, name: search-b, resource_group: rg-b }
+foundries:
+  - name: crossed-foundry
+    connections:
+      - name: insights
+        category: AppInsights
+        target: { resource: { type: Microsoft.Insights/components, name: appi-a, resource_group: rg-a } }
+        auth: { type: ApiKey, key: { from_target: true } }
+      - name: search
+        category: CognitiveSearch
+        target: { resource: { type: Microsoft.Search/searchServices, name: search-b, resource_group: rg-b } }
+        auth: { type: AAD }
+        roles: [Search Index Data Reader]
+"#;
+
 /// Every spec the rules run on: the inline ones, every reference spec and every valid case.
 fn all_specs() -> Vec<(String, String)> {
     let mut specs = vec![
@@ -448,6 +478,10 @@ fn all_specs() -> Vec<(String, String)> {
         ),
         ("cosmos.yaml".to_string(), COSMOS_SPEC.to_string()),
         ("created.yaml".to_string(), CREATED_SPEC.to_string()),
+        (
+            "crossed.yaml".to_string(),
+            CROSSED_WORKSPACES_SPEC.to_string(),
+        ),
     ];
     specs.extend(specs::valid_specs());
     specs
@@ -609,17 +643,36 @@ type Rule = fn(&Graph, &[Foundry], &Model) -> Vec<String>;
 /// Runs `rule` on the graph of every format of every spec and fails with every violation.
 fn check_everywhere(rule: Rule) {
     let mut failures = Vec::new();
-    for (name, text) in all_specs() {
-        let generated = generate(&name, &text);
-        let facts = foundries(&generated.model);
-        for format in Target::ALL {
-            let g = graph_of(&generated.output, format);
-            for v in rule(&g, &facts, &generated.model) {
+    for (name, model, facts, graphs) in rendered_specs() {
+        for (format, g) in Target::ALL.iter().zip(graphs) {
+            for v in rule(g, facts, model) {
                 failures.push(format!("{name} ({format}): {v}"));
             }
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Every spec of `all_specs()` with its model, facts and the graph of each format, in
+/// `Target::ALL` order: rendered and read once for all the rules.
+type Rendered = (String, Model, Vec<Foundry>, Vec<Graph>);
+
+fn rendered_specs() -> &'static [Rendered] {
+    static RENDERED: std::sync::OnceLock<Vec<Rendered>> = std::sync::OnceLock::new();
+    RENDERED.get_or_init(|| {
+        all_specs()
+            .into_iter()
+            .map(|(name, text)| {
+                let generated = generate(&name, &text);
+                let facts = foundries(&generated.model);
+                let graphs = Target::ALL
+                    .iter()
+                    .map(|&f| graph_of(&generated.output, f))
+                    .collect();
+                (name, generated.model, facts, graphs)
+            })
+            .collect()
+    })
 }
 
 fn need(g: &Graph, from: &str, to: &str, why: &str, out: &mut Vec<String>) {
@@ -2242,11 +2295,73 @@ mod random_specs {
     //! deployments of mixed SKUs, 0–4 projects, 0–12 connections of mixed categories, levels and
     //! auth types, with and without a Key Vault, RBAC or access policies, a wait or not, created and
     //! existing accounts, some in other resource groups, Cosmos DB connections with data-plane roles
-    //! on accounts several connections share, one of them in another subscription) must satisfy
-    //! every rule in every format.
+    //! on accounts several connections share, one of them in another subscription; 0–6 created
+    //! resources of random types, in the deployment's resource group, another one or another
+    //! subscription, with containers, databases or model deployments, some targeted by connections
+    //! or named as a foundry's vault, some unused) must satisfy every rule in every format.
 
     use super::*;
     use proptest::prelude::*;
+
+    /// The types `resources:` creates, by the index a [`RandomResource`] holds.
+    const CREATED_TYPES: [&str; 7] = [
+        "Microsoft.Search/searchServices",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.DocumentDB/databaseAccounts",
+        "Microsoft.KeyVault/vaults",
+        "Microsoft.OperationalInsights/workspaces",
+        "Microsoft.Insights/components",
+        "Microsoft.CognitiveServices/accounts",
+    ];
+    const SEARCH: usize = 0;
+    const STORAGE: usize = 1;
+    const COSMOS: usize = 2;
+    const VAULT: usize = 3;
+    const WORKSPACE: usize = 4;
+    const INSIGHTS: usize = 5;
+    const COGNITIVE: usize = 6;
+
+    #[derive(Debug, Clone)]
+    struct RandomResource {
+        /// An index into [`CREATED_TYPES`].
+        ty: usize,
+        /// 0: the deployment's resource group; 1: another one; 2: one in another subscription.
+        home: usize,
+        /// Containers, databases or model deployments, by type.
+        children: usize,
+        /// A Cognitive Services account's kind (OpenAI or AIServices); whether an App Insights
+        /// component names a workspace of `resources:` (when there is one) or a resource id.
+        flag: bool,
+    }
+
+    impl RandomResource {
+        /// A name that satisfies the type's rule, unique in the spec (by its index).
+        fn name(&self, ri: usize) -> String {
+            let stem = [
+                "rsearch", "rstore", "rcosmos", "rkv", "rlogs", "rappi", "raoai",
+            ];
+            format!("{}{ri}", stem[self.ty])
+        }
+
+        /// Its resource group (and subscription) as flow-map entries, `, resource_group: …`.
+        fn home(&self) -> &'static str {
+            match self.home {
+                0 => "",
+                1 => ", resource_group: rg-res",
+                _ => ", resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555",
+            }
+        }
+
+        /// `target: { resource: … }` naming it.
+        fn target(&self, ri: usize) -> String {
+            format!(
+                "target: {{ resource: {{ type: {}, name: {}{} }} }}",
+                CREATED_TYPES[self.ty],
+                self.name(ri),
+                self.home()
+            )
+        }
+    }
 
     #[derive(Debug, Clone)]
     struct RandomFoundry {
@@ -2256,8 +2371,27 @@ mod random_specs {
         /// (SKU template, capacity) per model deployment.
         deployments: Vec<(usize, Option<i64>)>,
         projects: usize,
-        vault: Option<(bool, bool)>, // (access policies, wait)
-        connections: Vec<(usize, Option<usize>)>, // (template, project index)
+        /// (access policies, wait, which created vault when there are any).
+        vault: Option<(bool, bool, Option<usize>)>,
+        /// (template, project index, which created resource for templates 8 and 9).
+        connections: Vec<(usize, Option<usize>, usize)>,
+    }
+
+    #[derive(Debug, Clone)]
+    struct RandomSpec {
+        resources: Vec<RandomResource>,
+        foundries: Vec<RandomFoundry>,
+    }
+
+    fn resource() -> impl Strategy<Value = RandomResource> {
+        (0usize..7, 0usize..3, 0usize..=3, any::<bool>()).prop_map(|(ty, home, children, flag)| {
+            RandomResource {
+                ty,
+                home,
+                children,
+                flag,
+            }
+        })
     }
 
     fn foundry() -> impl Strategy<Value = RandomFoundry> {
@@ -2267,8 +2401,15 @@ mod random_specs {
             any::<bool>(),
             proptest::collection::vec((0usize..4, proptest::option::of(1i64..=500)), 0..=3),
             0usize..=4,
-            proptest::option::of((any::<bool>(), any::<bool>())),
-            proptest::collection::vec((0usize..8, proptest::option::of(0usize..4)), 0..=12),
+            proptest::option::of((
+                any::<bool>(),
+                any::<bool>(),
+                proptest::option::of(0usize..6),
+            )),
+            proptest::collection::vec(
+                (0usize..10, proptest::option::of(0usize..4), 0usize..6),
+                0..=12,
+            ),
         )
             .prop_map(
                 |(
@@ -2293,8 +2434,130 @@ mod random_specs {
             )
     }
 
-    fn spec(foundries: &[RandomFoundry]) -> String {
-        let mut s = String::from("version: 1\nname: random\nlocation: eastus2\nfoundries:\n");
+    fn random_spec() -> impl Strategy<Value = RandomSpec> {
+        (
+            proptest::collection::vec(resource(), 0..=6),
+            proptest::collection::vec(foundry(), 1..=3),
+        )
+            .prop_map(|(resources, foundries)| RandomSpec {
+                resources,
+                foundries,
+            })
+    }
+
+    /// A model deployment of `model` template (0–3) as a flow map.
+    fn deployment(name: &str, template: usize, capacity: Option<i64>) -> String {
+        let (model, sku) = match template {
+            0 => ("{ name: gpt-4o, version: '2024-11-20' }", "GlobalStandard"),
+            1 => ("{ name: text-embedding-3-large }", "Standard"),
+            2 => ("{ name: gpt-4.1-mini, format: OpenAI }", "DataZoneStandard"),
+            _ => (
+                "{ name: Phi-4, format: Microsoft }",
+                "GlobalProvisionedManaged",
+            ),
+        };
+        let capacity = capacity
+            .map(|c| format!(", capacity: {c}"))
+            .unwrap_or_default();
+        format!("{{ name: {name}, model: {model}, sku: {{ name: {sku}{capacity} }} }}")
+    }
+
+    /// The `resources:` list.
+    fn resources(spec: &RandomSpec) -> String {
+        let rs = &spec.resources;
+        if rs.is_empty() {
+            return String::new();
+        }
+        let workspaces: Vec<usize> = (0..rs.len()).filter(|&i| rs[i].ty == WORKSPACE).collect();
+        let mut s = String::from("resources:\n");
+        for (ri, r) in rs.iter().enumerate() {
+            let list = |stem: &str| {
+                (0..r.children)
+                    .map(|k| format!("{stem}{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let extra = match r.ty {
+                STORAGE if r.children > 0 => format!(", containers: [{}]", list("docs")),
+                COSMOS if r.children > 0 => format!(", databases: [{}]", list("db")),
+                INSIGHTS => match workspaces.get(r.children % workspaces.len().max(1)) {
+                    // Possibly written before its workspace: the order is the graph's, not
+                    // the list's.
+                    Some(&w) if r.flag => format!(", workspace: {}", rs[w].name(w)),
+                    _ => ", workspace: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/far-logs".to_string(),
+                },
+                COGNITIVE => {
+                    let kind = if r.flag { "OpenAI" } else { "AIServices" };
+                    let deployments: Vec<String> = (0..r.children)
+                        .map(|k| deployment(&format!("cd{k}"), k % 3, None))
+                        .collect();
+                    if deployments.is_empty() {
+                        format!(", kind: {kind}")
+                    } else {
+                        format!(", kind: {kind}, deployments: [{}]", deployments.join(", "))
+                    }
+                }
+                _ => String::new(),
+            };
+            s.push_str(&format!(
+                "  - {{ type: {}, name: {}{}{extra} }}\n",
+                CREATED_TYPES[r.ty],
+                r.name(ri),
+                r.home()
+            ));
+        }
+        s
+    }
+
+    /// A connection to the created resource `ri`, for templates 8 (Entra ID, with roles where the
+    /// type takes them) and 9 (a key, or other roles).
+    fn created_connection(r: &RandomResource, ri: usize, entra: bool) -> String {
+        let target = r.target(ri);
+        let key = "auth: { type: ApiKey, key: { from_target: true } }";
+        match (r.ty, entra) {
+            (SEARCH, true) => format!(
+                "category: CognitiveSearch, {target}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"
+            ),
+            (SEARCH, false) => format!("category: CognitiveSearch, {target}, {key}"),
+            (STORAGE, true) => format!(
+                "category: AzureStorageAccount, {target}, auth: {{ type: AAD }}, roles: [Storage Blob Data Contributor]"
+            ),
+            (STORAGE, false) => format!(
+                "category: AzureStorageAccount, {target}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"
+            ),
+            (COSMOS, true) => format!(
+                "category: CosmosDb, {target}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Reader]"
+            ),
+            (COSMOS, false) => format!(
+                "category: CosmosDb, {target}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Contributor, Cosmos DB Operator]"
+            ),
+            (INSIGHTS, _) => format!("category: AppInsights, {target}, {key}"),
+            (COGNITIVE, entra) => {
+                let category = if r.flag { "AzureOpenAI" } else { "AIServices" };
+                if entra {
+                    format!(
+                        "category: {category}, {target}, auth: {{ type: AAD }}, roles: [Cognitive Services OpenAI User]"
+                    )
+                } else {
+                    format!("category: {category}, {target}, {key}")
+                }
+            }
+            other => unreachable!("no connection to created type {other:?}"),
+        }
+    }
+
+    fn spec(random: &RandomSpec) -> String {
+        let foundries = &random.foundries;
+        let mut s = String::from("version: 1\nname: random\nlocation: eastus2\n");
+        s.push_str(&resources(random));
+        s.push_str("foundries:\n");
+        let rs = &random.resources;
+        // What a connection can target (a vault is the Key Vault connection's, a workspace no
+        // connection's), and the vaults a foundry's `key_vault` can name.
+        let targets: Vec<usize> = (0..rs.len())
+            .filter(|&i| ![VAULT, WORKSPACE].contains(&rs[i].ty))
+            .collect();
+        let vaults: Vec<usize> = (0..rs.len()).filter(|&i| rs[i].ty == VAULT).collect();
         for (fi, f) in foundries.iter().enumerate() {
             s.push_str(&format!("  - name: f{fi}-foundry\n"));
             if f.existing {
@@ -2312,20 +2575,9 @@ mod random_specs {
                 s.push_str("    deployments:\n");
             }
             for (di, (template, capacity)) in f.deployments.iter().enumerate() {
-                let (model, sku) = match template {
-                    0 => ("{ name: gpt-4o, version: '2024-11-20' }", "GlobalStandard"),
-                    1 => ("{ name: text-embedding-3-large }", "Standard"),
-                    2 => ("{ name: gpt-4.1-mini, format: OpenAI }", "DataZoneStandard"),
-                    _ => (
-                        "{ name: Phi-4, format: Microsoft }",
-                        "GlobalProvisionedManaged",
-                    ),
-                };
-                let capacity = capacity
-                    .map(|c| format!(", capacity: {c}"))
-                    .unwrap_or_default();
                 s.push_str(&format!(
-                    "      - {{ name: f{fi}d{di}, model: {model}, sku: {{ name: {sku}{capacity} }} }}\n"
+                    "      - {}\n",
+                    deployment(&format!("f{fi}d{di}"), *template, *capacity)
                 ));
             }
             if f.projects > 0 {
@@ -2340,10 +2592,28 @@ mod random_specs {
                     s.push_str(&format!("      - {{ name: f{fi}p{p}{existing} }}\n"));
                 }
             }
-            if let Some((policies, wait)) = f.vault {
-                s.push_str(&format!("    key_vault:\n      name: kv-f{fi}\n"));
-                if policies {
-                    s.push_str("      permission_model: access_policies\n");
+            if let Some((policies, wait, created)) = f.vault {
+                let created = created
+                    .filter(|_| !vaults.is_empty())
+                    .map(|v| vaults[v % vaults.len()]);
+                match created {
+                    Some(v) => {
+                        // A created vault uses Azure RBAC.
+                        s.push_str(&format!("    key_vault:\n      name: {}\n", rs[v].name(v)));
+                        for (k, value) in rs[v]
+                            .home()
+                            .split(", ")
+                            .filter_map(|kv| kv.split_once(": "))
+                        {
+                            s.push_str(&format!("      {k}: {value}\n"));
+                        }
+                    }
+                    None => {
+                        s.push_str(&format!("    key_vault:\n      name: kv-f{fi}\n"));
+                        if policies {
+                            s.push_str("      permission_model: access_policies\n");
+                        }
+                    }
                 }
                 if wait {
                     s.push_str("      wait_for_role: 30s\n");
@@ -2352,22 +2622,28 @@ mod random_specs {
             if !f.connections.is_empty() {
                 s.push_str("    connections:\n");
             }
-            for (ci, (template, project)) in f.connections.iter().enumerate() {
+            for (ci, (template, project, pick)) in f.connections.iter().enumerate() {
                 let project = project
                     .filter(|_| f.projects > 0)
                     .map(|p| format!("project: f{fi}p{}, ", p % f.projects))
                     .unwrap_or_default();
+                let custom = "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string();
                 let body = match template {
                     0 => "category: ApiKey, target: { url: 'https://api.example.com/' }, auth: { type: ApiKey, key: { secret: apiKey } }".to_string(),
                     1 => format!("category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: search{ci} }} }}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"),
                     2 => format!("category: AzureOpenAI, target: {{ resource: {{ type: Microsoft.CognitiveServices/accounts, name: aoai{ci}, resource_group: rg-ai }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }}"),
-                    3 => "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string(),
+                    3 => custom,
                     // Accounts shared by several connections (and foundries), so that their
                     // data-plane roles chain; one of them in another subscription.
                     4 => format!("category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos{} }} }}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Reader, Cosmos DB Operator]", ci % 2),
                     7 => "category: CosmosDB, target: { resource_id: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/far-cosmos }, auth: { type: AAD }, roles: [Cosmos DB Built-in Data Contributor, '00000000-0000-0000-0000-000000000001']".to_string(),
                     5 => format!("category: AzureStorageAccount, target: {{ resource: {{ type: Microsoft.Storage/storageAccounts, name: store{ci} }} }}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"),
-                    _ => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
+                    6 => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
+                    // A created resource, shared by every connection that picks it.
+                    _ => match targets.get(pick % targets.len().max(1)) {
+                        Some(&ri) => created_connection(&rs[ri], ri, *template == 8),
+                        None => custom,
+                    },
                 };
                 s.push_str(&format!(
                     "      - {{ name: f{fi}c{ci}, {project}{body} }}\n"
@@ -2390,8 +2666,28 @@ mod random_specs {
         if reversed != model.plan {
             return Err("the teardown is not the plan reversed".into());
         }
+        // `plan --teardown` deletes exactly what `plan` creates, in the reverse order.
+        let steps = |teardown: bool| -> Vec<String> {
+            let verb = if teardown { ". delete " } else { ". create " };
+            foundrygen::plan::describe(model, teardown)
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let step = l.split_once(verb).map_or(l, |(_, s)| s);
+                    step.split_once("; ").map_or(step, |(s, _)| s).to_string()
+                })
+                .collect()
+        };
+        let mut deletes = steps(true);
+        deletes.reverse();
+        if deletes != steps(false) {
+            return Err(format!(
+                "`plan --teardown` is not `plan` reversed:\n{}",
+                foundrygen::plan::describe(model, true)
+            ));
+        }
         let facts = foundries(model);
-        let rules: [Rule; 11] = [
+        let rules: [Rule; 15] = [
             deployments_rule,
             projects_rule,
             key_vault_connection_rule,
@@ -2403,16 +2699,53 @@ mod random_specs {
             own_roles_rule,
             data_plane_roles_rule,
             one_operation_per_cosmos_account_rule,
+            created_resources_come_first_rule,
+            created_children_rule,
+            roles_on_created_resources_rule,
+            app_insights_after_its_workspace_rule,
         ];
+        let plan: Vec<String> = model
+            .plan
+            .iter()
+            .map(|&i| normalized_key(model, i))
+            .collect();
         let mut failures = Vec::new();
+        let bicep = graph_of(&generated.output, Target::Bicep);
         for format in Target::ALL {
             let g = graph_of(&generated.output, format);
             if !g.is_acyclic() {
                 failures.push(format!("{format}: the graph has a cycle"));
             }
+            for (from, to) in &g.dangling {
+                failures.push(format!("{format}: `{from}` depends on undeclared `{to}`"));
+            }
+            // Created in plan order, so deleted in its reverse: both respect every edge.
+            if let Err(e) = g.check_topological(&plan) {
+                failures.push(format!(
+                    "{format}: the plan is not a topological order: {e}"
+                ));
+            }
             for rule in rules {
                 for v in rule(&g, &facts, model) {
                     failures.push(format!("{format}: {v}"));
+                }
+            }
+            // Every format states the same graph (Terraform at module granularity, as in
+            // `all_formats_give_the_same_graph`).
+            if format != Target::Bicep {
+                let other = match format {
+                    Target::Terraform => with_module_granularity(&g, model),
+                    _ => g,
+                };
+                if other.nodes != bicep.nodes {
+                    failures.push(format!("{format}: not the nodes of bicep"));
+                }
+                let only_bicep: Vec<_> = bicep.edges.difference(&other.edges).collect();
+                let only_other: Vec<_> = other.edges.difference(&bicep.edges).collect();
+                if !only_bicep.is_empty() || !only_other.is_empty() {
+                    failures.push(format!(
+                        "edges only in bicep {only_bicep:?}, only in {format} {only_other:?}"
+                    ));
                 }
             }
         }
@@ -2468,6 +2801,98 @@ mod random_specs {
         }
     }
 
+    /// The generator writes valid specs (validation passes; warnings, such as an unused resource,
+    /// are fine) that give every created-resource rule something to check: over a fixed sample,
+    /// each shape the rules speak of occurs.
+    #[test]
+    fn random_specs_are_valid_and_reach_every_created_resource_rule() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for _ in 0..64 {
+            let text = spec(&random_spec().new_tree(&mut runner).unwrap().current());
+            let checked = foundrygen::check(&Source::new("random.yaml", &text))
+                .unwrap_or_else(|e| panic!("invalid: {e}\n--- spec:\n{text}"));
+            let model = &checked.model;
+            let mut count = |what: &'static str, yes: bool| {
+                *seen.entry(what).or_default() += usize::from(yes);
+            };
+            let elsewhere = |key: &str| {
+                model.plan.iter().any(|&i| {
+                    normalized_key(model, i) == key && !model.entity(i).scope.is_deployment()
+                })
+            };
+            let first = created_first_wants(model);
+            count("a connection to a created resource", !first.is_empty());
+            count(
+                "an account waiting for a created resource",
+                first.iter().any(|(f, _, _)| f.starts_with("account:")),
+            );
+            count(
+                "a connection to a created resource in another resource group",
+                first.iter().any(|(_, t, _)| elsewhere(t)),
+            );
+            count(
+                "a Key Vault connection to a created vault",
+                first
+                    .iter()
+                    .any(|(_, t, _)| t.starts_with("resource:microsoft.keyvault/vaults/")),
+            );
+            let (children, _) = created_children_wants(model);
+            for (what, kind) in [
+                ("containers in a chain", "containers/"),
+                ("databases in a chain", "sqldatabases/"),
+                (
+                    "a created account's model deployments in a chain",
+                    "deployment:",
+                ),
+                (
+                    "data-plane roles on a created Cosmos DB account",
+                    "datarole:",
+                ),
+            ] {
+                count(
+                    what,
+                    children
+                        .iter()
+                        .any(|(f, _, why)| f.contains(kind) && why.starts_with("one child")),
+                );
+            }
+            count(
+                "a role on a created resource",
+                roles_on_created_wants(model)
+                    .iter()
+                    .any(|(f, _, _)| f.starts_with("role:")),
+            );
+            let (insights, _) = app_insights_wants(model);
+            count(
+                "App Insights after a created workspace",
+                !insights.is_empty(),
+            );
+            count(
+                "App Insights after a workspace in another resource group",
+                insights
+                    .iter()
+                    .any(|(f, t, _)| elsewhere(f) != elsewhere(t)),
+            );
+            count(
+                "an unused created resource",
+                checked
+                    .warnings
+                    .iter()
+                    .any(|d| d.code == foundrygen::diagnostics::Code::UnusedResource),
+            );
+            count(
+                "a foundry's model deployments",
+                foundries(model).iter().any(|f| !f.deployments.is_empty()),
+            );
+        }
+        let missing: Vec<_> = seen.iter().filter(|(_, n)| **n == 0).collect();
+        assert!(missing.is_empty(), "never generated: {missing:?}");
+        assert_eq!(seen.len(), 13, "{seen:?}");
+    }
+
     proptest! {
         // PROPTEST_CASES raises the count for a longer local hunt.
         #![proptest_config(ProptestConfig::with_cases(
@@ -2475,10 +2900,8 @@ mod random_specs {
         ))]
 
         #[test]
-        fn random_valid_specs_keep_the_ordering_contract(
-            foundries in proptest::collection::vec(foundry(), 1..=3)
-        ) {
-            let text = spec(&foundries);
+        fn random_valid_specs_keep_the_ordering_contract(random in random_spec()) {
+            let text = spec(&random);
             let result = check(&text);
             prop_assert!(result.is_ok(), "{}\n--- spec:\n{}", result.unwrap_err(), text);
         }
