@@ -1,4 +1,5 @@
-//! Ordering rules of the dependency graph (issue 2, "Ordering"), checked on the rendered output:
+//! Ordering rules of the dependency graph (issue 2, "Ordering"; issue 9, "Deploy the whole
+//! account", for the resources `resources:` creates), checked on the rendered output:
 //! each format is parsed with a real parser (`support::graph`), and every rule runs on the Bicep,
 //! ARM and Terraform graphs of small inline specs, of every reference spec in `specs/` and of every
 //! valid case in `tests/cases/`.
@@ -10,7 +11,7 @@
 mod specs;
 mod support;
 
-use foundrygen::model::{Kind as ModelKind, Model};
+use foundrygen::model::{Expr, Kind as ModelKind, Model, Value};
 use foundrygen::{Generated, OutputSet, Source, Target};
 use std::collections::BTreeMap;
 use support::graph::{Graph, connection_parent, graph_of};
@@ -358,6 +359,111 @@ foundries:
         roles: [Cosmos DB Built-in Data Contributor]
 "#;
 
+/// Resources the deployment creates (issue 9), in every shape the ordering rules speak of: an App
+/// Insights component written before its workspace, a storage account with three containers, a
+/// Cosmos DB account with two databases in another resource group that two foundries grant
+/// data-plane roles on (one foundry an existing account in a third group), an Azure OpenAI account
+/// with two model deployments, a search service in another subscription, the foundry's vault, and a
+/// search service nothing uses (a warning).
+const CREATED_SPEC: &str = r#"
+version: 1
+name: order-created
+location: eastus2
+resources:
+  - { type: Microsoft.Insights/components, name: made-appi, workspace: made-logs }
+  - { type: Microsoft.OperationalInsights/workspaces, name: made-logs }
+  - { type: Microsoft.Storage/storageAccounts, name: madestore, containers: [alpha, beta, gamma] }
+  - { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data, databases: [one, two] }
+  - type: Microsoft.CognitiveServices/accounts
+    name: made-aoai
+    kind: OpenAI
+    deployments:
+      - { name: mini, model: { name: gpt-4o-mini, version: '2024-07-18' }, sku: { name: Standard, capacity: 10 } }
+      - { name: embed, model: { name: text-embedding-3-large }, sku: { name: Standard } }
+  - { type: Microsoft.Search/searchServices, name: made-search, resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555 }
+  - { type: Microsoft.KeyVault/vaults, name: made-kv }
+  - { type: Microsoft.Search/searchServices, name: idle-search }
+foundries:
+  - name: made-foundry
+    deployments:
+      - { name: gpt-4o, model: { name: gpt-4o, version: '2024-11-20' }, sku: { name: GlobalStandard, capacity: 50 } }
+    projects: [{ name: lab }]
+    key_vault: { name: made-kv }
+    connections:
+      - name: docs
+        project: lab
+        category: AzureStorageAccount
+        target: { resource: { type: Microsoft.Storage/storageAccounts, name: madestore } }
+        auth: { type: AAD }
+        roles: [Storage Blob Data Contributor]
+      - name: threads
+        project: lab
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+      - name: threads-admin
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Contributor, Cosmos DB Operator]
+      - name: insights
+        category: AppInsights
+        target: { resource: { type: Microsoft.Insights/components, name: made-appi } }
+        auth: { type: ApiKey, key: { from_target: true } }
+      - name: openai
+        category: AzureOpenAI
+        target: { resource: { type: Microsoft.CognitiveServices/accounts, name: made-aoai } }
+        auth: { type: AAD }
+        roles: [Cognitive Services OpenAI User]
+      - name: search
+        category: CognitiveSearch
+        target: { resource: { type: Microsoft.Search/searchServices, name: made-search, resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555 } }
+        auth: { type: ApiKey, key: { from_target: true } }
+  - name: old-foundry
+    existing: true
+    resource_group: rg-old
+    connections:
+      - name: threads
+        category: CosmosDb
+        target: { resource: { type: Microsoft.DocumentDB/databaseAccounts, name: made-cosmos, resource_group: rg-data } }
+        auth: { type: AAD }
+        roles: [Cosmos DB Built-in Data Reader]
+      - name: openai
+        category: AzureOpenAI
+        target: { resource: { type: Microsoft.CognitiveServices/accounts, name: made-aoai } }
+        auth: { type: ApiKey, key: { from_target: true } }
+"#;
+
+/// App Insights components whose workspaces are in other resource groups: two groups each hold a
+/// workspace and a component naming the other's, and a component in the deployment's group names
+/// one of them. Each such component is deployed from a module of its own, so that no two modules
+/// wait for each other.
+const CROSSED_WORKSPACES_SPEC: &str = r#"
+version: 1
+name: order-crossed
+location: eastus2
+resources:
+  - { type: Microsoft.OperationalInsights/workspaces, name: logs-a, resource_group: rg-a }
+  - { type: Microsoft.Insights/components, name: appi-a, workspace: logs-b, resource_group: rg-a }
+  - { type: Microsoft.OperationalInsights/workspaces, name: logs-b, resource_group: rg-b }
+  - { type: Microsoft.Insights/components, name: appi-b, workspace: logs-a, resource_group: rg-b }
+  - { type: Microsoft.Insights/components, name: appi-home, workspace: logs-b }
+  - { type: Microsoft.Search/searchServices, name: search-b, resource_group: rg-b }
+foundries:
+  - name: crossed-foundry
+    connections:
+      - name: insights
+        category: AppInsights
+        target: { resource: { type: Microsoft.Insights/components, name: appi-a, resource_group: rg-a } }
+        auth: { type: ApiKey, key: { from_target: true } }
+      - name: search
+        category: CognitiveSearch
+        target: { resource: { type: Microsoft.Search/searchServices, name: search-b, resource_group: rg-b } }
+        auth: { type: AAD }
+        roles: [Search Index Data Reader]
+"#;
+
 /// Every spec the rules run on: the inline ones, every reference spec and every valid case.
 fn all_specs() -> Vec<(String, String)> {
     let mut specs = vec![
@@ -371,6 +477,11 @@ fn all_specs() -> Vec<(String, String)> {
             EXISTING_ELSEWHERE_SPEC.to_string(),
         ),
         ("cosmos.yaml".to_string(), COSMOS_SPEC.to_string()),
+        ("created.yaml".to_string(), CREATED_SPEC.to_string()),
+        (
+            "crossed.yaml".to_string(),
+            CROSSED_WORKSPACES_SPEC.to_string(),
+        ),
     ];
     specs.extend(specs::valid_specs());
     specs
@@ -548,17 +659,36 @@ type Rule = fn(&Graph, &[Foundry], &Model) -> Vec<String>;
 /// Runs `rule` on the graph of every format of every spec and fails with every violation.
 fn check_everywhere(rule: Rule) {
     let mut failures = Vec::new();
-    for (name, text) in all_specs() {
-        let generated = generate(&name, &text);
-        let facts = foundries(&generated.model);
-        for format in Target::ALL {
-            let g = graph_of(&generated.output, format);
-            for v in rule(&g, &facts, &generated.model) {
+    for (name, model, facts, graphs) in rendered_specs() {
+        for (format, g) in Target::ALL.iter().zip(graphs) {
+            for v in rule(g, facts, model) {
                 failures.push(format!("{name} ({format}): {v}"));
             }
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Every spec of `all_specs()` with its model, facts and the graph of each format, in
+/// `Target::ALL` order: rendered and read once for all the rules.
+type Rendered = (String, Model, Vec<Foundry>, Vec<Graph>);
+
+fn rendered_specs() -> &'static [Rendered] {
+    static RENDERED: std::sync::OnceLock<Vec<Rendered>> = std::sync::OnceLock::new();
+    RENDERED.get_or_init(|| {
+        all_specs()
+            .into_iter()
+            .map(|(name, text)| {
+                let generated = generate(&name, &text);
+                let facts = foundries(&generated.model);
+                let graphs = Target::ALL
+                    .iter()
+                    .map(|&f| graph_of(&generated.output, f))
+                    .collect();
+                (name, generated.model, facts, graphs)
+            })
+            .collect()
+    })
 }
 
 fn need(g: &Graph, from: &str, to: &str, why: &str, out: &mut Vec<String>) {
@@ -883,6 +1013,281 @@ fn one_operation_per_cosmos_account_rule(g: &Graph, _: &[Foundry], model: &Model
         }
     }
     out
+}
+
+/// The top of `id`'s parent chain (itself when it has no parent).
+fn root_of(model: &Model, mut id: usize) -> usize {
+    while let Some(p) = model.entity(id).parent {
+        id = p;
+    }
+    id
+}
+
+/// Whether `id` is created by an entry of `resources:` or is created under one (a blob service, a
+/// container, a database, a model deployment, a data-plane role).
+fn in_created_resource(model: &Model, id: usize) -> bool {
+    let root = model.entity(root_of(model, id));
+    let entry = root
+        .spec_path
+        .strip_prefix("resources[")
+        .and_then(|r| r.strip_suffix(']'))
+        .is_some_and(|n| n.parse::<usize>().is_ok());
+    entry && !root.existing && !model.entity(id).existing
+}
+
+/// What a Foundry account waits for when it connects to the created resource `root`: the
+/// resource and everything created under it, except what grants access to an identity (the
+/// data-plane roles on it wait for a Foundry identity).
+fn created_tree(model: &Model, root: usize) -> Vec<usize> {
+    (0..model.entities.len())
+        .filter(|&i| {
+            root_of(model, i) == root
+                && !model.entity(i).existing
+                && !matches!(
+                    model.entity(i).kind,
+                    ModelKind::DataPlaneRoleAssignment | ModelKind::AccessPolicy
+                )
+        })
+        .collect()
+}
+
+/// The resource a connection points at, as its `ResourceId` metadata names it (read from the
+/// connection's body, not from its dependencies).
+fn connection_target(model: &Model, connection: usize) -> Option<usize> {
+    match model
+        .entity(connection)
+        .properties
+        .get("metadata")?
+        .get("ResourceId")?
+    {
+        Value::Expr(Expr::Id(t)) => Some(*t),
+        _ => None,
+    }
+}
+
+/// An ordering a rule wants: `(from, to, why)`, `from` waits for `to`.
+type Want = (String, String, String);
+
+fn want(model: &Model, from: usize, to: usize, why: &str) -> Want {
+    (
+        normalized_key(model, from),
+        normalized_key(model, to),
+        why.to_string(),
+    )
+}
+
+fn need_all(g: &Graph, wants: &[Want]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (from, to, why) in wants {
+        need(g, from, to, why, &mut out);
+    }
+    out
+}
+
+/// Rule 1: a created resource, and everything created under it, comes before every connection
+/// that targets it and before that connection's Foundry account (when the spec creates it).
+fn created_first_wants(model: &Model) -> Vec<Want> {
+    let mut out = std::collections::BTreeSet::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing
+            || !matches!(
+                e.kind,
+                ModelKind::Connection | ModelKind::KeyVaultConnection
+            )
+        {
+            continue;
+        }
+        let Some(target) = connection_target(model, id) else {
+            continue;
+        };
+        if !in_created_resource(model, target) {
+            continue;
+        }
+        let account = root_of(model, id);
+        for d in created_tree(model, root_of(model, target)) {
+            out.insert(want(
+                model,
+                id,
+                d,
+                "what a connection targets is created first",
+            ));
+            if !model.entity(account).existing {
+                out.insert(want(
+                    model,
+                    account,
+                    d,
+                    "what an account connects to is created first",
+                ));
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Rule 1, both halves: the account and the connection wait for the created resource and its
+/// descendants, and no Foundry account waits for a data-plane role, even indirectly: those wait
+/// for a Foundry identity, which would make a cycle through the account holding it.
+fn created_resources_come_first_rule(g: &Graph, facts: &[Foundry], model: &Model) -> Vec<String> {
+    let mut out = need_all(g, &created_first_wants(model));
+    let roles = g.of_kind(support::graph::Kind::DataRole);
+    for account in facts.iter().filter_map(|f| f.account.as_ref()) {
+        for r in &roles {
+            if g.depends_transitively(account, r) {
+                out.push(format!(
+                    "`{account}` waits for data-plane role `{r}`, which waits for a Foundry identity"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Rule 2: the children of a created resource (and of its children) follow it, in one chain per
+/// parent in the order the model makes them: a storage account's blob service, its containers; a
+/// Cosmos DB account's databases, then its data-plane roles; a Cognitive Services account's model
+/// deployments. The ones the spec lists come in spec order.
+fn created_children_wants(model: &Model) -> (Vec<Want>, Vec<String>) {
+    let mut children: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if let Some(p) = e.parent
+            && !e.existing
+            && in_created_resource(model, p)
+        {
+            children.entry(p).or_default().push(id);
+        }
+    }
+    let mut wants = Vec::new();
+    let mut out_of_order = Vec::new();
+    for (parent, chain) in &children {
+        let name = normalized_key(model, *parent);
+        // The entries of the parent's own spec lists (`resources[2].containers[1]`), by index.
+        let listed: Vec<(&str, usize)> = chain
+            .iter()
+            .filter_map(|&c| {
+                let path = &model.entity(c).spec_path;
+                let (list, index) = path.strip_suffix(']')?.rsplit_once('[')?;
+                let list = list.strip_prefix("resources[")?.split_once('.')?.1;
+                Some((list, index.parse().ok()?))
+            })
+            .collect();
+        for pair in listed.windows(2) {
+            if pair[0].0 == pair[1].0 && pair[0].1 >= pair[1].1 {
+                out_of_order.push(format!(
+                    "the `{}` of `{name}` are not made in spec order",
+                    pair[0].0
+                ));
+            }
+        }
+        for (i, &c) in chain.iter().enumerate() {
+            wants.push(want(
+                model,
+                c,
+                *parent,
+                "a created resource before its children",
+            ));
+            if i > 0 {
+                wants.push(want(
+                    model,
+                    c,
+                    chain[i - 1],
+                    &format!("one child operation at a time under `{name}`"),
+                ));
+            }
+        }
+    }
+    (wants, out_of_order)
+}
+
+fn created_children_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let (wants, mut out) = created_children_wants(model);
+    out.extend(need_all(g, &wants));
+    out
+}
+
+/// Rule 3: a role assignment on a created resource (Azure RBAC, or a data-plane role of its own)
+/// follows that resource.
+fn roles_on_created_wants(model: &Model) -> Vec<Want> {
+    let mut out = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        let on = match e.kind {
+            ModelKind::RoleAssignment => e.extends,
+            ModelKind::DataPlaneRoleAssignment => e.parent,
+            _ => None,
+        };
+        if let Some(on) = on
+            && !e.existing
+            && in_created_resource(model, on)
+        {
+            out.push(want(
+                model,
+                id,
+                on,
+                "a role follows the created resource it is granted on",
+            ));
+        }
+    }
+    out
+}
+
+fn roles_on_created_resources_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    need_all(g, &roles_on_created_wants(model))
+}
+
+/// Rule 4: an App Insights component follows the workspace it names, when `resources:` creates
+/// that workspace (its `WorkspaceResourceId` is then the workspace's id); a name that is not a
+/// resource id must have resolved to one.
+fn app_insights_wants(model: &Model) -> (Vec<Want>, Vec<String>) {
+    let mut wants = Vec::new();
+    let mut unresolved = Vec::new();
+    for (id, e) in model.entities.iter().enumerate() {
+        if e.existing
+            || !e
+                .resource_type
+                .eq_ignore_ascii_case("Microsoft.Insights/components")
+        {
+            continue;
+        }
+        match e.properties.get("WorkspaceResourceId") {
+            Some(Value::Expr(Expr::Id(ws))) => wants.push(want(
+                model,
+                id,
+                *ws,
+                "App Insights after the workspace it names",
+            )),
+            Some(Value::Str(s)) if s.starts_with("/subscriptions/") => {}
+            other => unresolved.push(format!(
+                "`{}` names workspace {other:?}, not a created one",
+                normalized_key(model, id)
+            )),
+        }
+    }
+    (wants, unresolved)
+}
+
+fn app_insights_after_its_workspace_rule(g: &Graph, _: &[Foundry], model: &Model) -> Vec<String> {
+    let (wants, mut out) = app_insights_wants(model);
+    out.extend(need_all(g, &wants));
+    out
+}
+
+#[test]
+fn created_resources_come_before_the_accounts_and_connections_that_use_them() {
+    check_everywhere(created_resources_come_first_rule);
+}
+
+#[test]
+fn the_children_of_a_created_resource_follow_it_in_one_chain() {
+    check_everywhere(created_children_rule);
+}
+
+#[test]
+fn roles_on_a_created_resource_follow_it() {
+    check_everywhere(roles_on_created_resources_rule);
+}
+
+#[test]
+fn app_insights_follows_the_workspace_it_names() {
+    check_everywhere(app_insights_after_its_workspace_rule);
 }
 
 #[test]
@@ -1418,10 +1823,253 @@ fn extractor_reads_data_plane_roles_and_their_chain() {
     }
 }
 
+const GAMMA: &str =
+    "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/gamma";
+const BETA: &str =
+    "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/beta";
+const APPI: &str = "resource:microsoft.insights/components/made-appi";
+const LOGS: &str = "resource:microsoft.operationalinsights/workspaces/made-logs";
+
+/// The orderings the created-resource rules want of the inline spec, pinned, so that a model that
+/// lost a container, a database or the workspace link cannot make them pass vacuously.
+#[test]
+fn created_resource_rules_want_the_expected_orderings() {
+    let generated = generate("created.yaml", CREATED_SPEC);
+    let model = &generated.model;
+    let has =
+        |wants: &[Want], from: &str, to: &str| wants.iter().any(|(f, t, _)| f == from && t == to);
+    let first = created_first_wants(model);
+    let (db_one, db_two) = (
+        "resource:microsoft.documentdb/databaseaccounts/sqldatabases/made-cosmos/one",
+        "resource:microsoft.documentdb/databaseaccounts/sqldatabases/made-cosmos/two",
+    );
+    for (from, to) in [
+        ("account:made-foundry", GAMMA),
+        ("account:made-foundry", db_two),
+        ("account:made-foundry", "deployment:made-aoai/embed"),
+        (
+            "account:made-foundry",
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+        (
+            "account:made-foundry",
+            "resource:microsoft.search/searchservices/made-search",
+        ),
+        ("connection:made-foundry/lab/docs", GAMMA),
+        ("connection:made-foundry/lab/threads", db_one),
+        ("connection:old-foundry/threads", db_two),
+        ("connection:old-foundry/openai", "deployment:made-aoai/mini"),
+        (
+            "connection:made-foundry/made-foundry-keyvault",
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+    ] {
+        assert!(has(&first, from, to), "rule 1 misses `{from}` -> `{to}`");
+    }
+    // Not the data-plane roles on the Cosmos DB account, nor the idle search service.
+    assert!(
+        !first
+            .iter()
+            .any(|(f, t, _)| f.starts_with("account:") && t.starts_with("datarole:"))
+    );
+    assert!(!first.iter().any(|(_, t, _)| t.contains("idle-search")));
+
+    let (children, out_of_order) = created_children_wants(model);
+    assert!(out_of_order.is_empty(), "{out_of_order:?}");
+    let reader = "datarole:made-cosmos|lab|00000000-0000-0000-0000-000000000001";
+    let contributor = "datarole:made-cosmos|made-foundry|00000000-0000-0000-0000-000000000002";
+    let old = "datarole:made-cosmos|old-foundry|00000000-0000-0000-0000-000000000001";
+    for (from, to) in [
+        (GAMMA, BETA),
+        (
+            BETA,
+            "resource:microsoft.storage/storageaccounts/blobservices/containers/madestore/default/alpha",
+        ),
+        (db_two, db_one),
+        (reader, db_two),
+        (contributor, reader),
+        (old, contributor),
+        ("deployment:made-aoai/embed", "deployment:made-aoai/mini"),
+        ("deployment:made-aoai/mini", "account:made-aoai"),
+    ] {
+        assert!(has(&children, from, to), "rule 2 misses `{from}` -> `{to}`");
+    }
+
+    let roles = roles_on_created_wants(model);
+    for (from, to) in [
+        (
+            "role:made-aoai|made-foundry|5e0bd9bd-7b93-4f28-af87-19fc36ad61bd",
+            "account:made-aoai",
+        ),
+        (
+            "role:madestore|lab|ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+            "resource:microsoft.storage/storageaccounts/madestore",
+        ),
+        (
+            "role:made-cosmos|made-foundry|230815da-be43-4aae-9cb4-875f7bd000aa",
+            "resource:microsoft.documentdb/databaseaccounts/made-cosmos",
+        ),
+        (
+            &format!("role:made-kv|made-foundry|{SECRETS_OFFICER}"),
+            "resource:microsoft.keyvault/vaults/made-kv",
+        ),
+        (
+            old,
+            "resource:microsoft.documentdb/databaseaccounts/made-cosmos",
+        ),
+    ] {
+        assert!(has(&roles, from, to), "rule 3 misses `{from}` -> `{to}`");
+    }
+
+    let (insights, unresolved) = app_insights_wants(model);
+    assert!(unresolved.is_empty(), "{unresolved:?}");
+    assert_eq!(
+        insights
+            .iter()
+            .map(|(f, t, _)| (f.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+        [(APPI, LOGS)]
+    );
+}
+
+/// Removes one ordering each created-resource rule relies on from one format's text — the account's
+/// wait for the last container, the last container's wait for the one before, App Insights' wait
+/// for its workspace — and shows that the rule, which passes on the real output, then fails.
+#[test]
+fn extractor_notices_removed_created_resource_edges() {
+    /// Replaces the one `needle` inside the one declaration that starts with `start`.
+    fn edit_block(file: &mut String, start: &str, needle: &str, with: &str) {
+        assert_eq!(file.matches(start).count(), 1, "`{start}`");
+        let at = file.find(start).unwrap();
+        let end = at + file[at..].find("\n}\n").expect("its end");
+        assert_eq!(
+            file[at..end].matches(needle).count(),
+            1,
+            "`{needle}` in `{start}`"
+        );
+        let pos = at + file[at..end].find(needle).unwrap();
+        file.replace_range(pos..pos + needle.len(), with);
+    }
+    /// Removes `dep` from the `dependsOn` of the top-level ARM resource named `name`.
+    fn drop_arm_dependency(file: &mut String, name: &str, dep: &str) {
+        let mut doc: serde_json::Value = serde_json::from_str(file).unwrap();
+        let mut removed = 0;
+        for r in doc["resources"].as_array_mut().unwrap() {
+            if r["name"] == name {
+                let deps = r["dependsOn"].as_array_mut().unwrap();
+                let before = deps.len();
+                deps.retain(|d| d != dep);
+                removed += before - deps.len();
+            }
+        }
+        assert_eq!(removed, 1, "`{dep}` of `{name}`");
+        *file = serde_json::to_string_pretty(&doc).unwrap();
+    }
+    let generated = generate("created.yaml", CREATED_SPEC);
+    let model = &generated.model;
+    let facts = foundries(model);
+    let container = |name: &str| {
+        format!(
+            "[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', 'madestore', 'default', '{name}')]"
+        )
+    };
+    let cases: [(Rule, &str, &str, String); 3] = [
+        (
+            created_resources_come_first_rule,
+            "account:made-foundry",
+            GAMMA,
+            "what an account connects to is created first".to_string(),
+        ),
+        (
+            created_children_rule,
+            GAMMA,
+            BETA,
+            "one child operation at a time under `resource:microsoft.storage/storageaccounts/blobservices/madestore/default`".to_string(),
+        ),
+        (
+            app_insights_after_its_workspace_rule,
+            APPI,
+            LOGS,
+            "App Insights after the workspace it names".to_string(),
+        ),
+    ];
+    for (n, (rule, from, to, why)) in cases.iter().enumerate() {
+        for format in Target::ALL {
+            let g = graph_of(&generated.output, format);
+            assert!(g.depends_on(from, to), "{format}: precondition");
+            assert!(rule(&g, &facts, model).is_empty(), "{format}: precondition");
+
+            let mut mutated: OutputSet = generated.output.clone();
+            match format {
+                Target::Bicep => {
+                    let f = mutated.files.get_mut("bicep/main.bicep").unwrap();
+                    match n {
+                        0 => edit_block(
+                            f,
+                            "resource madeFoundry '",
+                            "    madestoreGammaContainer\n",
+                            "",
+                        ),
+                        1 => edit_block(
+                            f,
+                            "resource madestoreGammaContainer '",
+                            "\n  dependsOn: [\n    madestoreBetaContainer\n  ]",
+                            "",
+                        ),
+                        _ => edit_block(
+                            f,
+                            "resource madeAppiComponents '",
+                            "madeLogsWorkspaces.id",
+                            "resourceId('Microsoft.OperationalInsights/workspaces', 'made-logs')",
+                        ),
+                    }
+                }
+                Target::Arm => {
+                    let f = mutated.files.get_mut("arm/azuredeploy.json").unwrap();
+                    match n {
+                        0 => drop_arm_dependency(f, "made-foundry", &container("gamma")),
+                        1 => drop_arm_dependency(f, "madestore/default/gamma", &container("beta")),
+                        _ => drop_arm_dependency(
+                            f,
+                            "made-appi",
+                            "[resourceId('Microsoft.OperationalInsights/workspaces', 'made-logs')]",
+                        ),
+                    }
+                }
+                Target::Terraform => {
+                    let f = mutated.files.get_mut("terraform/main.tf").unwrap();
+                    let (block, dep) = match n {
+                        0 => ("made_foundry", "madestore_gamma_container"),
+                        1 => ("madestore_gamma_container", "madestore_beta_container"),
+                        _ => ("made_appi_components", "made_logs_workspaces"),
+                    };
+                    edit_block(
+                        f,
+                        &format!("resource \"azapi_resource\" \"{block}\" {{"),
+                        &format!("    azapi_resource.{dep},\n"),
+                        "",
+                    );
+                }
+            }
+            let broken = graph_of(&mutated, format);
+            assert!(!broken.depends_on(from, to), "{format}: edge still read");
+            assert_eq!(
+                rule(&broken, &facts, model),
+                [format!("`{from}` does not depend on `{to}` ({why})")],
+                "{format}"
+            );
+            assert_eq!(broken.nodes, g.nodes);
+            assert_eq!(broken.edges.len() + 1, g.edges.len(), "{format}");
+        }
+    }
+}
+
 /// `g` with the granularity of a foundry module / nested deployment: Bicep and ARM can only make a
 /// module call wait, so whatever one resource in it waits for outside it, every resource in it
 /// waits for (a resource of another foundry module standing for that whole module), where
-/// Terraform's `depends_on` stays per resource.
+/// Terraform's `depends_on` stays per resource. Likewise a resource of the main template that waits
+/// for one resource of a module (a role on a created resource in another resource group) waits for
+/// the whole module.
 fn with_module_granularity(g: &Graph, model: &Model) -> Graph {
     let mut g = g.clone();
     let members = |group: usize| -> Vec<String> {
@@ -1458,6 +2106,20 @@ fn with_module_granularity(g: &Graph, model: &Model) -> Graph {
         for m in members(group) {
             for o in &outside {
                 g.edges.insert((m.clone(), o.clone()));
+            }
+        }
+    }
+    for &i in &model.plan {
+        let e = model.entity(i);
+        if e.group.is_some() {
+            continue;
+        }
+        for d in &e.deps {
+            let on = model.entity(d.on);
+            if let (false, Some(other)) = (on.existing, on.group) {
+                for m in members(other) {
+                    g.edges.insert((normalized_key(model, i), m));
+                }
             }
         }
     }
@@ -1649,11 +2311,73 @@ mod random_specs {
     //! deployments of mixed SKUs, 0–4 projects, 0–12 connections of mixed categories, levels and
     //! auth types, with and without a Key Vault, RBAC or access policies, a wait or not, created and
     //! existing accounts, some in other resource groups, Cosmos DB connections with data-plane roles
-    //! on accounts several connections share, one of them in another subscription) must satisfy
-    //! every rule in every format.
+    //! on accounts several connections share, one of them in another subscription; 0–6 created
+    //! resources of random types, in the deployment's resource group, another one or another
+    //! subscription, with containers, databases or model deployments, some targeted by connections
+    //! or named as a foundry's vault, some unused) must satisfy every rule in every format.
 
     use super::*;
     use proptest::prelude::*;
+
+    /// The types `resources:` creates, by the index a [`RandomResource`] holds.
+    const CREATED_TYPES: [&str; 7] = [
+        "Microsoft.Search/searchServices",
+        "Microsoft.Storage/storageAccounts",
+        "Microsoft.DocumentDB/databaseAccounts",
+        "Microsoft.KeyVault/vaults",
+        "Microsoft.OperationalInsights/workspaces",
+        "Microsoft.Insights/components",
+        "Microsoft.CognitiveServices/accounts",
+    ];
+    const SEARCH: usize = 0;
+    const STORAGE: usize = 1;
+    const COSMOS: usize = 2;
+    const VAULT: usize = 3;
+    const WORKSPACE: usize = 4;
+    const INSIGHTS: usize = 5;
+    const COGNITIVE: usize = 6;
+
+    #[derive(Debug, Clone)]
+    struct RandomResource {
+        /// An index into [`CREATED_TYPES`].
+        ty: usize,
+        /// 0: the deployment's resource group; 1: another one; 2: one in another subscription.
+        home: usize,
+        /// Containers, databases or model deployments, by type.
+        children: usize,
+        /// A Cognitive Services account's kind (OpenAI or AIServices); whether an App Insights
+        /// component names a workspace of `resources:` (when there is one) or a resource id.
+        flag: bool,
+    }
+
+    impl RandomResource {
+        /// A name that satisfies the type's rule, unique in the spec (by its index).
+        fn name(&self, ri: usize) -> String {
+            let stem = [
+                "rsearch", "rstore", "rcosmos", "rkv", "rlogs", "rappi", "raoai",
+            ];
+            format!("{}{ri}", stem[self.ty])
+        }
+
+        /// Its resource group (and subscription) as flow-map entries, `, resource_group: …`.
+        fn home(&self) -> &'static str {
+            match self.home {
+                0 => "",
+                1 => ", resource_group: rg-res",
+                _ => ", resource_group: rg-far, subscription: 11111111-2222-3333-4444-555555555555",
+            }
+        }
+
+        /// `target: { resource: … }` naming it.
+        fn target(&self, ri: usize) -> String {
+            format!(
+                "target: {{ resource: {{ type: {}, name: {}{} }} }}",
+                CREATED_TYPES[self.ty],
+                self.name(ri),
+                self.home()
+            )
+        }
+    }
 
     #[derive(Debug, Clone)]
     struct RandomFoundry {
@@ -1663,8 +2387,27 @@ mod random_specs {
         /// (SKU template, capacity) per model deployment.
         deployments: Vec<(usize, Option<i64>)>,
         projects: usize,
-        vault: Option<(bool, bool)>, // (access policies, wait)
-        connections: Vec<(usize, Option<usize>)>, // (template, project index)
+        /// (access policies, wait, which created vault when there are any).
+        vault: Option<(bool, bool, Option<usize>)>,
+        /// (template, project index, which created resource for templates 8 and 9).
+        connections: Vec<(usize, Option<usize>, usize)>,
+    }
+
+    #[derive(Debug, Clone)]
+    struct RandomSpec {
+        resources: Vec<RandomResource>,
+        foundries: Vec<RandomFoundry>,
+    }
+
+    fn resource() -> impl Strategy<Value = RandomResource> {
+        (0usize..7, 0usize..3, 0usize..=3, any::<bool>()).prop_map(|(ty, home, children, flag)| {
+            RandomResource {
+                ty,
+                home,
+                children,
+                flag,
+            }
+        })
     }
 
     fn foundry() -> impl Strategy<Value = RandomFoundry> {
@@ -1674,8 +2417,15 @@ mod random_specs {
             any::<bool>(),
             proptest::collection::vec((0usize..4, proptest::option::of(1i64..=500)), 0..=3),
             0usize..=4,
-            proptest::option::of((any::<bool>(), any::<bool>())),
-            proptest::collection::vec((0usize..8, proptest::option::of(0usize..4)), 0..=12),
+            proptest::option::of((
+                any::<bool>(),
+                any::<bool>(),
+                proptest::option::of(0usize..6),
+            )),
+            proptest::collection::vec(
+                (0usize..10, proptest::option::of(0usize..4), 0usize..6),
+                0..=12,
+            ),
         )
             .prop_map(
                 |(
@@ -1700,8 +2450,130 @@ mod random_specs {
             )
     }
 
-    fn spec(foundries: &[RandomFoundry]) -> String {
-        let mut s = String::from("version: 1\nname: random\nlocation: eastus2\nfoundries:\n");
+    fn random_spec() -> impl Strategy<Value = RandomSpec> {
+        (
+            proptest::collection::vec(resource(), 0..=6),
+            proptest::collection::vec(foundry(), 1..=3),
+        )
+            .prop_map(|(resources, foundries)| RandomSpec {
+                resources,
+                foundries,
+            })
+    }
+
+    /// A model deployment of `model` template (0–3) as a flow map.
+    fn deployment(name: &str, template: usize, capacity: Option<i64>) -> String {
+        let (model, sku) = match template {
+            0 => ("{ name: gpt-4o, version: '2024-11-20' }", "GlobalStandard"),
+            1 => ("{ name: text-embedding-3-large }", "Standard"),
+            2 => ("{ name: gpt-4.1-mini, format: OpenAI }", "DataZoneStandard"),
+            _ => (
+                "{ name: Phi-4, format: Microsoft }",
+                "GlobalProvisionedManaged",
+            ),
+        };
+        let capacity = capacity
+            .map(|c| format!(", capacity: {c}"))
+            .unwrap_or_default();
+        format!("{{ name: {name}, model: {model}, sku: {{ name: {sku}{capacity} }} }}")
+    }
+
+    /// The `resources:` list.
+    fn resources(spec: &RandomSpec) -> String {
+        let rs = &spec.resources;
+        if rs.is_empty() {
+            return String::new();
+        }
+        let workspaces: Vec<usize> = (0..rs.len()).filter(|&i| rs[i].ty == WORKSPACE).collect();
+        let mut s = String::from("resources:\n");
+        for (ri, r) in rs.iter().enumerate() {
+            let list = |stem: &str| {
+                (0..r.children)
+                    .map(|k| format!("{stem}{k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let extra = match r.ty {
+                STORAGE if r.children > 0 => format!(", containers: [{}]", list("docs")),
+                COSMOS if r.children > 0 => format!(", databases: [{}]", list("db")),
+                INSIGHTS => match workspaces.get(r.children % workspaces.len().max(1)) {
+                    // Possibly written before its workspace: the order is the graph's, not
+                    // the list's.
+                    Some(&w) if r.flag => format!(", workspace: {}", rs[w].name(w)),
+                    _ => ", workspace: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/far-logs".to_string(),
+                },
+                COGNITIVE => {
+                    let kind = if r.flag { "OpenAI" } else { "AIServices" };
+                    let deployments: Vec<String> = (0..r.children)
+                        .map(|k| deployment(&format!("cd{k}"), k % 3, None))
+                        .collect();
+                    if deployments.is_empty() {
+                        format!(", kind: {kind}")
+                    } else {
+                        format!(", kind: {kind}, deployments: [{}]", deployments.join(", "))
+                    }
+                }
+                _ => String::new(),
+            };
+            s.push_str(&format!(
+                "  - {{ type: {}, name: {}{}{extra} }}\n",
+                CREATED_TYPES[r.ty],
+                r.name(ri),
+                r.home()
+            ));
+        }
+        s
+    }
+
+    /// A connection to the created resource `ri`, for templates 8 (Entra ID, with roles where the
+    /// type takes them) and 9 (a key, or other roles).
+    fn created_connection(r: &RandomResource, ri: usize, entra: bool) -> String {
+        let target = r.target(ri);
+        let key = "auth: { type: ApiKey, key: { from_target: true } }";
+        match (r.ty, entra) {
+            (SEARCH, true) => format!(
+                "category: CognitiveSearch, {target}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"
+            ),
+            (SEARCH, false) => format!("category: CognitiveSearch, {target}, {key}"),
+            (STORAGE, true) => format!(
+                "category: AzureStorageAccount, {target}, auth: {{ type: AAD }}, roles: [Storage Blob Data Contributor]"
+            ),
+            (STORAGE, false) => format!(
+                "category: AzureStorageAccount, {target}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"
+            ),
+            (COSMOS, true) => format!(
+                "category: CosmosDb, {target}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Reader]"
+            ),
+            (COSMOS, false) => format!(
+                "category: CosmosDb, {target}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Contributor, Cosmos DB Operator]"
+            ),
+            (INSIGHTS, _) => format!("category: AppInsights, {target}, {key}"),
+            (COGNITIVE, entra) => {
+                let category = if r.flag { "AzureOpenAI" } else { "AIServices" };
+                if entra {
+                    format!(
+                        "category: {category}, {target}, auth: {{ type: AAD }}, roles: [Cognitive Services OpenAI User]"
+                    )
+                } else {
+                    format!("category: {category}, {target}, {key}")
+                }
+            }
+            other => unreachable!("no connection to created type {other:?}"),
+        }
+    }
+
+    fn spec(random: &RandomSpec) -> String {
+        let foundries = &random.foundries;
+        let mut s = String::from("version: 1\nname: random\nlocation: eastus2\n");
+        s.push_str(&resources(random));
+        s.push_str("foundries:\n");
+        let rs = &random.resources;
+        // What a connection can target (a vault is the Key Vault connection's, a workspace no
+        // connection's), and the vaults a foundry's `key_vault` can name.
+        let targets: Vec<usize> = (0..rs.len())
+            .filter(|&i| ![VAULT, WORKSPACE].contains(&rs[i].ty))
+            .collect();
+        let vaults: Vec<usize> = (0..rs.len()).filter(|&i| rs[i].ty == VAULT).collect();
         for (fi, f) in foundries.iter().enumerate() {
             s.push_str(&format!("  - name: f{fi}-foundry\n"));
             if f.existing {
@@ -1719,20 +2591,9 @@ mod random_specs {
                 s.push_str("    deployments:\n");
             }
             for (di, (template, capacity)) in f.deployments.iter().enumerate() {
-                let (model, sku) = match template {
-                    0 => ("{ name: gpt-4o, version: '2024-11-20' }", "GlobalStandard"),
-                    1 => ("{ name: text-embedding-3-large }", "Standard"),
-                    2 => ("{ name: gpt-4.1-mini, format: OpenAI }", "DataZoneStandard"),
-                    _ => (
-                        "{ name: Phi-4, format: Microsoft }",
-                        "GlobalProvisionedManaged",
-                    ),
-                };
-                let capacity = capacity
-                    .map(|c| format!(", capacity: {c}"))
-                    .unwrap_or_default();
                 s.push_str(&format!(
-                    "      - {{ name: f{fi}d{di}, model: {model}, sku: {{ name: {sku}{capacity} }} }}\n"
+                    "      - {}\n",
+                    deployment(&format!("f{fi}d{di}"), *template, *capacity)
                 ));
             }
             if f.projects > 0 {
@@ -1747,10 +2608,28 @@ mod random_specs {
                     s.push_str(&format!("      - {{ name: f{fi}p{p}{existing} }}\n"));
                 }
             }
-            if let Some((policies, wait)) = f.vault {
-                s.push_str(&format!("    key_vault:\n      name: kv-f{fi}\n"));
-                if policies {
-                    s.push_str("      permission_model: access_policies\n");
+            if let Some((policies, wait, created)) = f.vault {
+                let created = created
+                    .filter(|_| !vaults.is_empty())
+                    .map(|v| vaults[v % vaults.len()]);
+                match created {
+                    Some(v) => {
+                        // A created vault uses Azure RBAC.
+                        s.push_str(&format!("    key_vault:\n      name: {}\n", rs[v].name(v)));
+                        for (k, value) in rs[v]
+                            .home()
+                            .split(", ")
+                            .filter_map(|kv| kv.split_once(": "))
+                        {
+                            s.push_str(&format!("      {k}: {value}\n"));
+                        }
+                    }
+                    None => {
+                        s.push_str(&format!("    key_vault:\n      name: kv-f{fi}\n"));
+                        if policies {
+                            s.push_str("      permission_model: access_policies\n");
+                        }
+                    }
                 }
                 if wait {
                     s.push_str("      wait_for_role: 30s\n");
@@ -1759,22 +2638,28 @@ mod random_specs {
             if !f.connections.is_empty() {
                 s.push_str("    connections:\n");
             }
-            for (ci, (template, project)) in f.connections.iter().enumerate() {
+            for (ci, (template, project, pick)) in f.connections.iter().enumerate() {
                 let project = project
                     .filter(|_| f.projects > 0)
                     .map(|p| format!("project: f{fi}p{}, ", p % f.projects))
                     .unwrap_or_default();
+                let custom = "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string();
                 let body = match template {
                     0 => "category: ApiKey, target: { url: 'https://api.example.com/' }, auth: { type: ApiKey, key: { secret: apiKey } }".to_string(),
                     1 => format!("category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: search{ci} }} }}, auth: {{ type: AAD }}, roles: [Search Index Data Reader]"),
                     2 => format!("category: AzureOpenAI, target: {{ resource: {{ type: Microsoft.CognitiveServices/accounts, name: aoai{ci}, resource_group: rg-ai }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }}"),
-                    3 => "category: CustomKeys, target: { url: 'https://custom.example.com/' }, auth: { type: CustomKeys, keys: { x-key: { secret: customKey } } }".to_string(),
+                    3 => custom,
                     // Accounts shared by several connections (and foundries), so that their
                     // data-plane roles chain; one of them in another subscription.
                     4 => format!("category: CosmosDb, target: {{ resource: {{ type: Microsoft.DocumentDB/databaseAccounts, name: cosmos{} }} }}, auth: {{ type: AAD }}, roles: [Cosmos DB Built-in Data Reader, Cosmos DB Operator]", ci % 2),
                     7 => "category: CosmosDB, target: { resource_id: /subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/far-cosmos }, auth: { type: AAD }, roles: [Cosmos DB Built-in Data Contributor, '00000000-0000-0000-0000-000000000001']".to_string(),
                     5 => format!("category: AzureStorageAccount, target: {{ resource: {{ type: Microsoft.Storage/storageAccounts, name: store{ci} }} }}, auth: {{ type: AccountKey, key: {{ from_target: true }} }}"),
-                    _ => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
+                    6 => "category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi } }, auth: { type: ApiKey, key: { from_target: true } }".to_string(),
+                    // A created resource, shared by every connection that picks it.
+                    _ => match targets.get(pick % targets.len().max(1)) {
+                        Some(&ri) => created_connection(&rs[ri], ri, *template == 8),
+                        None => custom,
+                    },
                 };
                 s.push_str(&format!(
                     "      - {{ name: f{fi}c{ci}, {project}{body} }}\n"
@@ -1797,8 +2682,28 @@ mod random_specs {
         if reversed != model.plan {
             return Err("the teardown is not the plan reversed".into());
         }
+        // `plan --teardown` deletes exactly what `plan` creates, in the reverse order.
+        let steps = |teardown: bool| -> Vec<String> {
+            let verb = if teardown { ". delete " } else { ". create " };
+            foundrygen::plan::describe(model, teardown)
+                .lines()
+                .skip(1)
+                .map(|l| {
+                    let step = l.split_once(verb).map_or(l, |(_, s)| s);
+                    step.split_once("; ").map_or(step, |(s, _)| s).to_string()
+                })
+                .collect()
+        };
+        let mut deletes = steps(true);
+        deletes.reverse();
+        if deletes != steps(false) {
+            return Err(format!(
+                "`plan --teardown` is not `plan` reversed:\n{}",
+                foundrygen::plan::describe(model, true)
+            ));
+        }
         let facts = foundries(model);
-        let rules: [Rule; 11] = [
+        let rules: [Rule; 15] = [
             deployments_rule,
             projects_rule,
             key_vault_connection_rule,
@@ -1810,16 +2715,53 @@ mod random_specs {
             own_roles_rule,
             data_plane_roles_rule,
             one_operation_per_cosmos_account_rule,
+            created_resources_come_first_rule,
+            created_children_rule,
+            roles_on_created_resources_rule,
+            app_insights_after_its_workspace_rule,
         ];
+        let plan: Vec<String> = model
+            .plan
+            .iter()
+            .map(|&i| normalized_key(model, i))
+            .collect();
         let mut failures = Vec::new();
+        let bicep = graph_of(&generated.output, Target::Bicep);
         for format in Target::ALL {
             let g = graph_of(&generated.output, format);
             if !g.is_acyclic() {
                 failures.push(format!("{format}: the graph has a cycle"));
             }
+            for (from, to) in &g.dangling {
+                failures.push(format!("{format}: `{from}` depends on undeclared `{to}`"));
+            }
+            // Created in plan order, so deleted in its reverse: both respect every edge.
+            if let Err(e) = g.check_topological(&plan) {
+                failures.push(format!(
+                    "{format}: the plan is not a topological order: {e}"
+                ));
+            }
             for rule in rules {
                 for v in rule(&g, &facts, model) {
                     failures.push(format!("{format}: {v}"));
+                }
+            }
+            // Every format states the same graph (Terraform at module granularity, as in
+            // `all_formats_give_the_same_graph`).
+            if format != Target::Bicep {
+                let other = match format {
+                    Target::Terraform => with_module_granularity(&g, model),
+                    _ => g,
+                };
+                if other.nodes != bicep.nodes {
+                    failures.push(format!("{format}: not the nodes of bicep"));
+                }
+                let only_bicep: Vec<_> = bicep.edges.difference(&other.edges).collect();
+                let only_other: Vec<_> = other.edges.difference(&bicep.edges).collect();
+                if !only_bicep.is_empty() || !only_other.is_empty() {
+                    failures.push(format!(
+                        "edges only in bicep {only_bicep:?}, only in {format} {only_other:?}"
+                    ));
                 }
             }
         }
@@ -1875,6 +2817,98 @@ mod random_specs {
         }
     }
 
+    /// The generator writes valid specs (validation passes; warnings, such as an unused resource,
+    /// are fine) that give every created-resource rule something to check: over a fixed sample,
+    /// each shape the rules speak of occurs.
+    #[test]
+    fn random_specs_are_valid_and_reach_every_created_resource_rule() {
+        use proptest::strategy::ValueTree;
+        use proptest::test_runner::TestRunner;
+        let mut runner = TestRunner::deterministic();
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for _ in 0..64 {
+            let text = spec(&random_spec().new_tree(&mut runner).unwrap().current());
+            let checked = foundrygen::check(&Source::new("random.yaml", &text))
+                .unwrap_or_else(|e| panic!("invalid: {e}\n--- spec:\n{text}"));
+            let model = &checked.model;
+            let mut count = |what: &'static str, yes: bool| {
+                *seen.entry(what).or_default() += usize::from(yes);
+            };
+            let elsewhere = |key: &str| {
+                model.plan.iter().any(|&i| {
+                    normalized_key(model, i) == key && !model.entity(i).scope.is_deployment()
+                })
+            };
+            let first = created_first_wants(model);
+            count("a connection to a created resource", !first.is_empty());
+            count(
+                "an account waiting for a created resource",
+                first.iter().any(|(f, _, _)| f.starts_with("account:")),
+            );
+            count(
+                "a connection to a created resource in another resource group",
+                first.iter().any(|(_, t, _)| elsewhere(t)),
+            );
+            count(
+                "a Key Vault connection to a created vault",
+                first
+                    .iter()
+                    .any(|(_, t, _)| t.starts_with("resource:microsoft.keyvault/vaults/")),
+            );
+            let (children, _) = created_children_wants(model);
+            for (what, kind) in [
+                ("containers in a chain", "containers/"),
+                ("databases in a chain", "sqldatabases/"),
+                (
+                    "a created account's model deployments in a chain",
+                    "deployment:",
+                ),
+                (
+                    "data-plane roles on a created Cosmos DB account",
+                    "datarole:",
+                ),
+            ] {
+                count(
+                    what,
+                    children
+                        .iter()
+                        .any(|(f, _, why)| f.contains(kind) && why.starts_with("one child")),
+                );
+            }
+            count(
+                "a role on a created resource",
+                roles_on_created_wants(model)
+                    .iter()
+                    .any(|(f, _, _)| f.starts_with("role:")),
+            );
+            let (insights, _) = app_insights_wants(model);
+            count(
+                "App Insights after a created workspace",
+                !insights.is_empty(),
+            );
+            count(
+                "App Insights after a workspace in another resource group",
+                insights
+                    .iter()
+                    .any(|(f, t, _)| elsewhere(f) != elsewhere(t)),
+            );
+            count(
+                "an unused created resource",
+                checked
+                    .warnings
+                    .iter()
+                    .any(|d| d.code == foundrygen::diagnostics::Code::UnusedResource),
+            );
+            count(
+                "a foundry's model deployments",
+                foundries(model).iter().any(|f| !f.deployments.is_empty()),
+            );
+        }
+        let missing: Vec<_> = seen.iter().filter(|(_, n)| **n == 0).collect();
+        assert!(missing.is_empty(), "never generated: {missing:?}");
+        assert_eq!(seen.len(), 13, "{seen:?}");
+    }
+
     proptest! {
         // PROPTEST_CASES raises the count for a longer local hunt.
         #![proptest_config(ProptestConfig::with_cases(
@@ -1882,10 +2916,8 @@ mod random_specs {
         ))]
 
         #[test]
-        fn random_valid_specs_keep_the_ordering_contract(
-            foundries in proptest::collection::vec(foundry(), 1..=3)
-        ) {
-            let text = spec(&foundries);
+        fn random_valid_specs_keep_the_ordering_contract(random in random_spec()) {
+            let text = spec(&random);
             let result = check(&text);
             prop_assert!(result.is_ok(), "{}\n--- spec:\n{}", result.unwrap_err(), text);
         }

@@ -695,15 +695,8 @@ impl<'a> Builder<'a> {
     }
 
     /// The group of the resources `resources:` creates in another resource group: one per
-    /// group (and subscription).
-    fn resources_group(&mut self, scope: &Scope) -> usize {
-        if let Some(g) = self
-            .groups
-            .iter()
-            .position(|g| g.foundry.is_none() && scope_key(&g.scope) == scope_key(scope))
-        {
-            return g;
-        }
+    /// group (and subscription); with `own`, a group of its own for that one created entity.
+    fn resources_group(&mut self, scope: &Scope, own: Option<EntityId>) -> usize {
         let rg = scope
             .resource_group
             .as_deref()
@@ -713,12 +706,27 @@ impl<'a> Builder<'a> {
             stem.push('-');
             stem.extend(sub.chars().take(8));
         }
+        if let Some(id) = own {
+            stem.push('-');
+            stem.push_str(&heck::ToKebabCase::to_kebab_case(
+                self.entities[id].symbol.as_str(),
+            ));
+        }
+        if let Some(g) = self.groups.iter().position(|g| {
+            g.foundry.is_none() && scope_key(&g.scope) == scope_key(scope) && g.stem == stem
+        }) {
+            return g;
+        }
         let symbol = self.symbol(&format!("{stem}-module"));
+        let what = match own {
+            Some(id) => self.entities[id].label.clone(),
+            None => "the resources this spec creates".to_string(),
+        };
         self.groups.push(Group {
             scope: scope.clone(),
             foundry: None,
             label: format!(
-                "the resources this spec creates in resource group `{rg}`{}",
+                "{what} in resource group `{rg}`{}",
                 scope
                     .subscription
                     .as_deref()

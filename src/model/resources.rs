@@ -83,10 +83,48 @@ impl Builder<'_> {
                 let component = self.created_of[ri];
                 let workspace = self.workspace(r, w);
                 if let Some(ws) = workspace {
-                    self.dep(component, ws, Reason::Needs);
+                    // A workspace in another group is deployed by that group's module, which
+                    // Bicep and ARM wait for as a whole: so does the component, in every format
+                    // and in the plan.
+                    let theirs = self.entities[ws].group;
+                    let on: Vec<EntityId> = match theirs {
+                        Some(g) if theirs != self.entities[component].group => {
+                            (0..self.entities.len())
+                                .filter(|&i| self.entities[i].group == Some(g))
+                                .collect()
+                        }
+                        _ => vec![ws],
+                    };
+                    for o in on {
+                        self.dep(component, o, Reason::Needs);
+                    }
                 }
             }
         }
+    }
+
+    /// Whether the App Insights component `r` names a workspace of `resources:` that lives in
+    /// another resource group than `r`.
+    fn workspace_elsewhere(&self, r: &spec::Resource) -> bool {
+        let Some(w) = &r.workspace else {
+            return false;
+        };
+        let scope = |r: &spec::Resource| {
+            super::scope_key(&Scope {
+                subscription: r.subscription.clone(),
+                resource_group: r.resource_group.clone(),
+            })
+        };
+        // The one `workspace` resolves to (see `workspace`).
+        self.spec
+            .resources
+            .iter()
+            .find(|o| {
+                o.name.eq_ignore_ascii_case(w)
+                    && o.type_
+                        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+            })
+            .is_some_and(|o| scope(o) != scope(r))
     }
 
     fn resource(&mut self, ri: usize, r: &spec::Resource, needs: &Needs) {
@@ -123,7 +161,11 @@ impl Builder<'_> {
         );
         self.created.insert(key.clone(), id);
         self.created_of.push(id);
-        let group = (!scope.is_deployment()).then(|| self.resources_group(&scope));
+        // A component whose workspace is in another resource group gets a module of its own:
+        // in its group's module, two groups' components could make the modules wait for each
+        // other, a cycle Bicep and ARM refuse.
+        let own = self.workspace_elsewhere(r).then_some(id);
+        let group = (!scope.is_deployment()).then(|| self.resources_group(&scope, own));
         let location = match &r.location {
             Some(l) if *l != self.spec.location => Value::str(l),
             _ => Value::Expr(Expr::LocationParam),
@@ -402,5 +444,78 @@ impl Builder<'_> {
             pairs.push(("WorkspaceResourceId".into(), value));
         }
         created
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use crate::model::{EntityId, Model};
+    use crate::spec::Source;
+
+    fn model(text: &str) -> Model {
+        crate::check(&Source::new("t.yaml", text))
+            .expect("valid spec")
+            .model
+    }
+
+    /// Two resource groups, each with a workspace and an App Insights component naming the other's
+    /// workspace, and a component in the deployment's group naming one of them. In one module per
+    /// resource group, the two modules waited for each other (a cycle Bicep and ARM refuse), and
+    /// the plan put the third component before a search service its module call waits for.
+    #[test]
+    fn a_component_whose_workspace_is_in_another_group_waits_for_that_module_from_its_own() {
+        let m = model(
+            "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { type: Microsoft.OperationalInsights/workspaces, name: logs-a, resource_group: rg-a }\n  - { type: Microsoft.Insights/components, name: appi-a, workspace: logs-b, resource_group: rg-a }\n  - { type: Microsoft.OperationalInsights/workspaces, name: logs-b, resource_group: rg-b }\n  - { type: Microsoft.Insights/components, name: appi-b, workspace: logs-a, resource_group: rg-b }\n  - { type: Microsoft.Insights/components, name: appi-home, workspace: logs-b }\n  - { type: Microsoft.Search/searchServices, name: search-b, resource_group: rg-b }\nfoundries:\n  - name: f1\n",
+        );
+        let id = |name: &str| -> EntityId {
+            m.entities
+                .iter()
+                .position(|e| e.name_text() == name)
+                .unwrap()
+        };
+        let group = |name: &str| m.entity(id(name)).group;
+        assert_eq!(group("logs-b"), group("search-b"));
+        assert_eq!(group("appi-home"), None);
+        for (component, workspace) in [("appi-a", "logs-b"), ("appi-b", "logs-a")] {
+            let g = group(component).expect("a module");
+            assert!(
+                m.entities
+                    .iter()
+                    .enumerate()
+                    .all(|(i, e)| e.group != Some(g) || i == id(component)),
+                "`{component}` shares its module"
+            );
+            assert_ne!(group(component), group(workspace));
+            assert_eq!(
+                m.groups[g].scope,
+                m.entity(id(component)).scope,
+                "in its own resource group"
+            );
+        }
+        // A module waits for another when one of its resources waits for one of the other's: no
+        // two wait for each other.
+        let mut waits = BTreeSet::new();
+        for e in &m.entities {
+            for d in &e.deps {
+                if let (Some(a), Some(b)) = (e.group, m.entity(d.on).group)
+                    && a != b
+                {
+                    waits.insert((a, b));
+                }
+            }
+        }
+        assert!(!waits.is_empty());
+        for (a, b) in &waits {
+            assert!(!waits.contains(&(*b, *a)), "modules {a} and {b}");
+        }
+        // What waits for a workspace in a module waits for all of it, as its module call does.
+        for component in ["appi-a", "appi-home"] {
+            let on: Vec<EntityId> = m.entity(id(component)).deps.iter().map(|d| d.on).collect();
+            assert_eq!(on, [id("logs-b"), id("search-b")], "{component}");
+        }
+        let pos = |name: &str| m.plan.iter().position(|&i| i == id(name)).unwrap();
+        assert!(pos("appi-home") > pos("search-b"));
     }
 }
