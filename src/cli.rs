@@ -144,6 +144,19 @@ pub enum Command {
         #[arg(long, value_name = "SUFFIX")]
         suffix: Option<String>,
     },
+    /// Write a spec of what is deployed, from the JSON `az` prints
+    ///
+    /// Reads `az cognitiveservices account show`, `… account connection list`, `… account project
+    /// connection list`, the project list and `… account deployment list` (or their REST GET
+    /// bodies), in any mix and order.
+    Import {
+        /// The `az` JSON files, recognised by their content.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Where to write the spec (`-` for stdout). An existing file is never overwritten.
+        #[arg(short = 'o', long = "out", value_name = "SPEC", default_value = "-")]
+        out: PathBuf,
+    },
     /// List every connection category with its auth types, target type and default `use`, and
     /// every auth type with its credentials.
     Categories,

@@ -46,6 +46,11 @@ pub enum Error {
         /// Tera's whole error chain (it names the line and the missing variable).
         chain: Vec<String>,
     },
+    /// Files `import` cannot read or recognise (nothing was written).
+    Import {
+        /// One problem per file.
+        problems: Vec<crate::import::Problem>,
+    },
     /// Drift found by `render --check`.
     Drift {
         /// How many files differ.
@@ -65,7 +70,7 @@ impl Error {
     /// `render --check`, 5 a template failure or internal error (0 is success).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::InvalidSpec { .. } => 1,
+            Error::InvalidSpec { .. } | Error::Import { .. } => 1,
             Error::Usage { .. } => 2,
             Error::Io { .. } | Error::ForeignFile { .. } | Error::Exists { .. } => 3,
             Error::Drift { .. } => 4,
@@ -125,6 +130,18 @@ impl fmt::Display for Error {
                 "error: `{path}` was not written by foundrygen and would be overwritten\n  = help: move it away, or pass `--force` to overwrite it"
             ),
             Error::Usage { message } => write!(f, "error: {message}"),
+            Error::Import { problems } => {
+                for p in problems {
+                    match p.at {
+                        Some((line, col)) => {
+                            writeln!(f, "error: {}:{line}:{col}: {}", p.file, p.message)?
+                        }
+                        None => writeln!(f, "error: {}: {}", p.file, p.message)?,
+                    }
+                    writeln!(f, "  = help: {}", p.help)?;
+                }
+                write!(f, "error: nothing was imported or written")
+            }
             Error::Exists { path } => write!(
                 f,
                 "error: `{path}` already exists; nothing was written\n  = help: choose another path, or move the file away"

@@ -88,7 +88,7 @@ pub struct Starter {
 
 /// A YAML scalar that reads back as exactly `s`: plain when that is unambiguous, else
 /// double-quoted (JSON escapes are valid YAML).
-fn yaml(s: &str) -> String {
+pub(crate) fn yaml(s: &str) -> String {
     let plain = s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))

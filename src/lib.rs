@@ -13,6 +13,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod draw;
 pub mod error;
+pub mod import;
 pub mod init;
 pub mod manual;
 pub mod model;

@@ -663,6 +663,55 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Import { files, out } => {
+            let mut inputs = Vec::new();
+            for f in &files {
+                let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
+                    path: f.display().to_string(),
+                    action: "read",
+                    source,
+                })?;
+                inputs.push((f.display().to_string(), text));
+            }
+            let imported =
+                crate::import::import(&inputs).map_err(|problems| Error::Import { problems })?;
+            // The spec must validate; what does not is Azure's data against foundrygen's rules,
+            // shown against the spec that would have been written.
+            let name = if out.as_os_str() == "-" {
+                "<imported>".to_string()
+            } else {
+                out.display().to_string()
+            };
+            let checked = crate::check(&Source::new(&name, &imported.text))?;
+            for w in &checked.warnings {
+                eprintln!("{}", w.render(&name, &imported.text));
+            }
+            if out.as_os_str() == "-" {
+                emit(&imported.text);
+            } else {
+                let mut set = crate::output::OutputSet::default();
+                let file = out
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "foundrygen.yaml".into());
+                set.insert(file, imported.text.clone());
+                set.write_new(out.parent().unwrap_or(Path::new("")))?;
+                eprintln!("wrote `{}`", out.display());
+            }
+            if !imported.secrets.is_empty() {
+                eprintln!("secrets to supply (Azure never returns credentials):");
+                for s in &imported.secrets {
+                    eprintln!("  {s}");
+                }
+            }
+            if !imported.unrecovered.is_empty() {
+                eprintln!("not recovered from the files (the spec says so at the top):");
+                for s in &imported.unrecovered {
+                    eprintln!("  {s}");
+                }
+            }
+            Ok(0)
+        }
         Command::Categories => {
             emit(&crate::category::reference());
             Ok(0)

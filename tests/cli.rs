@@ -45,6 +45,7 @@ fn help() {
           graph        Draw the dependency graph the renderers use
           schema       Print the JSON Schema of spec version 1, for editors
           init         Write a commented starter spec that validates
+          import       Write a spec of what is deployed, from the JSON `az` prints
           categories   List every connection category with its auth types, target type and default `use`, and every auth type with its credentials
           templates    Work with the built-in templates
           completions  Print a completion script for a shell

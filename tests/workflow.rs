@@ -1101,13 +1101,14 @@ fn categories_lists_every_category_with_its_auth_types_target_and_default_use() 
 }
 
 /// The subcommands a completion script must offer.
-const COMMANDS: [&str; 10] = [
+const COMMANDS: [&str; 11] = [
     "render",
     "validate",
     "plan",
     "graph",
     "schema",
     "init",
+    "import",
     "categories",
     "templates",
     "completions",

@@ -8,7 +8,7 @@ use super::connections::target_resource;
 use super::foundry::FoundryCtx;
 use super::{Builder, EntityId, Expr, Kind, Reason, Scope, Value, scope_of};
 use crate::catalog;
-use crate::spec::{self, KeyVaultRole, PermissionModel};
+use crate::spec::{self, KeyVaultRole, PermissionModel, VaultAccess};
 use crate::validate::foundry::parse_duration;
 use crate::validate::names::default_key_vault_connection;
 
@@ -60,6 +60,7 @@ impl Builder<'_> {
                     .clone()
                     .unwrap_or_else(|| default_key_vault_connection(&f.name)),
                 wait: kv.wait_for_role.as_deref().and_then(parse_duration),
+                access: kv.access,
                 path: format!("{fpath}.key_vault"),
                 shared_to_all: true,
                 extra_metadata: BTreeMap::new(),
@@ -74,6 +75,7 @@ impl Builder<'_> {
                     permissions: Vec::new(),
                     connection_name: c.name.clone(),
                     wait: None,
+                    access: VaultAccess::Create,
                     path: format!("{fpath}.connections[{ci}]"),
                     shared_to_all: c.shared_to_all.unwrap_or(true),
                     extra_metadata: c.metadata.clone(),
@@ -126,9 +128,11 @@ impl Builder<'_> {
                 .push((kv.connection_name.clone(), conn));
             gates.push((conn, Reason::KeyVaultConnection));
 
-            // The Foundry identity's access to the vault.
-            let access = match kv.model {
-                PermissionModel::Rbac => {
+            // The Foundry identity's access to the vault: none to create when it exists, and
+            // what waits for it waits for the Key Vault connection instead.
+            let access = match (kv.access, kv.model) {
+                (VaultAccess::Existing, _) => None,
+                (VaultAccess::Create, PermissionModel::Rbac) => {
                     let (role_name, guid) = match kv.role {
                         KeyVaultRole::SecretsOfficer => {
                             ("Key Vault Secrets Officer", KEY_VAULT_SECRETS_OFFICER)
@@ -150,9 +154,9 @@ impl Builder<'_> {
                         fi,
                     );
                     self.dep(ra, conn, Reason::KeyVaultConnection);
-                    ra
+                    Some(ra)
                 }
-                PermissionModel::AccessPolicies => {
+                (VaultAccess::Create, PermissionModel::AccessPolicies) => {
                     let ap = match self.access_policies.get(&(vault, group)) {
                         Some(&ap) => ap,
                         None => {
@@ -229,10 +233,12 @@ impl Builder<'_> {
                     if holder_of_account == account && !f.existing {
                         self.dep(ap, account, Reason::Principal);
                     }
-                    ap
+                    Some(ap)
                 }
             };
-            gates.push((access, Reason::KeyVaultAccess));
+            if let Some(access) = access {
+                gates.push((access, Reason::KeyVaultAccess));
+            }
             if let Some(secs) = kv.wait {
                 let w = self.wait(
                     format!("{}/wait", f.name),
@@ -247,7 +253,10 @@ impl Builder<'_> {
                     holder_of_account,
                     fi,
                 );
-                self.dep(w, access, Reason::KeyVaultAccess);
+                match access {
+                    Some(a) => self.dep(w, a, Reason::KeyVaultAccess),
+                    None => self.dep(w, conn, Reason::KeyVaultConnection),
+                }
                 // Its re-run tag reads the principal id.
                 self.dep(w, holder_of_account, Reason::Principal);
                 gates.push((w, Reason::RoleWait));
@@ -265,6 +274,7 @@ struct KvSetup {
     permissions: Vec<String>,
     connection_name: String,
     wait: Option<u64>,
+    access: VaultAccess,
     path: String,
     shared_to_all: bool,
     extra_metadata: BTreeMap<String, String>,

@@ -874,6 +874,34 @@ mod tests {
             .model
     }
 
+    /// `access: existing`: no role assignment or access policy; the wait and every other
+    /// connection wait for the Key Vault connection instead.
+    #[test]
+    fn existing_vault_access_creates_nothing_and_gates_on_the_connection() {
+        for wait in ["", ", wait_for_role: 60s"] {
+            let m = model(&format!(
+                "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: f1\n    existing: true\n    key_vault: {{ name: kv1, access: existing{wait} }}\n    connections:\n      - {{ name: web, category: ApiKey, target: {{ url: 'https://a.example' }}, auth: {{ type: ApiKey, key: {{ secret: webKey }} }} }}\n"
+            ));
+            let of = |k: Kind| {
+                (0..m.entities.len())
+                    .filter(|&i| m.entities[i].kind == k)
+                    .collect::<Vec<_>>()
+            };
+            assert!(of(Kind::RoleAssignment).is_empty() && of(Kind::AccessPolicy).is_empty());
+            let kv = of(Kind::KeyVaultConnection)[0];
+            let web = of(Kind::Connection)[0];
+            let on: Vec<EntityId> = m.entity(web).deps.iter().map(|d| d.on).collect();
+            match of(Kind::Wait).as_slice() {
+                [] => assert_eq!(on, [kv], "{wait}"),
+                [w] => {
+                    assert!(on.contains(&kv) && on.contains(w), "{wait}: {on:?}");
+                    assert!(m.entity(*w).deps.iter().any(|d| d.on == kv), "{wait}");
+                }
+                more => panic!("{more:?}"),
+            }
+        }
+    }
+
     #[test]
     fn resource_symbols_avoid_secret_parameter_names() {
         let m = model(

@@ -340,6 +340,17 @@ pub enum KeyVaultRole {
     Contributor,
 }
 
+/// Whether the Foundry identity's vault access is created by the deployment or exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultAccess {
+    /// The deployment grants it (a role assignment or an access policy).
+    #[default]
+    Create,
+    /// It exists (a Key Vault connection set up before): nothing is created for it.
+    Existing,
+}
+
 /// The `key_vault` block: the bring-your-own Key Vault connection.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -363,6 +374,13 @@ pub struct KeyVault {
     pub connection_name: Option<String>,
     /// How long to wait for the access to take effect: `60s`, `5m`, `1m30s`…, at most `30m`.
     pub wait_for_role: Option<String>,
+    /// `create` (default): the deployment grants the Foundry identity its vault access;
+    /// `existing`: that access exists (a Key Vault connection made before, as `import` writes),
+    /// so nothing is created for it and the other connections wait for the Key Vault connection
+    /// (and the wait) only.
+    #[serde(default)]
+    #[schemars(extend("default" = "create"))]
+    pub access: VaultAccess,
 }
 
 /// A connection.

@@ -170,6 +170,21 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         let kv = f.get("key_vault").filter(|k| k.as_map().is_some());
         if let Some(kv) = kv {
             let kp = fpath.key("key_vault");
+            if kv.get_str("access") == Some("existing") {
+                for key in ["role", "secret_permissions"] {
+                    if let Some(k) = kv.key_node(key) {
+                        out.push(
+                            Diagnostic::error(
+                                Code::PermissionModelMismatch,
+                                kp.key(key),
+                                k.span,
+                                format!("`{key}` is the vault access foundrygen would grant, but `access` is `existing`"),
+                            )
+                            .with_help(format!("remove `{key}`: with `access: existing` the deployment grants nothing on the vault; or remove `access: existing` to grant it")),
+                        );
+                    }
+                }
+            }
             let access_policies = kv.get_str("permission_model") == Some("access_policies");
             if access_policies {
                 if let Some(k) = kv.key_node("role") {
@@ -256,7 +271,13 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 "the `key_vault` block".to_string(),
             )
         });
-        if existing && let Some((p, span, _)) = &first {
+        // `access: existing` says the Key Vault connection was set up before (its vault access
+        // exists), so the account's connections are no news to it.
+        let kv_exists = kv.is_some_and(|k| k.get_str("access") == Some("existing"));
+        if existing
+            && !kv_exists
+            && let Some((p, span, _)) = &first
+        {
             out.push(
                 Diagnostic::warning(
                     Code::KeyVaultOnExistingAccount,
@@ -352,7 +373,10 @@ fn secrets_before_vault_access(
     if kv.is_none() && !listed_vault {
         return;
     }
-    if kv.is_some_and(|k| k.get("wait_for_role").is_some()) {
+    // A wait, or access that exists already: the vault takes secrets at once.
+    if kv.is_some_and(|k| {
+        k.get("wait_for_role").is_some() || k.get_str("access") == Some("existing")
+    }) {
         return;
     }
     // (path of `auth.type`, its node, the auth type, the connection's name)
@@ -489,6 +513,37 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, Code::WeakKeyVaultRole);
         assert!(!d[0].is_error());
+    }
+
+    /// `access: existing`: nothing to grant, so the grant's options are errors; the access is in
+    /// effect, so secrets may go in at once; the Key Vault connection was made before, so FG060
+    /// does not apply to an existing account.
+    #[test]
+    fn existing_vault_access_refuses_grant_options_and_needs_no_wait() {
+        let spec = with_foundry(&format!(
+            "key_vault: {{ name: kv1, access: existing }}\nconnections:\n{API_KEY_CONNECTION}"
+        ));
+        assert_eq!(codes(&spec), []);
+        let spec = with_foundry(&format!(
+            "existing: true\nkey_vault: {{ name: kv1, access: existing }}\nconnections:\n{API_KEY_CONNECTION}"
+        ));
+        assert_eq!(codes(&spec), []);
+        let d = diags(&with_foundry(
+            "key_vault: { name: kv1, access: existing, role: administrator, permission_model: access_policies, secret_permissions: [get, list, set, delete] }",
+        ));
+        let paths: Vec<String> = d
+            .iter()
+            .filter(|d| d.message.contains("`access` is `existing`"))
+            .map(|d| d.path.to_string())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "foundries[0].key_vault.role",
+                "foundries[0].key_vault.secret_permissions"
+            ]
+        );
+        assert!(d.iter().all(|d| d.is_error()));
     }
 
     const API_KEY_CONNECTION: &str = "  - { name: web, category: ApiKey, target: { url: 'https://api.example.com/' }, auth: { type: ApiKey, key: { secret: webKey } } }";

@@ -106,6 +106,21 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         if c.ty.resource_type == "Microsoft.KeyVault/vaults" {
             for u in &used {
                 if let Some(kv) = u.key_vault
+                    && let Some(node) = kv.get("access")
+                    && node.as_str() == Some("existing")
+                {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PermissionModelMismatch,
+                            u.path.key("access"),
+                            node.span,
+                            format!("Key Vault `{}` is created by this spec, so the Foundry identity has no access to it yet", c.name),
+                        )
+                        .with_related(c.path.clone(), c.node.span, "created here")
+                        .with_help("remove `access: existing`: the deployment grants the access on a vault it creates"),
+                    );
+                }
+                if let Some(kv) = u.key_vault
                     && kv.get_str("permission_model") == Some("access_policies")
                 {
                     let node = kv.get("permission_model").unwrap_or(kv);

@@ -171,6 +171,7 @@ const KEY_VAULT: &[Field] = &[
     ),
     opt("connection_name", Shape::Str),
     opt("wait_for_role", Shape::Str),
+    opt("access", Shape::Enum(&["create", "existing"])),
 ];
 
 const TARGET_RESOURCE: &[Field] = &[
