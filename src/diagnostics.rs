@@ -468,6 +468,9 @@ codes! {
     LocalAuthConflict = 83,
     /// An App Insights `workspace` that names no workspace of `resources:`.
     UnknownWorkspace = 84,
+    /// A target that names a created resource's type and name, in another resource group or
+    /// subscription.
+    NearlyNamesCreated = 85,
     /// A capability host names a connection that is not one of its project's.
     UnknownCapabilityHostConnection = 90,
     /// A capability host names a connection of the wrong category for its role.

@@ -36,6 +36,10 @@ struct Use<'a> {
     /// The place that names it (for related locations).
     path: SpecPath,
     span: Span,
+    /// The target (or `key_vault` block) that names it, and its path.
+    target: (SpecPath, Span),
+    /// Whether it names the resource by `resource_id`.
+    by_id: bool,
     /// The connection's auth type, when a connection reads the resource.
     auth: Option<&'a str>,
     /// Whether the connection reads a key of it (`from_target`).
@@ -47,26 +51,52 @@ struct Use<'a> {
 pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     let created = created_resources(root, out);
     let uses = uses(root);
-    let mut seen: BTreeMap<String, (SpecPath, Span)> = BTreeMap::new();
+    let near = nearly_named(&created, &uses, out);
+    let mut seen: BTreeMap<String, (SpecPath, Span, String)> = BTreeMap::new();
     for c in &created {
         let key = key_of(c.node, c.ty, c.name);
-        if let Some((p0, s0)) = seen.get(&key) {
+        // A global name is one resource wherever it is written.
+        let identity = if c.ty.global_name {
+            format!("{}|{}", c.ty.resource_type, c.name.to_ascii_lowercase())
+        } else {
+            key.clone()
+        };
+        if let Some((p0, s0, k0)) = seen.get(&identity) {
+            let (message, help) = if *k0 == key {
+                (
+                    format!("{} `{}` is in `resources:` twice", c.ty.what, c.name),
+                    "keep one entry; a second would be the same Azure resource".to_string(),
+                )
+            } else {
+                (
+                    format!(
+                        "{} `{}` is in `resources:` twice, in two resource groups or subscriptions",
+                        c.ty.what, c.name
+                    ),
+                    format!(
+                        "the name of {} is global: Azure has one `{}`; keep one entry, or give this one another name",
+                        a(c.ty.what),
+                        c.name
+                    ),
+                )
+            };
             out.push(
                 Diagnostic::error(
                     Code::ConflictingResources,
                     c.path.key("name"),
                     c.node.get("name").map_or(c.node.span, |n| n.span),
-                    format!("{} `{}` is in `resources:` twice", c.ty.what, c.name),
+                    message,
                 )
                 .with_related(p0.clone(), *s0, "first here")
-                .with_help("keep one entry; a second would be the same Azure resource"),
+                .with_help(help),
             );
         } else {
             seen.insert(
-                key.clone(),
+                identity,
                 (
                     c.path.key("name"),
                     c.node.get("name").map_or(c.node.span, |n| n.span),
+                    key.clone(),
                 ),
             );
         }
@@ -86,7 +116,8 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                         .is_some_and(|w| names_workspace(w, c.name, &created))
             });
         let foundry = same_as_a_foundry(root, c, &key, out);
-        if used.is_empty() && !workspace_of && !foundry {
+        // A target that nearly names it has its own diagnostic.
+        if used.is_empty() && !workspace_of && !foundry && !near.contains(&key) {
             out.push(
                 Diagnostic::warning(
                     Code::UnusedResource,
@@ -463,6 +494,78 @@ fn valid_database_name(s: &str) -> bool {
         && !s.ends_with(' ')
 }
 
+/// Targets (and `key_vault` blocks) that name a created resource's type and name but another
+/// resource group or subscription: taken for an existing resource, which for a global name can
+/// only be the created one (error) and otherwise is likely meant to be (warning). Returns the
+/// keys of the created resources so named.
+fn nearly_named(created: &[Created], uses: &[Use], out: &mut Vec<Diagnostic>) -> Vec<String> {
+    let keys: Vec<String> = created
+        .iter()
+        .map(|c| key_of(c.node, c.ty, c.name))
+        .collect();
+    let mut named = Vec::new();
+    for u in uses {
+        if keys.contains(&u.key) {
+            continue;
+        }
+        let mut want = u.key.splitn(4, '|');
+        let (Some(ty), _, _, Some(name)) = (want.next(), want.next(), want.next(), want.next())
+        else {
+            continue;
+        };
+        for (c, key) in created.iter().zip(&keys) {
+            let mut have = key.splitn(4, '|');
+            if have.next() != Some(ty) || have.nth(2) != Some(name) {
+                continue;
+            }
+            let place = match (
+                c.node.get_str("resource_group"),
+                c.node.get_str("subscription"),
+            ) {
+                (Some(g), Some(s)) => format!("resource_group: {g}, subscription: {s}"),
+                (Some(g), None) => format!("resource_group: {g}"),
+                (None, Some(s)) => format!("subscription: {s}"),
+                (None, None) => "no resource_group or subscription".to_string(),
+            };
+            let message = format!(
+                "{} `{}` of `resources:` is named here without its resource group or subscription, so this is taken for an existing one",
+                c.ty.what, c.name
+            );
+            let help = if u.by_id {
+                format!(
+                    "a `resource_id` names a created resource only when its `resources:` entry writes the same subscription and resource group; write `target: {{ resource: {{ type: {}, name: {}, ... }} }}` with the entry's {place}",
+                    c.ty.resource_type, c.name
+                )
+            } else {
+                format!(
+                    "to use the created one, write the entry's {place} here too; to use an existing one, give the created one another name"
+                )
+            };
+            let d = if c.ty.global_name {
+                Diagnostic::error(
+                    Code::NearlyNamesCreated,
+                    u.target.0.clone(),
+                    u.target.1,
+                    format!("{message}, which has the same global name"),
+                )
+            } else {
+                Diagnostic::warning(
+                    Code::NearlyNamesCreated,
+                    u.target.0.clone(),
+                    u.target.1,
+                    message,
+                )
+            };
+            out.push(
+                d.with_related(c.path.clone(), c.node.span, "created here")
+                    .with_help(help),
+            );
+            named.push(key.clone());
+        }
+    }
+    named
+}
+
 /// Every place the spec names a resource: connection targets and Key Vaults.
 fn uses(root: &Node) -> Vec<Use<'_>> {
     let mut out = Vec::new();
@@ -479,6 +582,8 @@ fn uses(root: &Node) -> Vec<Use<'_>> {
                 ),
                 path: fpath.key("key_vault"),
                 span: kv.span,
+                target: (fpath.key("key_vault"), kv.span),
+                by_id: false,
                 auth: None,
                 from_target: false,
                 key_vault: Some(kv),
@@ -487,6 +592,14 @@ fn uses(root: &Node) -> Vec<Use<'_>> {
         for (cp, c) in connections_of(&fpath, f) {
             let Some(target) = c.get("target") else {
                 continue;
+            };
+            let by_id = target.get("resource").is_none();
+            let at = match target.get("resource") {
+                Some(r) => (cp.key("target").key("resource"), r.span),
+                None => (
+                    cp.key("target").key("resource_id"),
+                    target.get("resource_id").map_or(target.span, |n| n.span),
+                ),
             };
             let key = if let Some(res) = target.get("resource") {
                 let (Some(ty), Some(name)) = (res.get_str("type"), res.get_str("name")) else {
@@ -519,6 +632,8 @@ fn uses(root: &Node) -> Vec<Use<'_>> {
                 key,
                 path: cp.clone(),
                 span: auth.and_then(|a| a.get("type")).map_or(c.span, |t| t.span),
+                target: at,
+                by_id,
                 auth: auth.and_then(|a| a.get_str("type")),
                 from_target,
                 key_vault: None,
@@ -649,6 +764,51 @@ mod tests {
     }
 
     const SEARCH_CONNECTION: &str = "connections:\n  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: srch-one } }, auth: { type: AAD } }";
+
+    /// A target with a created resource's type and name but not its group: an error where the
+    /// name is global (it could only be the same resource), a warning otherwise; the created
+    /// resource is then not also reported unused.
+    #[test]
+    fn a_target_that_nearly_names_a_created_resource_is_reported_once() {
+        let spec = |ty: &str, name: &str, extra: &str| {
+            format!(
+                "version: 1\nname: t\nlocation: eastus2\nresources:\n  - {{ type: {ty}, name: {name}, resource_group: rg-data{extra} }}\nfoundries:\n  - name: f1-abc\n    connections:\n      - {{ name: conn1, category: CustomKeys, target: {{ resource: {{ type: {ty}, name: {name} }} }}, auth: {{ type: CustomKeys, keys: {{ k: {{ secret: k }} }} }} }}\n"
+            )
+        };
+        let d = crate::validate::tests::diags(&spec(
+            "Microsoft.Search/searchServices",
+            "my-search-01",
+            "",
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::NearlyNamesCreated);
+        assert!(d[0].is_error());
+        assert_eq!(
+            d[0].path.to_string(),
+            "foundries[0].connections[0].target.resource"
+        );
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("resource_group: rg-data"),
+            "{:?}",
+            d[0].help
+        );
+        let d = crate::validate::tests::diags(&spec(
+            "Microsoft.OperationalInsights/workspaces",
+            "logs-one",
+            "",
+        ));
+        let codes: Vec<Code> = d.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::NearlyNamesCreated), "{d:?}");
+        assert!(!codes.contains(&Code::UnusedResource), "{d:?}");
+        assert!(
+            d.iter()
+                .filter(|d| d.code == Code::NearlyNamesCreated)
+                .all(|d| !d.is_error())
+        );
+    }
 
     #[test]
     fn a_used_resource_of_a_known_type_is_fine() {
@@ -820,14 +980,27 @@ mod tests {
             SEARCH_CONNECTION,
         );
         assert_eq!(codes(&s), [Code::ConflictingResources]);
-        // Another resource group is another resource.
+        // A global name is one resource in any resource group.
         let s = spec(
             "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.Search/searchServices, name: srch-one, resource_group: rg-b }",
             &format!(
                 "{SEARCH_CONNECTION}\n  - {{ name: search-b, category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: srch-one, resource_group: rg-b }} }}, auth: {{ type: AAD }} }}"
             ),
         );
-        assert!(codes(&s).is_empty(), "{:?}", diags(&s));
+        assert_eq!(codes(&s), [Code::ConflictingResources], "{:?}", diags(&s));
+        assert!(diags(&s)[0].help.as_deref().unwrap().contains("is global"));
+        // A workspace's is not: another resource group is another workspace.
+        let s = spec(
+            "- { type: Microsoft.Search/searchServices, name: srch-one }\n- { type: Microsoft.OperationalInsights/workspaces, name: logs-one }\n- { type: Microsoft.OperationalInsights/workspaces, name: logs-one, resource_group: rg-b }\n- { type: Microsoft.Insights/components, name: appi-one, workspace: logs-one }\n- { type: Microsoft.Insights/components, name: appi-two, resource_group: rg-b, workspace: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-b/providers/Microsoft.OperationalInsights/workspaces/logs-one }",
+            &format!(
+                "{SEARCH_CONNECTION}\n  - {{ name: insights-a, category: AppInsights, target: {{ resource: {{ type: Microsoft.Insights/components, name: appi-one }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }} }}\n  - {{ name: insights-b, category: AppInsights, target: {{ resource: {{ type: Microsoft.Insights/components, name: appi-two, resource_group: rg-b }} }}, auth: {{ type: ApiKey, key: {{ from_target: true }} }} }}"
+            ),
+        );
+        assert!(
+            !codes(&s).contains(&Code::ConflictingResources),
+            "{:?}",
+            diags(&s)
+        );
     }
 
     #[test]
