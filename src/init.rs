@@ -412,9 +412,11 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
         if category::is_gateway(category) {
             cs.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
 ");
-            cs.push_str("          deploymentInPath: \"false\"  # \"true\": <target>/deployments/<name>/chat/completions; \"false\": the name in the body
+            // foundrygen cannot know how the gateway routes: the samples' API Management default
+            // is "true", the model gateway's "false", so the line says it must be checked.
+            cs.push_str("          deploymentInPath: \"false\"  # check it against your gateway: \"true\" if it takes the deployment name in the URL path (<target>/deployments/<name>/chat/completions), \"false\" if in the body's `model`
 ");
-            cs.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # or modelDiscovery
+            cs.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # replace the <…> with the gateway's deployments (validate warns until then), or use modelDiscovery
 ");
         }
         let allowed = category::rule(category).map(|r| r.auth).unwrap_or(&[]);
@@ -809,9 +811,21 @@ mod tests {
         let text = starter_spec(&o).unwrap();
         assert!(text.contains("name: contoso-apim/openai"), "{text}");
         assert_eq!(
-            text.matches("deploymentInPath: \"false\"").count(),
+            text.matches("deploymentInPath: \"false\"  # check it against your gateway: \"true\" if it takes the deployment name in the URL path").count(),
             2,
             "{text}"
+        );
+        // The placeholders validate, with a warning each saying what to write.
+        let checked = crate::check(&Source::new("<init>", text)).unwrap();
+        assert_eq!(checked.warnings.len(), 2, "{:?}", checked.warnings);
+        assert!(
+            checked
+                .warnings
+                .iter()
+                .all(|w| w.code == crate::diagnostics::Code::GatewayModels
+                    && w.message.contains("`<deployment>`")),
+            "{:?}",
+            checked.warnings
         );
     }
 
