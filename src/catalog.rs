@@ -862,6 +862,12 @@ pub const CREATED_TYPES: &[CreatedType] = &[
     },
 ];
 
+/// Search partition counts Azure accepts (`resources[].partitions`).
+pub const SEARCH_PARTITIONS: &[i64] = &[1, 2, 3, 4, 6, 12];
+
+/// The kinds of Cognitive Services account `resources:` creates (`resources[].kind`).
+pub const ACCOUNT_KINDS: &[&str] = &["OpenAI", "AIServices"];
+
 /// The per-type keys of `resources:` entries (every key a [`CreatedType`] may take).
 pub const CREATED_TYPE_KEYS: &[&str] = &[
     "sku",

@@ -14,8 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Span, SpecPath, did_you_mean};
 use crate::spec::resource_key;
 use crate::spec::tree::Node;
 
-/// Search partition counts Azure accepts.
-const SEARCH_PARTITIONS: &[i64] = &[1, 2, 3, 4, 6, 12];
+use crate::catalog::{ACCOUNT_KINDS, SEARCH_PARTITIONS};
 
 /// Cosmos DB's rule for a new account is stricter than the 50 characters an existing one may
 /// have (Learn's naming rules: 3–44).
@@ -349,7 +348,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
     }
     if let Some(n) = r.get("kind")
         && let Some(s) = n.as_str()
-        && !["OpenAI", "AIServices"].contains(&s)
+        && !ACCOUNT_KINDS.contains(&s)
     {
         out.push(
             Diagnostic::error(
@@ -358,7 +357,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                 n.span,
                 format!("`{s}` is not a kind foundrygen creates"),
             )
-            .with_help(match did_you_mean(s, ["OpenAI", "AIServices"]) {
+            .with_help(match did_you_mean(s, ACCOUNT_KINDS.iter().copied()) {
                 Some(d) => format!("did you mean `{d}`?"),
                 None => "use `OpenAI` or `AIServices`".to_string(),
             }),
