@@ -876,6 +876,12 @@ pub fn deleted_with_parent(resource_type: &str) -> bool {
     resource_type.eq_ignore_ascii_case("Microsoft.Storage/storageAccounts/blobServices")
 }
 
+/// Search partition counts Azure accepts (`resources[].partitions`).
+pub const SEARCH_PARTITIONS: &[i64] = &[1, 2, 3, 4, 6, 12];
+
+/// The kinds of Cognitive Services account `resources:` creates (`resources[].kind`).
+pub const ACCOUNT_KINDS: &[&str] = &["OpenAI", "AIServices"];
+
 /// The per-type keys of `resources:` entries (every key a [`CreatedType`] may take).
 pub const CREATED_TYPE_KEYS: &[&str] = &[
     "sku",

@@ -177,6 +177,13 @@ fn parse_connection<'a>(c: &'a str, projects: &[String]) -> Result<ConnectionFla
             &help,
         ));
     }
+    if !crate::validate::names::valid_connection_name(name) {
+        return Err(refused(
+            c,
+            &format!(": connection name `{name}` breaks Azure's rules"),
+            &crate::validate::names::connection_name_help(name),
+        ));
+    }
     let target = parse_target(c, target)?;
     match &target {
         TargetFlag::Resource { ty, name: res } => {
@@ -289,6 +296,49 @@ fn check_resource_name(
     Err(refused(c, &problem, &help))
 }
 
+/// `what` with its indefinite article.
+fn a(what: &str) -> String {
+    if what.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        format!("an {what}")
+    } else {
+        format!("a {what}")
+    }
+}
+
+/// A name init writes into the spec (`full`: `given` with the suffix), against Azure's rule for
+/// its type. It is refused as an argument error naming the flag (`flag`, as the user wrote it),
+/// never as a diagnostic against a line of a spec the user has not seen.
+fn check_written_name(
+    flag: &str,
+    given: &str,
+    full: &str,
+    suffix: &str,
+    what: &str,
+    rule: &crate::validate::names::NameRule,
+    max: usize,
+) -> Result<(), Error> {
+    let n = full.chars().count();
+    if (rule.valid)(full) && n <= max {
+        return Ok(());
+    }
+    let min = rule.lengths.0;
+    if full != given && n > max {
+        let room = max.saturating_sub(n - given.chars().count());
+        return Err(usage(format!(
+            "{flag} with --suffix `{suffix}` makes `{full}` ({n} characters); {} name takes {min}–{max}\n  = help: shorten it to at most {room} characters, or choose a shorter --suffix (`--suffix ''` adds none)",
+            a(what)
+        )));
+    }
+    let help = if n > max {
+        format!("shorten it to {min}–{max} characters")
+    } else {
+        rule.help.to_string()
+    };
+    Err(usage(format!(
+        "{flag}: {what} name `{full}` breaks Azure's rules\n  = help: {help}"
+    )))
+}
+
 /// The starter spec's text; an error when a flag does not make a valid spec.
 pub fn starter_spec(o: &Options) -> Result<String, Error> {
     starter(o).map(|s| s.text)
@@ -307,6 +357,48 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
         "Microsoft.CognitiveServices/accounts",
         &o.suffix,
     );
+    let account_rule = crate::validate::names::name_rule("Microsoft.CognitiveServices/accounts")
+        .expect("accounts have a rule");
+    check_written_name(
+        &format!("--foundry `{}`", o.foundry),
+        &o.foundry,
+        &foundry,
+        &o.suffix,
+        "Foundry account",
+        account_rule,
+        account_rule.lengths.1,
+    )?;
+    for p in &o.projects {
+        if !crate::validate::names::valid_project_name(p) {
+            return Err(usage(format!(
+                "--project `{p}`: project name `{p}` breaks Azure's rules\n  = help: {}",
+                crate::validate::names::PROJECT_NAME_HELP
+            )));
+        }
+    }
+    let key_vault = match &o.key_vault {
+        Some(kv) => {
+            let full = if o.create {
+                suffixed(kv, "Microsoft.KeyVault/vaults", &o.suffix)
+            } else {
+                kv.clone()
+            };
+            let rule = crate::validate::names::name_rule("Microsoft.KeyVault/vaults")
+                .expect("vaults have a rule");
+            check_written_name(
+                &format!("--key-vault `{kv}`"),
+                kv,
+                &full,
+                &o.suffix,
+                "Key Vault",
+                rule,
+                rule.lengths.1,
+            )?;
+            Some(full)
+        }
+        None => None,
+    };
+    let mut connection_names: Vec<String> = Vec::new();
     let mut global_names = vec![foundry.clone()];
     // Created resources: (type, name, extra lines), in the order the flags name them.
     let mut created: Vec<(String, String, Vec<String>)> = Vec::new();
@@ -345,6 +437,18 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
     for c in &o.connections {
         let flag = parse_connection(c, &o.projects)?;
         let (category, name, target) = (flag.category, flag.name, &flag.target);
+        // Connection names are unique across the account, its projects included (FG014).
+        if connection_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            return Err(refused(
+                c,
+                &format!(": connection name `{name}` is given twice"),
+                "give each --connection its own name",
+            ));
+        }
+        connection_names.push(name.to_string());
         let _ = writeln!(cs, "      - name: {}", yaml(name));
         if let Some(p) = flag.project {
             let _ = writeln!(cs, "        project: {}", yaml(p));
@@ -371,6 +475,47 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
                 let name = match known {
                     Some(t) if o.create => {
                         let full = suffixed(name, t.resource_type, &o.suffix);
+                        if let Some(rule) = crate::validate::names::name_rule(t.resource_type) {
+                            // A new Cosmos DB account takes at most 44 characters, fewer than
+                            // the 50 an older one may have.
+                            let max = if t.resource_type == "Microsoft.DocumentDB/databaseAccounts"
+                            {
+                                44
+                            } else {
+                                rule.lengths.1
+                            };
+                            let what = if t.resource_type == "Microsoft.Search/searchServices" {
+                                "search service"
+                            } else {
+                                rule.what
+                            };
+                            check_written_name(
+                                &format!("--connection `{c}`"),
+                                name,
+                                &full,
+                                &o.suffix,
+                                what,
+                                rule,
+                                max,
+                            )?;
+                        }
+                        if t.resource_type == "Microsoft.Insights/components" {
+                            let rule = crate::validate::names::name_rule(
+                                "Microsoft.OperationalInsights/workspaces",
+                            )
+                            .expect("workspaces have a rule");
+                            let logs = format!("{full}-logs");
+                            if !(rule.valid)(&logs) {
+                                return Err(refused(
+                                    c,
+                                    &format!(
+                                        ": its Log Analytics workspace would be `{logs}` ({} characters), and a workspace name takes 4–63",
+                                        logs.chars().count()
+                                    ),
+                                    "give the App Insights component a shorter name (init names its workspace `<component>-logs`)",
+                                ));
+                            }
+                        }
                         if !created
                             .iter()
                             .any(|(ct, cn, _)| ct == t.resource_type && *cn == full)
@@ -412,9 +557,11 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
         if category::is_gateway(category) {
             cs.push_str("        metadata:  # how the gateway routes model calls; see the README's gateway section
 ");
-            cs.push_str("          deploymentInPath: \"false\"  # \"true\": <target>/deployments/<name>/chat/completions; \"false\": the name in the body
+            // foundrygen cannot know how the gateway routes: the samples' API Management default
+            // is "true", the model gateway's "false", so the line says it must be checked.
+            cs.push_str("          deploymentInPath: \"false\"  # check it against your gateway: \"true\" if it takes the deployment name in the URL path (<target>/deployments/<name>/chat/completions), \"false\" if in the body's `model`
 ");
-            cs.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # or modelDiscovery
+            cs.push_str("          models: '[{\"name\": \"<deployment>\", \"properties\": {\"model\": {\"name\": \"<model>\", \"version\": \"\", \"format\": \"OpenAI\"}}}]'  # replace the <…> with the gateway's deployments (validate warns until then), or use modelDiscovery
 ");
         }
         let allowed = category::rule(category).map(|r| r.auth).unwrap_or(&[]);
@@ -500,23 +647,31 @@ pub fn starter(o: &Options) -> Result<Starter, Error> {
             }
         }
     }
-    if let Some(kv) = &o.key_vault {
-        let kv = if o.create {
-            let full = suffixed(kv, "Microsoft.KeyVault/vaults", &o.suffix);
+    if let Some(kv) = key_vault {
+        if o.create {
             created.insert(
                 0,
-                ("Microsoft.KeyVault/vaults".into(), full.clone(), Vec::new()),
+                ("Microsoft.KeyVault/vaults".into(), kv.clone(), Vec::new()),
             );
-            global_names.insert(1, full.clone());
-            full
-        } else {
-            kv.clone()
-        };
+            global_names.insert(1, kv.clone());
+        }
         s.push_str("    # The bring-your-own Key Vault connection: created first, after every project; the\n");
         s.push_str("    # account's identity gets Key Vault Secrets Officer on the vault before any other\n");
         s.push_str("    # connection is created.\n");
         s.push_str("    key_vault:\n");
         let _ = writeln!(s, "      name: {}", yaml(&kv));
+        // The default connection name, `<foundry>-keyvault`, outgrows Azure's 33 characters
+        // with a long account name (FG012): name the connection instead.
+        let default = crate::validate::names::default_key_vault_connection(&foundry);
+        if !crate::validate::names::valid_connection_name(&default) {
+            let _ = writeln!(
+                s,
+                "      connection_name: {}  # `{default}` is longer than a connection name may be",
+                yaml(&crate::validate::names::shortened_key_vault_connection(
+                    &foundry
+                ))
+            );
+        }
         if o.create {
             s.push_str("      # created in resources: above, with Azure RBAC (the account's identity gets a role)\n");
         } else {
@@ -809,17 +964,124 @@ mod tests {
         let text = starter_spec(&o).unwrap();
         assert!(text.contains("name: contoso-apim/openai"), "{text}");
         assert_eq!(
-            text.matches("deploymentInPath: \"false\"").count(),
+            text.matches("deploymentInPath: \"false\"  # check it against your gateway: \"true\" if it takes the deployment name in the URL path").count(),
             2,
             "{text}"
+        );
+        // The placeholders validate, with a warning each saying what to write.
+        let checked = crate::check(&Source::new("<init>", text)).unwrap();
+        assert_eq!(checked.warnings.len(), 2, "{:?}", checked.warnings);
+        assert!(
+            checked
+                .warnings
+                .iter()
+                .all(|w| w.code == crate::diagnostics::Code::GatewayModels
+                    && w.message.contains("`<deployment>`")),
+            "{:?}",
+            checked.warnings
         );
     }
 
     #[test]
-    fn refuses_invalid_names_with_the_validation_error() {
+    fn refuses_a_bad_foundry_or_project_name_as_an_argument_error() {
         let mut o = opts();
         o.foundry = "bad_name".into();
-        assert!(matches!(starter_spec(&o), Err(Error::InvalidSpec { .. })));
+        assert_eq!(
+            refusal(&o),
+            "--foundry `bad_name`: Foundry account name `bad_name` breaks Azure's rules\n  = help: use 2–64 letters, digits and hyphens, starting and ending with a letter or digit"
+        );
+        let mut o = opts();
+        o.projects = vec!["_research".into()];
+        o.connections.clear();
+        assert!(
+            refusal(&o).starts_with("--project `_research`: project name `_research` breaks Azure's rules\n  = help: use 2–64"),
+            "{}",
+            refusal(&o)
+        );
+    }
+
+    #[test]
+    fn refuses_names_the_suffix_makes_too_long_naming_the_flags() {
+        let o = Options {
+            create: true,
+            suffix: "abcdefgh".into(),
+            key_vault: Some("contoso-keyvault-prod1".into()),
+            connections: vec![
+                "AzureBlob:blob:Microsoft.Storage/storageAccounts/contosostorageprod1".into(),
+            ],
+            ..opts()
+        };
+        assert_eq!(
+            refusal(&o),
+            "--key-vault `contoso-keyvault-prod1` with --suffix `abcdefgh` makes `contoso-keyvault-prod1-abcdefgh` (31 characters); a Key Vault name takes 3–24\n  = help: shorten it to at most 15 characters, or choose a shorter --suffix (`--suffix ''` adds none)"
+        );
+        let o = Options {
+            key_vault: Some("contoso-kv".into()),
+            ..o
+        };
+        assert_eq!(
+            refusal(&o),
+            "--connection `AzureBlob:blob:Microsoft.Storage/storageAccounts/contosostorageprod1` with --suffix `abcdefgh` makes `contosostorageprod1abcdefgh` (27 characters); a storage account name takes 3–24\n  = help: shorten it to at most 16 characters, or choose a shorter --suffix (`--suffix ''` adds none)"
+        );
+        // Without --create the vault and targets are referenced: no suffix, and the names fit.
+        let o = Options { create: false, ..o };
+        starter(&o).unwrap();
+        // A long foundry name with the suffix.
+        let o = Options {
+            foundry: "f".repeat(60),
+            connections: Vec::new(),
+            ..o
+        };
+        assert!(refusal(&o).contains("makes `ffff"), "{}", refusal(&o));
+        // A created Cosmos DB account takes 44, not the 50 an older one may have.
+        let o = Options {
+            foundry: "contoso-foundry".into(),
+            create: true,
+            suffix: "ab12".into(),
+            connections: vec![format!(
+                "CosmosDB:docs:Microsoft.DocumentDB/databaseAccounts/{}",
+                "c".repeat(42)
+            )],
+            ..opts()
+        };
+        assert!(
+            refusal(&o).contains("a Cosmos DB account name takes 3–44"),
+            "{}",
+            refusal(&o)
+        );
+    }
+
+    #[test]
+    fn refuses_a_bad_or_repeated_connection_name() {
+        let mut o = opts();
+        o.connections = vec!["CognitiveSearch:s:Microsoft.Search/searchServices/xx".into()];
+        assert_eq!(
+            refusal(&o),
+            "--connection `CognitiveSearch:s:Microsoft.Search/searchServices/xx`: connection name `s` breaks Azure's rules\n  = help: connection names are at least 3 characters long"
+        );
+        o.connections = vec![
+            "ApiKey:web:https://a.example.com/".into(),
+            "ApiKey:Web:https://b.example.com/".into(),
+        ];
+        assert!(
+            refusal(&o).contains("connection name `Web` is given twice"),
+            "{}",
+            refusal(&o)
+        );
+    }
+
+    #[test]
+    fn a_long_foundry_name_gets_a_key_vault_connection_name_that_fits() {
+        let o = Options {
+            foundry: "contoso-foundry-research-east".into(),
+            suffix: "ab12".into(),
+            ..opts()
+        };
+        let text = starter_spec(&o).unwrap();
+        assert!(
+            text.contains("      connection_name: contoso-foundry-research-keyvault  # `contoso-foundry-research-east-ab12-keyvault` is longer than a connection name may be\n"),
+            "{text}"
+        );
     }
 
     #[test]

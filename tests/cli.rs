@@ -233,7 +233,7 @@ fn broken_stderr(file: &str) -> String {
            |
         19 |           type: ApiKey
            |                 ^^^^^^
-           = help: add `wait_for_role: 60s` under `key_vault`, or switch to `type: AAD` with `roles:` on the target (nothing stored in the vault)
+           = help: add `wait_for_role: 60s` under `key_vault`, or switch `search` to `type: AAD` with `roles:` on the target (nothing stored in the vault)
 
         error[FG036]: `key` is a secret and may not be written in the spec
           --> FILE:20:16 (foundries[0].connections[0].auth.key)

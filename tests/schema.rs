@@ -286,7 +286,14 @@ fn compare(root: &Value, schema: &Value, shape: &Shape, at: &str, out: &mut Vec<
                 Shape::Bool => "boolean",
                 _ => "integer",
             };
-            if !is_type(s, t) || s.get("enum").is_some() {
+            // A value the rules (not the shape table) bound to a set carries that set, from the
+            // validator's own table; any other enum would be a promise validation does not keep.
+            let bound = match at {
+                "resources[].partitions" => Some(json!(catalog::SEARCH_PARTITIONS)),
+                "resources[].kind" => Some(json!(catalog::ACCOUNT_KINDS)),
+                _ => None,
+            };
+            if !is_type(s, t) || s.get("enum") != bound.as_ref() {
                 fail(format!("the table says {t}, the schema {s}"));
             }
         }
@@ -690,4 +697,85 @@ fn every_secret_field_is_a_credential_and_every_identifier_a_string() {
     for f in foundrygen::validate::structure::PLAIN_FIELDS {
         assert_eq!(auth[f]["type"], "string", "auth.{f}");
     }
+}
+
+/// A spec creating one resource of each type with bounds, valid for both.
+const RESOURCES: &str = "\
+version: 1
+name: demo
+location: eastus2
+resources:
+  - { type: Microsoft.Search/searchServices, name: demo-search, sku: standard, replicas: 3, partitions: 12 }
+  - { type: Microsoft.KeyVault/vaults, name: demo-kv, soft_delete_days: 7 }
+  - { type: Microsoft.OperationalInsights/workspaces, name: demo-logs, retention_days: 730 }
+  - { type: Microsoft.Insights/components, name: demo-appi, workspace: demo-logs }
+  - { type: Microsoft.CognitiveServices/accounts, name: demo-aoai, kind: OpenAI }
+foundries:
+  - name: demo-foundry
+    key_vault: { name: demo-kv, wait_for_role: 60s }
+    connections:
+      - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: demo-search } }, auth: { type: AAD } }
+      - { name: appi, category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: demo-appi } }, auth: { type: ApiKey, key: { from_target: true } } }
+      - { name: aoai, category: AzureOpenAI, target: { resource: { type: Microsoft.CognitiveServices/accounts, name: demo-aoai } }, auth: { type: AAD } }
+";
+
+#[test]
+fn the_schema_carries_the_validators_bounds_of_created_resources() {
+    let v = validator();
+    assert_eq!(
+        errors(&v, &json_of("resources", RESOURCES)),
+        Vec::<String>::new()
+    );
+    foundrygen::check(&Source::new("resources.yaml", RESOURCES))
+        .expect("validation accepts the resources spec");
+    let mut failures = Vec::new();
+    for (from, to) in [
+        ("replicas: 3", "replicas: 13"),
+        ("replicas: 3", "replicas: 0"),
+        ("partitions: 12", "partitions: 5"),
+        ("partitions: 12", "partitions: 0"),
+        ("soft_delete_days: 7", "soft_delete_days: 6"),
+        ("soft_delete_days: 7", "soft_delete_days: 91"),
+        ("retention_days: 730", "retention_days: 731"),
+        ("retention_days: 730", "retention_days: 29"),
+        ("kind: OpenAI", "kind: SpeechServices"),
+        ("kind: OpenAI", "kind: openai"),
+    ] {
+        assert_eq!(RESOURCES.matches(from).count(), 1, "`{from}`");
+        let text = RESOURCES.replace(from, to);
+        if errors(&v, &json_of(to, &text)).is_empty() {
+            failures.push(format!("the schema accepts `{to}`"));
+        }
+        if foundrygen::check(&Source::new("case.yaml", text.as_str())).is_ok() {
+            failures.push(format!("validation accepts `{to}`"));
+        }
+    }
+    // Values inside the bounds are accepted by both.
+    for (from, to) in [
+        ("replicas: 3", "replicas: 1"),
+        ("partitions: 12", "partitions: 6"),
+        ("soft_delete_days: 7", "soft_delete_days: 90"),
+        ("retention_days: 730", "retention_days: 30"),
+        ("kind: OpenAI", "kind: AIServices"),
+    ] {
+        let text = RESOURCES.replace(from, to);
+        let errs = errors(&v, &json_of(to, &text));
+        if !errs.is_empty() {
+            failures.push(format!("the schema refuses `{to}`: {errs:?}"));
+        }
+        if let Err(e) = foundrygen::check(&Source::new("case.yaml", text.as_str())) {
+            failures.push(format!("validation refuses `{to}`: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The type stays a case-sensitive enum; its description says validation is not.
+    let s = schema();
+    let ty = &s["$defs"]["Resource"]["properties"]["type"];
+    assert!(ty["enum"].is_array(), "{ty}");
+    assert!(
+        ty["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("another case")),
+        "{ty}"
+    );
 }

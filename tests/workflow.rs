@@ -1004,6 +1004,49 @@ fn init_refuses_a_target_named_with_a_fourth_field_and_shows_the_project_form() 
 }
 
 #[test]
+fn init_refuses_names_its_suffix_makes_too_long_as_an_argument_error() {
+    let sb = Sandbox::new();
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "-",
+        "--create",
+        "--suffix",
+        "abcdefgh",
+        "--key-vault",
+        "contoso-keyvault-prod1",
+        "--connection",
+        "AzureBlob:blob:Microsoft.Storage/storageAccounts/contosostorageprod1",
+    ]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --key-vault `contoso-keyvault-prod1` with --suffix `abcdefgh` makes `contoso-keyvault-prod1-abcdefgh` (31 characters); a Key Vault name takes 3–24
+          = help: shorten it to at most 15 characters, or choose a shorter --suffix (`--suffix ''` adds none)
+        ",
+    );
+    let out = sb.run(&[
+        "init",
+        "-o",
+        "-",
+        "--connection",
+        "CognitiveSearch:s:Microsoft.Search/searchServices/xx",
+    ]);
+    assert_output(
+        &out,
+        2,
+        "",
+        r"
+        error: --connection `CognitiveSearch:s:Microsoft.Search/searchServices/xx`: connection name `s` breaks Azure's rules
+          = help: connection names are at least 3 characters long
+        ",
+    );
+    assert!(sb.files(".").is_empty(), "init wrote a file");
+}
+
+#[test]
 fn init_refuses_a_malformed_connection_with_the_form() {
     let out = Sandbox::new().run(&["init", "-o", "-", "--connection", "search"]);
     assert_output(

@@ -71,7 +71,8 @@ pub fn resource_key(
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resource {
-    /// The ARM type, e.g. `Microsoft.Search/searchServices`.
+    /// The ARM type, e.g. `Microsoft.Search/searchServices`. Validation also accepts a type
+    /// written in another case (`microsoft.search/searchservices`) and writes it as listed here.
     #[serde(rename = "type")]
     #[schemars(transform = created_type_schema)]
     pub type_: String,
@@ -89,9 +90,12 @@ pub struct Resource {
     /// SKU name: Search `free` … `storage_optimized_l2` (default `basic`), Storage
     /// `Standard_LRS` (default) …, Cognitive Services `S0` (default).
     pub sku: Option<String>,
-    /// Search: replica count (1–12, default 1).
+    /// Search: replica count (1–12, default 1; free takes 1, basic at most 3, and the standard
+    /// and storage-optimized tiers at most 36 search units, replicas × partitions).
+    #[schemars(range(min = 1, max = 12))]
     pub replicas: Option<u32>,
-    /// Search: partition count (1, 2, 3, 4, 6 or 12; default 1).
+    /// Search: partition count (1, 2, 3, 4, 6 or 12; default 1; free takes 1, basic at most 3).
+    #[schemars(transform = partitions_schema)]
     pub partitions: Option<u32>,
     /// Search, Storage (shared keys), Cosmos DB, Cognitive Services: turn key-based auth off.
     /// Default `true`, unless a connection of the spec reads a key of the resource.
@@ -106,13 +110,16 @@ pub struct Resource {
     /// on).
     pub purge_protection: Option<bool>,
     /// Key Vault: days a deleted vault is kept (7–90, default 90; fixed once the vault exists).
+    #[schemars(range(min = 7, max = 90))]
     pub soft_delete_days: Option<u32>,
     /// Log Analytics: days of retention (30–730, default 30).
+    #[schemars(range(min = 30, max = 730))]
     pub retention_days: Option<u32>,
     /// Application Insights (required): its Log Analytics workspace, by name in `resources:` or
     /// by resource id.
     pub workspace: Option<String>,
     /// Cognitive Services (required): `OpenAI` or `AIServices`.
+    #[schemars(transform = account_kind_schema)]
     pub kind: Option<String>,
     /// Cognitive Services: model deployments on the account (the same keys as a foundry's).
     #[serde(default)]
@@ -560,6 +567,25 @@ fn category_schema(schema: &mut Schema) {
 /// `resources[].type`: the types foundrygen creates.
 fn created_type_schema(schema: &mut Schema) {
     crate::schema::narrow(schema, Known::CreatedType);
+}
+
+/// `resources[].partitions`: the partition counts Azure AI Search takes
+/// (`catalog::SEARCH_PARTITIONS`).
+fn partitions_schema(schema: &mut Schema) {
+    schema.remove("minimum");
+    schema.remove("format");
+    schema.insert(
+        "enum".into(),
+        serde_json::json!(crate::catalog::SEARCH_PARTITIONS),
+    );
+}
+
+/// `resources[].kind`: the account kinds foundrygen creates.
+fn account_kind_schema(schema: &mut Schema) {
+    schema.insert(
+        "enum".into(),
+        serde_json::json!(crate::catalog::ACCOUNT_KINDS),
+    );
 }
 
 /// `auth.type`: the auth type literals.

@@ -379,6 +379,27 @@ fn secrets_before_vault_access(
     }) {
         return;
     }
+    // Connections that could authenticate with Entra ID instead, storing nothing: their category
+    // takes `AAD` and they target a resource (roles need one).
+    let could_use_aad: Vec<&str> = connections_of(fpath, f)
+        .filter(|(_, c)| {
+            let stores = c
+                .get("auth")
+                .and_then(|a| a.get_str("type"))
+                .is_some_and(|ty| {
+                    crate::catalog::is_auth_type(ty)
+                        && crate::catalog::stores_credentials_in_vault(ty)
+                });
+            let takes_aad = category_of(c)
+                .and_then(crate::category::rule)
+                .is_some_and(|r| r.auth.contains(&"AAD"));
+            let resource = c
+                .get("target")
+                .is_some_and(|t| t.get("resource").is_some() || t.get("resource_id").is_some());
+            stores && takes_aad && resource && category_of(c) != Some("AzureKeyVault")
+        })
+        .map(|(_, c)| c.get_str("name").unwrap_or("?"))
+        .collect();
     // (path of `auth.type`, its node, the auth type, the connection's name)
     let storing: Vec<(SpecPath, &Node, &str, &str)> = connections_of(fpath, f)
         .filter(|(_, c)| category_of(c) != Some("AzureKeyVault"))
@@ -405,10 +426,29 @@ fn secrets_before_vault_access(
         2 => " (and 1 more connection)".to_string(),
         n => format!(" (and {} more connections)", n - 1),
     };
-    let help = if kv.is_some() {
-        "add `wait_for_role: 60s` under `key_vault`, or switch to `type: AAD` with `roles:` on the target (nothing stored in the vault)"
+    let wait = if kv.is_some() {
+        "add `wait_for_role: 60s` under `key_vault`"
     } else {
-        "use the `key_vault` block with `wait_for_role: 60s` instead of the `AzureKeyVault` connection, or switch to `type: AAD` with `roles:` on the target"
+        "use the `key_vault` block with `wait_for_role: 60s` instead of the `AzureKeyVault` connection"
+    };
+    // Only categories that take Entra ID get it offered (App Insights, for one, takes only a key).
+    let help = match could_use_aad.as_slice() {
+        [] => wait.to_string(),
+        names => {
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let names = match names.as_slice() {
+                [first, second, _, _, ..] => {
+                    format!("{first}, {second} and the others that take it")
+                }
+                [rest @ .., last] if !rest.is_empty() => {
+                    format!("{} and {last}", rest.join(", "))
+                }
+                _ => names.concat(),
+            };
+            format!(
+                "{wait}, or switch {names} to `type: AAD` with `roles:` on the target (nothing stored in the vault)"
+            )
+        }
     };
     let mut d = Diagnostic::warning(
         Code::SecretsBeforeVaultAccess,
@@ -585,6 +625,44 @@ mod tests {
         assert!(codes(&aad).is_empty(), "{:?}", diags(&aad));
         let no_vault = with_foundry(&format!("connections:\n{API_KEY_CONNECTION}"));
         assert!(codes(&no_vault).is_empty(), "{:?}", diags(&no_vault));
+    }
+
+    #[test]
+    fn the_vault_warning_offers_entra_id_only_where_the_category_takes_it() {
+        let help = |connections: &str| {
+            let spec = with_foundry(&format!(
+                "key_vault: {{ name: kv1 }}\nconnections:\n{connections}"
+            ));
+            let d = diags(&spec);
+            assert_eq!(codes(&spec), [Code::SecretsBeforeVaultAccess], "{d:?}");
+            d[0].help.clone().unwrap()
+        };
+        // App Insights takes only ApiKey, and a URL target gets no roles.
+        let appi = "  - { name: appi, category: AppInsights, target: { resource: { type: Microsoft.Insights/components, name: appi1 } }, auth: { type: ApiKey, key: { secret: appiKey } } }";
+        assert_eq!(help(appi), "add `wait_for_role: 60s` under `key_vault`");
+        assert_eq!(
+            help(API_KEY_CONNECTION),
+            "add `wait_for_role: 60s` under `key_vault`"
+        );
+        let search = "  - { name: search, category: CognitiveSearch, target: { resource: { type: Microsoft.Search/searchServices, name: s1 } }, auth: { type: ApiKey, key: { secret: searchKey } } }";
+        assert_eq!(
+            help(&format!("{appi}\n{search}")),
+            "add `wait_for_role: 60s` under `key_vault`, or switch `search` to `type: AAD` with `roles:` on the target (nothing stored in the vault)"
+        );
+        let blob = search
+            .replace("name: search,", "name: docs,")
+            .replace("CognitiveSearch", "AzureBlob")
+            .replace(
+                "Microsoft.Search/searchServices",
+                "Microsoft.Storage/storageAccounts",
+            )
+            .replace("name: s1", "name: store1")
+            .replace("searchKey", "docsKey")
+            .replace("ApiKey", "AccountKey");
+        assert!(
+            help(&format!("{search}\n{blob}"))
+                .contains("switch `search` and `docs` to `type: AAD`")
+        );
     }
 
     #[test]

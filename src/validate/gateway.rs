@@ -217,8 +217,44 @@ fn check_models(text: &str, n: &Node, path: &SpecPath, out: &mut Vec<Diagnostic>
                 format!("deployment {} of `{MODELS}` needs `{p}`, {what}", i + 1),
                 &help,
             ));
+            continue;
+        }
+        // `init` writes `<deployment>` and `<model>` for the gateway's own names, which it cannot
+        // know; the spec still renders, but the connection would list deployments that do not exist.
+        let placeholders: Vec<&str> = wanted
+            .iter()
+            .filter_map(|(p, _)| field(p))
+            .filter(|s| is_placeholder(s))
+            .collect();
+        if !placeholders.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    Code::GatewayModels,
+                    path.clone(),
+                    n.span,
+                    format!(
+                        "deployment {} of `{MODELS}` still holds the placeholder {}",
+                        i + 1,
+                        placeholders
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                )
+                .with_help(format!(
+                    "write the gateway's own deployment: `name` is the deployment name it serves, `properties.model` that deployment's model `name`, `version` and `format`, e.g. {}; or use `{MODEL_DISCOVERY_EXAMPLE}` to ask the gateway",
+                    r#"`[{"name": "gpt-4o", "properties": {"model": {"name": "gpt-4o", "version": "2024-11-20", "format": "OpenAI"}}}]`"#
+                )),
+            );
         }
     }
+}
+
+/// Whether a metadata value is still a placeholder such as `init` writes (`<deployment>`).
+fn is_placeholder(s: &str) -> bool {
+    let s = s.trim();
+    s.len() > 2 && s.starts_with('<') && s.ends_with('>')
 }
 
 /// `modelDiscovery`: a JSON object of exactly `listModelsEndpoint`, `getModelEndpoint` (with a
@@ -351,6 +387,31 @@ mod tests {
                 assert_eq!(c, Vec::<Code>::new(), "{category}: {list}");
             }
         }
+    }
+
+    #[test]
+    fn warns_about_the_placeholders_init_writes() {
+        let init = r#"'[{"name": "<deployment>", "properties": {"model": {"name": "<model>", "version": "", "format": "OpenAI"}}}]'"#;
+        let d = diags(&gateway(
+            "ApiManagement",
+            &["deploymentInPath: 'false'", &format!("models: {init}")],
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::GatewayModels);
+        assert!(!d[0].is_error(), "a warning, so init's output validates");
+        assert_eq!(d[0].path.0, "foundries[0].connections[0].metadata.models");
+        assert_eq!(
+            d[0].message,
+            "deployment 1 of `models` still holds the placeholder `<deployment>` and `<model>`"
+        );
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("deployment name it serves"),
+            "{:?}",
+            d[0].help
+        );
     }
 
     #[test]

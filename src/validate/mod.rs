@@ -177,6 +177,86 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_lone_string_as_a_list_item_gets_an_item_of_the_right_shape() {
+        let helps = |text: &str| {
+            diags(text)
+                .into_iter()
+                .filter(|d| d.code == Code::WrongType)
+                .map(|d| d.help.unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            helps(
+                "version: 1\nname: t\nlocation: eastus2\nresources:\n  - Microsoft.Search/searchServices\n  - ab-search\nfoundries:\n  - contoso-foundry\n"
+            ),
+            [
+                "write a list item `- { type: Microsoft.Search/searchServices, name: <name> }`",
+                "write a list item `- { type: <type>, name: ab-search }`",
+                "write a list item `- { name: contoso-foundry }`",
+            ]
+        );
+        assert_eq!(
+            helps(&with_foundry(
+                "projects:\n  - research\ndeployments:\n  - gpt-4o\nconnections:\n  - search"
+            )),
+            [
+                "write a list item `- { name: research }`",
+                "write a list item `- { name: gpt-4o, model: { name: <name> }, sku: { name: <name> } }`",
+                "write a list item `- { name: search, category: <category>, target: <target>, auth: { type: <type> } }`",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_type_of_a_created_resource_lists_the_types() {
+        let d = diags(
+            "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { name: ab-search }\nfoundries:\n  - name: contoso-foundry\n",
+        );
+        let missing = d.iter().find(|d| d.code == Code::MissingKey).unwrap();
+        assert_eq!(
+            missing.help.as_deref(),
+            Some(
+                "add `type:` with one of `Microsoft.Search/searchServices`, `Microsoft.Storage/storageAccounts`, `Microsoft.DocumentDB/databaseAccounts`, `Microsoft.KeyVault/vaults`, `Microsoft.OperationalInsights/workspaces`, `Microsoft.Insights/components`, `Microsoft.CognitiveServices/accounts`"
+            )
+        );
+    }
+
+    #[test]
+    fn an_integer_past_64_bits_is_out_of_range_not_a_number() {
+        let d = diags(&with_foundry(
+            "deployments:\n  - { name: gpt-4o, model: { name: gpt-4o, version: '2024-11-20', format: OpenAI }, sku: { name: GlobalStandard, capacity: 99999999999999999999 } }",
+        ));
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::InvalidValue);
+        assert_eq!(d[0].message, "`capacity` is out of range");
+        assert!(
+            d[0].help
+                .as_deref()
+                .unwrap()
+                .contains("9223372036854775807")
+        );
+        // A fraction is still the wrong type.
+        let d = diags(&with_foundry(
+            "deployments:\n  - { name: gpt-4o, model: { name: gpt-4o, version: '2024-11-20', format: OpenAI }, sku: { name: GlobalStandard, capacity: 1.5 } }",
+        ));
+        assert_eq!(d[0].code, Code::WrongType, "{d:?}");
+    }
+
+    #[test]
+    fn every_duplicate_name_has_a_help() {
+        let spec = "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { type: Microsoft.Storage/storageAccounts, name: store1, containers: [docs, docs] }\n  - { type: Microsoft.DocumentDB/databaseAccounts, name: cosmos-one, databases: [agents, agents] }\n  - { type: Microsoft.CognitiveServices/accounts, name: aoai-one, kind: OpenAI, deployments: [{ name: d1, model: { name: gpt-4o, version: '1', format: OpenAI }, sku: { name: GlobalStandard } }, { name: d1, model: { name: gpt-4o, version: '1', format: OpenAI }, sku: { name: GlobalStandard } }] }\nfoundries:\n  - name: f-one\n    projects: [{ name: p1 }, { name: p1 }]\n    deployments:\n      - { name: d1, model: { name: gpt-4o, version: '1', format: OpenAI }, sku: { name: GlobalStandard } }\n      - { name: d1, model: { name: gpt-4o, version: '1', format: OpenAI }, sku: { name: GlobalStandard } }\n  - name: f-one\n";
+        let d: Vec<_> = diags(spec)
+            .into_iter()
+            .filter(|d| d.code == Code::DuplicateName)
+            .collect();
+        assert_eq!(d.len(), 6, "{d:?}");
+        for d in &d {
+            assert!(d.help.is_some(), "{d:?}");
+            assert_eq!(d.related.len(), 1, "{d:?}");
+        }
+    }
+
+    #[test]
     fn a_misspelled_key_is_one_error_and_its_contents_still_count() {
         // `projetcs`: the connection's `project: research` finds its project, so no FG022.
         let spec = with_foundry(

@@ -21,6 +21,10 @@ pub fn valid_account_name(s: &str) -> bool {
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
 
+/// The project name rule as a help line.
+pub const PROJECT_NAME_HELP: &str =
+    "use 2–64 letters, digits, `_`, `.` and `-`, starting with a letter or digit";
+
 /// `^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`, 2–64.
 pub fn valid_project_name(s: &str) -> bool {
     let n = s.chars().count();
@@ -126,6 +130,8 @@ pub struct NameRule {
     pub what: &'static str,
     /// The rule.
     pub valid: fn(&str) -> bool,
+    /// The fewest and most characters the rule allows.
+    pub lengths: (usize, usize),
     /// The rule as a help line.
     pub help: &'static str,
 }
@@ -138,42 +144,49 @@ pub const NAME_RULES: &[NameRule] = &[
         resource_type: "Microsoft.CognitiveServices/accounts",
         what: "Cognitive Services account",
         valid: valid_account_name,
+        lengths: (2, 64),
         help: "use 2–64 letters, digits and hyphens, starting and ending with a letter or digit",
     },
     NameRule {
         resource_type: "Microsoft.KeyVault/vaults",
         what: "Key Vault",
         valid: valid_key_vault_name,
+        lengths: (3, 24),
         help: "use 3–24 letters, digits and hyphens, starting with a letter, ending with a letter or digit, without `--`",
     },
     NameRule {
         resource_type: "Microsoft.Search/searchServices",
         what: "search service",
         valid: valid_search_service_name,
+        lengths: (2, 60),
         help: "use 2–60 lowercase letters, digits and hyphens, the first two and the last a letter or digit, without `--`",
     },
     NameRule {
         resource_type: "Microsoft.Storage/storageAccounts",
         what: "storage account",
         valid: valid_storage_account_name,
+        lengths: (3, 24),
         help: "use 3–24 lowercase letters and digits",
     },
     NameRule {
         resource_type: "Microsoft.DocumentDB/databaseAccounts",
         what: "Cosmos DB account",
         valid: valid_cosmos_account_name,
+        lengths: (3, 50),
         help: "use 3–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit",
     },
     NameRule {
         resource_type: "Microsoft.OperationalInsights/workspaces",
         what: "Log Analytics workspace",
         valid: valid_workspace_name,
+        lengths: (4, 63),
         help: "use 4–63 letters, digits and hyphens, starting and ending with a letter or digit",
     },
     NameRule {
         resource_type: "Microsoft.Insights/components",
         what: "Application Insights component",
         valid: valid_app_insights_name,
+        lengths: (1, 260),
         help: "use 1–260 characters without `%`, `&`, `\\`, `?`, `/` or control characters, not ending in a space or `.`",
     },
 ];
@@ -244,7 +257,9 @@ pub fn default_key_vault_connection(foundry: &str) -> String {
     format!("{foundry}-keyvault")
 }
 
-fn shortened_key_vault_connection(foundry: &str) -> String {
+/// A Key Vault connection name for `foundry` that fits [`MAX_CONNECTION_NAME`]: the default,
+/// with the foundry's name cut short.
+pub fn shortened_key_vault_connection(foundry: &str) -> String {
     let room = MAX_CONNECTION_NAME - "-keyvault".len();
     let stem: String = foundry.chars().take(room).collect();
     format!("{}-keyvault", stem.trim_end_matches(['-', '_']))
@@ -348,7 +363,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                             n.span,
                             format!("project name `{name}` breaks Azure's rules"),
                         )
-                        .with_help("use 2–64 letters, digits, `_`, `.` and `-`, starting with a letter or digit"),
+                        .with_help(PROJECT_NAME_HELP),
                     );
                 }
                 unique(
@@ -569,7 +584,20 @@ fn connection_name(name: &str, path: &SpecPath, span: Span, out: &mut Vec<Diagno
     if valid_connection_name(name) {
         return;
     }
-    let help = if name.chars().count() > MAX_CONNECTION_NAME {
+    out.push(
+        Diagnostic::error(
+            Code::InvalidConnectionName,
+            path.clone(),
+            span,
+            format!("connection name `{name}` breaks Azure's rules"),
+        )
+        .with_help(connection_name_help(name)),
+    );
+}
+
+/// What to do about a connection name [`valid_connection_name`] refuses.
+pub fn connection_name_help(name: &str) -> String {
+    if name.chars().count() > MAX_CONNECTION_NAME {
         format!("shorten it to at most {MAX_CONNECTION_NAME} characters")
     } else if name.chars().count() < 3 {
         "connection names are at least 3 characters long".to_string()
@@ -579,16 +607,7 @@ fn connection_name(name: &str, path: &SpecPath, span: Span, out: &mut Vec<Diagno
         format!(
             "use 3–{MAX_CONNECTION_NAME} letters, digits, `_` and `-`, starting with a letter or digit"
         )
-    };
-    out.push(
-        Diagnostic::error(
-            Code::InvalidConnectionName,
-            path.clone(),
-            span,
-            format!("connection name `{name}` breaks Azure's rules"),
-        )
-        .with_help(help),
-    );
+    }
 }
 
 /// Reports `name` when `seen` has it already (case-insensitively, as Azure compares names), and

@@ -14,8 +14,7 @@ use crate::diagnostics::{Code, Diagnostic, Span, SpecPath, did_you_mean};
 use crate::spec::resource_key;
 use crate::spec::tree::Node;
 
-/// Search partition counts Azure accepts.
-const SEARCH_PARTITIONS: &[i64] = &[1, 2, 3, 4, 6, 12];
+use crate::catalog::{ACCOUNT_KINDS, SEARCH_PARTITIONS};
 
 /// Cosmos DB's rule for a new account is stricter than the 50 characters an existing one may
 /// have (Learn's naming rules: 3–44).
@@ -390,9 +389,12 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
         &|v| (30..=730).contains(&v),
         "use 30–730 days",
     );
+    if c.ty.resource_type == "Microsoft.Search/searchServices" {
+        search_tier(c, out);
+    }
     if let Some(n) = r.get("kind")
         && let Some(s) = n.as_str()
-        && !["OpenAI", "AIServices"].contains(&s)
+        && !ACCOUNT_KINDS.contains(&s)
     {
         out.push(
             Diagnostic::error(
@@ -401,7 +403,7 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                 n.span,
                 format!("`{s}` is not a kind foundrygen creates"),
             )
-            .with_help(match did_you_mean(s, ["OpenAI", "AIServices"]) {
+            .with_help(match did_you_mean(s, ACCOUNT_KINDS.iter().copied()) {
                 Some(d) => format!("did you mean `{d}`?"),
                 None => "use `OpenAI` or `AIServices`".to_string(),
             }),
@@ -455,6 +457,112 @@ fn check_values(c: &Created, out: &mut Vec<Diagnostic>) {
                 names.insert(s.to_ascii_lowercase(), (p, n.span));
             }
         }
+    }
+}
+
+/// What a search service tier takes (Learn, "Service limits in Azure AI Search"): at most
+/// `replicas` replicas and `partitions` partitions, and at most `units` search units (replicas ×
+/// partitions) where the tier caps them below the product.
+struct SearchTier {
+    replicas: i64,
+    partitions: i64,
+    units: Option<i64>,
+    /// The tier's limit as a help line (`{}`: the SKU).
+    help: &'static str,
+}
+
+/// The limits of a search service SKU; `None` for a SKU foundrygen does not know (reported
+/// already).
+fn search_tier_limits(sku: &str) -> Option<SearchTier> {
+    Some(match sku {
+        "free" => SearchTier {
+            replicas: 1,
+            partitions: 1,
+            units: None,
+            help: "the free tier takes 1 replica and 1 partition; `sku: basic` or higher takes more",
+        },
+        // Basic services created before April 2024 keep their single partition, and a redeploy
+        // into one cannot add more.
+        "basic" => SearchTier {
+            replicas: 3,
+            partitions: 3,
+            units: None,
+            help: "the basic tier takes at most 3 replicas and 3 partitions (a basic service created before April 2024 takes 1 partition); `sku: standard` takes up to 12 of each",
+        },
+        "standard"
+        | "standard2"
+        | "standard3"
+        | "storage_optimized_l1"
+        | "storage_optimized_l2" => SearchTier {
+            replicas: 12,
+            partitions: 12,
+            units: Some(36),
+            help: "the {} tier takes at most 36 search units (replicas × partitions), e.g. 12 replicas × 3 partitions or 3 × 12",
+        },
+        _ => return None,
+    })
+}
+
+/// A search service's replicas and partitions against its tier's limits (the default tier is
+/// the first SKU, `basic`). Values outside 1–12 or Azure's partition counts are reported by the
+/// range checks, so only values Azure could take on some tier are checked here.
+fn search_tier(c: &Created, out: &mut Vec<Diagnostic>) {
+    let r = c.node;
+    let sku = match r.get("sku") {
+        None => c.ty.skus[0],
+        Some(n) => match n.as_str() {
+            Some(s) => s,
+            None => return,
+        },
+    };
+    let Some(tier) = search_tier_limits(sku) else {
+        return;
+    };
+    let value = |key: &str, ok: &dyn Fn(i64) -> bool| {
+        r.get(key).and_then(|n| match n.value {
+            crate::spec::tree::Value::Int(i) if ok(i) => Some((i, n)),
+            _ => None,
+        })
+    };
+    let replicas = value("replicas", &|v| (1..=12).contains(&v));
+    let partitions = value("partitions", &|v| SEARCH_PARTITIONS.contains(&v));
+    let mut over = false;
+    for (key, v, max) in [
+        ("replicas", replicas, tier.replicas),
+        ("partitions", partitions, tier.partitions),
+    ] {
+        if let Some((v, n)) = v
+            && v > max
+        {
+            over = true;
+            out.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    c.path.key(key),
+                    n.span,
+                    format!("`{key}: {v}` is more than a {sku} search service takes"),
+                )
+                .with_help(tier.help.replace("{}", sku)),
+            );
+        }
+    }
+    if let (Some(units), Some((rv, rn)), Some((pv, pn))) = (tier.units, replicas, partitions)
+        && !over
+        && rv * pv > units
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidValue,
+                c.path.key("partitions"),
+                pn.span,
+                format!(
+                    "{rv} replicas × {pv} partitions is {} search units, more than a {sku} search service takes",
+                    rv * pv
+                ),
+            )
+            .with_related(c.path.key("replicas"), rn.span, "replicas here")
+            .with_help(tier.help.replace("{}", sku)),
+        );
     }
 }
 
@@ -885,6 +993,64 @@ mod tests {
             .find(|d| d.path.to_string() == "resources[0].sku")
             .unwrap();
         assert_eq!(sku.help.as_deref(), Some("did you mean `standard`?"));
+    }
+
+    #[test]
+    fn replicas_and_partitions_fit_the_search_tier() {
+        let one = |fields: &str| {
+            let s = spec(
+                &format!("- {{ type: Microsoft.Search/searchServices, name: srch-one{fields} }}"),
+                SEARCH_CONNECTION,
+            );
+            diags(&s)
+                .into_iter()
+                .map(|d| (d.path.to_string(), d.message, d.help.unwrap_or_default()))
+                .collect::<Vec<_>>()
+        };
+        // The default tier is basic: at most 3 of each.
+        let d = one(", replicas: 12, partitions: 12");
+        assert_eq!(
+            d.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(),
+            ["resources[0].replicas", "resources[0].partitions"],
+            "{d:?}"
+        );
+        assert_eq!(
+            d[0].1,
+            "`replicas: 12` is more than a basic search service takes"
+        );
+        assert!(
+            d[0].2.contains("at most 3 replicas and 3 partitions"),
+            "{d:?}"
+        );
+        assert!(
+            d[0].2.contains("before April 2024 takes 1 partition"),
+            "{d:?}"
+        );
+        assert!(one(", replicas: 3, partitions: 3").is_empty());
+        // Free takes one of each.
+        let d = one(", sku: free, replicas: 3");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].0, "resources[0].replicas");
+        assert!(
+            d[0].2
+                .starts_with("the free tier takes 1 replica and 1 partition")
+        );
+        assert!(one(", sku: free").is_empty());
+        // Standard tiers: 12 of each, 36 search units.
+        assert!(one(", sku: standard, replicas: 12, partitions: 3").is_empty());
+        assert!(one(", sku: storage_optimized_l1, replicas: 3, partitions: 12").is_empty());
+        let d = one(", sku: standard2, replicas: 4, partitions: 12");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].0, "resources[0].partitions");
+        assert_eq!(
+            d[0].1,
+            "4 replicas × 12 partitions is 48 search units, more than a standard2 search service takes"
+        );
+        assert!(d[0].2.contains("at most 36 search units"), "{d:?}");
+        // A value outside every tier is told once, by the range check.
+        let d = one(", sku: free, replicas: 13");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].2, "use 1–12 replicas");
     }
 
     #[test]

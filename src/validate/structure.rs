@@ -320,11 +320,26 @@ pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnost
                 out.push(wrong_type(node, path, "`true` or `false`"));
             }
         }
-        Shape::Int => {
-            if !matches!(node.value, Value::Int(_)) {
-                out.push(wrong_type(node, path, "an integer"));
+        Shape::Int => match node.value {
+            Value::Int(_) => {}
+            // A whole number past 64 bits reads as a float; it is an integer that does not fit.
+            Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() >= 9.2e18 => {
+                let key = last_key(path);
+                out.push(
+                    Diagnostic::error(
+                        Code::InvalidValue,
+                        path.clone(),
+                        node.span,
+                        format!("`{key}` is out of range"),
+                    )
+                    .with_help(format!(
+                        "`{key}` takes an integer of at most {} (Azure's own limit is far lower)",
+                        i64::MAX
+                    )),
+                );
             }
-        }
+            _ => out.push(wrong_type(node, path, "an integer")),
+        },
         Shape::Enum(allowed) => match node.as_str() {
             Some(s) if allowed.contains(&s) => {}
             Some(s) => out.push(
@@ -429,6 +444,11 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
     let Some(entries) = node.as_map() else {
         let d = wrong_type(node, path, "a mapping");
         out.push(match node.as_str() {
+            // A list item (`resources:` with `- Microsoft.Search/searchServices`): an item of the
+            // list's shape, not a mapping under the list's key.
+            Some(s) if d.help.is_none() && path.0.ends_with(']') => {
+                d.with_help(format!("write a list item `{}`", item_for(s, fields)))
+            }
             Some(s) if d.help.is_none() => match mapping_for(s, fields) {
                 Some(key) => d.with_help(format!("write `{}: {{ {key}: {s} }}`", last_key(path))),
                 None => d,
@@ -493,11 +513,7 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
                         }
                     ),
                 )
-                .with_help(format!(
-                    "add `{}: <{}>`",
-                    f.name,
-                    expected_of(&f.shape)
-                )),
+                .with_help(missing_help(f)),
             );
         }
     }
@@ -650,6 +666,68 @@ fn mapping_for(value: &str, fields: &[Field]) -> Option<&'static str> {
         .iter()
         .find(|f| f.required && f.name == "name")
         .map(|f| f.name)
+}
+
+/// The help of a missing required key: the values of a table where it is short enough to list.
+fn missing_help(f: &Field) -> String {
+    match f.shape {
+        Shape::Known(Known::CreatedType) => format!(
+            "add `{}:` with one of {}",
+            f.name,
+            list(&Known::CreatedType.names())
+        ),
+        Shape::Known(Known::Category) => format!(
+            "add `{}:` with a connection category (`foundrygen categories` lists them)",
+            f.name
+        ),
+        Shape::Known(Known::AuthType) => format!(
+            "add `{}:` with an auth type (`foundrygen categories` lists them)",
+            f.name
+        ),
+        _ => format!("add `{}: <{}>`", f.name, expected_of(&f.shape)),
+    }
+}
+
+/// A list item of the shape `fields` describe, for a lone string written as the item: the string
+/// under the key it most likely stands for (a `Namespace/type` is a `type`), every other required
+/// key as a placeholder, e.g. `- { type: Microsoft.Search/searchServices, name: <name> }`.
+fn item_for(value: &str, fields: &[Field]) -> String {
+    let has_type = fields.iter().any(|f| f.required && f.name == "type");
+    let key = if has_type && value.contains('/') && !value.starts_with("http") {
+        Some("type")
+    } else {
+        mapping_for(value, fields)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(k) = key
+        && !fields.iter().any(|f| f.required && f.name == k)
+    {
+        parts.push(format!("{k}: {value}"));
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        if Some(f.name) == key {
+            parts.push(format!("{}: {value}", f.name));
+        } else {
+            parts.push(format!("{}: {}", f.name, placeholder(f)));
+        }
+    }
+    format!("- {{ {} }}", parts.join(", "))
+}
+
+/// A required key's value as a placeholder: a mapping shows its own required keys.
+fn placeholder(f: &Field) -> String {
+    match f.shape {
+        Shape::Obj(inner) if inner.iter().any(|f| f.required) => format!(
+            "{{ {} }}",
+            inner
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| format!("{}: {}", f.name, placeholder(f)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => format!("<{}>", f.name),
+    }
 }
 
 /// The allowed value a spelled-out form ends with: `Key Vault Secrets Officer` → `secrets_officer`,
