@@ -648,13 +648,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                 emit(&text);
                 eprintln!("{note}");
             } else {
-                let mut set = crate::output::OutputSet::default();
-                let file = out
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "foundrygen.yaml".into());
-                set.insert(file.clone(), text);
-                set.write_new(out.parent().unwrap_or(Path::new("")))?;
+                write_new_spec(&out, text)?;
                 eprintln!(
                     "wrote `{}`; check it with `foundrygen validate {}`\n{note}",
                     out.display(),
@@ -689,13 +683,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             if out.as_os_str() == "-" {
                 emit(&imported.text);
             } else {
-                let mut set = crate::output::OutputSet::default();
-                let file = out
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "foundrygen.yaml".into());
-                set.insert(file, imported.text.clone());
-                set.write_new(out.parent().unwrap_or(Path::new("")))?;
+                write_new_spec(&out, imported.text.clone())?;
                 eprintln!("wrote `{}`", out.display());
             }
             if !imported.secrets.is_empty() {
@@ -737,6 +725,18 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+/// Writes a spec `init` or `import` made to a new file: all or nothing, and never over a file
+/// that is there.
+fn write_new_spec(out: &Path, text: String) -> Result<(), Error> {
+    let mut set = crate::output::OutputSet::default();
+    let file = out
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "foundrygen.yaml".into());
+    set.insert(file, text);
+    set.write_new(out.parent().unwrap_or(Path::new("")))
 }
 
 /// `plan` and `graph` describe one deployment: a folder is a usage error, not a read failure.
