@@ -75,17 +75,26 @@ pub enum Command {
         #[command(flatten)]
         diag: DiagnosticOptions,
     },
-    /// Print the ordered create steps (or, with --teardown, the delete steps) with the reason for
-    /// each step's place.
+    /// Print the ordered create steps (or, with --teardown, the delete steps; with --current, the
+    /// steps from what is deployed to the spec) with the reason for each step's place.
+    #[command(group(clap::ArgGroup::new("base").args(["teardown", "current"])))]
     Plan {
         /// The spec file (`-` reads stdin).
         spec: String,
         /// Print the teardown order instead.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "current")]
         teardown: bool,
-        /// With --teardown: print a bash script of `az` calls that deletes in that order.
-        #[arg(long, requires = "teardown")]
+        /// What is deployed: the `az` JSON files `import` reads (account, connection lists,
+        /// project list, model deployments); print the steps from there to the spec.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        current: Vec<PathBuf>,
+        /// With --teardown or --current: print a bash script of `az` calls that makes those
+        /// steps in that order.
+        #[arg(long, requires = "base")]
         script: bool,
+        /// How to print the steps: text, or one JSON document for scripts.
+        #[arg(long, value_enum, default_value = "text", conflicts_with = "script")]
+        format: PlanFormat,
         /// Diagnostics options.
         #[command(flatten)]
         diag: DiagnosticOptions,
@@ -222,6 +231,16 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// How `plan` prints its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// One line per step.
+    Text,
+    /// One JSON document: `{"format": 1, "plan", "deployment", "spec", "steps": [...], "warnings",
+    /// "notes"}`.
+    Json,
 }
 
 /// Graph output formats.

@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod category;
 pub mod cli;
+pub mod current;
 pub mod diagnostics;
 pub mod draw;
 pub mod error;

@@ -581,25 +581,87 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
         Command::Plan {
             spec,
             teardown,
+            current,
             script,
+            format,
             diag,
         } => {
             one_spec_file("plan", &spec)?;
-            let checked = match checked(&spec, &diag, color) {
+            // What is deployed is read first: a file it cannot read is the problem to report.
+            let mut items = Vec::new();
+            let mut problems = Vec::new();
+            for f in &current {
+                let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
+                    path: f.display().to_string(),
+                    action: "read",
+                    source,
+                })?;
+                match crate::import::items(&f.display().to_string(), &text) {
+                    Ok(list) => items.extend(list),
+                    Err(p) => problems.push(p),
+                }
+            }
+            if !problems.is_empty() {
+                return Err(Error::Import { problems });
+            }
+            let (checked, source) = match checked(&spec, &diag, color) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
+            let model = &checked.model;
+            let json = format == cli::PlanFormat::Json;
+            if current.is_empty() {
+                if script {
+                    emit(&crate::teardown::script(model));
+                } else if json {
+                    let kind = if teardown {
+                        crate::plan::PlanKind::Teardown
+                    } else {
+                        crate::plan::PlanKind::Create
+                    };
+                    let steps = crate::plan::steps(model, teardown);
+                    emit(&crate::plan::json(model, kind, &steps, &[], &[]));
+                } else {
+                    emit(&crate::plan::describe(model, teardown));
+                }
+                return Ok(0);
+            }
+            let spec_tree = crate::spec::load::parse_tree(&source)
+                .map_err(|diagnostics| Error::InvalidSpec {
+                    source: source.clone(),
+                    diagnostics,
+                })?
+                .0;
+            let decoded = crate::spec::load::decode(&source, &spec_tree)?;
+            let change = crate::current::plan(model, &decoded, &items);
             if script {
-                emit(&crate::teardown::script(&checked.model));
+                emit(&crate::current::script::script(model, &change));
+            } else if json {
+                let steps: Vec<_> = change.steps.iter().map(|s| s.step.clone()).collect();
+                emit(&crate::plan::json(
+                    model,
+                    crate::plan::PlanKind::Change,
+                    &steps,
+                    &change.warnings,
+                    &change.notes,
+                ));
             } else {
-                emit(&crate::plan::describe(&checked.model, teardown));
+                emit(&crate::current::describe(model, &change));
+            }
+            if !json {
+                for w in &change.warnings {
+                    eprintln!("warning: {w}");
+                }
+                for n in &change.notes {
+                    eprintln!("note: {n}");
+                }
             }
             Ok(0)
         }
         Command::Graph { spec, format, diag } => {
             one_spec_file("graph", &spec)?;
             let checked = match checked(&spec, &diag, color) {
-                Ok(c) => c,
+                Ok((c, _)) => c,
                 Err(code) => return Ok(code),
             };
             emit(&match format {
@@ -753,7 +815,11 @@ fn one_spec_file(command: &str, spec: &str) -> Result<(), Error> {
 
 /// Reads and checks one spec for the commands that need a valid model (`plan`, `graph`),
 /// reporting its diagnostics like `validate`; the exit code when it is not usable.
-fn checked(spec_arg: &str, diag: &DiagnosticOptions, color: bool) -> Result<crate::Checked, i32> {
+fn checked(
+    spec_arg: &str,
+    diag: &DiagnosticOptions,
+    color: bool,
+) -> Result<(crate::Checked, Source), i32> {
     let outcome = process(spec_arg, None, &[], false, false, diag.deny_warnings);
     let mut reporter = Reporter::new(diag, color);
     reporter.report(&outcome);
@@ -762,7 +828,9 @@ fn checked(spec_arg: &str, diag: &DiagnosticOptions, color: bool) -> Result<crat
         return Err(outcome.code());
     }
     let source = outcome.source.expect("a checked spec has its source");
-    check(&source).map_err(|e| e.exit_code())
+    check(&source)
+        .map(|c| (c, source))
+        .map_err(|e| e.exit_code())
 }
 
 /// `render -o -`: one spec, one format; its main file goes to stdout.

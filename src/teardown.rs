@@ -178,7 +178,7 @@ fi
 "#;
 
 /// The `show` and `run` helpers every script has.
-const RUN_HELPERS: &str = r#"
+pub(crate) const RUN_HELPERS: &str = r#"
 # Prints a command as it would run.
 show() {
   printf '+'
@@ -197,7 +197,7 @@ run() {
 "#;
 
 /// Principal look-ups for role assignments and access policies.
-const PRINCIPAL_HELPERS: &str = r#"
+pub(crate) const PRINCIPAL_HELPERS: &str = r#"
 # lookup_principal VAR CMD...: sets VAR to the principal id CMD prints; with --dry-run prints CMD and
 # sets VAR to a placeholder.
 lookup_principal() {
@@ -242,7 +242,7 @@ fn holds_data(model: &Model, id: EntityId) -> bool {
 }
 
 /// A look-up of one value (the region of an account to purge).
-const LOOKUP_HELPER: &str = r#"
+pub(crate) const LOOKUP_HELPER: &str = r#"
 # lookup VAR CMD...: sets VAR to what CMD prints; with --dry-run prints CMD and sets VAR to a
 # placeholder.
 lookup() {
@@ -323,12 +323,12 @@ delete_sql_role_assignment() {
 "#;
 
 /// A single-quoted shell word: `'` becomes `'\''`.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Text for a `#` comment: control characters (a newline would end the comment) become `?`.
-fn comment(s: &str) -> String {
+pub(crate) fn comment(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
@@ -336,18 +336,18 @@ fn comment(s: &str) -> String {
 
 /// A shell word built from literal text (single-quoted) and variable references (double-quoted).
 #[derive(Default)]
-struct Word {
+pub(crate) struct Word {
     out: String,
     lit: String,
 }
 
 impl Word {
-    fn lit(mut self, s: &str) -> Self {
+    pub(crate) fn lit(mut self, s: &str) -> Self {
         self.lit.push_str(s);
         self
     }
 
-    fn var(mut self, name: &str) -> Self {
+    pub(crate) fn var(mut self, name: &str) -> Self {
         self.flush();
         let _ = write!(self.out, "\"${{{name}}}\"");
         self
@@ -360,7 +360,7 @@ impl Word {
         }
     }
 
-    fn done(mut self) -> String {
+    pub(crate) fn done(mut self) -> String {
         self.flush();
         if self.out.is_empty() {
             "''".into()
@@ -444,7 +444,7 @@ fn principal_lookup(model: &Model, holder: EntityId) -> String {
 }
 
 /// The holder a role assignment grants to (its `principalId`).
-fn role_holder(e: &Entity) -> Option<EntityId> {
+pub(crate) fn role_holder(e: &Entity) -> Option<EntityId> {
     let Value::Object(props) = &e.properties else {
         return None;
     };

@@ -41,7 +41,7 @@ fn help() {
         Commands:
           render       Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs or a folder of specs: `DIR/<spec name>/<format>/`)
           validate     Check specs and print every problem; writes nothing
-          plan         Print the ordered create steps (or, with --teardown, the delete steps) with the reason for each step's place
+          plan         Print the ordered create steps (or, with --teardown, the delete steps; with --current, the steps from what is deployed to the spec) with the reason for each step's place
           graph        Draw the dependency graph the renderers use
           schema       Print the JSON Schema of spec version 1, for editors
           init         Write a commented starter spec that validates

@@ -1468,9 +1468,9 @@ fn plan_teardown_script_prints_a_bash_script() {
         "",
         r"
         error: the following required arguments were not provided:
-          --teardown
+          <--teardown|--current <FILE>...>
 
-        Usage: foundrygen plan --teardown --script <SPEC>
+        Usage: foundrygen plan --script <--teardown|--current <FILE>...> <SPEC>
 
         For more information, try '--help'.
         ",

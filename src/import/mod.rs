@@ -18,7 +18,7 @@ use crate::category::{self, LocationMeta};
 use crate::init::yaml;
 use crate::spec::TargetUse;
 use crate::validate::names::default_key_vault_connection;
-pub use read::{AccountId, Item, Problem};
+pub use read::{AccountId, Item, Problem, items};
 
 /// A spec written from `az` output, with what the user must still supply.
 #[derive(Debug, Clone, PartialEq, Eq)]
