@@ -289,12 +289,13 @@ delete_role_assignment() {
 
 /// Finds a Cosmos DB data-plane role assignment on a whole account and deletes it.
 const DATA_PLANE_ROLE_HELPER: &str = r#"
-# delete_sql_role_assignment ACCOUNT NAME GROUP SUBSCRIPTION API ROLE PRINCIPAL: deletes the Cosmos DB
-# data-plane assignments of built-in role ROLE to PRINCIPAL made on the whole account ACCOUNT (an id;
-# not those on a database or container under it), one after another: the account takes one
-# operation at a time, and az resource delete waits for each.
+# delete_sql_role_assignment ACCOUNT NAME GROUP SUBSCRIPTION API ROLE PRINCIPAL [UNDER]: deletes the
+# Cosmos DB data-plane assignments of built-in role ROLE to PRINCIPAL made at exactly ACCOUNT (an
+# id) followed by UNDER (empty: the whole account; /dbs/<database>: that database), one after
+# another: the account takes one operation at a time, and az resource delete waits for each.
 delete_sql_role_assignment() {
-  local account=$1 name=$2 group=$3 sub=$4 api=$5 role=$6 principal=$7 out id definition scope
+  local account=$1 name=$2 group=$3 sub=$4 api=$5 role=$6 principal=$7 under=${8:-} out id
+  local definition scope
   local want_definition want_scope found=0
   local list=(az cosmosdb sql role assignment list --account-name "$name" --resource-group "$group"
     --subscription "$sub" --query "[?principalId=='$principal'].[id, roleDefinitionId, scope]" -o tsv)
@@ -306,7 +307,7 @@ delete_sql_role_assignment() {
   out=$("${list[@]}")
   # Ids compare case-insensitively.
   want_definition=$(printf '%s' "$account/sqlRoleDefinitions/$role" | tr '[:upper:]' '[:lower:]')
-  want_scope=$(printf '%s' "$account" | tr '[:upper:]' '[:lower:]')
+  want_scope=$(printf '%s' "$account$under" | tr '[:upper:]' '[:lower:]')
   while IFS=$'\t' read -r id definition scope; do
     scope=${scope%$'\r'}
     if [[ -n $id ]] &&
@@ -516,14 +517,26 @@ fn step(model: &Model, id: EntityId, n: usize, total: usize) -> String {
             let a = model.entity(account);
             s.push_str(&principal_lookup(model, holder));
             let _ = writeln!(s, "account={}", resource_id(model, account));
+            // Its scope: the account, or a path under it (`/dbs/<database>`).
+            let under = match &e.properties {
+                Value::Object(props) => props.iter().find_map(|(k, v)| match (k.as_str(), v) {
+                    ("scope", Value::Expr(Expr::Concat(parts))) => match parts.as_slice() {
+                        [Expr::Id(_), Expr::Literal(path)] => Some(path.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                }),
+                _ => None,
+            };
             let _ = writeln!(
                 s,
-                "delete_sql_role_assignment \"$account\" {} {} {} {} {} \"$principal\"",
+                "delete_sql_role_assignment \"$account\" {} {} {} {} {} \"$principal\"{}",
                 quote(a.name_text()),
                 resource_group(a),
                 subscription(a),
                 quote(&e.api_version),
-                quote(guid)
+                quote(guid),
+                under.map(|u| format!(" {}", quote(&u))).unwrap_or_default()
             );
         }
         Kind::AccessPolicy => {

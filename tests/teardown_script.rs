@@ -192,6 +192,9 @@ case "$*" in
     upper=$(printf '%s' "$account" | tr '[:lower:]' '[:upper:]')
     for role in 00000000-0000-0000-0000-000000000001 00000000-0000-0000-0000-000000000002; do
       printf '%s\t%s\t%s\n' "$upper/sqlRoleAssignments/$role~$p" "$upper/sqlRoleDefinitions/$role" "$upper"
+      # The same role on the database a capability host's thread storage uses.
+      printf '%s\t%s\t%s\n' "$account/sqlRoleAssignments/enterprise_memory-$role~$p" \
+        "$account/sqlRoleDefinitions/$role" "$account/dbs/enterprise_memory"
     done
     printf '%s\t%s\t%s\n' "$account/sqlRoleAssignments/database~$p" \
       "$account/sqlRoleDefinitions/00000000-0000-0000-0000-000000000001" "$account/dbs/db1"
@@ -340,9 +343,22 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                         let Some(p) = principal_of.get(&holder) else {
                             return false;
                         };
+                        // The fake names an assignment on the `enterprise_memory` database
+                        // `enterprise_memory-<role>~<principal>`.
+                        let on_database = match &e.properties {
+                            Value::Object(props) => props.iter().any(|(k, v)| {
+                                k == "scope" && matches!(v, Value::Expr(Expr::Concat(_)))
+                            }),
+                            _ => false,
+                        };
                         let want = format!(
-                            "{}/sqlRoleAssignments/{}~{p}",
+                            "{}/sqlRoleAssignments/{}{}~{p}",
                             arm_id(m, e.parent.unwrap(), sub, rg),
+                            if on_database {
+                                "enterprise_memory-"
+                            } else {
+                                ""
+                            },
                             e.role.as_ref().unwrap().1
                         );
                         want.eq_ignore_ascii_case(id)
@@ -412,6 +428,7 @@ fn deleted_entities(m: &Model, entries: &[Vec<String>], sub: &str, rg: &str) -> 
                                     | Kind::Project
                                     | Kind::ModelDeployment
                                     | Kind::Wait
+                                    | Kind::CapabilityHost
                             ))
                             && arm_id(m, i, sub, rg) == *id
                             && e.api_version == *api
@@ -701,6 +718,31 @@ fn created_resources_that_hold_data_are_kept_unless_asked() {
             assert!(!stdout.contains("kept "), "{spec}: {stdout}");
         }
     }
+}
+
+/// The Agent Service setup: capability hosts first, then the roles granted around them, the
+/// database-scoped Cosmos DB data-plane role found at exactly `<account>/dbs/enterprise_memory`
+/// (not the same role on the whole account, which the fake also lists).
+#[test]
+fn capability_hosts_and_their_roles_are_deleted_in_teardown_order() {
+    assert_teardown_order_of(
+        "specs/standard-agent.yaml",
+        &[
+            ("SUBSCRIPTION_ID", SUB),
+            ("RESOURCE_GROUP", RG),
+            ("DELETE_DATA", "1"),
+        ],
+        &[],
+        (SUB, RG),
+        &[
+            Kind::CapabilityHost,
+            Kind::DataPlaneRoleAssignment,
+            Kind::RoleAssignment,
+            Kind::Connection,
+            Kind::Project,
+            Kind::Account,
+        ],
+    );
 }
 
 #[test]
