@@ -282,8 +282,16 @@ struct KvSetup {
 
 /// A deploymentScripts name for a wait: `stem` and `suffix`, at most 64 characters.
 pub(super) fn wait_name(stem: &str, suffix: &str) -> String {
-    let stem: String = stem.chars().take(64 - suffix.len()).collect();
-    format!("{stem}{suffix}")
+    if stem.len() + suffix.len() <= 64 {
+        return format!("{stem}{suffix}");
+    }
+    // Stems are unique (a foundry, a foundry and project) but their first characters need not
+    // be: a cut stem keeps a stable hash of the whole one, so two waits never share a name.
+    let hash = stem.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let cut: String = stem.chars().take(64 - suffix.len() - 9).collect();
+    format!("{}-{:08x}{suffix}", cut.trim_end_matches('-'), hash as u32)
 }
 
 impl Builder<'_> {
@@ -329,5 +337,24 @@ impl Builder<'_> {
             ("cleanupPreference", Value::str("Always")),
         ]);
         w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_name;
+
+    /// Two long stems that share their first 54 characters (a foundry's wait and one of its
+    /// projects') get two names, each at most 64 characters; short ones stay as they are.
+    #[test]
+    fn long_wait_names_stay_apart() {
+        let foundry = "a-very-long-foundry-account-name-that-goes-on-and-on-and-on-x";
+        let a = wait_name(foundry, "-role-wait");
+        let b = wait_name(&format!("{foundry}-alpha-caphost"), "-role-wait");
+        let c = wait_name(&format!("{foundry}-beta-caphost"), "-role-wait");
+        assert!(a.len() <= 64 && b.len() <= 64 && c.len() <= 64);
+        assert!(a != b && b != c && a != c, "{a} {b} {c}");
+        assert!(b.ends_with("-role-wait"), "{b}");
+        assert_eq!(wait_name("f1", "-role-wait"), "f1-role-wait");
     }
 }
