@@ -732,13 +732,16 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             let imported =
                 crate::import::import(&inputs).map_err(|problems| Error::Import { problems })?;
             // The spec must validate; what does not is Azure's data against foundrygen's rules,
-            // shown against the spec that would have been written.
-            let name = if out.as_os_str() == "-" {
-                "<imported>".to_string()
-            } else {
-                out.display().to_string()
-            };
-            let checked = crate::check(&Source::new(&name, &imported.text))?;
+            // shown against the spec that would have been written (it is not on disk: the name
+            // says so).
+            let name = "<imported spec>".to_string();
+            let checked = crate::check(&Source::new(&name, &imported.text)).inspect_err(|e| {
+                if matches!(e, Error::InvalidSpec { .. }) {
+                    eprintln!(
+                        "note: nothing was written; the lines below are those of the spec import made from the files, which breaks foundrygen's rules where Azure's data does: fix the resource in Azure, or remove it from the files"
+                    );
+                }
+            })?;
             for w in &checked.warnings {
                 eprintln!("{}", w.render(&name, &imported.text));
             }

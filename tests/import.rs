@@ -374,3 +374,121 @@ fn the_spec_is_written_once_with_secrets_and_placeholders_listed() {
     assert_eq!(again.code, 3, "{again:?}");
     assert_eq!(sb.read("brownfield.yaml"), text);
 }
+
+/// What rendering could not give back is never guessed: a target that is neither the resource's
+/// id nor its endpoint stays the deployed URL (with its `ResourceId` metadata), and what the spec
+/// has no key for is listed as not recovered instead of silently reset; a user-assigned identity
+/// is written out.
+#[test]
+fn what_the_spec_cannot_restate_stays_as_deployed_or_is_listed() {
+    const A: &str = "/subscriptions/7d3a1e52-4b6c-4f0e-9a1d-2c5e8f3b6a10/resourceGroups/rg-ai/providers/Microsoft.CognitiveServices/accounts/acc";
+    const DATA: &str =
+        "/subscriptions/7d3a1e52-4b6c-4f0e-9a1d-2c5e8f3b6a10/resourceGroups/rg-data/providers";
+    let account = format!(
+        r#"{{"id": "{A}", "name": "acc", "type": "Microsoft.CognitiveServices/accounts", "kind": "AIServices", "location": "eastus2",
+            "identity": {{"type": "UserAssigned", "userAssignedIdentities": {{"/subscriptions/7d3a1e52-4b6c-4f0e-9a1d-2c5e8f3b6a10/resourceGroups/rg-id/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-acc": {{"principalId": "p", "clientId": "c"}}}}}}}}"#
+    );
+    let conn = |name: &str, props: &str| {
+        format!(
+            r#"{{"id": "{A}/connections/{name}", "name": "{name}", "type": "Microsoft.CognitiveServices/accounts/connections", "properties": {props}}}"#
+        )
+    };
+    let connections = format!(
+        "[{}, {}, {}, {}]",
+        conn(
+            "vault",
+            &format!(
+                r#"{{"category": "AzureKeyVault", "authType": "AccountManagedIdentity", "isSharedToAll": false, "target": "{DATA}/Microsoft.KeyVault/vaults/kv-acc", "metadata": {{"ApiType": "Azure", "ResourceId": "{DATA}/Microsoft.KeyVault/vaults/kv-acc", "extra": "keep-me"}}}}"#
+            )
+        ),
+        conn(
+            "search-custom",
+            &format!(
+                r#"{{"category": "CognitiveSearch", "authType": "AAD", "isSharedToAll": true, "target": "https://search.contoso.internal/", "metadata": {{"ApiType": "Azure", "ResourceId": "{DATA}/Microsoft.Search/searchServices/fab-search"}}}}"#
+            )
+        ),
+        conn(
+            "search",
+            &format!(
+                r#"{{"category": "CognitiveSearch", "authType": "AAD", "isSharedToAll": true, "target": "https://fab-search.search.windows.net", "metadata": {{"ApiType": "Azure", "ResourceId": "{DATA}/Microsoft.Search/searchServices/fab-search"}}}}"#
+            )
+        ),
+        conn(
+            "expiring",
+            r#"{"category": "ApiKey", "authType": "ApiKey", "isSharedToAll": true, "target": "https://api.example.com/", "expiryTime": "2027-01-01T00:00:00Z", "group": "ServicesAndApps"}"#
+        ),
+    );
+    let deployments = format!(
+        r#"[{{"id": "{A}/deployments/emb", "name": "emb", "type": "Microsoft.CognitiveServices/accounts/deployments", "sku": {{"name": "Standard"}}, "properties": {{"model": {{"name": "text-embedding-3-small", "format": "OpenAI"}}, "spilloverDeploymentName": "emb-2", "provisioningState": "Succeeded"}}}}]"#
+    );
+    let imported = import::import(&[
+        ("account.json".into(), account),
+        ("connections.json".into(), connections),
+        ("deployments.json".into(), deployments),
+    ])
+    .unwrap();
+    let g = generate(
+        &Source::new("imported.yaml", &imported.text),
+        &[Target::Arm],
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", imported.text));
+    let doc: Value = serde_json::from_str(&g.output.files["arm/azuredeploy.json"]).unwrap();
+    let by_name: BTreeMap<String, Value> = arm_resources(&doc)
+        .into_iter()
+        .map(|(r, _)| (r["name"].as_str().unwrap().to_string(), r))
+        .collect();
+    // The custom URL is kept, with the metadata that names the resource; the endpoint one is a
+    // resource target again.
+    let custom = &by_name["acc/search-custom"]["properties"];
+    assert_eq!(custom["target"], "https://search.contoso.internal/");
+    assert!(
+        custom["metadata"]["ResourceId"]
+            .as_str()
+            .unwrap()
+            .ends_with("/Microsoft.Search/searchServices/fab-search")
+    );
+    let plain = &by_name["acc/search"]["properties"];
+    assert!(
+        plain["target"].as_str().unwrap().starts_with("[reference("),
+        "{plain}"
+    );
+    // Each thing the spec cannot restate is listed, once.
+    let listed = |needle: &str| {
+        imported
+            .unrecovered
+            .iter()
+            .filter(|u| u.contains(needle))
+            .count()
+    };
+    assert_eq!(
+        listed("not shared to all projects"),
+        1,
+        "{:?}",
+        imported.unrecovered
+    );
+    assert_eq!(listed("metadata `extra`"), 1, "{:?}", imported.unrecovered);
+    assert_eq!(
+        listed("`expiryTime` of connection `expiring`"),
+        1,
+        "{:?}",
+        imported.unrecovered
+    );
+    assert_eq!(
+        listed("`spilloverDeploymentName` of model deployment `emb`"),
+        1
+    );
+    assert_eq!(listed("capacity of model deployment `emb`"), 1);
+    assert_eq!(listed("`group`"), 0, "read-only properties are not news");
+    assert_eq!(listed("`provisioningState`"), 0);
+    // The account's user-assigned identity is the spec's.
+    let acc = foundrygen::check(&Source::new("i.yaml", &imported.text))
+        .unwrap()
+        .model;
+    assert!(
+        acc.entities
+            .iter()
+            .any(|e| e.kind == foundrygen::model::Kind::Identity && e.name_text() == "id-acc"),
+        "{}",
+        imported.text
+    );
+}

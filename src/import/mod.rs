@@ -75,6 +75,7 @@ struct Account {
     id: Option<AccountId>,
     location: Option<String>,
     kind: Option<String>,
+    identity: Option<Value>,
     projects: Vec<Project>,
     connections: Vec<Connection>,
     deployments: Vec<Deployment>,
@@ -117,10 +118,16 @@ fn group(items: Vec<Item>) -> Vec<Account> {
     }
     for item in items {
         match item {
-            Item::Account { id, location, kind } => {
+            Item::Account {
+                id,
+                location,
+                kind,
+                identity,
+            } => {
                 let a = at(&mut order, &mut by, &id);
                 a.location = a.location.take().or(location);
                 a.kind = a.kind.take().or(kind);
+                a.identity = a.identity.take().or(identity);
             }
             Item::Project {
                 account,
@@ -267,6 +274,7 @@ impl Writer {
         {
             self.line(4, &format!("location: {}", yaml(l)));
         }
+        self.identity(a, &id.name);
         if let Some(k) = &a.kind
             && k != "AIServices"
         {
@@ -332,6 +340,20 @@ impl Writer {
             } else if let Some(v) = vault_id(&c.properties) {
                 vault_taken = true;
                 self.key_vault(&id.name, &c.name, &v);
+                // What the `key_vault` block always writes: shared, and its own metadata.
+                if c.properties.get("isSharedToAll").and_then(Value::as_bool) == Some(false) {
+                    self.unrecovered.push(format!(
+                        "{what} is not shared to all projects: the `key_vault` block always shares it"
+                    ));
+                }
+                if let Some(Value::Object(m)) = c.properties.get("metadata") {
+                    for k in m.keys().filter(|k| !OWN_METADATA.contains(&k.as_str())) {
+                        self.unrecovered.push(format!(
+                            "metadata `{k}` of {what}: the `key_vault` block writes only its own"
+                        ));
+                    }
+                }
+                self.unkept(&what, &c.properties, CONNECTION_KEPT);
             } else {
                 self.unrecovered.push(format!(
                     "{what}: its target is not a Key Vault's resource id; left out"
@@ -352,6 +374,62 @@ impl Writer {
             self.line(4, "connections:");
             for c in rest {
                 self.connection(&id.name, c);
+            }
+        }
+    }
+
+    /// The account's managed identity: a user-assigned one is written out (its grants go to it),
+    /// one Azure returns as both kinds is taken as system-assigned, and said.
+    fn identity(&mut self, a: &Account, account: &str) {
+        let Some(Value::Object(identity)) = &a.identity else {
+            return;
+        };
+        let kind = text(identity, "type").unwrap_or("None");
+        let assigned: Vec<&String> = match identity.get("userAssignedIdentities") {
+            Some(Value::Object(m)) => m.keys().collect(),
+            _ => Vec::new(),
+        };
+        match (kind, assigned.as_slice()) {
+            ("UserAssigned", [one]) => match category::parse_resource_id(one) {
+                Some(r) => {
+                    self.line(4, "identity: user_assigned");
+                    self.line(
+                        4,
+                        &format!(
+                            "user_assigned_identity: {{ name: {}, resource_group: {}, subscription: {} }}",
+                            yaml(&r.name),
+                            yaml(&r.resource_group),
+                            yaml(&r.subscription)
+                        ),
+                    );
+                }
+                None => self.unrecovered.push(format!(
+                    "the user-assigned identity of account `{account}` (`{one}` is not an identity's id): add `identity: user_assigned` and `user_assigned_identity:`"
+                )),
+            },
+            ("SystemAssigned", _) | ("None", _) => {}
+            (other, _) => self.unrecovered.push(format!(
+                "account `{account}` has identity `{other}` with {} user-assigned identities: foundrygen describes one identity per account, and the spec uses the system-assigned one; roles added later go to it",
+                assigned.len()
+            )),
+        }
+    }
+
+    /// Properties of a resource the spec has no key for: rendering the spec resets them, so say so.
+    fn unkept(&mut self, what: &str, props: &Map<String, Value>, kept: &[&str]) {
+        for (k, v) in props {
+            let empty = match v {
+                Value::Null => true,
+                Value::Bool(b) => !b,
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                Value::Number(_) => false,
+            };
+            if !empty && !kept.contains(&k.as_str()) && !READ_ONLY.contains(&k.as_str()) {
+                self.unrecovered.push(format!(
+                    "`{k}` of {what}: the spec has no key for it, and rendering the spec resets it"
+                ));
             }
         }
     }
@@ -379,8 +457,11 @@ impl Writer {
             "name: {}",
             yaml(text(sku, "name").unwrap_or(PLACEHOLDER))
         )];
-        if let Some(c) = sku.get("capacity").and_then(Value::as_i64) {
-            sku_parts.push(format!("capacity: {c}"));
+        match sku.get("capacity").and_then(Value::as_i64) {
+            Some(c) => sku_parts.push(format!("capacity: {c}")),
+            None => self.unrecovered.push(format!(
+                "the capacity of model deployment `{name}` (not in the files): the spec's default is 1"
+            )),
         }
         self.line(8, &format!("sku: {{ {} }}", sku_parts.join(", ")));
         if let Some(r) = text(props, "raiPolicyName") {
@@ -389,6 +470,11 @@ impl Writer {
         if let Some(v) = text(props, "versionUpgradeOption") {
             self.line(8, &format!("version_upgrade: {}", yaml(v)));
         }
+        self.unkept(
+            &format!("model deployment `{name}`"),
+            props,
+            &["model", "raiPolicyName", "versionUpgradeOption"],
+        );
     }
 
     fn key_vault(&mut self, account: &str, connection: &str, v: &category::ParsedResourceId) {
@@ -439,17 +525,33 @@ impl Writer {
             _ => BTreeMap::new(),
         };
         let deployed_target = text(p, "target").unwrap_or_default();
+        // A resource id target only where rendering it gives the deployed target back: the id
+        // itself, or the resource's endpoint; and the category takes that type.
         let resource = metadata
             .get("ResourceId")
             .and_then(|id| category::parse_target_id(id).map(|r| (id.clone(), r)))
-            .and_then(|(id, r)| catalog::target_type(&r.resource_type).map(|t| (id, t)));
-        match resource {
-            Some((id, t)) => {
+            .and_then(|(id, r)| {
+                let t = catalog::target_type(&r.resource_type)?;
+                let category_takes = category::rule(category).is_none_or(|rule| {
+                    rule.target_types.is_empty()
+                        || rule
+                            .target_types
+                            .iter()
+                            .any(|ty| ty.eq_ignore_ascii_case(t.resource_type))
+                });
                 let deployed_use = if deployed_target.eq_ignore_ascii_case(&id) {
                     TargetUse::Id
-                } else {
+                } else if t.parent.is_none()
+                    && is_endpoint(deployed_target, t.resource_type, &r.name)
+                {
                     TargetUse::Endpoint
+                } else {
+                    return None;
                 };
+                category_takes.then_some((id, t, deployed_use))
+            });
+        match resource {
+            Some((id, t, deployed_use)) => {
                 let default = category::default_use(t.resource_type, auth, t.endpoint.is_some());
                 let use_ = match deployed_use {
                     _ if deployed_use == default => String::new(),
@@ -477,6 +579,7 @@ impl Writer {
                 self.line(8, &format!("target: {{ url: {} }}", yaml(deployed_target)));
             }
         }
+        self.unkept(&what, p, CONNECTION_KEPT);
         for (k, v) in category::default_metadata(category) {
             if metadata.get(*k).is_some_and(|m| m == v) {
                 metadata.remove(*k);
@@ -563,6 +666,68 @@ impl Writer {
         }
         name
     }
+}
+
+/// Metadata foundrygen writes itself for a resource target.
+const OWN_METADATA: &[&str] = &["ApiType", "ResourceId", "location"];
+
+/// The connection properties the spec states.
+const CONNECTION_KEPT: &[&str] = &[
+    "authType",
+    "category",
+    "target",
+    "isSharedToAll",
+    "metadata",
+    "credentials",
+    "audience",
+    "tokenUrl",
+    "scopes",
+];
+
+/// Read-only properties Azure returns, which a PUT ignores.
+const READ_ONLY: &[&str] = &[
+    "group",
+    "peRequirement",
+    "peStatus",
+    "error",
+    "isDefault",
+    "createdByWorkspaceArmId",
+    "provisioningState",
+    "capabilities",
+    "rateLimits",
+    "callRateLimit",
+    "currentCapacity",
+    "deploymentState",
+];
+
+/// The public-cloud host suffixes of a type's endpoint, when the endpoint is `https://<name>` and
+/// one of them: a deployed target of that form is the resource's endpoint (`use: endpoint`).
+fn endpoint_hosts(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "Microsoft.Search/searchServices" => &[".search.windows.net"],
+        "Microsoft.Storage/storageAccounts" => &[".blob.core.windows.net"],
+        "Microsoft.DocumentDB/databaseAccounts" => &[".documents.azure.com"],
+        "Microsoft.KeyVault/vaults" => &[".vault.azure.net"],
+        "Microsoft.CognitiveServices/accounts" => &[
+            ".cognitiveservices.azure.com",
+            ".openai.azure.com",
+            ".services.ai.azure.com",
+        ],
+        _ => &[],
+    }
+}
+
+/// Whether a deployed URL is what `use: endpoint` writes for a resource of `resource_type` named
+/// `name`: `https://<name><suffix>` with at most a `/` after it (and Cosmos DB's `:443`).
+fn is_endpoint(url: &str, resource_type: &str, name: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let rest = rest.trim_end_matches('/');
+    let host = rest.strip_suffix(":443").unwrap_or(rest);
+    endpoint_hosts(resource_type)
+        .iter()
+        .any(|s| host.eq_ignore_ascii_case(&format!("{name}{s}")))
 }
 
 /// The vault of a Key Vault connection, from its metadata or its target.

@@ -51,6 +51,8 @@ pub enum Item {
         location: Option<String>,
         /// `kind` (`AIServices` for a Foundry account).
         kind: Option<String>,
+        /// `identity`, as Azure returns it.
+        identity: Option<Value>,
     },
     /// `…/accounts/projects`.
     Project {
@@ -176,6 +178,7 @@ fn item(v: &Value) -> Result<Item, String> {
             id: parsed.account,
             location: text(o, "location"),
             kind: text(o, "kind"),
+            identity: o.get("identity").filter(|v| v.is_object()).cloned(),
         }),
         (t, Child::Project(p)) if t == want("/projects") && last_is_name(p) => Ok(Item::Project {
             account: parsed.account,
