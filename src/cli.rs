@@ -62,6 +62,11 @@ pub enum Command {
         /// export`).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// `az` JSON files of what is deployed (as `import` reads): also write
+        /// `terraform/imports.tf`, an `import {}` block for each resource of the Terraform output
+        /// that exists already, so `terraform apply` adopts it.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        adopt: Vec<PathBuf>,
         /// Diagnostics options.
         #[command(flatten)]
         diag: DiagnosticOptions,

@@ -127,6 +127,9 @@ fn render_help() {
               --templates <DIR>
                   A folder of templates that replace the built-in ones file by file (see `templates export`)
 
+              --adopt <FILE>...
+                  `az` JSON files of what is deployed (as `import` reads): also write `terraform/imports.tf`, an `import {}` block for each resource of the Terraform output that exists already, so `terraform apply` adopts it
+
               --diagnostics <DIAGNOSTICS>
                   How to print diagnostics: human (stderr), json (one object per line on stdout) or sarif (a SARIF 2.1.0 log on stdout)
 
