@@ -95,6 +95,18 @@ pub enum Command {
         #[command(flatten)]
         diag: DiagnosticOptions,
     },
+    /// Print the checks to make with `az` before deploying (or, with --script, a bash script that
+    /// makes them): what foundrygen cannot know offline.
+    Preflight {
+        /// The spec file (`-` reads stdin).
+        spec: String,
+        /// Print a bash script of `az` look-ups that makes every check and exits 1 if one fails.
+        #[arg(long)]
+        script: bool,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
+    },
     /// Draw the dependency graph the renderers use.
     Graph {
         /// The spec file (`-` reads stdin).

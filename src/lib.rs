@@ -19,6 +19,7 @@ pub mod manual;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod preflight;
 pub mod render;
 mod run;
 pub mod schema;

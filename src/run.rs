@@ -625,6 +625,19 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             }
             Ok(0)
         }
+        Command::Preflight { spec, script, diag } => {
+            one_spec_file("preflight", &spec)?;
+            let checked = match checked(&spec, &diag, color) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            emit(&if script {
+                crate::preflight::script(&checked.model)
+            } else {
+                crate::preflight::describe(&checked.model)
+            });
+            Ok(0)
+        }
         Command::Graph { spec, format, diag } => {
             one_spec_file("graph", &spec)?;
             let checked = match checked(&spec, &diag, color) {

@@ -323,12 +323,12 @@ delete_sql_role_assignment() {
 "#;
 
 /// A single-quoted shell word: `'` becomes `'\''`.
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Text for a `#` comment: control characters (a newline would end the comment) become `?`.
-fn comment(s: &str) -> String {
+pub(crate) fn comment(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { '?' } else { c })
         .collect()
@@ -371,7 +371,7 @@ impl Word {
 }
 
 /// The subscription of a scope: the spec's, or `$SUBSCRIPTION_ID`.
-fn subscription(e: &Entity) -> String {
+pub(crate) fn subscription(e: &Entity) -> String {
     match &e.scope.subscription {
         Some(s) => quote(s),
         None => "\"$SUBSCRIPTION_ID\"".into(),
@@ -379,7 +379,7 @@ fn subscription(e: &Entity) -> String {
 }
 
 /// The resource group of a scope: the spec's, or `$RESOURCE_GROUP`.
-fn resource_group(e: &Entity) -> String {
+pub(crate) fn resource_group(e: &Entity) -> String {
     match &e.scope.resource_group {
         Some(g) => quote(g),
         None => "\"$RESOURCE_GROUP\"".into(),
@@ -388,7 +388,7 @@ fn resource_group(e: &Entity) -> String {
 
 /// The ARM id of an entity as a shell word: its root's scope, type and name, then each child's
 /// last type segment and name.
-fn resource_id(model: &Model, id: EntityId) -> String {
+pub(crate) fn resource_id(model: &Model, id: EntityId) -> String {
     let mut chain = vec![id];
     let mut cur = id;
     while let Some(p) = model.entity(cur).parent {

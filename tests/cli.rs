@@ -42,6 +42,7 @@ fn help() {
           render       Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs or a folder of specs: `DIR/<spec name>/<format>/`)
           validate     Check specs and print every problem; writes nothing
           plan         Print the ordered create steps (or, with --teardown, the delete steps) with the reason for each step's place
+          preflight    Print the checks to make with `az` before deploying (or, with --script, a bash script that makes them): what foundrygen cannot know offline
           graph        Draw the dependency graph the renderers use
           schema       Print the JSON Schema of spec version 1, for editors
           init         Write a commented starter spec that validates

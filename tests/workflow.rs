@@ -1101,10 +1101,11 @@ fn categories_lists_every_category_with_its_auth_types_target_and_default_use() 
 }
 
 /// The subcommands a completion script must offer.
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "render",
     "validate",
     "plan",
+    "preflight",
     "graph",
     "schema",
     "init",
