@@ -62,6 +62,11 @@ pub enum Command {
         /// export`).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// `az` JSON files of what is deployed (as `import` reads): also write
+        /// `terraform/imports.tf`, an `import {}` block for each resource of the Terraform output
+        /// that exists already, so `terraform apply` adopts it.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        adopt: Vec<PathBuf>,
         /// Diagnostics options.
         #[command(flatten)]
         diag: DiagnosticOptions,
@@ -95,6 +100,18 @@ pub enum Command {
         /// How to print the steps: text, or one JSON document for scripts.
         #[arg(long, value_enum, default_value = "text", conflicts_with = "script")]
         format: PlanFormat,
+        /// Diagnostics options.
+        #[command(flatten)]
+        diag: DiagnosticOptions,
+    },
+    /// Print the checks to make with `az` before deploying (or, with --script, a bash script that
+    /// makes them): what foundrygen cannot know offline.
+    Preflight {
+        /// The spec file (`-` reads stdin).
+        spec: String,
+        /// Print a bash script of `az` look-ups that makes every check and exits 1 if one fails.
+        #[arg(long)]
+        script: bool,
         /// Diagnostics options.
         #[command(flatten)]
         diag: DiagnosticOptions,

@@ -20,6 +20,7 @@ pub mod manual;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod preflight;
 pub mod render;
 mod run;
 pub mod schema;
@@ -98,6 +99,35 @@ pub fn generate(source: &Source, targets: &[Target]) -> Result<Generated, Error>
         model,
         output,
         warnings,
+    })
+}
+
+/// What [`adopt`] did: the resources it writes an `import {}` block for, and those of the files
+/// the spec does not render.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Adopted {
+    /// Labels of the resources `terraform/imports.tf` imports, in plan order.
+    pub imported: Vec<String>,
+    /// Ids of the resources of the files that the spec does not render (ignored).
+    pub ignored: Vec<String>,
+}
+
+/// `render --adopt`: adds `terraform/imports.tf` to a Terraform render, with an `import {}` block
+/// for every resource of the output the `az` items say exists already (none when nothing
+/// matches). Bicep and ARM need nothing: a PUT over an existing resource updates it.
+pub fn adopt(generated: &mut Generated, items: &[import::Item]) -> Result<Adopted, Error> {
+    let adoption = import::adopt(&generated.model, items);
+    if !adoption.existing.is_empty() && generated.output.files.contains_key("terraform/main.tf") {
+        let text = render::terraform::imports(&generated.model, &adoption.existing)?;
+        generated.output.insert("terraform/imports.tf", text);
+    }
+    Ok(Adopted {
+        imported: adoption
+            .existing
+            .iter()
+            .map(|&id| generated.model.entity(id).label.clone())
+            .collect(),
+        ignored: adoption.ignored,
     })
 }
 

@@ -107,6 +107,8 @@ struct Outcome {
     drift: Vec<Drift>,
     /// How many files `--check` compared.
     compared: usize,
+    /// What `--adopt` found.
+    adopted: Option<crate::Adopted>,
     out_dir: PathBuf,
 }
 
@@ -231,9 +233,8 @@ fn process(
     spec_arg: &str,
     out_dir: Option<&Path>,
     targets: &[Target],
-    force: bool,
-    check_only: bool,
-    deny_warnings: bool,
+    (force, check_only, deny_warnings): (bool, bool, bool),
+    adopt: Option<&[crate::import::Item]>,
 ) -> Outcome {
     let mut outcome = Outcome {
         name: if spec_arg == "-" {
@@ -247,6 +248,7 @@ fn process(
         report: None,
         drift: Vec::new(),
         compared: 0,
+        adopted: None,
         out_dir: out_dir.map(Path::to_path_buf).unwrap_or_default(),
     };
     let source = match spec::load::read(spec_arg) {
@@ -257,7 +259,12 @@ fn process(
     };
     outcome.source = Some(source.clone());
     let result = match out_dir {
-        Some(_) => generate(&source, targets).map(|g| (g.warnings, Some(g.output))),
+        Some(_) => generate(&source, targets).and_then(|mut g| {
+            if let Some(items) = adopt {
+                outcome.adopted = Some(crate::adopt(&mut g, items)?);
+            }
+            Ok((g.warnings, Some(g.output)))
+        }),
         None => check(&source).map(|c| (c.warnings, None)),
     };
     let (warnings, output) = match result {
@@ -415,12 +422,23 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             force,
             check: check_only,
             templates: template_dir,
+            adopt,
             diag,
         } => {
             let targets = targets_of(&format);
             let templates = load_templates(template_dir.as_deref())?;
             let batch = specs.len() > 1 || specs.iter().any(|s| s != "-" && Path::new(s).is_dir());
             let specs = collect_specs(&specs)?;
+            let adopt_items = if adopt.is_empty() {
+                None
+            } else {
+                Some(adopt_items(
+                    &adopt,
+                    &targets,
+                    batch,
+                    out.as_os_str() == "-",
+                )?)
+            };
             if out.as_os_str() == "-" {
                 if check_only {
                     return Err(Error::Usage {
@@ -459,7 +477,15 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             let outcomes = process_all(
                 &specs,
                 &out_dirs,
-                |s, dir| process(s, dir, &targets, force, check_only, deny),
+                |s, dir| {
+                    process(
+                        s,
+                        dir,
+                        &targets,
+                        (force, check_only, deny),
+                        adopt_items.as_deref(),
+                    )
+                },
                 templates,
             );
             let mut reporter = Reporter::new(&diag, color);
@@ -477,6 +503,9 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                 }
                 drifted += o.drift.len();
                 code = code.max(o.code());
+                if let Some(a) = &o.adopted {
+                    report_adopted(a);
+                }
                 if let Some(r) = &o.report {
                     for path in &r.forced {
                         eprintln!(
@@ -547,7 +576,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             let outcomes = process_all(
                 &specs,
                 &out_dirs,
-                |s, _| process(s, None, &[], false, false, deny),
+                |s, _| process(s, None, &[], (false, false, deny), None),
                 None,
             );
             let mut reporter = Reporter::new(&diag, color);
@@ -656,6 +685,19 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                     eprintln!("note: {n}");
                 }
             }
+            Ok(0)
+        }
+        Command::Preflight { spec, script, diag } => {
+            one_spec_file("preflight", &spec)?;
+            let checked = match checked(&spec, &diag, color) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            emit(&if script {
+                crate::preflight::script(&checked.0.model)
+            } else {
+                crate::preflight::describe(&checked.0.model)
+            });
             Ok(0)
         }
         Command::Graph { spec, format, diag } => {
@@ -804,6 +846,81 @@ fn write_new_spec(out: &Path, text: String) -> Result<(), Error> {
     set.write_new(out.parent().unwrap_or(Path::new("")))
 }
 
+/// Reads the `--adopt` files with import's reader, after checking that the render can use them.
+fn adopt_items(
+    files: &[PathBuf],
+    targets: &[Target],
+    batch: bool,
+    to_stdout: bool,
+) -> Result<Vec<crate::import::Item>, Error> {
+    let usage = |message: &str| {
+        Err(Error::Usage {
+            message: message.into(),
+        })
+    };
+    if batch {
+        return usage("`--adopt` describes one deployment: give one spec");
+    }
+    if to_stdout {
+        return usage(
+            "`--adopt` writes `terraform/imports.tf` beside `main.tf`; it does not combine with `-o -`",
+        );
+    }
+    if !targets.contains(&Target::Terraform) {
+        return usage(
+            "`--adopt` writes Terraform import blocks (Bicep and ARM update what exists); add `terraform` to `--format`",
+        );
+    }
+    let mut items = Vec::new();
+    let mut problems = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
+            path: f.display().to_string(),
+            action: "read",
+            source,
+        })?;
+        match crate::import::items(&f.display().to_string(), &text) {
+            Ok(list) => items.extend(list),
+            Err(p) => problems.push(p),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Import { problems });
+    }
+    Ok(items)
+}
+
+/// What `--adopt` found, on stderr: how many resources are imported, and once, every resource of
+/// the files the spec does not render.
+fn report_adopted(a: &crate::Adopted) {
+    if a.imported.is_empty() {
+        eprintln!(
+            "--adopt: none of the spec's Terraform resources exists in the files; no `terraform/imports.tf`"
+        );
+    } else {
+        eprintln!(
+            "--adopt: `terraform/imports.tf` imports {} that {} already",
+            plural(a.imported.len(), "resource"),
+            if a.imported.len() == 1 {
+                "exists"
+            } else {
+                "exist"
+            }
+        );
+    }
+    if !a.ignored.is_empty() {
+        eprintln!(
+            "warning: the --adopt files hold {} the spec does not render, ignored: {}",
+            plural(a.ignored.len(), "resource"),
+            a.ignored
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
 /// `plan` and `graph` describe one deployment: a folder is a usage error, not a read failure.
 fn one_spec_file(command: &str, spec: &str) -> Result<(), Error> {
     if spec != "-" && Path::new(spec).is_dir() {
@@ -823,7 +940,13 @@ fn checked(
     diag: &DiagnosticOptions,
     color: bool,
 ) -> Result<(crate::Checked, Source), i32> {
-    let outcome = process(spec_arg, None, &[], false, false, diag.deny_warnings);
+    let outcome = process(
+        spec_arg,
+        None,
+        &[],
+        (false, false, diag.deny_warnings),
+        None,
+    );
     let mut reporter = Reporter::new(diag, color);
     reporter.report(&outcome);
     reporter.finish();
@@ -855,7 +978,13 @@ fn render_to_stdout(
         });
     }
     // Validate and report exactly like a render into a folder would (--deny-warnings included).
-    let outcome = process(&specs[0], None, &[], false, false, diag.deny_warnings);
+    let outcome = process(
+        &specs[0],
+        None,
+        &[],
+        (false, false, diag.deny_warnings),
+        None,
+    );
     if outcome.error.is_some() {
         let mut reporter = Reporter::new(diag, color);
         reporter.report(&outcome);

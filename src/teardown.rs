@@ -372,7 +372,7 @@ impl Word {
 }
 
 /// The subscription of a scope: the spec's, or `$SUBSCRIPTION_ID`.
-fn subscription(e: &Entity) -> String {
+pub(crate) fn subscription(e: &Entity) -> String {
     match &e.scope.subscription {
         Some(s) => quote(s),
         None => "\"$SUBSCRIPTION_ID\"".into(),
@@ -380,7 +380,7 @@ fn subscription(e: &Entity) -> String {
 }
 
 /// The resource group of a scope: the spec's, or `$RESOURCE_GROUP`.
-fn resource_group(e: &Entity) -> String {
+pub(crate) fn resource_group(e: &Entity) -> String {
     match &e.scope.resource_group {
         Some(g) => quote(g),
         None => "\"$RESOURCE_GROUP\"".into(),
@@ -389,7 +389,7 @@ fn resource_group(e: &Entity) -> String {
 
 /// The ARM id of an entity as a shell word: its root's scope, type and name, then each child's
 /// last type segment and name.
-fn resource_id(model: &Model, id: EntityId) -> String {
+pub(crate) fn resource_id(model: &Model, id: EntityId) -> String {
     let mut chain = vec![id];
     let mut cur = id;
     while let Some(p) = model.entity(cur).parent {

@@ -42,6 +42,7 @@ fn help() {
           render       Validate specs and write Bicep, ARM JSON and Terraform into `DIR/<format>/` (several specs or a folder of specs: `DIR/<spec name>/<format>/`)
           validate     Check specs and print every problem; writes nothing
           plan         Print the ordered create steps (or, with --teardown, the delete steps; with --current, the steps from what is deployed to the spec) with the reason for each step's place
+          preflight    Print the checks to make with `az` before deploying (or, with --script, a bash script that makes them): what foundrygen cannot know offline
           graph        Draw the dependency graph the renderers use
           schema       Print the JSON Schema of spec version 1, for editors
           init         Write a commented starter spec that validates
@@ -126,6 +127,9 @@ fn render_help() {
 
               --templates <DIR>
                   A folder of templates that replace the built-in ones file by file (see `templates export`)
+
+              --adopt <FILE>...
+                  `az` JSON files of what is deployed (as `import` reads): also write `terraform/imports.tf`, an `import {}` block for each resource of the Terraform output that exists already, so `terraform apply` adopts it
 
               --diagnostics <DIAGNOSTICS>
                   How to print diagnostics: human (stderr), json (one object per line on stdout) or sarif (a SARIF 2.1.0 log on stdout)

@@ -337,3 +337,45 @@ fn generated_specs_with_hostile_strings_are_terraform_fmt_clean() {
     write_all(root.path(), &rendered);
     check_formatted(&bin, root.path(), &rendered);
 }
+
+/// `render --adopt`'s `terraform/imports.tf`, beside the rest: the spec `import` writes from
+/// `tests/import/`, adopted from the same files, and a spec that creates that account.
+#[test]
+fn adopted_imports_are_terraform_fmt_clean() {
+    let Some(bin) = terraform() else { return };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import");
+    let mut inputs = Vec::new();
+    let mut items = Vec::new();
+    for f in [
+        "account.json",
+        "connections.json",
+        "project-connections.json",
+        "projects.json",
+        "deployments.json",
+    ] {
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        items.extend(foundrygen::import::items(f, &text).unwrap());
+        inputs.push((f.to_string(), text));
+    }
+    let imported = foundrygen::import::import(&inputs).unwrap().text;
+    let created = "version: 1\nname: adopt\nlocation: eastus2\nfoundries:\n  - name: contoso-foundry\n    projects:\n      - name: research\n".to_string();
+    let mut rendered = Vec::new();
+    for (name, text) in [("imported.yaml", imported), ("created.yaml", created)] {
+        let mut g = foundrygen::generate(&Source::new(name, text), &[Target::Terraform]).unwrap();
+        foundrygen::adopt(&mut g, &items).unwrap();
+        assert!(
+            g.output.files.contains_key("terraform/imports.tf"),
+            "{name}"
+        );
+        let files = g
+            .output
+            .files
+            .into_iter()
+            .map(|(path, text)| (path.trim_start_matches("terraform/").to_string(), text))
+            .collect();
+        rendered.push((name.to_string(), files));
+    }
+    let root = tempfile::tempdir().unwrap();
+    write_all(root.path(), &rendered);
+    check_formatted(&bin, root.path(), &rendered);
+}

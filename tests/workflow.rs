@@ -1144,10 +1144,11 @@ fn categories_lists_every_category_with_its_auth_types_target_and_default_use() 
 }
 
 /// The subcommands a completion script must offer.
-const COMMANDS: [&str; 11] = [
+const COMMANDS: [&str; 12] = [
     "render",
     "validate",
     "plan",
+    "preflight",
     "graph",
     "schema",
     "init",
@@ -1308,10 +1309,10 @@ fn templates_export_writes_every_template_once() {
         &out,
         0,
         "",
-        "wrote 12 templates to `tpl`; edit any of them and pass `--templates tpl` to render\n",
+        "wrote 13 templates to `tpl`; edit any of them and pass `--templates tpl` to render\n",
     );
     let builtin = builtin_templates();
-    assert_eq!(builtin.len(), 12);
+    assert_eq!(builtin.len(), 13);
     assert_eq!(sb.files("tpl"), builtin);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     for file in &builtin {

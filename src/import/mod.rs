@@ -5,6 +5,7 @@
 //! every secret becomes a named `{ secret: NAME }` parameter and every identifier it could not
 //! recover an obvious placeholder, each listed at the top of the spec and on stderr.
 
+pub mod adopt;
 mod read;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,7 @@ use crate::category::{self, LocationMeta};
 use crate::init::yaml;
 use crate::spec::TargetUse;
 use crate::validate::names::default_key_vault_connection;
+pub use adopt::{Adoption, adopt};
 pub use read::{AccountId, Item, Problem, items};
 
 /// A spec written from `az` output, with what the user must still supply.

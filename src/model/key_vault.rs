@@ -116,6 +116,11 @@ impl Builder<'_> {
             self.child(conn, account);
             self.connects_to(account, conn, vault);
             let e = &mut self.entities[conn];
+            e.key_vault = Some(super::KeyVaultUse {
+                vault,
+                permission_model: kv.model,
+                access: kv.access,
+            });
             e.properties = Value::object([
                 ("category", Value::str("AzureKeyVault")),
                 ("target", Value::Expr(Expr::Id(vault))),

@@ -268,6 +268,20 @@ pub struct Entity {
     /// foundry's index. Bicep and ARM render such a foundry's resources in one module / nested
     /// deployment scoped to its resource group.
     pub group: Option<usize>,
+    /// For the Key Vault connection: its vault and how the spec says the vault grants access, for
+    /// the checks `preflight` makes against the deployed vault and account.
+    pub key_vault: Option<KeyVaultUse>,
+}
+
+/// What the spec says of a Key Vault connection's vault (see [`Entity::key_vault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyVaultUse {
+    /// The vault entity.
+    pub vault: EntityId,
+    /// `permission_model`.
+    pub permission_model: crate::spec::PermissionModel,
+    /// `access`.
+    pub access: crate::spec::VaultAccess,
 }
 
 /// A secure parameter a secret credential becomes.
@@ -588,6 +602,7 @@ impl<'a> Builder<'a> {
             purge_on_delete: false,
             accepted_findings: Vec::new(),
             group: None,
+            key_vault: None,
         });
         id
     }

@@ -40,6 +40,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("terraform/outputs.tf"),
     template!("terraform/versions.tf"),
     template!("terraform/terraform.tfvars.example"),
+    template!("terraform/imports.tf"),
 ];
 
 /// Builds a Tera instance holding `templates`, with foundrygen's filters and no autoescape.

@@ -140,6 +140,52 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     Ok(files)
 }
 
+/// One `import {}` block of `terraform/imports.tf`.
+#[derive(Debug, serde::Serialize)]
+struct ImportView {
+    comment: String,
+    to: String,
+    id: String,
+}
+
+/// The view of `terraform/imports.tf`.
+#[derive(Debug, serde::Serialize)]
+struct ImportsView {
+    generated_by: String,
+    imports: Vec<ImportView>,
+}
+
+/// `terraform/imports.tf` (`render --adopt`): an `import {}` block (Terraform 1.5+) for each
+/// entity that exists already, so that `terraform apply` adopts it (azapi refuses to create a
+/// resource that exists). `to` is the address `main.tf` declares; `id` the resource's ARM id as
+/// `main.tf` builds it (the deployment's subscription and group from its variables) with
+/// `?api-version=` of the pinned version, without which azapi refuses the import.
+pub fn imports(model: &Model, existing: &[EntityId]) -> Result<String, Error> {
+    let r = TfRender::new(model);
+    let imports = existing
+        .iter()
+        .map(|&id| {
+            let e = model.entity(id);
+            let quoted = r.id_string(id);
+            ImportView {
+                comment: e.label.clone(),
+                to: r.address(id),
+                id: format!(
+                    "{}?api-version={}\"",
+                    &quoted[..quoted.len() - 1],
+                    hcl_inner(&e.api_version)
+                ),
+            }
+        })
+        .collect();
+    let view = ImportsView {
+        generated_by: generated_by(model),
+        imports,
+    };
+    let text = super::templates::render("terraform/imports.tf", &view)?;
+    Ok(formatted(&text))
+}
+
 /// `text` as `terraform fmt` writes it, so templates (ours and `--templates` overlays) never decide
 /// alignment; blanks at the very end go, leaving the one trailing newline every output has.
 fn formatted(text: &str) -> String {
