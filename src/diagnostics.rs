@@ -471,6 +471,8 @@ codes! {
     /// A target that names a created resource's type and name, in another resource group or
     /// subscription.
     NearlyNamesCreated = 85,
+    /// A credential identifier still holding a placeholder `import` wrote.
+    PlaceholderCredential = 86,
     /// A capability host names a connection that is not one of its project's.
     UnknownCapabilityHostConnection = 90,
     /// A capability host names a connection of the wrong category for its role.

@@ -492,3 +492,49 @@ fn what_the_spec_cannot_restate_stays_as_deployed_or_is_listed() {
         imported.text
     );
 }
+
+/// Every placeholder import writes is a warning (FG086) where it stands, so `--deny-warnings`
+/// stops a CI that would deploy it over the working value.
+#[test]
+fn placeholders_are_warnings_until_replaced() {
+    let files: Vec<(String, String)> = FIXTURES.iter().map(|f| fixture(f)).collect();
+    let imported = import::import(&files).unwrap();
+    let checked = foundrygen::check(&Source::new("i.yaml", &imported.text)).unwrap();
+    let mut at: Vec<String> = checked
+        .warnings
+        .iter()
+        .filter(|d| d.code.to_string() == "FG086")
+        .map(|d| d.path.to_string())
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            "foundries[0].connections[2].auth.keys",
+            "foundries[0].connections[5].auth.client_id",
+            "foundries[0].connections[5].auth.tenant_id",
+        ],
+        "{}",
+        imported.text
+    );
+    // Replaced, they are gone.
+    let fixed = imported
+        .text
+        .replace("REPLACE-ME-key-name", "x-api-key")
+        .replace(
+            "client_id: \"00000000-0000-0000-0000-000000000000\"",
+            "client_id: \"5d0c3b1e-2a4f-4c6d-8e9f-0a1b2c3d4e5f\"",
+        )
+        .replace(
+            "tenant_id: \"00000000-0000-0000-0000-000000000000\"",
+            "tenant_id: \"72f988bf-86f1-41af-91ab-2d7cd011db47\"",
+        );
+    let checked = foundrygen::check(&Source::new("i.yaml", &fixed)).unwrap();
+    assert!(
+        checked
+            .warnings
+            .iter()
+            .all(|d| d.code.to_string() != "FG086"),
+        "{fixed}"
+    );
+}

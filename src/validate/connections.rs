@@ -771,6 +771,9 @@ fn check_credentials(
                 );
             }
             for (kk, kv) in map {
+                if kk.as_str() == Some(crate::import::PLACEHOLDER_KEY_NAME) {
+                    out.push(placeholder(&ap.key("keys"), kk.span, "a key name"));
+                }
                 if let Some(kname) = kk.as_str() {
                     secret_value(
                         kv,
@@ -793,6 +796,10 @@ fn check_credentials(
                 if key == "key" { resource_type } else { None },
                 out,
             );
+        } else if let Some(s) = v.as_str()
+            && (s == crate::import::PLACEHOLDER_GUID || s.contains(crate::import::PLACEHOLDER))
+        {
+            out.push(placeholder(&ap.key(key), v.span, &format!("`{key}`")));
         } else if matches!(key, "client_id" | "tenant_id")
             && let Some(s) = v.as_str()
             && !catalog::is_guid(s)
@@ -894,6 +901,18 @@ fn secret_value(
         }
         _ => {}
     }
+}
+
+/// A placeholder `import` wrote for what Azure does not return: deploying it would overwrite the
+/// working value, so it is a warning (`--deny-warnings` stops CI on it).
+fn placeholder(path: &SpecPath, span: crate::diagnostics::Span, what: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::PlaceholderCredential,
+        path.clone(),
+        span,
+        format!("{what} is still the placeholder `foundrygen import` wrote"),
+    )
+    .with_help("write the real value (Azure does not return it, so import could not); deploying the placeholder replaces the one the connection has")
 }
 
 #[cfg(test)]
