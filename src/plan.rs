@@ -52,8 +52,11 @@ pub fn describe(model: &Model, teardown: bool) -> String {
         }
         if e.kind == Kind::CapabilityHost {
             // The service refuses updates to a capability host: what it names is fixed.
-            out.push_str(if teardown {
+            let names_connections = e.resource_type.ends_with("/projects/capabilityHosts");
+            out.push_str(if teardown && names_connections {
                 "; not updatable in place: deleted before the connections it names"
+            } else if teardown {
+                "; not updatable in place: deleted before its account's connections"
             } else {
                 "; not updatable in place: to change what it names, delete it (plan --teardown) and create it again"
             });
@@ -144,9 +147,12 @@ pub fn steps(model: &Model, teardown: bool) -> Vec<Step> {
                 }
             }
             if e.kind == Kind::CapabilityHost {
+                let names_connections = e.resource_type.ends_with("/projects/capabilityHosts");
                 reasons.push(StepReason {
-                    why: if teardown {
+                    why: if teardown && names_connections {
                         "not updatable in place: deleted before the connections it names"
+                    } else if teardown {
+                        "not updatable in place: deleted before its account's connections"
                     } else {
                         "not updatable in place: to change what it names, delete it (plan --teardown) and create it again"
                     }

@@ -153,7 +153,9 @@ impl Reason {
             Reason::GrantedOn => "the resource it grants on",
             Reason::Needs => "a resource it needs",
             Reason::SharedVaultPolicy => "writes to one vault's access policies go one at a time",
-            Reason::NamedConnection => "it names the connection, which implies no dependency",
+            Reason::NamedConnection => {
+                "it names the connection by a string only, so the dependency is stated here"
+            }
             Reason::AgentRole => "the Agent Service needs the project's roles first",
             Reason::AgentRoleWait => "the project's roles must have taken effect",
             Reason::AccountCapabilityHost => "the account's capability host comes first",

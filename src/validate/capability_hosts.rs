@@ -122,10 +122,11 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                         .filter_map(|(_, o)| o.get_str("name"))
                         .collect();
                     let help = match fits.first() {
-                        Some(n) => {
-                            format!("`{}: {n}` is a {wanted} connection of `{pname}`", slot.key)
-                        }
-                        None => format!("name a {wanted} connection of `{pname}`"),
+                        Some(n) => format!(
+                            "`{}: {n}` names one: its category is {wanted}, in `{pname}`",
+                            slot.key
+                        ),
+                        None => format!("name a connection of category {wanted} of `{pname}`"),
                     };
                     out.push(
                         Diagnostic::error(
@@ -133,7 +134,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                             path.clone(),
                             v.span,
                             format!(
-                                "`{}` names connection `{name}` of category `{cat}`, but {} is a {wanted} connection",
+                                "`{}` names connection `{name}` of category `{cat}`, and {} needs one of category {wanted}",
                                 slot.key, slot.what
                             ),
                         )
@@ -143,9 +144,16 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 }
                 let auth = c.get("auth").and_then(|a| a.get("type"));
                 let auth_type = auth.and_then(Node::as_str);
+                // An auth type the category refuses has its own error (FG031): one per problem.
+                let category_takes = |t: &str| {
+                    category
+                        .and_then(crate::category::rule)
+                        .is_none_or(|r| r.auth.contains(&t))
+                };
                 if slot.storage
                     && let Some(t) = auth_type
                     && t != "AAD"
+                    && category_takes(t)
                 {
                     out.push(
                         Diagnostic::error(
