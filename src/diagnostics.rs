@@ -493,6 +493,8 @@ codes! {
     /// `grant_roles` with a thread or file storage target outside the project's resource group,
     /// which foundrygen cannot write yet.
     CapabilityHostRolesElsewhere = 98,
+    /// A capability host's `wait_for_role` with no roles granted before it.
+    WaitForNothing = 99,
 }
 
 impl fmt::Display for Code {

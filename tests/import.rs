@@ -538,3 +538,30 @@ fn placeholders_are_warnings_until_replaced() {
         "{fixed}"
     );
 }
+
+/// One connection in two files with different content: the first is taken, and that is said.
+#[test]
+fn a_connection_given_twice_differently_is_said() {
+    let (_, conns) = fixture("connections.json");
+    let changed = conns.replace(
+        "https://api.bing.microsoft.com/",
+        "https://api.bing.example/",
+    );
+    let imported = import::import(&[
+        ("a.json".into(), conns.clone()),
+        ("b.json".into(), conns),
+        ("c.json".into(), changed),
+    ])
+    .unwrap();
+    let twice: Vec<&String> = imported
+        .unrecovered
+        .iter()
+        .filter(|u| u.contains("twice"))
+        .collect();
+    assert_eq!(twice.len(), 1, "{:?}", imported.unrecovered);
+    assert!(
+        twice[0].starts_with("connection `bing` of `contoso-foundry`"),
+        "{twice:?}"
+    );
+    assert!(imported.text.contains("https://api.bing.microsoft.com/"));
+}

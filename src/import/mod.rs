@@ -54,7 +54,7 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, Vec<Problem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    let accounts = group(items);
+    let (accounts, conflicts) = group(items);
     if accounts.is_empty() {
         return Err(vec![Problem {
             file: files
@@ -68,7 +68,11 @@ pub fn import(files: &[(String, String)]) -> Result<Imported, Vec<Problem>> {
         }]);
     }
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    Ok(Writer::default().spec(&accounts, &names))
+    let writer = Writer {
+        unrecovered: conflicts,
+        ..Writer::default()
+    };
+    Ok(writer.spec(&accounts, &names))
 }
 
 /// One account and what the files say is under it.
@@ -102,7 +106,8 @@ struct Connection {
 
 /// Items by account, in the order accounts are first named; a resource given twice (two files of
 /// the same list) is taken once.
-fn group(items: Vec<Item>) -> Vec<Account> {
+fn group(items: Vec<Item>) -> (Vec<Account>, Vec<String>) {
+    let mut conflicts = Vec::new();
     let mut order: Vec<String> = Vec::new();
     let mut by: BTreeMap<String, Account> = BTreeMap::new();
     fn at<'a>(
@@ -162,12 +167,19 @@ fn group(items: Vec<Item>) -> Vec<Account> {
                         && c.project.as_deref().map(str::to_ascii_lowercase)
                             == project.as_deref().map(str::to_ascii_lowercase)
                 };
-                if !a.connections.iter().any(same) {
-                    a.connections.push(Connection {
+                match a.connections.iter().find(|c| same(c)) {
+                    None => a.connections.push(Connection {
                         project,
                         name,
                         properties,
-                    });
+                    }),
+                    // The same connection twice (two files of one list) is taken once; given
+                    // twice with other content, the first is taken, and that is said.
+                    Some(first) if first.properties != properties => conflicts.push(format!(
+                        "connection `{name}` of `{}` is in the files twice with different properties: the first one read is in the spec",
+                        account.name
+                    )),
+                    Some(_) => {}
                 }
             }
             Item::Deployment {
@@ -187,7 +199,8 @@ fn group(items: Vec<Item>) -> Vec<Account> {
             }
         }
     }
-    order.into_iter().filter_map(|k| by.remove(&k)).collect()
+    let accounts = order.into_iter().filter_map(|k| by.remove(&k)).collect();
+    (accounts, conflicts)
 }
 
 /// Writes the spec text, collecting the secrets and what it could not recover.

@@ -49,6 +49,29 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 );
             }
             let grant = ch.get_bool("grant_roles").unwrap_or(true);
+            // The wait follows the roles granted before the capability host: without them there
+            // is nothing to wait for, and the model writes no wait.
+            let storage = CAPABILITY_HOST_SLOTS
+                .iter()
+                .any(|s| s.storage && ch.get(s.key).is_some());
+            if let Some(w) = ch.get("wait_for_role")
+                && (!grant || !storage)
+            {
+                let why = if grant {
+                    "no storage connections, so no roles are granted before it"
+                } else {
+                    "`grant_roles: false`, so no roles are granted before it"
+                };
+                out.push(
+                    Diagnostic::warning(
+                        Code::WaitForNothing,
+                        chpath.key("wait_for_role"),
+                        ch.key_node("wait_for_role").map_or(w.span, |k| k.span),
+                        format!("`wait_for_role` waits for nothing: the capability host of `{pname}` has {why}"),
+                    )
+                    .with_help("remove `wait_for_role`; roles you grant yourself take effect before you deploy the capability host"),
+                );
+            }
             let mut given = Vec::new();
             for slot in CAPABILITY_HOST_SLOTS {
                 let Some(v) = ch.get(slot.key) else { continue };
@@ -333,6 +356,22 @@ mod tests {
         // Its thread storage gets its data-plane role from the capability host: no FG045.
         assert_eq!(crate::validate::tests::codes(&standard), []);
         assert_eq!(codes(&spec("", "{}", STORAGE)), []);
+    }
+
+    /// A wait with no roles before it waits for nothing: a warning, with or without storage.
+    #[test]
+    fn warns_about_a_wait_with_no_roles_before_it() {
+        let account = "    capability_host: { name: acct-caphost }\n";
+        for ch in [
+            "{ thread_storage: threads, vector_store: vectors, file_storage: files, grant_roles: false, wait_for_role: 30s }",
+            "{ wait_for_role: 30s }",
+        ] {
+            assert_eq!(
+                codes(&spec(account, ch, STORAGE)),
+                [Code::WaitForNothing],
+                "{ch}"
+            );
+        }
     }
 
     #[test]

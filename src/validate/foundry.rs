@@ -227,7 +227,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             if let Some(perms) = kv
                 .get("secret_permissions")
                 .and_then(Node::as_seq)
-                .filter(|_| access_policies)
+                .filter(|_| access_policies && kv.get_str("access") != Some("existing"))
             {
                 let written: Vec<&str> = perms.iter().filter_map(Node::as_str).collect();
                 if perms.is_empty() {
