@@ -24,6 +24,7 @@ pub mod preflight;
 pub mod render;
 mod run;
 pub mod schema;
+mod script;
 pub mod spec;
 pub mod teardown;
 pub mod validate;

@@ -234,7 +234,7 @@ pub fn script(model: &Model) -> String {
          (required;\n\
          #                                    the flags override the environment)\n",
     );
-    out.push_str(PRELUDE);
+    out.push_str(&crate::script::prelude(&[], true));
     if calls.iter().any(|c| c.contains("\"${RG_ID}\"")) {
         out.push_str(
             "RG_ID=\"/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}\"\n",
@@ -271,44 +271,6 @@ pub fn script(model: &Model) -> String {
     );
     out
 }
-
-/// Options, arguments and the required variables.
-const PRELUDE: &str = r#"set -euo pipefail
-
-SUBSCRIPTION_ID=${SUBSCRIPTION_ID:-}
-RESOURCE_GROUP=${RESOURCE_GROUP:-}
-
-usage() {
-  echo "usage: $0 [--subscription ID] [--resource-group NAME]" >&2
-}
-
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --subscription | --resource-group)
-      if [[ $# -lt 2 ]]; then
-        echo "error: $1 needs a value" >&2
-        usage
-        exit 2
-      fi
-      if [[ $1 == --subscription ]]; then SUBSCRIPTION_ID=$2; else RESOURCE_GROUP=$2; fi
-      shift 2
-      ;;
-    --subscription=*) SUBSCRIPTION_ID=${1#*=}; shift ;;
-    --resource-group=*) RESOURCE_GROUP=${1#*=}; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-      echo "error: unknown argument: $1" >&2
-      usage
-      exit 2
-      ;;
-  esac
-done
-if [[ -z $SUBSCRIPTION_ID || -z $RESOURCE_GROUP ]]; then
-  echo "error: SUBSCRIPTION_ID and RESOURCE_GROUP are required (environment, or --subscription and --resource-group)" >&2
-  usage
-  exit 2
-fi
-"#;
 
 /// Failures are collected; the script exits at the end.
 const FAIL_HELPER: &str = r#"

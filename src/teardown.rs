@@ -62,7 +62,10 @@ pub fn script(model: &Model) -> String {
          and what\n\
          #                                    they hold); without it they are kept and listed\n",
     );
-    out.push_str(PRELUDE);
+    out.push_str(&crate::script::prelude(
+        &[crate::script::DRY_RUN, crate::script::DELETE_DATA],
+        true,
+    ));
     if steps.iter().any(|s| s.contains("\"${RG_ID}\"")) {
         out.push_str(
             "RG_ID=\"/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}\"\n",
@@ -118,64 +121,6 @@ pub fn script(model: &Model) -> String {
     out.push_str("\necho 'teardown finished'\n");
     out
 }
-
-/// Options, arguments and the required variables.
-const PRELUDE: &str = r#"set -euo pipefail
-
-SUBSCRIPTION_ID=${SUBSCRIPTION_ID:-}
-RESOURCE_GROUP=${RESOURCE_GROUP:-}
-DRY_RUN=${DRY_RUN:-0}
-DELETE_DATA=${DELETE_DATA:-0}
-
-usage() {
-  echo "usage: $0 [--subscription ID] [--resource-group NAME] [--dry-run] [--delete-data]" >&2
-}
-
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --subscription | --resource-group)
-      if [[ $# -lt 2 ]]; then
-        echo "error: $1 needs a value" >&2
-        usage
-        exit 2
-      fi
-      if [[ $1 == --subscription ]]; then SUBSCRIPTION_ID=$2; else RESOURCE_GROUP=$2; fi
-      shift 2
-      ;;
-    --subscription=*) SUBSCRIPTION_ID=${1#*=}; shift ;;
-    --resource-group=*) RESOURCE_GROUP=${1#*=}; shift ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    --delete-data) DELETE_DATA=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-      echo "error: unknown argument: $1" >&2
-      usage
-      exit 2
-      ;;
-  esac
-done
-case $DRY_RUN in
-  1 | true | yes) DRY_RUN=1 ;;
-  0 | false | no | '') DRY_RUN=0 ;;
-  *)
-    echo "error: DRY_RUN must be 1 or 0, not '$DRY_RUN'" >&2
-    exit 2
-    ;;
-esac
-case $DELETE_DATA in
-  1 | true | yes) DELETE_DATA=1 ;;
-  0 | false | no | '') DELETE_DATA=0 ;;
-  *)
-    echo "error: DELETE_DATA must be 1 or 0, not '$DELETE_DATA'" >&2
-    exit 2
-    ;;
-esac
-if [[ -z $SUBSCRIPTION_ID || -z $RESOURCE_GROUP ]]; then
-  echo "error: SUBSCRIPTION_ID and RESOURCE_GROUP are required (environment, or --subscription and --resource-group)" >&2
-  usage
-  exit 2
-fi
-"#;
 
 /// The `show` and `run` helpers every script has.
 pub(crate) const RUN_HELPERS: &str = r#"

@@ -482,7 +482,7 @@ pub fn script(model: &Model, change: &Change) -> String {
             let _ = writeln!(out, "#     {}", secret_variable(s));
         }
     }
-    out.push_str(PRELUDE);
+    out.push_str(&crate::script::prelude(&[crate::script::DRY_RUN], false));
     if g.deployment_scope {
         out.push_str(
             "if [[ -z $SUBSCRIPTION_ID || -z $RESOURCE_GROUP ]]; then\n  echo \"error: SUBSCRIPTION_ID and RESOURCE_GROUP are required (environment, or --subscription and --resource-group)\" >&2\n  usage\n  exit 2\nfi\n",
@@ -531,49 +531,6 @@ pub fn script(model: &Model, change: &Change) -> String {
     out.push_str("\necho 'change finished'\n");
     out
 }
-
-/// Options and arguments; the deployment's subscription and group are checked where used.
-const PRELUDE: &str = r#"set -euo pipefail
-
-SUBSCRIPTION_ID=${SUBSCRIPTION_ID:-}
-RESOURCE_GROUP=${RESOURCE_GROUP:-}
-DRY_RUN=${DRY_RUN:-0}
-
-usage() {
-  echo "usage: $0 [--subscription ID] [--resource-group NAME] [--dry-run]" >&2
-}
-
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    --subscription | --resource-group)
-      if [[ $# -lt 2 ]]; then
-        echo "error: $1 needs a value" >&2
-        usage
-        exit 2
-      fi
-      if [[ $1 == --subscription ]]; then SUBSCRIPTION_ID=$2; else RESOURCE_GROUP=$2; fi
-      shift 2
-      ;;
-    --subscription=*) SUBSCRIPTION_ID=${1#*=}; shift ;;
-    --resource-group=*) RESOURCE_GROUP=${1#*=}; shift ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *)
-      echo "error: unknown argument: $1" >&2
-      usage
-      exit 2
-      ;;
-  esac
-done
-case $DRY_RUN in
-  1 | true | yes) DRY_RUN=1 ;;
-  0 | false | no | '') DRY_RUN=0 ;;
-  *)
-    echo "error: DRY_RUN must be 1 or 0, not '$DRY_RUN'" >&2
-    exit 2
-    ;;
-esac
-"#;
 
 /// JSON strings, PUTs through a private file, and waiting for provisioning.
 const PUT_HELPERS: &str = r#"
