@@ -617,22 +617,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
         } => {
             one_spec_file("plan", &spec)?;
             // What is deployed is read first: a file it cannot read is the problem to report.
-            let mut items = Vec::new();
-            let mut problems = Vec::new();
-            for f in &current {
-                let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
-                    path: f.display().to_string(),
-                    action: "read",
-                    source,
-                })?;
-                match crate::import::items(&f.display().to_string(), &text) {
-                    Ok(list) => items.extend(list),
-                    Err(p) => problems.push(p),
-                }
-            }
-            if !problems.is_empty() {
-                return Err(Error::Import { problems });
-            }
+            let items = read_az_files(&current)?;
             let (checked, source) = match checked(&spec, &diag, color) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
@@ -871,6 +856,12 @@ fn adopt_items(
             "`--adopt` writes Terraform import blocks (Bicep and ARM update what exists); add `terraform` to `--format`",
         );
     }
+    read_az_files(files)
+}
+
+/// The resources of `az` JSON files (`plan --current`, `render --adopt`), with import's reader:
+/// every file that cannot be read or recognised is reported, and none is used then.
+fn read_az_files(files: &[PathBuf]) -> Result<Vec<crate::import::Item>, Error> {
     let mut items = Vec::new();
     let mut problems = Vec::new();
     for f in files {
