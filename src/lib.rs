@@ -111,6 +111,8 @@ pub struct Adopted {
     pub imported: Vec<String>,
     /// Ids of the resources of the files that the spec does not render (ignored).
     pub ignored: Vec<String>,
+    /// Connections that exist but must be replaced, not imported, each with why.
+    pub replaced: Vec<String>,
 }
 
 /// `render --adopt`: adds `terraform/imports.tf` to a Terraform render, with an `import {}` block
@@ -129,6 +131,11 @@ pub fn adopt(generated: &mut Generated, items: &[import::Item]) -> Result<Adopte
             .map(|&id| generated.model.entity(id).label.clone())
             .collect(),
         ignored: adoption.ignored,
+        replaced: adoption
+            .replaced
+            .iter()
+            .map(|(id, why)| format!("{}: {why}", generated.model.entity(*id).label))
+            .collect(),
     })
 }
 

@@ -862,16 +862,54 @@ fn adopt_items(
 /// The resources of `az` JSON files (`plan --current`, `render --adopt`), with import's reader:
 /// every file that cannot be read or recognised is reported, and none is used then.
 fn read_az_files(files: &[PathBuf]) -> Result<Vec<crate::import::Item>, Error> {
-    let mut items = Vec::new();
+    use crate::import::Item;
+    let mut items: Vec<Item> = Vec::new();
     let mut problems = Vec::new();
+    // A connection in two files must say the same thing twice: which one is deployed cannot be
+    // guessed, and the plan would depend on the order of the files.
+    let mut seen: std::collections::BTreeMap<
+        String,
+        (String, serde_json::Map<String, serde_json::Value>),
+    > = std::collections::BTreeMap::new();
     for f in files {
+        let name = f.display().to_string();
         let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
-            path: f.display().to_string(),
+            path: name.clone(),
             action: "read",
             source,
         })?;
-        match crate::import::items(&f.display().to_string(), &text) {
-            Ok(list) => items.extend(list),
+        match crate::import::items(&name, &text) {
+            Ok(list) => {
+                for item in &list {
+                    if let Item::Connection {
+                        account,
+                        project,
+                        name: conn,
+                        properties,
+                    } = item
+                    {
+                        let key = format!(
+                            "{}/{}/{}",
+                            account.key(),
+                            project.as_deref().unwrap_or("").to_ascii_lowercase(),
+                            conn.to_ascii_lowercase()
+                        );
+                        match seen.get(&key) {
+                            Some((first, p)) if p != properties => problems.push(crate::import::Problem {
+                                file: name.clone(),
+                                at: None,
+                                message: format!("connection `{conn}` of `{}` is also in `{first}`, with other properties", account.name),
+                                help: "give each connection once (the files may be from different times): which one is deployed decides the plan".into(),
+                            }),
+                            Some(_) => {}
+                            None => {
+                                seen.insert(key, (name.clone(), properties.clone()));
+                            }
+                        }
+                    }
+                }
+                items.extend(list);
+            }
             Err(p) => problems.push(p),
         }
     }
@@ -897,6 +935,11 @@ fn report_adopted(a: &crate::Adopted) {
             } else {
                 "exist"
             }
+        );
+    }
+    for r in &a.replaced {
+        eprintln!(
+            "warning: --adopt does not import {r}: an update in place cannot make it the spec's, and `terraform apply` cannot create it while it exists; delete it first (`plan --current --script` shows the order)"
         );
     }
     if !a.ignored.is_empty() {

@@ -190,6 +190,52 @@ fn an_imported_spec_adopts_every_connection_and_deployment() {
     );
 }
 
+/// A connection whose category, auth type or target the spec changes (or a Key Vault connection
+/// to another vault) is not imported: an update in place cannot make it the spec's. It is named
+/// with why; everything else is imported as before.
+#[test]
+fn connections_to_replace_are_not_imported() {
+    let inputs: Vec<(String, String)> = FIXTURES.iter().map(|f| fixture(f)).collect();
+    let spec = import::import(&inputs).unwrap();
+    let changed = spec
+        .text
+        .replace("category: AzureStorageAccount", "category: AzureBlob")
+        .replace("name: contoso-kv\n", "name: contoso-kv2\n");
+    assert_ne!(changed, spec.text);
+    let mut g = generate(&Source::new("changed.yaml", &changed), &[Target::Terraform])
+        .unwrap_or_else(|e| panic!("{e}\n{changed}"));
+    let adopted = foundrygen::adopt(&mut g, &items()).unwrap();
+    let why: Vec<&str> = adopted.replaced.iter().map(String::as_str).collect();
+    assert_eq!(why.len(), 2, "{why:?}");
+    assert!(
+        why.iter().any(|w| w.starts_with("connection `docs`")
+            && w.contains("category is `AzureStorageAccount`")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter()
+            .any(|w| w.starts_with("Key Vault connection") && w.contains("contoso-kv")),
+        "{why:?}"
+    );
+    let ids: Vec<String> = checked_imports(&g.output.files)
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    assert!(
+        !ids.iter().any(|id| id.contains("/connections/docs?")),
+        "{ids:?}"
+    );
+    assert!(
+        !ids.iter()
+            .any(|id| id.contains("/connections/contoso-foundry-keyvault?")),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter().any(|id| id.contains("/connections/search?")),
+        "{ids:?}"
+    );
+}
+
 /// A spec that creates the account (in the deployment's group) which exists already: the
 /// account, its project, the Key Vault connection and the connection the files hold are adopted,
 /// with ids in the deployment's subscription and group as `main.tf` builds them; a connection the

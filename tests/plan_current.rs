@@ -283,7 +283,14 @@ fn adding_a_vault_to_an_account_with_connections_deletes_and_recreates_them() {
         actions(&change).iter().map(|(a, _)| *a).collect::<Vec<_>>(),
         ["create", "create", "create"]
     );
-    assert!(change.warnings.is_empty(), "{:?}", change.warnings);
+    // The files show project `research` but none of its connections: an empty list cannot say
+    // whose it is, so the plan says what it takes for granted.
+    assert_eq!(change.warnings.len(), 1, "{:?}", change.warnings);
+    assert!(
+        change.warnings[0].starts_with("the files show no connection of project `research` of `contoso-foundry`: it is taken as having none"),
+        "{}",
+        change.warnings[0]
+    );
 }
 
 #[test]
@@ -854,5 +861,42 @@ fn scripts_call_az_in_the_plans_order_with_secrets_only_in_bodies() {
             );
             assert!(fake.entries().is_empty(), "{name}: ran without its secrets");
         }
+    }
+}
+
+/// One connection in two files with different properties: which one is deployed cannot be
+/// guessed (the plan would follow the order of the files), so it is an error naming both files,
+/// for `plan --current` as for `render --adopt`.
+#[test]
+fn a_connection_given_twice_differently_is_an_error() {
+    let sb = Sandbox::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let conns = fs::read_to_string(root.join("tests/import/connections.json")).unwrap();
+    sb.write("a.json", &conns);
+    sb.write(
+        "b.json",
+        &conns.replacen("\"authType\": \"AAD\"", "\"authType\": \"ApiKey\"", 1),
+    );
+    sb.write("spec.yaml", &base());
+    for args in [
+        vec!["plan", "spec.yaml", "--current", "a.json", "b.json"],
+        vec![
+            "render",
+            "spec.yaml",
+            "-o",
+            "out",
+            "--adopt",
+            "a.json",
+            "b.json",
+        ],
+    ] {
+        let out = sb.run(&args);
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.starts_with("error: b.json: connection `search` of `contoso-foundry` is also in `a.json`, with other properties"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(!sb.exists("out"), "nothing written");
     }
 }

@@ -583,6 +583,56 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
             vault,
             Vault::AddWithConnections | Vault::Switch | Vault::Remove
         );
+        // The Key Vault rules depend on every connection the account has. A list the files do not
+        // hold reads as no connections (an empty list does not say whose it is), so a sequence
+        // planned on it could stop halfway: say where the files show none.
+        if vault != Vault::None && vault != Vault::Same {
+            let fname = acct.name_text();
+            match here {
+                None if acct.existing => warnings.push(format!(
+                    "no file describes account `{fname}`: it is taken as having no connections, and Azure refuses the Key Vault step if it has any; add the output of `az cognitiveservices account connection list` (and of each project's) for it"
+                )),
+                Some(_) => {
+                    let k = key.clone().unwrap_or_default();
+                    let mut empty: Vec<String> = projects
+                        .iter()
+                        .filter(|(a, _)| *a == k)
+                        .map(|(_, p)| p.clone())
+                        .filter(|p| {
+                            !mine.iter().any(|&i| {
+                                deployed[i]
+                                    .project
+                                    .as_deref()
+                                    .is_some_and(|q| q.eq_ignore_ascii_case(p))
+                            })
+                        })
+                        .collect();
+                    for &id in &model.plan {
+                        let e = model.entity(id);
+                        let n = e.name_text().to_ascii_lowercase();
+                        if e.foundry == Some(fi)
+                            && e.kind == Kind::Project
+                            && e.existing
+                            && !empty.contains(&n)
+                            && !mine.iter().any(|&i| {
+                                deployed[i]
+                                    .project
+                                    .as_deref()
+                                    .is_some_and(|q| q.eq_ignore_ascii_case(&n))
+                            })
+                        {
+                            empty.push(n);
+                        }
+                    }
+                    for p in empty {
+                        warnings.push(format!(
+                            "the files show no connection of project `{p}` of `{fname}`: it is taken as having none, and Azure refuses the Key Vault step if it has any; add `az cognitiveservices account project connection list --project-name {p}` output if so"
+                        ));
+                    }
+                }
+                None => {}
+            }
+        }
         let vault_name = |id: EntityId| match prop(&model.entity(id).properties, "target") {
             Some(Value::Expr(Expr::Id(v))) => model.entity(*v).name_text().to_string(),
             _ => String::new(),

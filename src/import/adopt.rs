@@ -3,7 +3,9 @@
 //! writes an `import {}` block for each, and says which resources of the files the spec does not
 //! render.
 
-use crate::model::{EntityId, Kind, Model};
+use serde_json::{Map, Value as Json};
+
+use crate::model::{EntityId, Expr, Kind, Model, Value};
 
 use super::read::Item;
 
@@ -14,6 +16,62 @@ pub struct Adoption {
     pub existing: Vec<EntityId>,
     /// The ids of the resources of the files the spec does not render, in file order.
     pub ignored: Vec<String>,
+    /// Connections that exist but must be replaced (another category, auth type or target):
+    /// not imported, since an update in place is what Azure refuses; each with why.
+    pub replaced: Vec<(EntityId, String)>,
+}
+
+/// Why a deployed connection cannot become the spec's by an update in place: another category,
+/// auth type or target resource (what `plan --current` replaces). `None` when it can.
+fn must_replace(model: &Model, id: EntityId, deployed: &Map<String, Json>) -> Option<String> {
+    let Value::Object(props) = &model.entity(id).properties else {
+        return None;
+    };
+    let get = |k: &str| props.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let text = |k: &str| deployed.get(k).and_then(Json::as_str).unwrap_or_default();
+    for (key, what) in [("category", "category"), ("authType", "auth type")] {
+        if let Some(Value::Str(want)) = get(key)
+            && !want.eq_ignore_ascii_case(text(key))
+        {
+            return Some(format!(
+                "its {what} is `{}`, the spec's `{want}`",
+                text(key)
+            ));
+        }
+    }
+    // A resource target: the deployed `ResourceId` must name the same type and resource.
+    let meta = deployed.get("metadata").and_then(Json::as_object);
+    let deployed_id = meta
+        .and_then(|m| m.get("ResourceId"))
+        .and_then(Json::as_str)
+        .unwrap_or_else(|| text("target"));
+    let target = get("metadata").and_then(|m| match m {
+        Value::Object(pairs) => pairs.iter().find_map(|(k, v)| match (k.as_str(), v) {
+            ("ResourceId", Value::Expr(Expr::Id(t))) => Some(*t),
+            _ => None,
+        }),
+        _ => None,
+    });
+    if let Some(t) = target {
+        let e = model.entity(t);
+        let tail = format!("/providers/{}/{}", e.resource_type, e.name_text()).to_ascii_lowercase();
+        if !deployed_id.to_ascii_lowercase().ends_with(&tail) {
+            return Some(format!(
+                "its target is `{deployed_id}`, the spec's {}",
+                e.label
+            ));
+        }
+    } else if let Some(Value::Str(url)) = get("target")
+        && !url
+            .trim_end_matches('/')
+            .eq_ignore_ascii_case(text("target").trim_end_matches('/'))
+    {
+        return Some(format!(
+            "its target is `{}`, the spec's `{url}`",
+            text("target")
+        ));
+    }
+    None
 }
 
 /// The kinds an `az` file can show that Terraform creates as an `azapi_resource`.
@@ -96,6 +154,7 @@ pub fn adopt(model: &Model, items: &[Item]) -> Adoption {
         .collect();
     let mut found: Vec<EntityId> = Vec::new();
     let mut ignored: Vec<String> = Vec::new();
+    let mut replaced: Vec<(EntityId, String)> = Vec::new();
     for item in items {
         let id = item_id(item);
         let parts: Vec<&str> = id.splitn(6, '/').collect();
@@ -110,8 +169,15 @@ pub fn adopt(model: &Model, items: &[Item]) -> Adoption {
             // Read as a data source: nothing to adopt, and not ignored either.
             Some((e, _)) if model.entity(*e).existing => {}
             Some((e, _)) if adoptable(model.entity(*e).kind) => {
-                if !found.contains(e) {
-                    found.push(*e);
+                let why = match item {
+                    Item::Connection { properties, .. } => must_replace(model, *e, properties),
+                    _ => None,
+                };
+                match why {
+                    Some(why) if !replaced.iter().any(|(r, _)| r == e) => replaced.push((*e, why)),
+                    Some(_) => {}
+                    None if !found.contains(e) => found.push(*e),
+                    None => {}
                 }
             }
             _ => {
@@ -127,5 +193,9 @@ pub fn adopt(model: &Model, items: &[Item]) -> Adoption {
         .copied()
         .filter(|e| found.contains(e))
         .collect();
-    Adoption { existing, ignored }
+    Adoption {
+        existing,
+        ignored,
+        replaced,
+    }
 }

@@ -191,11 +191,23 @@ fn item(v: &Value) -> Result<Item, String> {
                 || t == want("/projects/connections") && project.is_some())
                 && last_is_name(n) =>
         {
+            let properties = props();
+            for key in ["category", "authType"] {
+                if properties
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    return Err(format!(
+                        "connection `{n}` has no `properties.{key}`, which every connection Azure returns has"
+                    ));
+                }
+            }
             Ok(Item::Connection {
                 account: parsed.account,
                 project: project.clone(),
                 name: n.clone(),
-                properties: props(),
+                properties,
             })
         }
         (t, Child::Deployment(d)) if t == want("/deployments") && last_is_name(d) => {
@@ -306,7 +318,7 @@ mod tests {
     #[test]
     fn lists_single_resources_and_value_bodies_are_read_alike() {
         let conn = format!(
-            r#"{{"id": "{ACC}/connections/c1", "name": "c1", "type": "Microsoft.CognitiveServices/accounts/connections", "properties": {{"category": "ApiKey"}}}}"#
+            r#"{{"id": "{ACC}/connections/c1", "name": "c1", "type": "Microsoft.CognitiveServices/accounts/connections", "properties": {{"category": "ApiKey", "authType": "ApiKey"}}}}"#
         );
         for text in [
             conn.clone(),
@@ -320,6 +332,21 @@ mod tests {
             );
         }
         assert_eq!(items("f.json", "[]").unwrap(), vec![]);
+        // A connection without its category is no connection Azure returned.
+        let p = items(
+            "f.json",
+            &format!(
+                "[{}]",
+                conn.replace(r#""category": "ApiKey""#, r#""category": null"#)
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            p.message
+                .starts_with("`$[0]`: connection `c1` has no `properties.category`"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]
