@@ -480,6 +480,21 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
         ));
     }
     notes.push("credentials are not compared: Azure never returns them (`credentials: null`), so a changed secret is not a change here; `render` and a deployment send it again".into());
+    let hosts: Vec<String> = model
+        .entities
+        .iter()
+        .filter(|e| e.kind == Kind::CapabilityHost)
+        .map(|e| format!("`{}`", e.name_text()))
+        .collect();
+    if !hosts.is_empty() {
+        notes.push(format!(
+            "capability hosts are not in these files: {} {} taken to exist under the spec's name{} where {} project or account does; a new one, or one of another name, is not planned (check with `az rest --method get --url <project id>/capabilityHosts?api-version=2026-07-01`)",
+            hosts.join(", "),
+            if hosts.len() == 1 { "is" } else { "are" },
+            if hosts.len() == 1 { "" } else { "s" },
+            if hosts.len() == 1 { "its" } else { "their" }
+        ));
+    }
 
     let account_of = |fi: usize| -> Option<EntityId> {
         model
@@ -786,9 +801,12 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
             } else {
                 format!("supply the secrets of {} again", again.join(", "))
             };
-            warnings.push(format!(
-                "{head}; secrets are not migrated from the old vault: {tail}"
-            ));
+            let from = match vault {
+                Vault::Switch => "from the old vault",
+                Vault::Remove => "out of the vault",
+                _ => "from where Foundry kept them (its Microsoft-managed store) into the vault",
+            };
+            warnings.push(format!("{head}; secrets are not migrated {from}: {tail}"));
         } else {
             let again: Vec<String> = replaced
                 .keys()
@@ -815,7 +833,7 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
                 .collect();
             if !again.is_empty() {
                 warnings.push(format!(
-                    "replacing connection{} {} of `{}` deletes {} stored secret{}, which are not migrated: supply {} again",
+                    "replacing connection{} {} of `{}` deletes {} stored secret{} (secrets are not migrated): supply {} again",
                     if again.len() == 1 { "" } else { "s" },
                     again.join(", "),
                     acct.name_text(),
