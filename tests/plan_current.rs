@@ -897,3 +897,32 @@ fn a_connection_given_twice_differently_is_an_error() {
         assert!(!sb.exists("out"), "nothing written");
     }
 }
+
+/// The new Key Vault connection states, as data, that it comes after the deletes that make room
+/// for it (a script reading `--format json` needs no step numbers for that).
+#[test]
+fn the_new_key_vault_connection_names_the_deletes_it_waits_for() {
+    let spec = base().replace("name: contoso-kv\n", "name: contoso-kv2\n");
+    let (_, change) = plan(&spec, DEPLOYED);
+    let deletes: Vec<String> = change
+        .steps
+        .iter()
+        .filter(|s| s.step.action == Action::Delete)
+        .map(|s| s.step.label.clone())
+        .collect();
+    let create = change
+        .steps
+        .iter()
+        .find(|s| s.step.action == Action::Create && s.step.label == KV)
+        .expect("the new Key Vault connection");
+    let reason = create
+        .step
+        .reasons
+        .iter()
+        .find(|r| {
+            r.why
+                .contains("only on an account without other connections")
+        })
+        .expect("the reason it waits");
+    assert_eq!(reason.on, deletes);
+}

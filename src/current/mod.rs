@@ -944,6 +944,14 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
             subject: Subject::Entity(*id),
         });
     }
+    // The deletes of one account's connections other than its Key Vault connection, by account.
+    let others_deleted = |account: &str| -> Vec<String> {
+        conn_deletes
+            .iter()
+            .filter(|(i, _)| deployed[*i].account.key() == account)
+            .map(|(i, _)| deployed[*i].label())
+            .collect()
+    };
     for (i, why) in conn_deletes.iter().chain(&vault_deletes) {
         let d = &deployed[*i];
         steps.push(ChangeStep {
@@ -1016,6 +1024,24 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
                 why: format!("updated in place: {}", diffs.join(", ")),
                 on: Vec::new(),
             });
+        }
+        // A Key Vault connection made where others were deleted for it comes after those deletes.
+        if e.kind == Kind::KeyVaultConnection
+            && let Some(a) = e.foundry.and_then(|fi| matched.get(&fi))
+        {
+            let mut on = others_deleted(&a.key());
+            on.extend(
+                vault_deletes
+                    .iter()
+                    .filter(|(i, _)| deployed[*i].account.key() == a.key())
+                    .map(|(i, _)| deployed[*i].label()),
+            );
+            if !on.is_empty() {
+                reasons.push(StepReason {
+                    why: "their deletion above: Azure creates a Key Vault connection only on an account without other connections".into(),
+                    on,
+                });
+            }
         }
         if e.kind == Kind::CapabilityHost {
             reasons.push(StepReason {
