@@ -849,6 +849,16 @@ fn scripts_call_az_in_the_plans_order_with_secrets_only_in_bodies() {
             fake.entries().iter().all(|e| e[0] != "CALL"),
             "{name}: dry run called az"
         );
+        // With the secrets given, a dry run still shows none of them.
+        let out = fake.run(&script, SECRETS, &["--dry-run"]);
+        assert!(out.status.success(), "{name}");
+        let shown = String::from_utf8_lossy(&out.stdout);
+        for (_, v) in SECRETS {
+            assert!(
+                !shown.contains(v),
+                "{name}: the dry run shows a secret:\n{shown}"
+            );
+        }
         if name != "nothing" {
             let out = fake.run(&script, &[], &[]);
             assert_eq!(out.status.code(), Some(2), "{name}");

@@ -550,20 +550,23 @@ json_string() {
 }
 
 # put_resource ID API BODY: PUTs the ARM body BODY at ID. The body goes through a file only this
-# user can read, so the secrets in it never stand on a command line.
+# user can read, so the secrets in it never stand on a command line, nor in --dry-run's output;
+# the file goes however the script ends.
+put_file=''
 put_resource() {
-  local id=$1 api=$2 body=$3 file
+  local id=$1 api=$2 body=$3
   if [[ $DRY_RUN == 1 ]]; then
-    show az rest --method put --url "$id?api-version=$api" --body "$body"
+    show az rest --method put --url "$id?api-version=$api" --body "@<its ARM body, ${#body} characters, in a file only you can read>"
     return
   fi
-  file=$(umask 077 && mktemp)
-  printf '%s' "$body" >"$file"
-  if ! az rest --method put --url "$id?api-version=$api" --body "@$file" --output none; then
-    rm -f "$file"
+  put_file=$(umask 077 && mktemp)
+  trap 'rm -f "$put_file"' EXIT
+  printf '%s' "$body" >"$put_file"
+  if ! az rest --method put --url "$id?api-version=$api" --body "@$put_file" --output none; then
     exit 1
   fi
-  rm -f "$file"
+  rm -f "$put_file"
+  put_file=''
 }
 
 # wait_provisioned ID API: waits until the resource's provisioningState is Succeeded (Failed or
