@@ -226,15 +226,24 @@ pub fn script(model: &Model) -> String {
         "# offline ({total} check{}). Every check runs; each failed one prints an error, and the script",
         if total == 1 { "" } else { "s" }
     );
+    // The deployment's subscription and group are needed only where the spec leaves a scope to
+    // the deployment.
+    let needs_scope = calls.iter().any(|c| {
+        c.contains("SUBSCRIPTION_ID") || c.contains("RESOURCE_GROUP") || c.contains("RG_ID")
+    });
     out.push_str(
         "# then exits 1. It only reads: nothing is created, changed or deleted.\n\
          #\n\
-         # Usage: preflight.sh [--subscription ID] [--resource-group NAME]\n\
-         #   SUBSCRIPTION_ID, RESOURCE_GROUP  the deployment's subscription and resource group \
-         (required;\n\
-         #                                    the flags override the environment)\n",
+         # Usage: preflight.sh [--subscription ID] [--resource-group NAME]\n",
     );
-    out.push_str(&crate::script::prelude(&[], true));
+    out.push_str(if needs_scope {
+        "#   SUBSCRIPTION_ID, RESOURCE_GROUP  the deployment's subscription and resource group (required;\n\
+         #                                    the flags override the environment)\n"
+    } else {
+        "#   SUBSCRIPTION_ID, RESOURCE_GROUP  not needed: the spec states every subscription and\n\
+         #                                    resource group it checks\n"
+    });
+    out.push_str(&crate::script::prelude(&[], needs_scope));
     if calls.iter().any(|c| c.contains("\"${RG_ID}\"")) {
         out.push_str(
             "RG_ID=\"/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}\"\n",

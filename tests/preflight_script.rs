@@ -556,6 +556,25 @@ fn missing_subscription_or_group_stops_before_any_call() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// A spec that states every subscription and resource group it checks (what `import` writes)
+/// needs neither variable: the script runs its checks without them.
+#[test]
+fn a_spec_that_states_every_scope_needs_no_subscription_or_group() {
+    let m = model_of(
+        "stated.yaml",
+        "version: 1\nname: t\nlocation: eastus2\nfoundries:\n  - name: contoso-foundry\n    existing: true\n    subscription: \"7d3a1e52-4b6c-4f0e-9a1d-2c5e8f3b6a10\"\n    resource_group: rg-ai\n    key_vault: { name: contoso-kv, subscription: \"7d3a1e52-4b6c-4f0e-9a1d-2c5e8f3b6a10\", resource_group: rg-shared, access: existing }\n",
+    );
+    let fake = Fake::new();
+    let out = fake.run(&preflight::script(&m), &[], &[]);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!fake.calls().is_empty(), "the checks ran");
+}
+
 #[test]
 fn the_command_prints_the_checks_or_the_script() {
     let bin = env!("CARGO_BIN_EXE_foundrygen");
