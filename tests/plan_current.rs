@@ -13,7 +13,6 @@ mod harness;
 mod shell;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -21,6 +20,7 @@ use foundrygen::current::{self, Change, Subject};
 use foundrygen::plan::Action;
 use foundrygen::{Model, Source};
 use harness::Sandbox;
+use shell::FakeTools;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -624,56 +624,26 @@ case "$*" in
 esac
 "#;
 
-struct Fake {
-    dir: tempfile::TempDir,
-}
+/// The waits need not wait here: a `sleep` that logs its argument.
+const FAKE_SLEEP: &str = "#!/usr/bin/env bash\nprintf 'SLEEP\\t%s\\n' \"$1\" >>\"$FAKE_AZ_LOG\"\n";
+
+/// The fake `az` and `sleep` of this file, first on PATH.
+struct Fake(FakeTools);
 
 impl Fake {
     fn new() -> Fake {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("bin")).unwrap();
-        let az = dir.path().join("bin/az");
-        fs::write(&az, FAKE_AZ).unwrap();
-        fs::set_permissions(&az, fs::Permissions::from_mode(0o755)).unwrap();
-        // The waits need not wait here.
-        let sleep = dir.path().join("bin/sleep");
-        fs::write(
-            &sleep,
-            "#!/usr/bin/env bash\nprintf 'SLEEP\\t%s\\n' \"$1\" >>\"$FAKE_AZ_LOG\"\n",
-        )
-        .unwrap();
-        fs::set_permissions(&sleep, fs::Permissions::from_mode(0o755)).unwrap();
-        Fake { dir }
+        Fake(FakeTools::new(
+            "change.sh",
+            &[("az", FAKE_AZ), ("sleep", FAKE_SLEEP)],
+        ))
     }
 
     fn run(&self, script: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
-        let file = self.dir.path().join("change.sh");
-        fs::write(&file, script).unwrap();
-        let _ = fs::remove_file(self.dir.path().join("az.log"));
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut cmd = Command::new("bash");
-        cmd.arg(&file)
-            .args(args)
-            .env_clear()
-            .env("PATH", path)
-            .env("FAKE_AZ_LOG", self.dir.path().join("az.log"))
-            .env("HOME", self.dir.path());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("run bash")
+        self.0.run(script, env, args)
     }
 
     fn entries(&self) -> Vec<Vec<String>> {
-        fs::read_to_string(self.dir.path().join("az.log"))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect()
+        self.0.lines()
     }
 }
 

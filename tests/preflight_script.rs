@@ -14,13 +14,12 @@
 mod shell;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use foundrygen::model::Model;
 use foundrygen::{Source, preflight};
-use shell::{install_shellcheck, on_path};
+use shell::{FakeTools, install_shellcheck, on_path};
 
 const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
 const RG: &str = "rg-preflight-test";
@@ -134,24 +133,17 @@ elif [[ -n $default ]]; then
 fi
 "#;
 
-struct Fake {
-    dir: tempfile::TempDir,
-}
+/// The fake `az` of this file, answering from files the test writes.
+struct Fake(FakeTools);
 
 impl Fake {
     fn new() -> Fake {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("bin")).unwrap();
-        fs::create_dir(dir.path().join("answers")).unwrap();
-        let az = dir.path().join("bin/az");
-        fs::write(&az, FAKE_AZ).unwrap();
-        fs::set_permissions(&az, fs::Permissions::from_mode(0o755)).unwrap();
-        Fake { dir }
+        Fake(FakeTools::new("preflight.sh", &[("az", FAKE_AZ)]))
     }
 
     /// Azure's answer to one look-up (see [`FAKE_AZ`] for the keys).
     fn answer(&self, key: &str, text: &str) -> &Self {
-        fs::write(self.dir.path().join("answers").join(key), text).unwrap();
+        fs::write(self.0.answers().join(key), text).unwrap();
         self
     }
 
@@ -160,39 +152,16 @@ impl Fake {
         self.answer(&format!("rest{}", url.replace('/', "_")), tsv)
     }
 
-    fn log(&self) -> PathBuf {
-        self.dir.path().join("az.log")
-    }
-
     fn run(&self, script: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
-        let file = self.dir.path().join("preflight.sh");
-        fs::write(&file, script).unwrap();
-        let _ = fs::remove_file(self.log());
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut cmd = Command::new("bash");
-        cmd.arg(&file)
-            .args(args)
-            .env_clear()
-            .env("PATH", path)
-            .env("FAKE_AZ_LOG", self.log())
-            .env("FAKE_AZ_ANSWERS", self.dir.path().join("answers"))
-            .env("HOME", self.dir.path());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("run bash")
+        self.0.run(script, env, args)
     }
 
     /// The logged calls, split at tabs, without the `CALL` mark.
     fn calls(&self) -> Vec<Vec<String>> {
-        fs::read_to_string(self.log())
-            .unwrap_or_default()
+        self.0
             .lines()
-            .map(|l| l.split('\t').skip(1).map(str::to_string).collect())
+            .into_iter()
+            .map(|l| l[1..].to_vec())
             .collect()
     }
 }

@@ -20,13 +20,12 @@ mod shell;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use foundrygen::model::{EntityId, Expr, Kind, Model, Value};
 use foundrygen::{Source, teardown};
-use shell::{install_shellcheck, on_path};
+use shell::{FakeTools, install_shellcheck, on_path};
 
 const SUB: &str = "00000000-0000-0000-0000-0000000000aa";
 const RG: &str = "rg-teardown-test";
@@ -202,54 +201,22 @@ case "$*" in
 esac
 "#;
 
-struct Fake {
-    dir: tempfile::TempDir,
-}
+/// The fake `az` of this file, first on PATH.
+struct Fake(FakeTools);
 
 impl Fake {
     fn new() -> Fake {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("bin")).unwrap();
-        let az = dir.path().join("bin/az");
-        fs::write(&az, FAKE_AZ).unwrap();
-        fs::set_permissions(&az, fs::Permissions::from_mode(0o755)).unwrap();
-        Fake { dir }
-    }
-
-    fn log(&self) -> PathBuf {
-        self.dir.path().join("az.log")
+        Fake(FakeTools::new("teardown.sh", &[("az", FAKE_AZ)]))
     }
 
     /// Runs the script with the fake `az` first on PATH; `env` is added, `args` passed.
     fn run(&self, script: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
-        let file = self.dir.path().join("teardown.sh");
-        fs::write(&file, script).unwrap();
-        let _ = fs::remove_file(self.log());
-        let path = format!(
-            "{}:{}",
-            self.dir.path().join("bin").display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let mut cmd = Command::new("bash");
-        cmd.arg(&file)
-            .args(args)
-            .env_clear()
-            .env("PATH", path)
-            .env("FAKE_AZ_LOG", self.log())
-            .env("HOME", self.dir.path());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("run bash")
+        self.0.run(script, env, args)
     }
 
     /// The logged lines, split at tabs.
     fn entries(&self) -> Vec<Vec<String>> {
-        fs::read_to_string(self.log())
-            .unwrap_or_default()
-            .lines()
-            .map(|l| l.split('\t').map(str::to_string).collect())
-            .collect()
+        self.0.lines()
     }
 }
 
