@@ -213,9 +213,7 @@ pub fn script(model: &Model) -> String {
     let calls: Vec<&str> = checks.iter().map(|c| c.call.as_str()).collect();
     let uses = |f: &str| calls.iter().any(|c| c.starts_with(f));
     let mut out = String::new();
-    out.push_str("#!/usr/bin/env bash\n");
-    let _ = writeln!(out, "# {}", comment(&crate::render::generated_by(model)));
-    out.push_str("#\n");
+    out.push_str(&crate::script::header(model));
     let _ = writeln!(
         out,
         "# Preflight of deployment `{}`: checks with az, before deploying, what foundrygen cannot know",

@@ -5,6 +5,17 @@
 
 use std::fmt::Write as _;
 
+use crate::model::Model;
+use crate::teardown::comment;
+
+/// The first lines of every script: the shebang and the generated-by line.
+pub(crate) fn header(model: &Model) -> String {
+    format!(
+        "#!/usr/bin/env bash\n# {}\n#\n",
+        comment(&crate::render::generated_by(model))
+    )
+}
+
 /// A yes/no option of a script: `--<flag>` on its command line, or `<var>` in the environment
 /// (`1`, `true`, `yes`; `0`, `false`, `no` or empty; anything else stops the script).
 pub(crate) struct Switch {

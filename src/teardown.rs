@@ -34,9 +34,7 @@ pub fn script(model: &Model) -> String {
     });
 
     let mut out = String::new();
-    out.push_str("#!/usr/bin/env bash\n");
-    let _ = writeln!(out, "# {}", comment(&crate::render::generated_by(model)));
-    out.push_str("#\n");
+    out.push_str(&crate::script::header(model));
     let _ = writeln!(
         out,
         "# Teardown of deployment `{}`: deletes what the spec created ({} step{}), in the order of",

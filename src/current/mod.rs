@@ -516,6 +516,30 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
     // Connection entities whose deployed one is deleted (replaced or re-created).
     let mut deleted_conns: BTreeSet<EntityId> = BTreeSet::new();
 
+    // The connections of `ids` whose credentials Foundry keeps in the vault, each with its secret
+    // parameters: what a deletion makes the user supply again.
+    let keeping_secrets = |ids: Vec<EntityId>| -> Vec<String> {
+        ids.into_iter()
+            .filter(|&id| {
+                catalog::stores_credentials_in_vault(&str_prop(
+                    &model.entity(id).properties,
+                    "authType",
+                ))
+            })
+            .map(|id| {
+                let s = secrets_of(model, id);
+                format!(
+                    "`{}`{}",
+                    model.entity(id).name_text(),
+                    if s.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", s.join(", "))
+                    }
+                )
+            })
+            .collect()
+    };
     let foundries: BTreeSet<usize> = model.entities.iter().filter_map(|e| e.foundry).collect();
     for &fi in &foundries {
         let Some(account) = account_of(fi) else {
@@ -751,29 +775,13 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
 
         // The warning of the Key Vault sequences.
         if forced {
-            let again: Vec<String> = spec_conns
-                .iter()
-                .copied()
-                .filter(|id| recreated.contains_key(id) || replaced.contains_key(id))
-                .filter(|&id| {
-                    catalog::stores_credentials_in_vault(&str_prop(
-                        &model.entity(id).properties,
-                        "authType",
-                    ))
-                })
-                .map(|id| {
-                    let s = secrets_of(model, id);
-                    format!(
-                        "`{}`{}",
-                        model.entity(id).name_text(),
-                        if s.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", s.join(", "))
-                        }
-                    )
-                })
-                .collect();
+            let again = keeping_secrets(
+                spec_conns
+                    .iter()
+                    .copied()
+                    .filter(|id| recreated.contains_key(id) || replaced.contains_key(id))
+                    .collect(),
+            );
             let head = match vault {
                 Vault::AddWithConnections => format!(
                     "adding Key Vault connection `{}` to `{}`, which has {} other connection{}: every one is deleted first and created again after the Key Vault connection",
@@ -808,29 +816,13 @@ pub fn plan(model: &Model, spec: &spec::Spec, items: &[Item]) -> Change {
             };
             warnings.push(format!("{head}; secrets are not migrated {from}: {tail}"));
         } else {
-            let again: Vec<String> = replaced
-                .keys()
-                .copied()
-                .filter(|&id| model.entity(id).foundry == Some(fi))
-                .filter(|&id| {
-                    catalog::stores_credentials_in_vault(&str_prop(
-                        &model.entity(id).properties,
-                        "authType",
-                    ))
-                })
-                .map(|id| {
-                    let s = secrets_of(model, id);
-                    format!(
-                        "`{}`{}",
-                        model.entity(id).name_text(),
-                        if s.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({})", s.join(", "))
-                        }
-                    )
-                })
-                .collect();
+            let again = keeping_secrets(
+                replaced
+                    .keys()
+                    .copied()
+                    .filter(|&id| model.entity(id).foundry == Some(fi))
+                    .collect(),
+            );
             if !again.is_empty() {
                 warnings.push(format!(
                     "replacing connection{} {} of `{}` deletes {} stored secret{} (secrets are not migrated): supply {} again",

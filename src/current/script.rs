@@ -457,9 +457,7 @@ pub fn script(model: &Model, change: &Change) -> String {
     let steps: Vec<String> = (0..change.steps.len()).map(|n| g.step(n)).collect();
     let total = change.steps.len();
     let mut out = String::new();
-    out.push_str("#!/usr/bin/env bash\n");
-    let _ = writeln!(out, "# {}", comment(&crate::render::generated_by(model)));
-    out.push_str("#\n");
+    out.push_str(&crate::script::header(model));
     let _ = writeln!(
         out,
         "# Change of deployment `{}` from what is deployed to the spec: {total} step{}, in the order of\n# `foundrygen plan --current`.",
