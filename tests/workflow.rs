@@ -1309,10 +1309,10 @@ fn templates_export_writes_every_template_once() {
         &out,
         0,
         "",
-        "wrote 13 templates to `tpl`; edit any of them and pass `--templates tpl` to render\n",
+        "wrote 19 templates to `tpl`; edit any of them and pass `--templates tpl` to render\n",
     );
     let builtin = builtin_templates();
-    assert_eq!(builtin.len(), 13);
+    assert_eq!(builtin.len(), 19);
     assert_eq!(sb.files("tpl"), builtin);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
     for file in &builtin {
@@ -1413,6 +1413,118 @@ fn render_overlay_error_location_names_the_overlay_file() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn an_item_template_overlay_changes_every_block_it_renders() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    sb.run(&["templates", "export", "tpl"]);
+    let builtin = sb.read("tpl/bicep/resource.bicep.tera");
+    // Every resource block gets a line of its own first, and the last one says so.
+    let edited = builtin.replacen(
+        "\n// {{ r.comment }}",
+        "\n// reviewed{% if last %} (last){% endif %}\n// {{ r.comment }}",
+        1,
+    );
+    assert_ne!(edited, builtin, "the built-in item template changed shape");
+    sb.write("ov/bicep/resource.bicep.tera", &edited);
+    assert_eq!(
+        sb.run(&["render", spec, "-o", "a", "--format", "bicep"])
+            .code,
+        0
+    );
+    let out = sb.run(&[
+        "render",
+        spec,
+        "-o",
+        "b",
+        "--format",
+        "bicep",
+        "--templates",
+        "ov",
+    ]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let plain = sb.read("a/bicep/main.bicep");
+    let overlaid = sb.read("b/bicep/main.bicep");
+    let blocks = plain
+        .lines()
+        .filter(|l| l.starts_with("resource ") || l.starts_with("module "))
+        .filter(|l| !l.contains("' existing = {"))
+        .count();
+    assert!(blocks > 3, "{plain}");
+    let reviewed: Vec<&str> = overlaid
+        .lines()
+        .filter(|l| l.starts_with("// reviewed"))
+        .collect();
+    assert_eq!(reviewed.len(), blocks, "{overlaid}");
+    assert_eq!(reviewed.last(), Some(&"// reviewed (last)"));
+    // Taking those lines out again gives the built-in output byte for byte.
+    let without: String = overlaid
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("// reviewed"))
+        .collect();
+    assert_eq!(without, plain);
+}
+
+#[test]
+fn an_overlay_main_template_of_the_list_layout_is_told_where_its_loop_goes() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    // Written before item templates: the main template loops over the resources itself.
+    sb.write(
+        "ov/terraform/main.tf.tera",
+        "# {{ generated_by }}\n{% for r in resources %}\n# {{ r.comment }}\n{% endfor %}\n",
+    );
+    let out = sb.run(&["render", spec, "-o", "out", "--templates", "ov"]);
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(
+        out.stderr
+            .starts_with("error: template `ov/terraform/main.tf.tera` failed\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("  help: `resources` is the text of the rendered blocks here, not a list: each block is rendered by `terraform/resource.tf`; move the body of this loop into that template"),
+        "{}",
+        out.stderr
+    );
+    assert!(!sb.exists("out"));
+
+    // An item template sees its own small context, which docs/templates.md lists.
+    sb.remove("ov/terraform/main.tf.tera");
+    sb.write("ov/arm/resource.json.tera", "{{ nosuchvar }}");
+    let out = sb.run(&["render", spec, "-o", "out", "--templates", "ov"]);
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(
+        out.stderr.contains(
+            "Variable `nosuchvar` is not defined. Available variables: first, last, module, r\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/templates.md"))
+        .unwrap();
+    assert!(
+        doc.contains("An **item template** receives `r` (one `ResourceView`), `module` (as in `FileView`), and `first`\n  and `last`"),
+        "docs/templates.md no longer lists the item context"
+    );
+    sb.remove("ov/arm/resource.json.tera");
+
+    // One that forgets to write the blocks at all is refused too, rather than writing a main.tf
+    // without its resources.
+    sb.write(
+        "ov/terraform/main.tf.tera",
+        "# {{ generated_by }}\n{{ existing }}{{ ephemeral }}\n",
+    );
+    let out = sb.run(&["render", spec, "-o", "out", "--templates", "ov"]);
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(
+        out.stderr.contains("`ov/terraform/main.tf.tera` does not write `{{ resources }}`: each block of `resources` is rendered by `terraform/resource.tf`"),
+        "{}",
+        out.stderr
+    );
+    assert!(!sb.exists("out"));
 }
 
 #[test]

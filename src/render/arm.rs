@@ -24,17 +24,34 @@ pub fn render(
     let main = ArmRender::new(model, None, Scope::default());
     let view = main.file_view(sizes)?;
     sizes.push(view.size("azuredeploy.json".into()));
-    let ctx = super::templates::context("arm/azuredeploy.json", &view)?;
+    let mut texts = render_view(
+        &view,
+        &["arm/azuredeploy.json", "arm/azuredeploy.parameters.json"],
+    )?
+    .into_iter();
     Ok(vec![
         (
             "azuredeploy.json".to_string(),
-            super::templates::render_ctx("arm/azuredeploy.json", &ctx)?,
+            texts.next().unwrap_or_default(),
         ),
         (
             "azuredeploy.parameters.json".to_string(),
-            super::templates::render_ctx("arm/azuredeploy.parameters.json", &ctx)?,
+            texts.next().unwrap_or_default(),
         ),
     ])
+}
+
+/// Renders a template (the top-level one or a nested one), each resource from its own context.
+fn render_view(view: &FileView, frames: &[&str]) -> Result<Vec<String>, Error> {
+    super::templates::render_file(
+        view,
+        frames,
+        &[super::templates::Items {
+            field: "resources",
+            template: "arm/resource.json",
+            views: &view.resources,
+        }],
+    )
 }
 
 /// A nested deployment's name as an ARM expression: the stem, then a suffix unique to the calling
@@ -766,7 +783,9 @@ impl ArmRender<'_> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
         let inner_view = inner.file_view(sizes)?;
-        let text = super::templates::render("arm/azuredeploy.json", &inner_view)?;
+        let text = render_view(&inner_view, &["arm/azuredeploy.json"])?
+            .pop()
+            .unwrap_or_default();
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
         let stem = group_deployment_stem(self.model, g);

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
+use super::templates::Items;
 use super::{
     DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by, group_deployment_stem,
     module_deployment_stem, type_slug,
@@ -25,19 +26,37 @@ pub fn render(
     let main = BicepFile::new(model, None, Scope::default());
     let view = main.view(&mut modules, sizes)?;
     sizes.push(view.size("main.bicep".into()));
-    let ctx = super::templates::context("bicep/main.bicep", &view)?;
+    let mut texts = render_view(&view, &["bicep/main.bicep", "bicep/main.bicepparam"])?.into_iter();
     let mut files = vec![
-        (
-            "main.bicep".to_string(),
-            super::templates::render_ctx("bicep/main.bicep", &ctx)?,
-        ),
+        ("main.bicep".to_string(), texts.next().unwrap_or_default()),
         (
             "main.bicepparam".to_string(),
-            super::templates::render_ctx("bicep/main.bicepparam", &ctx)?,
+            texts.next().unwrap_or_default(),
         ),
     ];
     files.extend(modules);
     Ok(files)
+}
+
+/// Renders `main.bicep` or a foundry module (and the files beside it, from the same frame context):
+/// each `existing` declaration and each resource block from its own context.
+fn render_view(view: &FileView, frames: &[&str]) -> Result<Vec<String>, Error> {
+    super::templates::render_file(
+        view,
+        frames,
+        &[
+            Items {
+                field: "existing",
+                template: "bicep/existing.bicep",
+                views: &view.existing,
+            },
+            Items {
+                field: "resources",
+                template: "bicep/resource.bicep",
+                views: &view.resources,
+            },
+        ],
+    )
 }
 
 /// One Bicep file: `main.bicep` (no group, the deployment's resource group) or the module of a
@@ -583,7 +602,9 @@ impl<'a> BicepFile<'a> {
                     let home = self.model.group_home(g);
                     let module = BicepFile::new(self.model, Some(g), home);
                     let module_view = module.view(modules, sizes)?;
-                    let text = super::templates::render("bicep/main.bicep", &module_view)?;
+                    let text = render_view(&module_view, &["bicep/main.bicep"])?
+                        .pop()
+                        .unwrap_or_default();
                     let path = group_module_path(self.model, g);
                     sizes.push(module_view.size(path.clone()));
                     modules.insert(path, text);

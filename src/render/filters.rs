@@ -115,15 +115,92 @@ fn is_invisible(c: char) -> bool {
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
 }
 
-fn pad(indent: usize, width: usize) -> String {
-    " ".repeat(indent * width)
+fn pad(out: &mut String, indent: usize) {
+    for _ in 0..indent {
+        out.push_str("  ");
+    }
+}
+
+/// A value as the filters read it: a tagged `{t, v}` object of the template's context (see
+/// [`RValue`]), decoded one level at a time without copying.
+enum V<'a> {
+    S(&'a str),
+    B(bool),
+    I(i64),
+    O(&'a [tera::Value]),
+    A(&'a [tera::Value]),
+    X(&'a str),
+    XK(&'a [tera::Value]),
+    D(&'a str),
+}
+
+fn not_a_value(v: &tera::Value) -> tera::Error {
+    tera::Error::message(format!(
+        "not a foundrygen value (a `{{t, v}}` object): {}",
+        v.name()
+    ))
+}
+
+fn decode(v: &tera::Value) -> tera::TeraResult<V<'_>> {
+    let map = v.as_map().ok_or_else(|| not_a_value(v))?;
+    let (mut tag, mut content) = (None, None);
+    for (k, x) in map {
+        match k.as_str() {
+            Some("t") => tag = x.as_str(),
+            Some("v") => content = Some(x),
+            _ => {}
+        }
+    }
+    let (Some(tag), Some(c)) = (tag, content) else {
+        return Err(not_a_value(v));
+    };
+    let bad = || not_a_value(v);
+    Ok(match tag {
+        "S" => V::S(c.as_str().ok_or_else(bad)?),
+        "X" => V::X(c.as_str().ok_or_else(bad)?),
+        "D" => V::D(c.as_str().ok_or_else(bad)?),
+        "B" => V::B(c.as_bool().ok_or_else(bad)?),
+        "I" => V::I(c.as_i64().ok_or_else(bad)?),
+        "O" => V::O(c.as_array().ok_or_else(bad)?),
+        "XK" => V::XK(c.as_array().ok_or_else(bad)?),
+        "A" => V::A(c.as_array().ok_or_else(bad)?),
+        _ => return Err(bad()),
+    })
+}
+
+/// One `[key, value]` pair of an object.
+fn pair(p: &tera::Value) -> tera::TeraResult<(&str, &tera::Value)> {
+    match p.as_array() {
+        Some([k, v]) => Ok((k.as_str().ok_or_else(|| not_a_value(p))?, v)),
+        _ => Err(not_a_value(p)),
+    }
+}
+
+fn is_directive(v: &tera::Value) -> bool {
+    matches!(decode(v), Ok(V::D(_)))
+}
+
+/// Prints an [`RValue`] through `write` (the filters' printer), for callers outside templates.
+fn print(
+    v: &RValue,
+    indent: usize,
+    write: fn(&mut String, &tera::Value, usize) -> tera::TeraResult<()>,
+) -> String {
+    let mut out = String::new();
+    match tera::Value::try_from_serializable(v) {
+        Ok(tv) => {
+            if let Err(e) = write(&mut out, &tv, indent) {
+                out = format!("<{e}>");
+            }
+        }
+        Err(e) => out = format!("<{e}>"),
+    }
+    out
 }
 
 /// Prints a value as Bicep at `indent` levels (two spaces each); the first line is not indented.
 pub fn bicep_value(v: &RValue, indent: usize) -> String {
-    let mut out = String::new();
-    write_bicep(&mut out, v, indent);
-    out
+    print(v, indent, write_bicep)
 }
 
 fn bicep_key(k: &str) -> String {
@@ -180,147 +257,152 @@ pub fn names_cloud_host(s: &str) -> bool {
 
 /// The lines before a literal that names a cloud host: the URL is the spec's, so the finding is
 /// turned off where it stands, with the reason beside it.
-fn write_url_suppression(out: &mut String, v: &RValue, indent: usize) {
-    if let RValue::S(s) = v
+fn write_url_suppression(out: &mut String, v: &V<'_>, indent: usize) {
+    if let V::S(s) = v
         && names_cloud_host(s)
     {
         out.push_str("// the URL is the spec's own value\n");
-        out.push_str(&pad(indent, 2));
+        pad(out, indent);
         out.push_str("#disable-next-line no-hardcoded-env-urls\n");
-        out.push_str(&pad(indent, 2));
+        pad(out, indent);
     }
 }
 
-fn write_bicep(out: &mut String, v: &RValue, indent: usize) {
-    match v {
-        RValue::S(s) => out.push_str(&bicep_string(s)),
-        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
-        RValue::I(i) => {
-            let _ = write!(out, "{i}");
-        }
-        RValue::X(x) | RValue::D(x) => out.push_str(x),
-        RValue::O(pairs) if pairs.is_empty() => out.push_str("{}"),
-        RValue::O(pairs) => {
+fn write_int(out: &mut String, i: i64) {
+    let _ = write!(out, "{i}");
+}
+
+fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
+    match decode(v)? {
+        V::S(s) => out.push_str(&bicep_string(s)),
+        V::B(b) => out.push_str(if b { "true" } else { "false" }),
+        V::I(i) => write_int(out, i),
+        V::X(x) | V::D(x) => out.push_str(x),
+        V::O([]) => out.push_str("{}"),
+        V::O(pairs) => {
             out.push_str("{\n");
-            for (k, v) in pairs {
-                out.push_str(&pad(indent + 1, 2));
-                if let RValue::D(d) = v {
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                pad(out, indent + 1);
+                let inner = decode(v)?;
+                if let V::D(d) = inner {
                     out.push_str(d);
                     out.push('\n');
                     continue;
                 }
-                write_url_suppression(out, v, indent + 1);
+                write_url_suppression(out, &inner, indent + 1);
                 out.push_str(&bicep_key(k));
                 out.push_str(": ");
-                write_bicep(out, v, indent + 1);
+                write_bicep(out, v, indent + 1)?;
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::XK(pairs) => {
+        V::XK(pairs) => {
             out.push_str("{\n");
-            for (k, v) in pairs {
-                out.push_str(&pad(indent + 1, 2));
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                pad(out, indent + 1);
                 let _ = write!(out, "'${{{k}}}': ");
-                write_bicep(out, v, indent + 1);
+                write_bicep(out, v, indent + 1)?;
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::A(items) if items.is_empty() => out.push_str("[]"),
-        RValue::A(items) => {
+        V::A([]) => out.push_str("[]"),
+        V::A(items) => {
             out.push_str("[\n");
             for v in items {
-                out.push_str(&pad(indent + 1, 2));
-                write_url_suppression(out, v, indent + 1);
-                write_bicep(out, v, indent + 1);
+                pad(out, indent + 1);
+                write_url_suppression(out, &decode(v)?, indent + 1);
+                write_bicep(out, v, indent + 1)?;
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push(']');
         }
     }
+    Ok(())
 }
 
 /// Prints a value as ARM JSON at `indent` levels (two spaces each); the first line is not indented.
 /// Expressions become `"[...]"` strings; literal strings keep a leading `[` doubled.
 pub fn arm_value(v: &RValue, indent: usize) -> String {
-    let mut out = String::new();
-    write_arm(&mut out, v, indent);
-    out
+    print(v, indent, write_arm)
 }
 
-fn write_arm(out: &mut String, v: &RValue, indent: usize) {
-    match v {
-        RValue::S(s) => out.push_str(&arm_string(s)),
-        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
-        RValue::I(i) => {
-            let _ = write!(out, "{i}");
-        }
-        RValue::X(x) => out.push_str(&json_string(&format!("[{x}]"))),
-        RValue::D(_) => {}
-        RValue::O(pairs) => {
-            let pairs: Vec<_> = pairs
-                .iter()
-                .filter(|(_, v)| !matches!(v, RValue::D(_)))
-                .collect();
-            if pairs.is_empty() {
+fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
+    match decode(v)? {
+        V::S(s) => out.push_str(&arm_string(s)),
+        V::B(b) => out.push_str(if b { "true" } else { "false" }),
+        V::I(i) => write_int(out, i),
+        V::X(x) => out.push_str(&json_string(&format!("[{x}]"))),
+        V::D(_) => {}
+        V::O(pairs) => {
+            let mut kept = Vec::with_capacity(pairs.len());
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                if !is_directive(v) {
+                    kept.push((k, v));
+                }
+            }
+            if kept.is_empty() {
                 out.push_str("{}");
-                return;
+                return Ok(());
             }
             out.push_str("{\n");
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                out.push_str(&pad(indent + 1, 2));
+            for (i, (k, v)) in kept.iter().enumerate() {
+                pad(out, indent + 1);
                 out.push_str(&arm_string(k));
                 out.push_str(": ");
-                write_arm(out, v, indent + 1);
-                if i + 1 < pairs.len() {
+                write_arm(out, v, indent + 1)?;
+                if i + 1 < kept.len() {
                     out.push(',');
                 }
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::XK(pairs) => {
+        V::XK(pairs) => {
             out.push_str("{\n");
-            for (i, (k, v)) in pairs.iter().enumerate() {
-                out.push_str(&pad(indent + 1, 2));
+            for (i, p) in pairs.iter().enumerate() {
+                let (k, v) = pair(p)?;
+                pad(out, indent + 1);
                 out.push_str(&json_string(&format!("[{k}]")));
                 out.push_str(": ");
-                write_arm(out, v, indent + 1);
+                write_arm(out, v, indent + 1)?;
                 if i + 1 < pairs.len() {
                     out.push(',');
                 }
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::A(items) if items.is_empty() => out.push_str("[]"),
-        RValue::A(items) => {
+        V::A([]) => out.push_str("[]"),
+        V::A(items) => {
             out.push_str("[\n");
             for (i, v) in items.iter().enumerate() {
-                out.push_str(&pad(indent + 1, 2));
-                write_arm(out, v, indent + 1);
+                pad(out, indent + 1);
+                write_arm(out, v, indent + 1)?;
                 if i + 1 < items.len() {
                     out.push(',');
                 }
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push(']');
         }
     }
+    Ok(())
 }
 
 /// Prints a value as HCL at `indent` levels (two spaces each); the first line is not indented.
 pub fn hcl_value(v: &RValue, indent: usize) -> String {
-    let mut out = String::new();
-    write_hcl(&mut out, v, indent);
-    out
+    print(v, indent, write_hcl)
 }
 
 fn hcl_key(k: &str) -> String {
@@ -340,68 +422,78 @@ fn hcl_key(k: &str) -> String {
     }
 }
 
-fn write_hcl(out: &mut String, v: &RValue, indent: usize) {
-    match v {
-        RValue::S(s) => out.push_str(&hcl_string(s)),
-        RValue::B(b) => out.push_str(if *b { "true" } else { "false" }),
-        RValue::I(i) => {
-            let _ = write!(out, "{i}");
-        }
-        RValue::X(x) => out.push_str(x),
-        RValue::D(_) => {}
-        RValue::O(pairs) => {
-            let pairs: Vec<_> = pairs
-                .iter()
-                .filter(|(_, v)| !matches!(v, RValue::D(_)))
-                .collect();
-            if pairs.is_empty() {
+fn write_hcl(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
+    match decode(v)? {
+        V::S(s) => out.push_str(&hcl_string(s)),
+        V::B(b) => out.push_str(if b { "true" } else { "false" }),
+        V::I(i) => write_int(out, i),
+        V::X(x) => out.push_str(x),
+        V::D(_) => {}
+        V::O(pairs) => {
+            let mut kept = Vec::with_capacity(pairs.len());
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                if !is_directive(v) {
+                    kept.push((k, v));
+                }
+            }
+            if kept.is_empty() {
                 out.push_str("{}");
-                return;
+                return Ok(());
             }
             // Keys are not padded: `=` alignment is decided once, for the whole file, by
             // `hclfmt` (terraform fmt aligns across lines that a multi-line value would break).
             out.push_str("{\n");
-            for (k, v) in pairs {
-                out.push_str(&pad(indent + 1, 2));
-                let _ = write!(out, "{} = ", hcl_key(k));
-                write_hcl(out, v, indent + 1);
+            for (k, v) in kept {
+                pad(out, indent + 1);
+                out.push_str(&hcl_key(k));
+                out.push_str(" = ");
+                write_hcl(out, v, indent + 1)?;
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::XK(pairs) => {
+        V::XK(pairs) => {
             out.push_str("{\n");
-            for (k, v) in pairs {
-                out.push_str(&pad(indent + 1, 2));
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                pad(out, indent + 1);
                 let _ = write!(out, "({k}) = ");
-                write_hcl(out, v, indent + 1);
+                write_hcl(out, v, indent + 1)?;
                 out.push('\n');
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push('}');
         }
-        RValue::A(items) if items.is_empty() => out.push_str("[]"),
-        RValue::A(items) => {
+        V::A([]) => out.push_str("[]"),
+        V::A(items) => {
             out.push_str("[\n");
             for v in items {
-                out.push_str(&pad(indent + 1, 2));
-                write_hcl(out, v, indent + 1);
+                pad(out, indent + 1);
+                write_hcl(out, v, indent + 1)?;
                 out.push_str(",\n");
             }
-            out.push_str(&pad(indent, 2));
+            pad(out, indent);
             out.push(']');
         }
     }
-}
-
-fn value_arg(v: &tera::Value) -> tera::TeraResult<RValue> {
-    serde::Deserialize::deserialize(v.clone())
-        .map_err(|e| tera::Error::message(format!("not a foundrygen value: {e}")))
+    Ok(())
 }
 
 fn indent_arg(kwargs: &Kwargs) -> tera::TeraResult<usize> {
     Ok(kwargs.get::<i64>("indent")?.unwrap_or(0).max(0) as usize)
+}
+
+/// A `*_value` filter: prints the value with `write` at the `indent` keyword argument.
+fn value_filter(
+    write: fn(&mut String, &tera::Value, usize) -> tera::TeraResult<()>,
+) -> impl Fn(&tera::Value, Kwargs, &State) -> tera::TeraResult<tera::Value> {
+    move |v: &tera::Value, kw: Kwargs, _: &State| {
+        let mut out = String::new();
+        write(&mut out, v, indent_arg(&kw)?)?;
+        Ok(tera::Value::safe_string(&out))
+    }
 }
 
 /// Registers the escaping filters every format uses.
@@ -418,33 +510,9 @@ pub fn register(tera: &mut Tera) {
     tera.register_filter("hcl_str", |s: &str, _: Kwargs, _: &State| {
         tera::Value::safe_string(&hcl_string(s))
     });
-    tera.register_filter(
-        "bicep_value",
-        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
-            Ok(tera::Value::safe_string(&bicep_value(
-                &value_arg(v)?,
-                indent_arg(&kw)?,
-            )))
-        },
-    );
-    tera.register_filter(
-        "arm_value",
-        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
-            Ok(tera::Value::safe_string(&arm_value(
-                &value_arg(v)?,
-                indent_arg(&kw)?,
-            )))
-        },
-    );
-    tera.register_filter(
-        "hcl_value",
-        |v: &tera::Value, kw: Kwargs, _: &State| -> tera::TeraResult<tera::Value> {
-            Ok(tera::Value::safe_string(&hcl_value(
-                &value_arg(v)?,
-                indent_arg(&kw)?,
-            )))
-        },
-    );
+    tera.register_filter("bicep_value", value_filter(write_bicep));
+    tera.register_filter("arm_value", value_filter(write_arm));
+    tera.register_filter("hcl_value", value_filter(write_hcl));
 }
 
 #[cfg(test)]

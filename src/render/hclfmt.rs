@@ -20,18 +20,58 @@ use unicode_segmentation::UnicodeSegmentation;
 /// rewrites (`terraform fmt` refuses such files outright).
 pub fn format(src: &str) -> String {
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
-    let mut tokens = rewrite(lex(src));
+    let mut tokens = rewrite(lex(src)).unwrap_or_else(|t| t);
     layout(&mut tokens);
     let mut out = String::with_capacity(src.len() + src.len() / 4);
-    for t in &tokens {
+    write_tokens(&mut out, &tokens);
+    trailing_blanks(&mut out, src);
+    out
+}
+
+/// Formats one piece of a file into `out`, when the piece stands on its own: it ends outside every
+/// string and bracket, and its body parses. Pieces that do, cut where a blank line at the top
+/// level separates them (see [`joins_cleanly`]), format to what the whole file formats to, so a
+/// big file is formatted piece by piece without holding the tokens of all of it. `false` (and
+/// `out` unchanged) when the piece does not stand on its own.
+pub fn format_piece(out: &mut String, src: &str) -> bool {
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let (tokens, closed) = lex_checked(src);
+    if !closed {
+        return false;
+    }
+    let Ok(mut tokens) = rewrite(tokens) else {
+        return false;
+    };
+    layout(&mut tokens);
+    write_tokens(out, &tokens);
+    trailing_blanks(out, src);
+    true
+}
+
+/// Whether two pieces that each stand on their own (see [`format_piece`]) format, one after the
+/// other, as their concatenation does: the cut is at the start of a line, and on a blank line, which
+/// ends every alignment chain.
+pub fn joins_cleanly(before: &str, after: &str) -> bool {
+    let line_start = before.is_empty() || before.ends_with('\n');
+    let blank = before.is_empty()
+        || after.is_empty()
+        || before.ends_with("\n\n")
+        || after.starts_with('\n');
+    line_start && blank && !before.ends_with([' ', '\t'])
+}
+
+fn write_tokens(out: &mut String, tokens: &[Token<'_>]) {
+    for t in tokens {
         out.extend(std::iter::repeat_n(' ', t.spaces));
         out.push_str(&t.text);
     }
+}
+
+fn trailing_blanks(out: &mut String, src: &str) {
     // hclwrite keeps the blanks after the last token (as spaces, one per byte): they belong to the
     // end-of-file token, which no formatting rule touches.
     let trailing = src.len() - src.trim_end_matches([' ', '\t']).len();
     out.extend(std::iter::repeat_n(' ', trailing));
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +190,12 @@ struct Lexer<'a> {
 }
 
 fn lex(src: &str) -> Vec<Token<'_>> {
+    lex_checked(src).0
+}
+
+/// The tokens, and whether the text ends where it began: outside every string, heredoc and
+/// template sequence, with every bracket closed.
+fn lex_checked(src: &str) -> (Vec<Token<'_>>, bool) {
     let mut lx = Lexer {
         src,
         pos: 0,
@@ -166,7 +212,16 @@ fn lex(src: &str) -> Vec<Token<'_>> {
             Mode::Heredoc => lx.heredoc(),
         }
     }
-    lx.tokens
+    let closed = lx.modes == [Mode::Main]
+        && lx.heredocs.is_empty()
+        && lx.sequence_ends.is_empty()
+        && lx
+            .tokens
+            .iter()
+            .map(|t| bracket_change(t.kind))
+            .sum::<i64>()
+            == 0;
+    (lx.tokens, closed)
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -471,7 +526,8 @@ fn escaped_sequence_len(rest: &str) -> usize {
 
 /// Applies terraform fmt's rewrites to every attribute and block of the file; input that does not
 /// parse as bodies of attributes and blocks is returned unchanged.
-fn rewrite(tokens: Vec<Token<'_>>) -> Vec<Token<'_>> {
+/// The tokens with hclwrite's rewrites made, or (`Err`) as they were when the body does not parse.
+fn rewrite(tokens: Vec<Token<'_>>) -> Result<Vec<Token<'_>>, Vec<Token<'_>>> {
     let mut rw = Rewriter {
         toks: &tokens,
         at: 0,
@@ -479,8 +535,8 @@ fn rewrite(tokens: Vec<Token<'_>>) -> Vec<Token<'_>> {
         blocks: Vec::new(),
     };
     match rw.body(true) {
-        Some(()) => rw.out,
-        None => tokens,
+        Some(()) => Ok(rw.out),
+        None => Err(tokens),
     }
 }
 

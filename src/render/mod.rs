@@ -168,16 +168,55 @@ pub fn generated_by(model: &Model) -> String {
     )
 }
 
-/// Renders every requested format.
+/// Models with at least this many entities render their formats on threads of their own (below,
+/// starting a thread costs more than it saves).
+const PARALLEL_FROM: usize = 400;
+
+/// One format's files and template sizes.
+type Rendered = (Vec<(String, String)>, Vec<crate::output::TemplateSize>);
+
+fn render_one(model: &Model, target: Target) -> Result<Rendered, Error> {
+    let mut sizes = Vec::new();
+    let files = match target {
+        Target::Bicep => bicep::render(model, &mut sizes)?,
+        Target::Arm => arm::render(model, &mut sizes)?,
+        Target::Terraform => terraform::render(model)?,
+    };
+    Ok((files, sizes))
+}
+
+/// Renders every requested format: each on its own thread for a big model (the formats share
+/// nothing but the model), in turn for a small one. The result is the same either way.
 pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
+    let rendered: Vec<Result<Rendered, Error>> = if targets.len() > 1
+        && model.entities.len() >= PARALLEL_FROM
+    {
+        let overlay = templates::current();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = targets[1..]
+                .iter()
+                .map(|&t| {
+                    let overlay = overlay.clone();
+                    scope.spawn(move || templates::with_templates(overlay, || render_one(model, t)))
+                })
+                .collect();
+            let mut results = vec![render_one(model, targets[0])];
+            for h in handles {
+                results.push(h.join().unwrap_or_else(|_| {
+                    Err(Error::Internal {
+                        message: "a rendering thread panicked".into(),
+                        chain: Vec::new(),
+                    })
+                }));
+            }
+            results
+        })
+    } else {
+        targets.iter().map(|&t| render_one(model, t)).collect()
+    };
     let mut out = OutputSet::default();
-    for t in targets {
-        let mut sizes = Vec::new();
-        let files = match t {
-            Target::Bicep => bicep::render(model, &mut sizes)?,
-            Target::Arm => arm::render(model, &mut sizes)?,
-            Target::Terraform => terraform::render(model)?,
-        };
+    for (t, result) in targets.iter().zip(rendered) {
+        let (files, sizes) = result?;
         for (path, text) in files {
             out.insert(format!("{}/{path}", t.dir()), text);
         }
@@ -223,12 +262,39 @@ pub fn group_deployment_stem(model: &Model, group: usize) -> String {
 
 /// The lowerCamel symbol Bicep uses for an entity.
 pub fn camel(e: &Entity) -> String {
-    let s = e.symbol.to_lower_camel_case();
+    let s = lower_camel(&e.symbol);
     if BICEP_KEYWORDS.contains(&s.as_str()) {
         format!("{s}Resource")
     } else {
         s
     }
+}
+
+/// `snake_case` → `lowerCamel`, as heck writes it; the model's symbols are snake_case (lowercase
+/// ASCII, digits, single `_`), which take the fast path, anything else goes through heck.
+fn lower_camel(symbol: &str) -> String {
+    let simple = symbol
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && symbol.starts_with(|c: char| c.is_ascii_lowercase())
+        && !symbol.ends_with('_')
+        && !symbol.contains("__");
+    if !simple {
+        return symbol.to_lower_camel_case();
+    }
+    let mut out = String::with_capacity(symbol.len());
+    let mut upper = false;
+    for c in symbol.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 const BICEP_KEYWORDS: &[&str] = &[
@@ -312,6 +378,34 @@ pub fn env_name(param: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fast_lower_camel_case_is_heck_s() {
+        for s in [
+            "a",
+            "foundry_a",
+            "bench_foundry_000_web_0000",
+            "kv_2_role",
+            "x9_y",
+            "web_0001_a1b2",
+            "a_b_c_d",
+            "_lead",
+            "trail_",
+            "double__under",
+            "Upper_case",
+            "mixed-dash",
+            "9start",
+        ] {
+            assert_eq!(lower_camel(s), s.to_lower_camel_case(), "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lower_camel_case_matches_heck_on_any_symbol(s in "[a-z0-9_A-Z-]{1,24}") {
+            proptest::prop_assert_eq!(lower_camel(&s), s.to_lower_camel_case());
+        }
+    }
 
     #[test]
     fn deployment_stems_leave_room_for_the_unique_suffix() {

@@ -10,6 +10,7 @@ use heck::ToSnakeCase;
 use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::hcl_string;
 use super::generated_by;
+use super::templates::Items;
 use crate::error::Error;
 use crate::model::{EntityId, Expr, Identity, Kind, Model, Value};
 
@@ -125,19 +126,53 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             ),
         )],
     };
-    let ctx = super::templates::context("terraform/main.tf", &view)?;
-    let mut files = Vec::new();
-    for name in [
+    const FILES: [&str; 5] = [
         "main.tf",
         "variables.tf",
         "outputs.tf",
         "versions.tf",
         "terraform.tfvars.example",
-    ] {
-        let text = super::templates::render_ctx(&format!("terraform/{name}"), &ctx)?;
-        files.push((name.to_string(), formatted(&text)));
-    }
-    Ok(files)
+    ];
+    let frames = FILES.map(|name| format!("terraform/{name}"));
+    let frames: Vec<&str> = frames.iter().map(String::as_str).collect();
+    let items = [
+        Items {
+            field: "existing",
+            template: "terraform/data.tf",
+            views: &view.existing,
+        },
+        Items {
+            field: "ephemeral",
+            template: "terraform/ephemeral.tf",
+            views: &view.ephemeral,
+        },
+        Items {
+            field: "resources",
+            template: "terraform/resource.tf",
+            views: &view.resources,
+        },
+    ];
+    // main.tf, the one that grows with the spec, is formatted resource by resource as it renders;
+    // the others at once.
+    let piecewise = super::templates::Piecewise {
+        piece: super::hclfmt::format_piece,
+        joins: super::hclfmt::joins_cleanly,
+        whole: super::hclfmt::format,
+    };
+    let texts = super::templates::render_file_with(&view, &frames, &items, Some(&piecewise))?;
+    Ok(FILES
+        .iter()
+        .zip(texts)
+        .enumerate()
+        .map(|(i, (name, text))| {
+            let text = if i == 0 {
+                trimmed(text)
+            } else {
+                formatted(&text)
+            };
+            (name.to_string(), text)
+        })
+        .collect())
 }
 
 /// One `import {}` block of `terraform/imports.tf`.
@@ -189,7 +224,11 @@ pub fn imports(model: &Model, existing: &[EntityId]) -> Result<String, Error> {
 /// `text` as `terraform fmt` writes it, so templates (ours and `--templates` overlays) never decide
 /// alignment; blanks at the very end go, leaving the one trailing newline every output has.
 fn formatted(text: &str) -> String {
-    let mut out = super::hclfmt::format(text);
+    trimmed(super::hclfmt::format(text))
+}
+
+/// Formatted text with the blanks at its very end replaced by one newline.
+fn trimmed(mut out: String) -> String {
     out.truncate(out.trim_end().len());
     out.push('\n');
     out
