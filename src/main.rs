@@ -1,5 +1,10 @@
 use clap::Parser;
 
+/// mimalloc: rendering allocates and frees many small values (one context per resource block), which
+/// glibc's allocator spends a third of a big render on (`malloc_consolidate`, `_int_free`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args = foundrygen::cli::Args::parse();
     std::process::exit(foundrygen::run(args));

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, RValue, ResourceView};
+use super::templates::ItemStream;
 use super::{
     DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, generated_by, group_deployment_stem,
     module_deployment_stem,
@@ -22,10 +23,11 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let view = main.file_view(sizes)?;
-    sizes.push(view.size("azuredeploy.json".into()));
+    let (view, resources) = main.file_view(sizes)?;
+    sizes.push(view.size("azuredeploy.json".into(), resources.len()));
     let mut texts = render_view(
         &view,
+        resources,
         &["arm/azuredeploy.json", "arm/azuredeploy.parameters.json"],
     )?
     .into_iter();
@@ -41,17 +43,18 @@ pub fn render(
     ])
 }
 
-/// Renders a template (the top-level one or a nested one), each resource from its own context.
-fn render_view(view: &FileView, frames: &[&str]) -> Result<Vec<String>, Error> {
-    super::templates::render_file(
+/// Renders a template (the top-level one or a nested one), its resources already rendered into
+/// `resources` as they were built.
+fn render_view(
+    view: &FileView,
+    resources: ItemStream<'_>,
+    frames: &[&str],
+) -> Result<Vec<String>, Error> {
+    super::bicep::unformatted(super::templates::render_file(
         view,
         frames,
-        &[super::templates::Items {
-            field: "resources",
-            template: "arm/resource.json",
-            views: &view.resources,
-        }],
-    )
+        vec![resources],
+    )?)
 }
 
 /// A nested deployment's name as an ARM expression: the stem, then a suffix unique to the calling
@@ -719,8 +722,12 @@ impl<'a> ArmRender<'a> {
 impl ArmRender<'_> {
     /// Builds the template's view: its resources in plan order (a foundry that lives in another
     /// resource group becomes one nested deployment), parameters and outputs.
-    fn file_view(&self, sizes: &mut Vec<TemplateSize>) -> Result<FileView, Error> {
-        let mut resources = Vec::new();
+    fn file_view(
+        &self,
+        sizes: &mut Vec<TemplateSize>,
+    ) -> Result<(FileView, ItemStream<'static>), Error> {
+        let mut resources =
+            ItemStream::new("resources", "arm/resource.json", self.group.is_some(), None)?;
         let mut seen_groups = BTreeSet::new();
         let mut group_outputs: BTreeMap<usize, RValue> = BTreeMap::new();
         for &id in &self.model.plan {
@@ -728,10 +735,10 @@ impl ArmRender<'_> {
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {
                     let (view, output) = self.group_deployment(g, sizes)?;
-                    resources.push(view);
+                    resources.push(view)?;
                     group_outputs.insert(g, output);
                 }
-                (mine, theirs) if mine == theirs => resources.push(self.resource(id)),
+                (mine, theirs) if mine == theirs => resources.push(self.resource(id))?,
                 _ => {}
             }
         }
@@ -759,18 +766,21 @@ impl ArmRender<'_> {
             "securestring",
             false,
         );
-        Ok(FileView {
-            generated_by: generated_by(self.model),
-            version: env!("CARGO_PKG_VERSION").into(),
-            deployment: self.model.name.clone(),
-            module: self.group.is_some(),
-            params,
-            existing: Vec::new(),
+        Ok((
+            FileView {
+                generated_by: generated_by(self.model),
+                version: env!("CARGO_PKG_VERSION").into(),
+                deployment: self.model.name.clone(),
+                module: self.group.is_some(),
+                params,
+                existing: Vec::new(),
+                resources: Vec::new(),
+                outputs,
+                locals: Vec::new(),
+                ephemeral: Vec::new(),
+            },
             resources,
-            outputs,
-            locals: Vec::new(),
-            ephemeral: Vec::new(),
-        })
+        ))
     }
 
     /// The nested deployment holding everything written into an existing foundry in another
@@ -782,15 +792,19 @@ impl ArmRender<'_> {
     ) -> Result<(ResourceView, RValue), Error> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
-        let inner_view = inner.file_view(sizes)?;
-        let text = render_view(&inner_view, &["arm/azuredeploy.json"])?
+        let (inner_view, inner_resources) = inner.file_view(sizes)?;
+        let inner_count = inner_resources.len();
+        let text = render_view(&inner_view, inner_resources, &["arm/azuredeploy.json"])?
             .pop()
             .unwrap_or_default();
         let json: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
         let stem = group_deployment_stem(self.model, g);
         let name = unique_name(&stem);
-        sizes.push(inner_view.size(format!("azuredeploy.json (nested deployment `{stem}-…`)")));
+        sizes.push(inner_view.size(
+            format!("azuredeploy.json (nested deployment `{stem}-…`)"),
+            inner_count,
+        ));
         let mut passed = Vec::new();
         for p in &inner_view.params {
             let value = match p.name.as_str() {

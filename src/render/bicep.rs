@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::bicep_string;
-use super::templates::Items;
+use super::templates::ItemStream;
 use super::{
     DEPLOYMENT_RESOURCE_GROUP, DEPLOYMENT_SUBSCRIPTION, camel, generated_by, group_deployment_stem,
     module_deployment_stem, type_slug,
@@ -24,9 +24,14 @@ pub fn render(
 ) -> Result<Vec<(String, String)>, Error> {
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
     let main = BicepFile::new(model, None, Scope::default());
-    let view = main.view(&mut modules, sizes)?;
-    sizes.push(view.size("main.bicep".into()));
-    let mut texts = render_view(&view, &["bicep/main.bicep", "bicep/main.bicepparam"])?.into_iter();
+    let (mut view, resources) = main.view(&mut modules, sizes)?;
+    sizes.push(view.size("main.bicep".into(), resources.len()));
+    let mut texts = render_view(
+        &mut view,
+        resources,
+        &["bicep/main.bicep", "bicep/main.bicepparam"],
+    )?
+    .into_iter();
     let mut files = vec![
         ("main.bicep".to_string(), texts.next().unwrap_or_default()),
         (
@@ -38,25 +43,28 @@ pub fn render(
     Ok(files)
 }
 
-/// Renders `main.bicep` or a foundry module (and the files beside it, from the same frame context):
-/// each `existing` declaration and each resource block from its own context.
-fn render_view(view: &FileView, frames: &[&str]) -> Result<Vec<String>, Error> {
-    super::templates::render_file(
+/// Renders `main.bicep` or a foundry module (and the files beside it, from the same frame
+/// context), its resource blocks already rendered into `resources` as they were built.
+fn render_view(
+    view: &mut FileView,
+    resources: ItemStream<'_>,
+    frames: &[&str],
+) -> Result<Vec<String>, Error> {
+    let mut existing = ItemStream::new("existing", "bicep/existing.bicep", view.module, None)?;
+    existing.extend(std::mem::take(&mut view.existing))?;
+    unformatted(super::templates::render_file(
         view,
         frames,
-        &[
-            Items {
-                field: "existing",
-                template: "bicep/existing.bicep",
-                views: &view.existing,
-            },
-            Items {
-                field: "resources",
-                template: "bicep/resource.bicep",
-                views: &view.resources,
-            },
-        ],
-    )
+        vec![existing, resources],
+    )?)
+}
+
+/// The texts of a render without a formatter (which never refuses a piece).
+pub(super) fn unformatted(texts: Option<Vec<String>>) -> Result<Vec<String>, Error> {
+    texts.ok_or_else(|| Error::Internal {
+        message: "a render without a formatter was refused as unformattable".into(),
+        chain: Vec::new(),
+    })
 }
 
 /// One Bicep file: `main.bicep` (no group, the deployment's resource group) or the module of a
@@ -592,8 +600,9 @@ impl<'a> BicepFile<'a> {
         &self,
         modules: &mut BTreeMap<String, String>,
         sizes: &mut Vec<TemplateSize>,
-    ) -> Result<FileView, Error> {
-        let mut resources = Vec::new();
+    ) -> Result<(FileView, ItemStream<'static>), Error> {
+        let mut resources =
+            ItemStream::new("resources", "bicep/resource.bicep", !self.in_main(), None)?;
         let mut seen_groups = BTreeSet::new();
         for &id in &self.model.plan {
             let e = self.model.entity(id);
@@ -601,22 +610,23 @@ impl<'a> BicepFile<'a> {
                 (None, Some(g)) if seen_groups.insert(g) => {
                     let home = self.model.group_home(g);
                     let module = BicepFile::new(self.model, Some(g), home);
-                    let module_view = module.view(modules, sizes)?;
-                    let text = render_view(&module_view, &["bicep/main.bicep"])?
-                        .pop()
-                        .unwrap_or_default();
+                    let (mut module_view, module_resources) = module.view(modules, sizes)?;
                     let path = group_module_path(self.model, g);
-                    sizes.push(module_view.size(path.clone()));
+                    sizes.push(module_view.size(path.clone(), module_resources.len()));
+                    let text =
+                        render_view(&mut module_view, module_resources, &["bicep/main.bicep"])?
+                            .pop()
+                            .unwrap_or_default();
                     modules.insert(path, text);
-                    resources.push(self.group_call(g, &module, &module_view.params));
+                    resources.push(self.group_call(g, &module, &module_view.params))?;
                 }
                 (mine, theirs) if mine == theirs => {
                     if self.needs_module(e) {
                         let (path, text) = self.module_file(e)?;
                         modules.entry(path).or_insert(text);
-                        resources.push(self.module_call(id));
+                        resources.push(self.module_call(id))?;
                     } else {
-                        resources.push(self.resource(id));
+                        resources.push(self.resource(id))?;
                     }
                 }
                 _ => {}
@@ -668,18 +678,21 @@ impl<'a> BicepFile<'a> {
             "string",
             true,
         );
-        Ok(FileView {
-            generated_by: generated_by(self.model),
-            version: env!("CARGO_PKG_VERSION").into(),
-            deployment: self.model.name.clone(),
-            module: !self.in_main(),
-            params,
-            existing,
+        Ok((
+            FileView {
+                generated_by: generated_by(self.model),
+                version: env!("CARGO_PKG_VERSION").into(),
+                deployment: self.model.name.clone(),
+                module: !self.in_main(),
+                params,
+                existing,
+                resources: Vec::new(),
+                outputs,
+                locals: Vec::new(),
+                ephemeral: Vec::new(),
+            },
             resources,
-            outputs,
-            locals: Vec::new(),
-            ephemeral: Vec::new(),
-        })
+        ))
     }
 }
 

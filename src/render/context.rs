@@ -133,11 +133,12 @@ pub struct FileView {
 }
 
 impl FileView {
-    /// How big the template is, for Azure's per-template limits.
-    pub fn size(&self, template: String) -> crate::output::TemplateSize {
+    /// How big the template is, for Azure's per-template limits: `resources` resources (the
+    /// list itself may have been rendered as it was built).
+    pub fn size(&self, template: String, resources: usize) -> crate::output::TemplateSize {
         crate::output::TemplateSize {
             template,
-            resources: self.resources.len(),
+            resources,
             parameters: self.params.len(),
             outputs: self.outputs.len(),
         }

@@ -295,20 +295,159 @@ fn finish(out: Vec<u8>) -> Result<String, Error> {
     Ok(text)
 }
 
-/// A list of a file's view that its frame template receives as text: every item rendered by
-/// `template` from its own small context (`r`, the item; `module`, `first`, `last`), so that no
-/// context ever holds the whole deployment.
-pub struct Items<'a> {
-    /// The `FileView` field (`existing`, `resources`, `ephemeral`).
-    pub field: &'static str,
-    /// The item template (`bicep/resource.bicep`).
-    pub template: &'static str,
-    /// The items, in order.
-    pub views: &'a [ResourceView],
+/// A formatter the main file goes through piece by piece (each frame piece and each item on its
+/// own), so that no formatter ever holds a whole big file: `piece` formats one piece into the
+/// output and says whether it could (the piece stands on its own), and `joins` says whether two
+/// raw pieces may be formatted apart. When either says no, the caller renders again without it
+/// and formats the whole file at once.
+pub struct Piecewise {
+    /// Formats one piece, appending it; `false` when the piece cannot be formatted alone.
+    pub piece: fn(&mut String, &str) -> bool,
+    /// Whether the raw text before a cut and after it format apart as they do together.
+    pub joins: fn(&str, &str) -> bool,
 }
 
-/// What a frame template receives: the [`FileView`] with each list in [`Items`] replaced by a
-/// marker that [`render_file`] replaces with the rendered items.
+/// The last (up to) two characters of `s`: all [`Piecewise::joins`] reads of the text before a cut.
+fn tail_of(s: &str) -> &str {
+    let mut cut = s.len().saturating_sub(2);
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[cut..]
+}
+
+/// One list of a file's view (`existing`, `resources`, `ephemeral`) rendered item by item as the
+/// items are built, each from a small context of its own (`r`, the item; `module`, `first`,
+/// `last`), so that neither a context nor the list of views ever holds the whole deployment. The
+/// frame template then receives the list as text ([`render_file`]).
+pub struct ItemStream<'f> {
+    field: &'static str,
+    template: &'static str,
+    set: Arc<TemplateSet>,
+    ctx: Context,
+    /// The item waiting for the next one, which decides whether it is `last`.
+    pending: Option<ResourceView>,
+    count: usize,
+    rendered: usize,
+    out: String,
+    scratch: Vec<u8>,
+    format: Option<&'f Piecewise>,
+    /// The raw start of the first item and end of the last one, for the cuts around the list.
+    head: String,
+    tail: String,
+    /// Whether every item formatted on its own (always true without a formatter).
+    clean: bool,
+}
+
+impl<'f> ItemStream<'f> {
+    /// A stream of the `field` list, each item rendered by `template`.
+    pub fn new(
+        field: &'static str,
+        template: &'static str,
+        module: bool,
+        format: Option<&'f Piecewise>,
+    ) -> Result<Self, Error> {
+        let mut ctx = Context::new();
+        ctx.insert("module", &module);
+        Ok(ItemStream {
+            field,
+            template,
+            set: active()?,
+            ctx,
+            pending: None,
+            count: 0,
+            rendered: 0,
+            out: String::new(),
+            scratch: Vec::new(),
+            format,
+            head: String::new(),
+            tail: String::new(),
+            clean: true,
+        })
+    }
+
+    /// Adds the next item.
+    pub fn push(&mut self, view: ResourceView) -> Result<(), Error> {
+        self.count += 1;
+        if let Some(previous) = self.pending.replace(view) {
+            self.render(&previous, false)?;
+        }
+        Ok(())
+    }
+
+    /// Adds every item of `views`.
+    pub fn extend(&mut self, views: impl IntoIterator<Item = ResourceView>) -> Result<(), Error> {
+        for v in views {
+            self.push(v)?;
+        }
+        Ok(())
+    }
+
+    /// How many items were added.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether none was.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn render(&mut self, r: &ResourceView, last: bool) -> Result<(), Error> {
+        let first = self.rendered == 0;
+        self.rendered += 1;
+        self.ctx.insert("r", r);
+        self.ctx.insert("first", &first);
+        self.ctx.insert("last", &last);
+        self.scratch.clear();
+        self.set
+            .render_to(self.template, &self.ctx, &mut self.scratch)?;
+        let piece = std::str::from_utf8(&self.scratch)
+            .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
+        if first {
+            self.head = piece.chars().take(1).collect();
+        }
+        match self.format {
+            Some(f) if self.clean => {
+                let joins = first || (f.joins)(&self.tail, piece);
+                self.clean = joins && (f.piece)(&mut self.out, piece);
+            }
+            Some(_) => {}
+            None => self.out.push_str(piece),
+        }
+        if !piece.is_empty() {
+            self.tail = tail_of(piece).to_string();
+        }
+        Ok(())
+    }
+
+    /// The list's text, once every item is in.
+    fn finish(mut self) -> Result<RenderedList, Error> {
+        if let Some(last) = self.pending.take() {
+            self.render(&last, true)?;
+        }
+        Ok(RenderedList {
+            field: self.field,
+            template: self.template,
+            text: self.out,
+            head: self.head,
+            tail: self.tail,
+            clean: self.clean,
+        })
+    }
+}
+
+struct RenderedList {
+    field: &'static str,
+    template: &'static str,
+    text: String,
+    head: String,
+    tail: String,
+    clean: bool,
+}
+
+/// What a frame template receives: the [`FileView`] with each list replaced by a marker that
+/// [`render_file`] replaces with the rendered items.
 #[derive(Serialize)]
 struct FrameView<'a> {
     generated_by: &'a str,
@@ -329,42 +468,24 @@ fn marker(field: &str) -> String {
     format!("\u{1}foundrygen:{field}\u{1}")
 }
 
-/// The files of one `FileView`: `frames` (the main template first, then the templates rendered
-/// beside it, such as `main.bicepparam`) each from one small frame context, with the big lists
-/// in `items` rendered item by item into the main file where its frame writes them. Returns the
-/// texts in the order of `frames`.
+/// The files of one `FileView` whose lists went through [`ItemStream`]s: `frames` (the main
+/// template first, then the templates rendered beside it, such as `main.bicepparam`) each from one
+/// small frame context, with each list's text put where the main frame writes it. Returns the
+/// texts in the order of `frames`, or `None` when the streams had a formatter and a piece did not
+/// stand on its own (render again without one).
 pub fn render_file(
     view: &FileView,
     frames: &[&str],
-    items: &[Items<'_>],
-) -> Result<Vec<String>, Error> {
-    render_file_with(view, frames, items, None)
-}
-
-/// A formatter the main file goes through piece by piece (each frame piece and each item on its
-/// own), so that no formatter ever holds a whole big file: `piece` formats one piece into the
-/// output and says whether it could (the piece stands on its own), `joins` says whether two raw
-/// pieces may be formatted apart, and `whole` formats a file at once, for when they cannot.
-pub struct Piecewise {
-    /// Formats one piece, appending it; `false` when the piece cannot be formatted alone.
-    pub piece: fn(&mut String, &str) -> bool,
-    /// Whether the raw text before a cut and after it format apart as they do together.
-    pub joins: fn(&str, &str) -> bool,
-    /// Formats a whole file.
-    pub whole: fn(&str) -> String,
-}
-
-/// [`render_file`], with the main file formatted by `format` (the other frames are left as
-/// rendered).
-pub fn render_file_with(
-    view: &FileView,
-    frames: &[&str],
-    items: &[Items<'_>],
-    format: Option<&Piecewise>,
-) -> Result<Vec<String>, Error> {
+    lists: Vec<ItemStream<'_>>,
+) -> Result<Option<Vec<String>>, Error> {
     let set = active()?;
+    let format = lists.iter().find_map(|l| l.format);
+    let lists = lists
+        .into_iter()
+        .map(ItemStream::finish)
+        .collect::<Result<Vec<_>, _>>()?;
     let markers: BTreeMap<&str, String> =
-        items.iter().map(|i| (i.field, marker(i.field))).collect();
+        lists.iter().map(|l| (l.field, marker(l.field))).collect();
     let text_of = |field: &str| markers.get(field).map_or("", String::as_str);
     let frame = FrameView {
         generated_by: &view.generated_by,
@@ -383,79 +504,31 @@ pub fn render_file_with(
     for (n, name) in frames.iter().enumerate() {
         let mut out = Vec::new();
         set.render_to(name, &ctx, &mut out)
-            .map_err(|e| set.with_layout_hint(name, items, e))?;
+            .map_err(|e| set.with_layout_hint(name, &lists, e))?;
+        let mut text = String::from_utf8(out)
+            .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
         if n == 0 {
-            let spliced = match format {
-                Some(f) => splice_formatted(&set, name, &out, view.module, items, f)?,
-                None => None,
-            };
-            out = match (spliced, format) {
-                (Some(done), _) => done.into_bytes(),
-                (None, None) => splice(&set, name, out, view.module, items)?,
-                (None, Some(f)) => {
-                    let raw = finish(splice(&set, name, out, view.module, items)?)?;
-                    (f.whole)(&raw).into_bytes()
-                }
-            };
+            match splice(&set, name, &text, &lists, format)? {
+                Some(spliced) => text = spliced,
+                None => return Ok(None),
+            }
         }
-        texts.push(finish(out)?);
+        texts.push(finish(text.into_bytes())?);
     }
-    Ok(texts)
+    Ok(Some(texts))
 }
 
-/// Puts the rendered items of each list where the frame `name` wrote its marker.
+/// Puts each list's text where the frame `name` wrote its marker, formatting the frame's own
+/// pieces with `format` when the lists were; `None` when a piece does not stand on its own.
 fn splice(
     set: &TemplateSet,
     name: &str,
-    frame: Vec<u8>,
-    module: bool,
-    items: &[Items<'_>],
-) -> Result<Vec<u8>, Error> {
-    // Where each list's marker is, in the order they appear.
-    let mut at = Vec::new();
-    for list in items {
-        let m = marker(list.field);
-        let found: Vec<usize> = find_all(&frame, m.as_bytes());
-        if found.len() != 1 {
-            return Err(set.frame_error(name, list, found.len()));
-        }
-        at.push((found[0], m.len(), list));
-    }
-    at.sort_by_key(|(pos, _, _)| *pos);
-    let mut out =
-        Vec::with_capacity(frame.len() + items.iter().map(|l| l.views.len() * 1024).sum::<usize>());
-    let mut from = 0;
-    let mut ctx = Context::new();
-    ctx.insert("module", &module);
-    for (pos, len, list) in at {
-        out.extend_from_slice(&frame[from..pos]);
-        let last = list.views.len().saturating_sub(1);
-        for (i, r) in list.views.iter().enumerate() {
-            ctx.insert("r", r);
-            ctx.insert("first", &(i == 0));
-            ctx.insert("last", &(i == last));
-            set.render_to(list.template, &ctx, &mut out)?;
-        }
-        from = pos + len;
-    }
-    out.extend_from_slice(&frame[from..]);
-    Ok(out)
-}
-
-/// [`splice`], formatting each piece on its own as it goes; `None` when a piece does not stand on
-/// its own or a cut would change the formatting (the caller formats the whole file instead).
-fn splice_formatted(
-    set: &TemplateSet,
-    name: &str,
-    frame: &[u8],
-    module: bool,
-    items: &[Items<'_>],
-    format: &Piecewise,
+    frame: &str,
+    lists: &[RenderedList],
+    format: Option<&Piecewise>,
 ) -> Result<Option<String>, Error> {
-    let frame = std::str::from_utf8(frame)
-        .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
     let mut at = Vec::new();
-    for list in items {
+    for list in lists {
         let m = marker(list.field);
         let found: Vec<usize> = find_all(frame.as_bytes(), m.as_bytes());
         if found.len() != 1 {
@@ -464,50 +537,39 @@ fn splice_formatted(
         at.push((found[0], m.len(), list));
     }
     at.sort_by_key(|(pos, _, _)| *pos);
-    let mut out = String::with_capacity(
-        frame.len() + items.iter().map(|l| l.views.len() * 1024).sum::<usize>(),
-    );
-    // The end of the previous raw piece: all `joins` looks at.
+    let mut out =
+        String::with_capacity(frame.len() + lists.iter().map(|l| l.text.len()).sum::<usize>());
     let mut tail = String::new();
-    let mut add = |out: &mut String, piece: &str| -> bool {
-        if piece.is_empty() {
-            return true;
-        }
-        if !(format.joins)(&tail, piece) || !(format.piece)(out, piece) {
-            return false;
-        }
-        let keep = piece.len().min(2);
-        let cut = (0..=piece.len() - keep)
-            .rev()
-            .find(|&i| piece.is_char_boundary(i))
-            .unwrap_or(0);
-        tail = piece[cut..].to_string();
-        true
-    };
-    let mut ctx = Context::new();
-    ctx.insert("module", &module);
-    let mut scratch = Vec::new();
     let mut from = 0;
-    for (pos, len, list) in at {
-        if !add(&mut out, &frame[from..pos]) {
-            return Ok(None);
-        }
-        let last = list.views.len().saturating_sub(1);
-        for (i, r) in list.views.iter().enumerate() {
-            ctx.insert("r", r);
-            ctx.insert("first", &(i == 0));
-            ctx.insert("last", &(i == last));
-            scratch.clear();
-            set.render_to(list.template, &ctx, &mut scratch)?;
-            let piece = std::str::from_utf8(&scratch)
-                .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
-            if !add(&mut out, piece) {
-                return Ok(None);
+    let segment = |out: &mut String, tail: &mut String, piece: &str| -> bool {
+        match format {
+            None => out.push_str(piece),
+            Some(_) if piece.is_empty() => {}
+            Some(f) => {
+                if !(f.joins)(tail, piece) || !(f.piece)(out, piece) {
+                    return false;
+                }
+                *tail = tail_of(piece).to_string();
             }
         }
+        true
+    };
+    for (pos, len, list) in at {
+        if !segment(&mut out, &mut tail, &frame[from..pos]) {
+            return Ok(None);
+        }
+        if let Some(f) = format
+            && !list.text.is_empty()
+        {
+            if !list.clean || !(f.joins)(&tail, &list.head) {
+                return Ok(None);
+            }
+            tail = list.tail.clone();
+        }
+        out.push_str(&list.text);
         from = pos + len;
     }
-    if !add(&mut out, &frame[from..]) {
+    if !segment(&mut out, &mut tail, &frame[from..]) {
         return Ok(None);
     }
     Ok(Some(out))
@@ -529,7 +591,7 @@ fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
 impl TemplateSet {
     /// An overlay's frame that still loops over a list it now receives as text (written for the
     /// layout before item templates) fails on the loop; say why, and where the loop body goes.
-    fn with_layout_hint(&self, name: &str, items: &[Items<'_>], e: Error) -> Error {
+    fn with_layout_hint(&self, name: &str, items: &[RenderedList], e: Error) -> Error {
         let Some(path) = self.origin.get(name) else {
             return e;
         };
@@ -555,7 +617,7 @@ impl TemplateSet {
     }
 
     /// The error for a frame that wrote a list's text `count` times instead of once.
-    fn frame_error(&self, name: &str, list: &Items<'_>, count: usize) -> Error {
+    fn frame_error(&self, name: &str, list: &RenderedList, count: usize) -> Error {
         let what = if count == 0 {
             "does not write"
         } else {

@@ -10,7 +10,7 @@ use heck::ToSnakeCase;
 use super::context::{FileView, ParamView, RValue, ResourceView};
 use super::filters::hcl_string;
 use super::generated_by;
-use super::templates::Items;
+use super::templates::ItemStream;
 use crate::error::Error;
 use crate::model::{EntityId, Expr, Identity, Kind, Model, Value};
 
@@ -20,6 +20,33 @@ pub const ARM_GUID_NAMESPACE: &str = "11fb06fb-712d-4ddd-98c7-e71bbd588830";
 
 /// Renders the Terraform files, keyed by path under `terraform/`.
 pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
+    // main.tf, the one that grows with the spec, is formatted resource by resource as it renders;
+    // when an overlay's pieces do not stand on their own, it is rendered again and formatted
+    // whole, with the same result.
+    let piecewise = super::templates::Piecewise {
+        piece: super::hclfmt::format_piece,
+        joins: super::hclfmt::joins_cleanly,
+    };
+    if let Some(files) = render_with(model, Some(&piecewise))? {
+        return Ok(files);
+    }
+    let files = render_with(model, None)?.ok_or_else(|| Error::Internal {
+        message: "a render without a formatter was refused as unformattable".into(),
+        chain: Vec::new(),
+    })?;
+    Ok(files
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, text))| (name, if i == 0 { formatted(&text) } else { text }))
+        .collect())
+}
+
+/// The Terraform files, `main.tf` formatted piece by piece with `format` (`None` when a piece
+/// did not stand on its own) or, without one, left as rendered; the other files formatted.
+fn render_with(
+    model: &Model,
+    format: Option<&super::templates::Piecewise>,
+) -> Result<Option<Vec<(String, String)>>, Error> {
     let r = TfRender::new(model);
     let mut existing = Vec::new();
     for (id, e) in model.entities.iter().enumerate() {
@@ -34,12 +61,12 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         .iter()
         .map(|((id, action), paths)| r.secret_read(*id, action.as_deref(), paths))
         .collect();
-    let mut resources: Vec<ResourceView> = Vec::new();
+    let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format)?;
     for &id in &model.plan {
         if model.entity(id).purge_on_delete {
-            resources.push(r.purge(id));
+            resources.push(r.purge(id))?;
         }
-        resources.push(r.resource(id));
+        resources.push(r.resource(id))?;
     }
     let outputs = super::foundries_output(
         true,
@@ -108,7 +135,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
             env: Some(format!("TF_VAR_{}", s.name)),
         });
     }
-    let view = FileView {
+    let mut view = FileView {
         generated_by: generated_by(model),
         version: env!("CARGO_PKG_VERSION").into(),
         deployment: model.name.clone(),
@@ -116,7 +143,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
         params,
         existing,
         ephemeral,
-        resources,
+        resources: Vec::new(),
         outputs,
         locals: vec![(
             "resource_group_id".into(),
@@ -135,44 +162,30 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     ];
     let frames = FILES.map(|name| format!("terraform/{name}"));
     let frames: Vec<&str> = frames.iter().map(String::as_str).collect();
-    let items = [
-        Items {
-            field: "existing",
-            template: "terraform/data.tf",
-            views: &view.existing,
-        },
-        Items {
-            field: "ephemeral",
-            template: "terraform/ephemeral.tf",
-            views: &view.ephemeral,
-        },
-        Items {
-            field: "resources",
-            template: "terraform/resource.tf",
-            views: &view.resources,
-        },
-    ];
-    // main.tf, the one that grows with the spec, is formatted resource by resource as it renders;
-    // the others at once.
-    let piecewise = super::templates::Piecewise {
-        piece: super::hclfmt::format_piece,
-        joins: super::hclfmt::joins_cleanly,
-        whole: super::hclfmt::format,
+    let mut existing_items = ItemStream::new("existing", "terraform/data.tf", false, format)?;
+    existing_items.extend(std::mem::take(&mut view.existing))?;
+    let mut ephemeral_items =
+        ItemStream::new("ephemeral", "terraform/ephemeral.tf", false, format)?;
+    ephemeral_items.extend(std::mem::take(&mut view.ephemeral))?;
+    let lists = vec![existing_items, ephemeral_items, resources];
+    let Some(texts) = super::templates::render_file(&view, &frames, lists)? else {
+        return Ok(None);
     };
-    let texts = super::templates::render_file_with(&view, &frames, &items, Some(&piecewise))?;
-    Ok(FILES
-        .iter()
-        .zip(texts)
-        .enumerate()
-        .map(|(i, (name, text))| {
-            let text = if i == 0 {
-                trimmed(text)
-            } else {
-                formatted(&text)
-            };
-            (name.to_string(), text)
-        })
-        .collect())
+    Ok(Some(
+        FILES
+            .iter()
+            .zip(texts)
+            .enumerate()
+            .map(|(i, (name, text))| {
+                let text = match (i, format) {
+                    (0, Some(_)) => trimmed(text),
+                    (0, None) => text,
+                    _ => formatted(&text),
+                };
+                (name.to_string(), text)
+            })
+            .collect(),
+    ))
 }
 
 /// One `import {}` block of `terraform/imports.tf`.
