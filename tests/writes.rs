@@ -13,7 +13,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use foundrygen::output::FileSystem;
+use foundrygen::output::{FileSystem, RealFileSystem};
 use foundrygen::{Error, Source, Target};
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -152,17 +152,33 @@ impl FileSystem for FailAtCall {
         self.next()?;
         fs::create_dir_all(path)
     }
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         self.next()?;
-        foundrygen::output::RealFileSystem.write_synced(path, bytes)
+        RealFileSystem.write_unsynced(path, bytes)
+    }
+    fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::hard_link(original, link)
+    }
+    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+        self.next()?;
+        RealFileSystem.flush(files)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.next()?;
         fs::rename(from, to)
     }
+    fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
+        self.next()?;
+        RealFileSystem.sync_dirs(dirs)
+    }
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         self.next()?;
         fs::remove_file(path)
+    }
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::remove_dir(path)
     }
 }
 
@@ -217,8 +233,9 @@ fn a_failure_at_any_step_of_a_write_leaves_the_folder_as_it_was() {
                     "call {fail_at} failed: the folder changed"
                 );
             }
-            // Only removing a backup after everything succeeded may fail without failing the
-            // write; the backup is left behind, and the files are all the new ones.
+            // Only a removal after everything succeeded (of a backup, say) may fail without
+            // failing the write, which leaves it behind, and a hard link, for which the old bytes
+            // are copied instead; the files are all the new ones.
             Ok(_) => assert_eq!(
                 without_leftovers(snapshot(&out)),
                 written,
