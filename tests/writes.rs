@@ -695,3 +695,151 @@ fn a_leftover_linked_to_a_live_file_is_never_written_through() {
     // A failed write does not clean up: the leftovers it did not need to reuse are still there.
     assert_eq!(without_leftovers(after), without_leftovers(before));
 }
+
+/// Three specs staged into `root/a`, `root/b` (over a previous quickstart render) and `root/c`,
+/// as `render DIR -o root` stages them, through `disk`.
+fn stage_three(
+    disk: &dyn FileSystem,
+    root: &Path,
+) -> Vec<Result<foundrygen::output::Staged, Error>> {
+    ["quickstart", "key-vault-first", "cross-resource-group"]
+        .iter()
+        .zip(["a", "b", "c"])
+        .map(|(spec, name)| {
+            generated(&format!("specs/{spec}.yaml")).stage_with(disk, &root.join(name), false)
+        })
+        .collect()
+}
+
+/// A batch output folder where `b` holds a previous render of the quickstart.
+fn batch_root() -> (tempfile::TempDir, PathBuf) {
+    let (dir, out) = prepared();
+    let root = dir.path().join("batch");
+    copy_dir(&out, &root.join("b"));
+    (dir, root)
+}
+
+#[test]
+fn one_flush_and_one_folder_sync_cover_every_spec_of_a_batch() {
+    let (_dir, root) = batch_root();
+    let disk = Recorder::default();
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // Staging changes nothing a reader sees.
+    assert!(!root.join("a/bicep/main.bicep").exists());
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(disk.flushed.borrow().len(), 1);
+    assert_eq!(disk.synced.borrow().len(), 1);
+    let flushed = &disk.flushed.borrow()[0];
+    for name in ["a", "b", "c"] {
+        assert!(
+            flushed.iter().any(|f| f.starts_with(root.join(name))),
+            "nothing of `{name}` was flushed"
+        );
+    }
+    // Each spec's folder holds what writing it alone would have written.
+    let (_d, alone) = batch_root();
+    for (spec, name) in [("quickstart", "a"), ("key-vault-first", "b")] {
+        generated(&format!("specs/{spec}.yaml"))
+            .write_to(&alone.join(name), false)
+            .unwrap();
+        assert_eq!(snapshot(&root.join(name)), snapshot(&alone.join(name)));
+    }
+}
+
+#[test]
+fn a_failing_batch_flush_swaps_no_spec_in_and_every_spec_reports_it() {
+    let (_dir, root) = batch_root();
+    let before = snapshot(&root);
+    let disk = Recorder {
+        fail_flush: true,
+        ..Recorder::default()
+    };
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert_eq!(results.len(), 3);
+    for (r, name) in results.iter().zip(["a", "b", "c"]) {
+        assert!(
+            matches!(r, Err(Error::Io { action: "sync the new files in", path, .. }) if Path::new(path) == root.join(name)),
+            "{r:?}"
+        );
+    }
+    assert_eq!(disk.renames.get(), 0);
+    assert_eq!(snapshot(&root), before, "the batch folder changed");
+}
+
+#[test]
+fn a_spec_whose_swap_fails_keeps_its_folder_and_the_others_land() {
+    let (_dir, root) = batch_root();
+    let before_b = snapshot(&root.join("b"));
+    let disk = Recorder {
+        fail_rename_onto: Some(root.join("b/terraform/main.tf")),
+        ..Recorder::default()
+    };
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(
+        matches!(&results[1], Err(Error::Io { action: "write", path, .. }) if path.ends_with("b/terraform/main.tf")),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(snapshot(&root.join("b")), before_b, "`b` changed");
+    for name in ["a", "c"] {
+        let files = snapshot(&root.join(name));
+        assert!(files.contains_key("bicep/main.bicep"), "{name}: {files:?}");
+        assert!(!files.keys().any(|k| k.contains(".foundrygen-")), "{name}");
+    }
+}
+
+#[test]
+fn a_batch_render_with_a_foreign_file_in_one_spec_folder_writes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    fs::create_dir_all(&specs).unwrap();
+    for (spec, name) in [
+        ("quickstart", "a"),
+        ("key-vault-first", "b"),
+        ("greenfield", "c"),
+    ] {
+        fs::copy(
+            root().join(format!("specs/{spec}.yaml")),
+            specs.join(format!("{name}.yaml")),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("b/terraform")).unwrap();
+    fs::write(out.join("b/terraform/main.tf"), "# hand written\n").unwrap();
+    let (code, err) = render(&specs, &out, &[], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("was not written by foundrygen"), "{err}");
+    assert!(
+        err.contains("rendered 3 specs: 2 ok, 0 invalid, 1 failed;"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&out.join("b")),
+        BTreeMap::from([
+            ("terraform/".to_string(), Vec::new()),
+            (
+                "terraform/main.tf".to_string(),
+                b"# hand written\n".to_vec()
+            ),
+        ])
+    );
+    for name in ["a", "c"] {
+        let files = snapshot(&out.join(name));
+        assert!(files.contains_key("bicep/main.bicep"), "{name}: {files:?}");
+        assert!(!files.keys().any(|k| k.contains(".foundrygen-")), "{name}");
+    }
+}
