@@ -336,11 +336,21 @@ impl OutputSet {
         let mut ours_on_disk: Vec<String> = Vec::new();
         let mut on_disk: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
         let mut leftovers: BTreeSet<PathBuf> = BTreeSet::new();
+        // Every folder, and every entry that is neither a file nor a folder, under the format
+        // folders (`bicep`, `bicep/modules`, …).
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        let mut others: BTreeSet<String> = BTreeSet::new();
         for fdir in self.format_dirs() {
             let base = dir.join(&fdir);
-            let (files, left) = inventory(&base)?;
-            leftovers.extend(left);
-            for rel in files {
+            let inv = inventory(&base)?;
+            leftovers.extend(inv.leftovers);
+            let full = |rel: String| match rel.is_empty() {
+                true => fdir.clone(),
+                false => format!("{fdir}/{rel}"),
+            };
+            dirs.extend(inv.dirs.into_iter().map(full));
+            others.extend(inv.others.into_iter().map(full));
+            for rel in inv.files {
                 let full = format!("{fdir}/{rel}");
                 let path = dir.join(&full);
                 let bytes = fs::read(&path).map_err(|e| io(&path, "read", e))?;
@@ -378,7 +388,7 @@ impl OutputSet {
         }
         for rel in self.files.keys() {
             let dest = dir.join(rel);
-            if dest.is_dir() {
+            if dirs.contains(rel) || (others.contains(rel) && dest.is_dir()) {
                 // Even `--force` never replaces a folder.
                 return Err(Error::ForeignFile {
                     path: display(&dest),
@@ -406,25 +416,32 @@ impl OutputSet {
         };
         for (rel, text) in &self.files {
             let dest = dir.join(rel);
-            // A destination the inventory did not list (a symbolic link) is read through.
-            let old = match on_disk.remove(rel.as_str()) {
+            // A destination that is neither a file nor a folder (a symbolic link) is read through.
+            let listed = on_disk.remove(rel.as_str());
+            let exists = listed.is_some() || others.contains(rel);
+            let old = match listed {
                 Some(bytes) => Some(bytes),
-                None => fs::read(&dest).ok(),
+                None if exists => fs::read(&dest).ok(),
+                None => None,
             };
             if old.as_deref() == Some(text.as_bytes()) {
                 staged.report.unchanged.push(rel.clone());
                 continue;
             }
+            let parent_rel = rel.rsplit_once('/').map_or("", |(p, _)| p);
             let parent = dest.parent().unwrap_or(dir);
-            if let Err(e) = staged.create_parent(disk, parent) {
-                staged.abort(disk);
-                return Err(e);
-            }
-            if parent.is_file() {
-                staged.abort(disk);
-                return Err(Error::ForeignFile {
-                    path: display(parent),
-                });
+            if !dirs.contains(parent_rel) {
+                if let Err(e) = staged.create_parent(disk, parent) {
+                    staged.abort(disk);
+                    return Err(e);
+                }
+                if parent.is_file() {
+                    staged.abort(disk);
+                    return Err(Error::ForeignFile {
+                        path: display(parent),
+                    });
+                }
+                dirs.insert(parent_rel.to_string());
             }
             let tmp = sibling(&dest, "tmp");
             if let Err(e) = clear(&tmp).and_then(|()| disk.write_unsynced(&tmp, text.as_bytes())) {
@@ -438,7 +455,7 @@ impl OutputSet {
                 backup: None,
                 copied: false,
             };
-            if old.is_some() || swap.dest.symlink_metadata().is_ok() {
+            if exists {
                 let bak = sibling(&swap.dest, "bak");
                 let linked = clear(&bak).and_then(|()| disk.hard_link(&swap.dest, &bak));
                 // Without hard links (FAT, some network file systems), the old bytes are the
@@ -752,40 +769,60 @@ fn io(path: &Path, action: &'static str, source: std::io::Error) -> Error {
 
 /// Files under `base`, relative, `/`-separated; an absent folder has none.
 fn list_files(base: &Path) -> Result<Vec<String>, Error> {
-    inventory(base).map(|(files, _)| files)
+    inventory(base).map(|inv| inv.files)
 }
 
-/// Files under `base` (relative, `/`-separated, sorted), and apart from them the leftovers of an
-/// interrupted write (full paths): staged files and backups of ours, `.NAME.foundrygen-tmp` and
-/// `.NAME.foundrygen-bak`, which are nobody's files and are removed after the next write.
-fn inventory(base: &Path) -> Result<(Vec<String>, Vec<PathBuf>), Error> {
-    let mut out = Vec::new();
-    let mut leftovers = Vec::new();
+/// What a format folder holds, read once so that staging need not ask about each destination.
+#[derive(Debug, Default)]
+struct Inventory {
+    /// Regular files, relative to the folder, `/`-separated, sorted.
+    files: Vec<String>,
+    /// The folder itself (``) when it exists, and its subfolders.
+    dirs: BTreeSet<String>,
+    /// Anything else (symbolic links, …), which staging looks at through the file system.
+    others: BTreeSet<String>,
+    /// The leftovers of an interrupted write (full paths): staged files and backups of ours,
+    /// `.NAME.foundrygen-tmp` and `.NAME.foundrygen-bak`, which are nobody's files and are
+    /// removed after the next write.
+    leftovers: Vec<PathBuf>,
+}
+
+/// Reads what is under `base`; an absent folder holds nothing.
+fn inventory(base: &Path) -> Result<Inventory, Error> {
+    let mut inv = Inventory::default();
     if !base.is_dir() {
-        return Ok((out, leftovers));
+        return Ok(inv);
     }
+    inv.dirs.insert(String::new());
+    let rel_of = |p: &Path| {
+        p.strip_prefix(base)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .ok()
+    };
     let mut stack = vec![base.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in fs::read_dir(&d).map_err(|e| io(&d, "read", e))? {
             let entry = entry.map_err(|e| io(&d, "read", e))?;
             let p = entry.path();
             let ft = entry.file_type().map_err(|e| io(&p, "read", e))?;
+            let Some(rel) = rel_of(&p) else { continue };
             if ft.is_dir() {
+                inv.dirs.insert(rel);
                 stack.push(p);
             } else if is_leftover(&entry.file_name().to_string_lossy()) {
                 // A symbolic link by that name counts too: writing through it would write
                 // wherever it points.
-                leftovers.push(p);
-            } else if ft.is_file()
-                && let Ok(rel) = p.strip_prefix(base)
-            {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
+                inv.leftovers.push(p);
+            } else if ft.is_file() {
+                inv.files.push(rel);
+            } else {
+                inv.others.insert(rel);
             }
         }
     }
-    out.sort();
-    leftovers.sort();
-    Ok((out, leftovers))
+    inv.files.sort();
+    inv.leftovers.sort();
+    Ok(inv)
 }
 
 /// Whether a file name is one [`sibling`] makes.
@@ -923,7 +960,13 @@ mod tests {
         ] {
             fs::write(base.join(name), "x\n").unwrap();
         }
-        let (files, leftovers) = inventory(&base).unwrap();
+        let Inventory {
+            files,
+            dirs,
+            leftovers,
+            ..
+        } = inventory(&base).unwrap();
+        assert_eq!(dirs, BTreeSet::from([String::new(), "modules".to_string()]));
         assert_eq!(
             files,
             [
@@ -939,6 +982,24 @@ mod tests {
                 base.join("modules/.x.bicep.foundrygen-bak")
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_destination_that_is_a_symbolic_link_is_looked_at_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        set().write_to(dir.path(), false).unwrap();
+        let real = dir.path().join("real.bicep");
+        fs::rename(dir.path().join("bicep/main.bicep"), &real).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("bicep/main.bicep")).unwrap();
+        let r = set().write_to(dir.path(), false).unwrap();
+        assert_eq!(r.unchanged.len(), 2, "{r:?}");
+        fs::remove_file(dir.path().join("bicep/main.bicep")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("bicep/main.bicep")).unwrap();
+        assert!(matches!(
+            set().write_to(dir.path(), false).unwrap_err(),
+            Error::ForeignFile { .. }
+        ));
     }
 
     #[test]
