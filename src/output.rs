@@ -565,6 +565,10 @@ impl Staged {
             .collect();
         missing.reverse();
         let res = disk.create_dir_all(parent);
+        if res.is_ok() {
+            self.created_dirs.extend(missing);
+            return Ok(());
+        }
         // Whatever the call created before failing is removed with the rest.
         self.created_dirs
             .extend(missing.into_iter().filter(|d| d.is_dir()));
