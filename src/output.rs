@@ -123,8 +123,8 @@ impl Drift {
 
 /// The calls that change the disk when [`OutputSet::write_to_with`] writes, or the phases it is
 /// made of ([`OutputSet::stage_with`], [`flush`], [`commit`]); reading goes to `std::fs` directly.
-/// Each has a default (`std::fs`, or [`flush`](Self::flush) and [`sync_dirs`](Self::sync_dirs) as
-/// the module documentation describes them), so an implementation that makes one step fail
+/// Each has a default (`std::fs`; for [`flush`](Self::flush) and [`sync_dirs`](Self::sync_dirs),
+/// the system calls their documentation names), so an implementation that makes one step fail
 /// overrides only that step; [`RealFileSystem`] overrides none.
 pub trait FileSystem {
     /// Creates a folder and any missing parents.
