@@ -1,9 +1,13 @@
 //! Output: the rendered files in memory, and the one place that writes them. Writing is
-//! all-or-nothing: every file is staged beside its destination first, then swapped in; on any
-//! failure what was swapped is put back, so the folder ends as it was. Every change `write_to` makes
-//! to the disk goes through a [`FileSystem`], so tests can make any step fail, in any build.
+//! all-or-nothing: every changed file is staged beside its destination, the staged files are
+//! flushed to the disk together, then each is renamed over its destination (a hard link keeping
+//! the old file) and the folders are synced; on any failure what was swapped is put back, so the
+//! folder ends as it was. Every change to the disk goes through a [`FileSystem`], so tests can
+//! make any step fail, in any build.
 
-use std::collections::BTreeMap;
+mod durable;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -117,8 +121,10 @@ impl Drift {
     }
 }
 
-/// The calls that change the disk when [`OutputSet::write_to_with`] writes (reading goes to
-/// `std::fs` directly). Each defaults to `std::fs`, so an implementation that makes one step fail
+/// The calls that change the disk when [`OutputSet::write_to_with`] writes, or the phases it is
+/// made of ([`OutputSet::stage_with`], [`flush`], [`commit`]); reading goes to `std::fs` directly.
+/// Each has a default (`std::fs`; for [`flush`](Self::flush) and [`sync_dirs`](Self::sync_dirs),
+/// the system calls their documentation names), so an implementation that makes one step fail
 /// overrides only that step; [`RealFileSystem`] overrides none.
 pub trait FileSystem {
     /// Creates a folder and any missing parents.
@@ -126,11 +132,22 @@ pub trait FileSystem {
         fs::create_dir_all(path)
     }
 
-    /// Creates (or truncates) a file, writes `bytes` and syncs them to the disk.
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let mut f = fs::File::create(path)?;
-        f.write_all(bytes)?;
-        f.sync_all()
+    /// Creates (or truncates) a file and writes `bytes`, without waiting for the disk:
+    /// [`flush`](Self::flush) does that for every staged file at once.
+    fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        fs::write(path, bytes)
+    }
+
+    /// Gives the file `original` a second name, `link` (a hard link).
+    fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
+        fs::hard_link(original, link)
+    }
+
+    /// Writes the data of `files` to the disk and waits until it is there: one `syncfs(2)` per
+    /// file system on Linux 5.8 or later (on ext2/3/4, XFS, Btrfs, F2FS, tmpfs), one `fdatasync`
+    /// per file elsewhere or when `syncfs` fails.
+    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+        durable::flush_files(files)
     }
 
     /// Renames a file, replacing `to` if it exists.
@@ -138,9 +155,21 @@ pub trait FileSystem {
         fs::rename(from, to)
     }
 
+    /// Makes the entries of `dirs` durable (the files renamed into or out of them, the folders
+    /// created in them): `syncfs(2)` where [`flush`](Self::flush) would use it, else one `fsync`
+    /// per folder; nothing where folders cannot be opened (Windows).
+    fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
+        durable::sync_dirs(dirs)
+    }
+
     /// Removes a file.
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         fs::remove_file(path)
+    }
+
+    /// Removes an empty folder.
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        fs::remove_dir(path)
     }
 }
 
@@ -270,25 +299,64 @@ impl OutputSet {
     }
 
     /// [`write_to`](Self::write_to), making every change to the disk through `disk`: when one of
-    /// its calls fails, the folder is left as it was.
+    /// its calls fails, the folder is left as it was. It is [`stage_with`](Self::stage_with), then
+    /// [`write_staged`] of that one set.
     pub fn write_to_with(
         &self,
         disk: &dyn FileSystem,
         dir: &Path,
         force: bool,
     ) -> Result<WriteReport, Error> {
+        let staged = self.stage_with(disk, dir, force)?;
+        write_staged(disk, vec![staged])
+            .pop()
+            .expect("one result per staged set")
+    }
+
+    /// The first phase of [`write_to`](Self::write_to): checks what is under `dir` (a file of the
+    /// user's in the way is refused unless `force`) and writes every changed file beside its
+    /// destination, unsynced, with a backup of each file it replaces. Nothing a reader of `dir`
+    /// sees has changed yet; [`write_staged`] (or [`flush`] and [`commit`]) finishes the write,
+    /// [`Staged::abort`] undoes it.
+    pub fn stage(&self, dir: &Path, force: bool) -> Result<Staged, Error> {
+        self.stage_with(&RealFileSystem, dir, force)
+    }
+
+    /// [`stage`](Self::stage), making every change to the disk through `disk`; on a failure,
+    /// what it staged is removed again.
+    pub fn stage_with(
+        &self,
+        disk: &dyn FileSystem,
+        dir: &Path,
+        force: bool,
+    ) -> Result<Staged, Error> {
         let mut report = WriteReport::default();
-        // Inventory what is there.
+        // Inventory what is there. The bytes of the files the set writes are kept: they decide
+        // what is unchanged, and back up a replaced file where a hard link cannot.
         let mut ours_on_disk: Vec<String> = Vec::new();
+        let mut on_disk: BTreeMap<&str, Vec<u8>> = BTreeMap::new();
+        let mut leftovers: BTreeSet<PathBuf> = BTreeSet::new();
+        // Every folder, and every entry that is neither a file nor a folder, under the format
+        // folders (`bicep`, `bicep/modules`, …).
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        let mut others: BTreeSet<String> = BTreeSet::new();
         for fdir in self.format_dirs() {
             let base = dir.join(&fdir);
-            for rel in list_files(&base)? {
+            let inv = inventory(&base)?;
+            leftovers.extend(inv.leftovers);
+            let full = |rel: String| match rel.is_empty() {
+                true => fdir.clone(),
+                false => format!("{fdir}/{rel}"),
+            };
+            dirs.extend(inv.dirs.into_iter().map(full));
+            others.extend(inv.others.into_iter().map(full));
+            for rel in inv.files {
                 let full = format!("{fdir}/{rel}");
                 let path = dir.join(&full);
-                let text = fs::read(&path).map_err(|e| io(&path, "read", e))?;
-                let text = String::from_utf8_lossy(&text);
+                let bytes = fs::read(&path).map_err(|e| io(&path, "read", e))?;
+                let text = String::from_utf8_lossy(&bytes);
                 if is_ours(&full, &text) {
-                    ours_on_disk.push(full);
+                    ours_on_disk.push(full.clone());
                 } else if full.ends_with("azuredeploy.parameters.json")
                     && self.files.contains_key(&full)
                 {
@@ -297,13 +365,13 @@ impl OutputSet {
                         dir.join(full.replace("azuredeploy.parameters.json", "azuredeploy.json"));
                     let t = fs::read_to_string(&tmpl).unwrap_or_default();
                     if is_ours("azuredeploy.json", &t) {
-                        ours_on_disk.push(full);
+                        ours_on_disk.push(full.clone());
                     } else if !force {
                         return Err(Error::ForeignFile {
                             path: display(&path),
                         });
                     } else {
-                        report.forced.push(full);
+                        report.forced.push(full.clone());
                     }
                 } else if self.files.contains_key(&full) {
                     if !force {
@@ -311,119 +379,375 @@ impl OutputSet {
                             path: display(&path),
                         });
                     }
-                    report.forced.push(full);
+                    report.forced.push(full.clone());
+                }
+                if let Some((rel, _)) = self.files.get_key_value(&full) {
+                    on_disk.insert(rel.as_str(), bytes);
                 }
             }
         }
         for rel in self.files.keys() {
             let dest = dir.join(rel);
-            if dest.is_dir() {
+            if dirs.contains(rel) || (others.contains(rel) && dest.is_dir()) {
                 // Even `--force` never replaces a folder.
                 return Err(Error::ForeignFile {
                     path: display(&dest),
                 });
             }
         }
-        // Stage every changed file next to its destination.
-        let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-        let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-            for (tmp, _) in staged {
-                let _ = disk.remove_file(tmp);
-            }
+        let mut staged = Staged {
+            dir: dir.to_path_buf(),
+            report,
+            swaps: Vec::new(),
+            stale: Vec::new(),
+            created_dirs: Vec::new(),
+            leftovers: leftovers.iter().cloned().collect(),
+            swapped: 0,
+            removed: 0,
+        };
+        // A leftover of an interrupted write may be a hard link to a live file: it is removed
+        // before its name is used, or writing into it would change that file too.
+        let clear = |path: &Path| match leftovers.contains(path) {
+            true => disk.remove_file(path).or_else(|e| match e.kind() {
+                io::ErrorKind::NotFound => Ok(()),
+                _ => Err(e),
+            }),
+            false => Ok(()),
         };
         for (rel, text) in &self.files {
             let dest = dir.join(rel);
-            if fs::read(&dest).ok().as_deref() == Some(text.as_bytes()) {
-                report.unchanged.push(rel.clone());
+            // A destination that is neither a file nor a folder (a symbolic link) is read through.
+            let listed = on_disk.remove(rel.as_str());
+            let exists = listed.is_some() || others.contains(rel);
+            let old = match listed {
+                Some(bytes) => Some(bytes),
+                None if exists => fs::read(&dest).ok(),
+                None => None,
+            };
+            if old.as_deref() == Some(text.as_bytes()) {
+                staged.report.unchanged.push(rel.clone());
                 continue;
             }
+            let parent_rel = rel.rsplit_once('/').map_or("", |(p, _)| p);
             let parent = dest.parent().unwrap_or(dir);
-            if let Err(e) = disk.create_dir_all(parent) {
-                cleanup(&staged);
-                return Err(io(parent, "create", e));
-            }
-            if parent.is_file() {
-                cleanup(&staged);
-                return Err(Error::ForeignFile {
-                    path: display(parent),
-                });
+            if !dirs.contains(parent_rel) {
+                if let Err(e) = staged.create_parent(disk, parent) {
+                    staged.abort(disk);
+                    return Err(e);
+                }
+                if parent.is_file() {
+                    staged.abort(disk);
+                    return Err(Error::ForeignFile {
+                        path: display(parent),
+                    });
+                }
+                dirs.insert(parent_rel.to_string());
             }
             let tmp = sibling(&dest, "tmp");
-            if let Err(e) = disk.write_synced(&tmp, text.as_bytes()) {
+            if let Err(e) = clear(&tmp).and_then(|()| disk.write_unsynced(&tmp, text.as_bytes())) {
                 let _ = disk.remove_file(&tmp);
-                cleanup(&staged);
+                staged.abort(disk);
                 return Err(io(&dest, "write", e));
             }
-            staged.push((tmp, dest));
-            report.written.push(rel.clone());
-        }
-        let stale: Vec<PathBuf> = ours_on_disk
-            .iter()
-            .filter(|r| !self.files.contains_key(*r))
-            .map(|r| dir.join(r))
-            .collect();
-        report.removed = ours_on_disk
-            .iter()
-            .filter(|r| !self.files.contains_key(*r))
-            .cloned()
-            .collect();
-        // Swap in. Each replaced or removed file is kept as a backup until everything succeeded.
-        let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new(); // (dest, backup)
-        let rollback = |done: &[(PathBuf, Option<PathBuf>)]| {
-            for (dest, backup) in done.iter().rev() {
-                match backup {
-                    Some(b) => {
-                        let _ = disk.rename(b, dest);
-                    }
-                    None => {
-                        let _ = disk.remove_file(dest);
-                    }
-                }
-            }
-        };
-        for (tmp, dest) in &staged {
-            let backup = if dest.exists() {
-                let b = sibling(dest, "bak");
-                if let Err(e) = disk.rename(dest, &b) {
-                    rollback(&done);
-                    cleanup(&staged);
-                    return Err(io(dest, "replace", e));
-                }
-                Some(b)
-            } else {
-                None
+            let mut swap = Swap {
+                tmp,
+                dest,
+                backup: None,
+                copied: false,
             };
-            if let Err(e) = disk.rename(tmp, dest) {
-                if let Some(b) = &backup {
-                    let _ = disk.rename(b, dest);
+            if exists {
+                let bak = sibling(&swap.dest, "bak");
+                let linked = clear(&bak).and_then(|()| disk.hard_link(&swap.dest, &bak));
+                // Without hard links (FAT, some network file systems), the old bytes are the
+                // backup; they are flushed with the staged files, before anything is replaced.
+                let backed_up = linked.or_else(|e| match &old {
+                    Some(bytes) => {
+                        swap.copied = true;
+                        disk.write_unsynced(&bak, bytes)
+                    }
+                    None => Err(e),
+                });
+                if let Err(e) = backed_up {
+                    let _ = disk.remove_file(&bak);
+                    let _ = disk.remove_file(&swap.tmp);
+                    staged.abort(disk);
+                    return Err(io(&swap.dest, "back up", e));
                 }
-                rollback(&done);
-                cleanup(&staged);
-                return Err(io(dest, "write", e));
+                swap.backup = Some(bak);
             }
-            done.push((dest.clone(), backup));
+            staged.swaps.push(swap);
+            staged.report.written.push(rel.clone());
         }
-        let mut removed_backups: Vec<(PathBuf, PathBuf)> = Vec::new();
-        for path in &stale {
-            let b = sibling(path, "bak");
-            if let Err(e) = disk.rename(path, &b) {
-                for (orig, bak) in &removed_backups {
-                    let _ = disk.rename(bak, orig);
-                }
-                rollback(&done);
-                return Err(io(path, "remove", e));
+        for rel in &ours_on_disk {
+            if self.files.contains_key(rel) {
+                continue;
             }
-            removed_backups.push((path.clone(), b));
+            let path = dir.join(rel);
+            let bak = sibling(&path, "bak");
+            if let Err(e) = clear(&bak) {
+                staged.abort(disk);
+                return Err(io(&path, "remove", e));
+            }
+            staged.stale.push((path, bak));
+            staged.report.removed.push(rel.clone());
         }
-        for (_, backup) in &done {
-            if let Some(b) = backup {
+        Ok(staged)
+    }
+}
+
+/// A write whose files are staged ([`OutputSet::stage`]) and not yet swapped in: finish it with
+/// [`write_staged`] (or [`flush`] then [`commit`]), or undo it with [`Staged::abort`]. A `Staged`
+/// that is dropped instead leaves its staged files behind, which the next write into the folder
+/// removes.
+#[derive(Debug)]
+#[must_use = "a staged write changes nothing until it is committed; abort it to remove its files"]
+pub struct Staged {
+    dir: PathBuf,
+    report: WriteReport,
+    swaps: Vec<Swap>,
+    /// Files of ours no longer generated, and the name each is moved to until the write succeeded.
+    stale: Vec<(PathBuf, PathBuf)>,
+    /// Folders staging created, parents first.
+    created_dirs: Vec<PathBuf>,
+    /// `.NAME.foundrygen-tmp` and `-bak` files an interrupted write left in the format folders.
+    leftovers: Vec<PathBuf>,
+    /// How many of `swaps`, and of `stale`, are done.
+    swapped: usize,
+    removed: usize,
+}
+
+/// One changed file: staged as `tmp`, renamed onto `dest`; `backup` is a hard link to (or, when
+/// `copied`, a copy of) the file it replaces.
+#[derive(Debug)]
+struct Swap {
+    tmp: PathBuf,
+    dest: PathBuf,
+    backup: Option<PathBuf>,
+    copied: bool,
+}
+
+impl Staged {
+    /// The folder the set is written into.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Removes what staging wrote (the staged files, the backups, the folders it created), leaving
+    /// the folder as it was. (In [`commit`], a set that was swapped in is first put back.)
+    pub fn abort(mut self, disk: &dyn FileSystem) {
+        self.undo(disk);
+    }
+
+    fn undo(&mut self, disk: &dyn FileSystem) {
+        self.rollback(disk);
+        for s in &self.swaps {
+            let _ = disk.remove_file(&s.tmp);
+            if let Some(b) = &s.backup {
                 let _ = disk.remove_file(b);
             }
         }
-        for (_, b) in &removed_backups {
+        // Deepest first; one that is not empty (something else was put there) stays.
+        for d in self.created_dirs.iter().rev() {
+            let _ = disk.remove_dir(d);
+        }
+    }
+
+    /// Creates `parent` and its missing ancestors, remembering those from the output folder down
+    /// (in a batch, the folder above the specs' folders is shared, and never removed).
+    fn create_parent(&mut self, disk: &dyn FileSystem, parent: &Path) -> Result<(), Error> {
+        if parent.is_dir() {
+            return Ok(());
+        }
+        let mut missing: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| a.starts_with(&self.dir) && a.symlink_metadata().is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        missing.reverse();
+        let res = disk.create_dir_all(parent);
+        if res.is_ok() {
+            self.created_dirs.extend(missing);
+            return Ok(());
+        }
+        // Whatever the call created before failing is removed with the rest.
+        self.created_dirs
+            .extend(missing.into_iter().filter(|d| d.is_dir()));
+        res.map_err(|e| io(parent, "create", e))
+    }
+
+    /// The files [`flush`] must write to the disk: the staged files, and the backups that are
+    /// copies.
+    fn unflushed(&self) -> impl Iterator<Item = &Path> {
+        self.swaps.iter().flat_map(|s| {
+            std::iter::once(s.tmp.as_path()).chain(s.backup.as_deref().filter(|_| s.copied))
+        })
+    }
+
+    /// The folders whose entries the swap changes: where files are renamed in or out, and where
+    /// staging created a folder.
+    fn changed_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.swaps
+            .iter()
+            .map(|s| s.dest.as_path())
+            .chain(self.stale.iter().map(|(p, _)| p.as_path()))
+            .chain(self.created_dirs.iter().map(PathBuf::as_path))
+            .map(parent_dir)
+    }
+
+    /// Renames every staged file onto its destination (one atomic rename each: the destination
+    /// is never missing) and moves the stale files aside; on a failure, undoes what it did.
+    fn swap(&mut self, disk: &dyn FileSystem) -> Result<(), Error> {
+        while self.swapped < self.swaps.len() {
+            let s = &self.swaps[self.swapped];
+            if let Err(e) = disk.rename(&s.tmp, &s.dest) {
+                let dest = s.dest.clone();
+                self.rollback(disk);
+                return Err(io(&dest, "write", e));
+            }
+            self.swapped += 1;
+        }
+        while self.removed < self.stale.len() {
+            let (path, bak) = &self.stale[self.removed];
+            if let Err(e) = disk.rename(path, bak) {
+                let path = path.clone();
+                self.rollback(disk);
+                return Err(io(&path, "remove", e));
+            }
+            self.removed += 1;
+        }
+        Ok(())
+    }
+
+    /// Puts back what [`swap`](Self::swap) changed: the stale files, then each replaced file from
+    /// its backup; a file that did not exist before is removed. The swaps it undid are forgotten,
+    /// so a backup that could not be renamed back stays on the disk (a leftover) instead of being
+    /// removed with the others.
+    fn rollback(&mut self, disk: &dyn FileSystem) {
+        let removed: Vec<_> = self.stale.drain(..self.removed).collect();
+        for (path, bak) in removed.iter().rev() {
+            let _ = disk.rename(bak, path);
+        }
+        let swapped: Vec<Swap> = self.swaps.drain(..self.swapped).collect();
+        for s in swapped.iter().rev() {
+            let _ = match &s.backup {
+                Some(b) => disk.rename(b, &s.dest),
+                None => disk.remove_file(&s.dest),
+            };
+        }
+        self.removed = 0;
+        self.swapped = 0;
+    }
+
+    /// After the swap is durable: removes the backups, the stale files and the leftovers of
+    /// interrupted writes. A removal that fails leaves a leftover, which the next write removes.
+    fn finish(self, disk: &dyn FileSystem) -> WriteReport {
+        for b in self.swaps.iter().filter_map(|s| s.backup.as_deref()) {
             let _ = disk.remove_file(b);
         }
-        Ok(report)
+        for (_, bak) in &self.stale {
+            let _ = disk.remove_file(bak);
+        }
+        for l in &self.leftovers {
+            let _ = disk.remove_file(l);
+        }
+        self.report
+    }
+}
+
+/// Writes the data of every file the sets staged to the disk, in one call to `disk`
+/// ([`FileSystem::flush`]), so that nothing is swapped in before all of it is there. Changes
+/// nothing a reader sees.
+pub fn flush(disk: &dyn FileSystem, staged: &[&Staged]) -> io::Result<()> {
+    let files: Vec<&Path> = staged.iter().flat_map(|s| s.unflushed()).collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    disk.flush(&files)
+}
+
+/// Swaps every set in (each all or nothing: one that fails is put back as it was, the others still
+/// land), then makes the folder entries of all of them durable in one call
+/// ([`FileSystem::sync_dirs`]), then removes the backups. When that sync fails, every set is put
+/// back as it was and reports the error. One result per set, in order. Call [`flush`] first.
+pub fn commit(disk: &dyn FileSystem, staged: Vec<Staged>) -> Vec<Result<WriteReport, Error>> {
+    let mut results: Vec<Result<Staged, Error>> = Vec::with_capacity(staged.len());
+    for mut s in staged {
+        results.push(match s.swap(disk) {
+            Ok(()) => Ok(s),
+            Err(e) => {
+                s.abort(disk);
+                Err(e)
+            }
+        });
+    }
+    let dirs: BTreeSet<&Path> = results
+        .iter()
+        .flatten()
+        .flat_map(|s| s.changed_dirs())
+        .collect();
+    let dirs: Vec<&Path> = dirs.into_iter().collect();
+    let synced = match dirs.is_empty() {
+        true => Ok(()),
+        false => disk.sync_dirs(&dirs),
+    };
+    let dirs: Vec<PathBuf> = dirs.into_iter().map(Path::to_path_buf).collect();
+    match synced {
+        Ok(()) => results
+            .into_iter()
+            .map(|r| r.map(|s| s.finish(disk)))
+            .collect(),
+        Err(e) => {
+            // The renames may or may not have reached the disk: put every set back, so the
+            // folders read as they were, and try to make that durable instead.
+            let results = results
+                .into_iter()
+                .map(|r| {
+                    let s = r?;
+                    let dir = s.dir.clone();
+                    s.abort(disk);
+                    Err(io(&dir, "sync the folder entries in", copy_error(&e)))
+                })
+                .collect();
+            let dirs: Vec<&Path> = dirs
+                .iter()
+                .filter(|d| d.is_dir())
+                .map(PathBuf::as_path)
+                .collect();
+            let _ = disk.sync_dirs(&dirs);
+            results
+        }
+    }
+}
+
+/// Finishes staged writes: [`flush`]es all their files in one call, then [`commit`]s them. When
+/// the flush fails, no set is swapped in (every staged file is removed) and every set reports the
+/// error. One result per set, in order.
+pub fn write_staged(disk: &dyn FileSystem, staged: Vec<Staged>) -> Vec<Result<WriteReport, Error>> {
+    let refs: Vec<&Staged> = staged.iter().collect();
+    match flush(disk, &refs) {
+        Ok(()) => commit(disk, staged),
+        Err(e) => staged
+            .into_iter()
+            .map(|s| {
+                let dir = s.dir.clone();
+                s.abort(disk);
+                Err(io(&dir, "sync the new files in", copy_error(&e)))
+            })
+            .collect(),
+    }
+}
+
+/// The same error again, for each of the sets one failed call stopped (`io::Error` is not `Clone`).
+fn copy_error(e: &io::Error) -> io::Error {
+    io::Error::new(e.kind(), e.to_string())
+}
+
+/// The folder holding `path`: `.` for a relative path of one component (`-o out` creates `out`
+/// in the working folder), whose parent is the empty path.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
     }
 }
 
@@ -449,33 +773,66 @@ fn io(path: &Path, action: &'static str, source: std::io::Error) -> Error {
 
 /// Files under `base`, relative, `/`-separated; an absent folder has none.
 fn list_files(base: &Path) -> Result<Vec<String>, Error> {
-    let mut out = Vec::new();
+    inventory(base).map(|inv| inv.files)
+}
+
+/// What a format folder holds, read once so that staging need not ask about each destination.
+#[derive(Debug, Default)]
+struct Inventory {
+    /// Regular files, relative to the folder, `/`-separated, sorted.
+    files: Vec<String>,
+    /// The folder itself (``) when it exists, and its subfolders.
+    dirs: BTreeSet<String>,
+    /// Anything else (symbolic links, …), which staging looks at through the file system.
+    others: BTreeSet<String>,
+    /// The leftovers of an interrupted write (full paths): staged files and backups of ours,
+    /// `.NAME.foundrygen-tmp` and `.NAME.foundrygen-bak`, which are nobody's files and are
+    /// removed after the next write.
+    leftovers: Vec<PathBuf>,
+}
+
+/// Reads what is under `base`; an absent folder holds nothing.
+fn inventory(base: &Path) -> Result<Inventory, Error> {
+    let mut inv = Inventory::default();
     if !base.is_dir() {
-        return Ok(out);
+        return Ok(inv);
     }
+    inv.dirs.insert(String::new());
+    let rel_of = |p: &Path| {
+        p.strip_prefix(base)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .ok()
+    };
     let mut stack = vec![base.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in fs::read_dir(&d).map_err(|e| io(&d, "read", e))? {
             let entry = entry.map_err(|e| io(&d, "read", e))?;
             let p = entry.path();
             let ft = entry.file_type().map_err(|e| io(&p, "read", e))?;
+            let Some(rel) = rel_of(&p) else { continue };
             if ft.is_dir() {
+                inv.dirs.insert(rel);
                 stack.push(p);
-            } else if ft.is_file()
-                && let Ok(rel) = p.strip_prefix(base)
-            {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                // Our own leftovers from an interrupted run are not user files.
-                let leftover = rel.rsplit('/').next().unwrap_or("").starts_with('.')
-                    && rel.contains(".foundrygen-");
-                if !leftover {
-                    out.push(rel);
-                }
+            } else if is_leftover(&entry.file_name().to_string_lossy()) {
+                // A symbolic link by that name counts too: writing through it would write
+                // wherever it points.
+                inv.leftovers.push(p);
+            } else if ft.is_file() {
+                inv.files.push(rel);
+            } else {
+                inv.others.insert(rel);
             }
         }
     }
-    out.sort();
-    Ok(out)
+    inv.files.sort();
+    inv.leftovers.sort();
+    Ok(inv)
+}
+
+/// Whether a file name is one [`sibling`] makes.
+fn is_leftover(name: &str) -> bool {
+    name.starts_with('.')
+        && (name.ends_with(".foundrygen-tmp") || name.ends_with(".foundrygen-bak"))
 }
 
 #[cfg(test)]
@@ -591,6 +948,62 @@ mod tests {
                 .unwrap()
                 .ends_with("x\n")
         );
+    }
+
+    #[test]
+    fn the_inventory_sets_our_leftovers_apart_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().join("bicep");
+        fs::create_dir_all(base.join("modules")).unwrap();
+        for name in [
+            "main.bicep",
+            ".main.bicep.foundrygen-tmp",
+            "modules/.x.bicep.foundrygen-bak",
+            ".notes.foundrygen-mine",
+            "main.bicep.foundrygen-tmp",
+        ] {
+            fs::write(base.join(name), "x\n").unwrap();
+        }
+        let Inventory {
+            files,
+            dirs,
+            leftovers,
+            ..
+        } = inventory(&base).unwrap();
+        assert_eq!(dirs, BTreeSet::from([String::new(), "modules".to_string()]));
+        assert_eq!(
+            files,
+            [
+                ".notes.foundrygen-mine",
+                "main.bicep",
+                "main.bicep.foundrygen-tmp"
+            ]
+        );
+        assert_eq!(
+            leftovers,
+            [
+                base.join(".main.bicep.foundrygen-tmp"),
+                base.join("modules/.x.bicep.foundrygen-bak")
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_destination_that_is_a_symbolic_link_is_looked_at_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        set().write_to(dir.path(), false).unwrap();
+        let real = dir.path().join("real.bicep");
+        fs::rename(dir.path().join("bicep/main.bicep"), &real).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("bicep/main.bicep")).unwrap();
+        let r = set().write_to(dir.path(), false).unwrap();
+        assert_eq!(r.unchanged.len(), 2, "{r:?}");
+        fs::remove_file(dir.path().join("bicep/main.bicep")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("bicep/main.bicep")).unwrap();
+        assert!(matches!(
+            set().write_to(dir.path(), false).unwrap_err(),
+            Error::ForeignFile { .. }
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::cli::{self, ColorChoice, Command, DiagnosticFormat, DiagnosticOptions};
 use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::error::Error;
-use crate::output::{Drift, WriteReport};
+use crate::output::{self, Drift, RealFileSystem, Staged, WriteReport};
 use crate::render::templates::{self, TemplateSet};
 use crate::spec::{self, Source};
 use crate::{Target, check, generate};
@@ -104,6 +104,8 @@ struct Outcome {
     diagnostics: Vec<Diagnostic>,
     error: Option<Error>,
     report: Option<WriteReport>,
+    /// The files `render` staged, swapped in once every spec of the run is staged.
+    staged: Option<Staged>,
     drift: Vec<Drift>,
     /// How many files `--check` compared.
     compared: usize,
@@ -246,6 +248,7 @@ fn process(
         diagnostics: Vec::new(),
         error: None,
         report: None,
+        staged: None,
         drift: Vec::new(),
         compared: 0,
         adopted: None,
@@ -291,9 +294,7 @@ fn process(
             outcome.compared = output.files.len();
             output.check(dir).map(|d| outcome.drift = d)
         } else {
-            output
-                .write_to(dir, force)
-                .map(|r| outcome.report = Some(r))
+            output.stage(dir, force).map(|s| outcome.staged = Some(s))
         };
         if let Err(e) = result {
             outcome.error = Some(e);
@@ -404,6 +405,26 @@ fn process_all(
         .collect()
 }
 
+/// Swaps in what the workers staged: one flush for the files of every spec, then each spec's
+/// files, then one sync of the folders (see [`output::write_staged`]). A spec that fails here keeps
+/// its folder as it was; the others still land, except when the shared flush or sync fails.
+fn write_staged(outcomes: &mut [Outcome]) {
+    let (owners, staged): (Vec<usize>, Vec<Staged>) = outcomes
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, o)| o.staged.take().map(|s| (i, s)))
+        .unzip();
+    for (i, result) in owners
+        .into_iter()
+        .zip(output::write_staged(&RealFileSystem, staged))
+    {
+        match result {
+            Ok(r) => outcomes[i].report = Some(r),
+            Err(e) => outcomes[i].error = Some(e),
+        }
+    }
+}
+
 fn load_templates(dir: Option<&Path>) -> Result<Option<Arc<TemplateSet>>, Error> {
     dir.map(|d| TemplateSet::with_overlay(d).map(Arc::new))
         .transpose()
@@ -474,7 +495,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                 out_dirs.push(Some(out.join(stem)));
             }
             let deny = diag.deny_warnings;
-            let outcomes = process_all(
+            let mut outcomes = process_all(
                 &specs,
                 &out_dirs,
                 |s, dir| {
@@ -488,6 +509,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                 },
                 templates,
             );
+            write_staged(&mut outcomes);
             let mut reporter = Reporter::new(&diag, color);
             let mut code = 0;
             let mut drifted = 0;

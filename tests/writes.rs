@@ -1,19 +1,21 @@
-//! Writes are all-or-nothing: a render that fails halfway — while staging or while swapping files in
-//! — leaves the output folder exactly as it was (same files, same bytes, nothing extra), and a file
-//! foundrygen did not write is never overwritten without `--force`.
+//! Writes are all-or-nothing: a render that fails halfway — while staging, flushing, swapping files
+//! in or syncing the folders — leaves the output folder exactly as it was (same files, same bytes,
+//! nothing extra), every file is its old or its new version at every step, one flush and one
+//! folder sync serve a whole batch, the leftovers of an interrupted write are removed by the next,
+//! and a file foundrygen did not write is never overwritten without `--force`.
 //!
-//! Failures the disk would have to produce (a rename that fails mid-swap) are injected through the
-//! library's `output::FileSystem` seam, which exists in every build, so these tests pass under
-//! `cargo test --release` too; the rest drive the real binary.
+//! Failures the disk would have to produce (a rename that fails mid-swap, a failed flush) are
+//! injected through the library's `output::FileSystem` seam, which exists in every build, so these
+//! tests pass under `cargo test --release` too; the rest drive the real binary.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use foundrygen::output::FileSystem;
+use foundrygen::output::{FileSystem, RealFileSystem};
 use foundrygen::{Error, Source, Target};
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -152,17 +154,33 @@ impl FileSystem for FailAtCall {
         self.next()?;
         fs::create_dir_all(path)
     }
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         self.next()?;
-        foundrygen::output::RealFileSystem.write_synced(path, bytes)
+        RealFileSystem.write_unsynced(path, bytes)
+    }
+    fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::hard_link(original, link)
+    }
+    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+        self.next()?;
+        RealFileSystem.flush(files)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.next()?;
         fs::rename(from, to)
     }
+    fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
+        self.next()?;
+        RealFileSystem.sync_dirs(dirs)
+    }
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         self.next()?;
         fs::remove_file(path)
+    }
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        self.next()?;
+        fs::remove_dir(path)
     }
 }
 
@@ -217,8 +235,9 @@ fn a_failure_at_any_step_of_a_write_leaves_the_folder_as_it_was() {
                     "call {fail_at} failed: the folder changed"
                 );
             }
-            // Only removing a backup after everything succeeded may fail without failing the
-            // write; the backup is left behind, and the files are all the new ones.
+            // Only a removal after everything succeeded (of a backup, say) may fail without
+            // failing the write, which leaves it behind, and a hard link, for which the old bytes
+            // are copied instead; the files are all the new ones.
             Ok(_) => assert_eq!(
                 without_leftovers(snapshot(&out)),
                 written,
@@ -288,4 +307,539 @@ fn an_invalid_spec_creates_no_folder() {
     );
     assert_eq!(code, 1);
     assert!(!out.exists());
+}
+
+/// The real file system, recording the calls that wait for the disk (and the renames), and failing
+/// those it is told to: `flush`, the first `fail_sync_dirs` calls of `sync_dirs`, every
+/// `hard_link` (as on a file system without them), or the first rename onto `fail_rename_onto`.
+#[derive(Default)]
+struct Recorder {
+    fail_flush: bool,
+    fail_sync_dirs: Cell<usize>,
+    no_hard_links: bool,
+    fail_rename_onto: Option<PathBuf>,
+    flushed: RefCell<Vec<Vec<PathBuf>>>,
+    synced: RefCell<Vec<Vec<PathBuf>>>,
+    renames: Cell<usize>,
+    hard_links: Cell<usize>,
+}
+
+impl FileSystem for Recorder {
+    fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
+        if self.no_hard_links {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "injected: no hard links here",
+            ));
+        }
+        self.hard_links.set(self.hard_links.get() + 1);
+        fs::hard_link(original, link)
+    }
+    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+        self.flushed
+            .borrow_mut()
+            .push(files.iter().map(|f| f.to_path_buf()).collect());
+        if self.fail_flush {
+            return Err(io::Error::other("injected flush failure"));
+        }
+        RealFileSystem.flush(files)
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        if self.fail_rename_onto.as_deref() == Some(to) {
+            return Err(io::Error::other("injected rename failure"));
+        }
+        fs::rename(from, to)?;
+        self.renames.set(self.renames.get() + 1);
+        Ok(())
+    }
+    fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
+        self.synced
+            .borrow_mut()
+            .push(dirs.iter().map(|d| d.to_path_buf()).collect());
+        if self.fail_sync_dirs.get() > 0 {
+            self.fail_sync_dirs.set(self.fail_sync_dirs.get() - 1);
+            return Err(io::Error::other("injected folder sync failure"));
+        }
+        RealFileSystem.sync_dirs(dirs)
+    }
+}
+
+fn is_named(path: &Path, suffix: &str) -> bool {
+    path.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(suffix))
+}
+
+#[test]
+fn a_write_flushes_its_staged_files_once_then_syncs_the_folders_once() {
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, out) = prepared();
+    // A folder the quickstart does not have, so staging creates one.
+    fs::remove_dir_all(out.join("arm")).unwrap();
+    let before = snapshot(&out);
+    let disk = Recorder::default();
+    let report = files.write_to_with(&disk, &out, false).unwrap();
+    let flushed = disk.flushed.borrow();
+    assert_eq!(flushed.len(), 1, "{flushed:?}");
+    assert_eq!(flushed[0].len(), report.written.len());
+    assert!(flushed[0].iter().all(|f| is_named(f, ".foundrygen-tmp")));
+    assert!(disk.hard_links.get() > 0, "no file was replaced");
+    // One sync, naming once each folder a file was renamed into or out of, and the parent of each
+    // folder staging created.
+    let synced = disk.synced.borrow();
+    assert_eq!(synced.len(), 1, "{synced:?}");
+    let mut expected: BTreeSet<PathBuf> = report
+        .written
+        .iter()
+        .chain(&report.removed)
+        .map(|rel| out.join(rel).parent().unwrap().to_path_buf())
+        .collect();
+    expected.insert(out.clone());
+    assert!(!before.contains_key("arm/"));
+    assert_eq!(synced[0].iter().cloned().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(synced[0].len(), expected.len(), "a folder is synced twice");
+    drop((flushed, synced));
+    // Nothing changed: nothing to flush or sync.
+    let again = Recorder::default();
+    let report = files.write_to_with(&again, &out, false).unwrap();
+    assert!(report.written.is_empty() && report.removed.is_empty());
+    assert!(again.flushed.borrow().is_empty());
+    assert!(again.synced.borrow().is_empty());
+}
+
+#[test]
+fn a_failing_flush_leaves_the_folder_as_it_was_and_swaps_nothing_in() {
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, out) = prepared();
+    let before = snapshot(&out);
+    let disk = Recorder {
+        fail_flush: true,
+        ..Recorder::default()
+    };
+    let err = files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(
+        matches!(&err, Error::Io { action: "sync the new files in", path, .. } if Path::new(path) == out),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("injected flush failure"), "{err}");
+    assert_eq!(disk.renames.get(), 0, "a file was swapped in");
+    assert!(disk.synced.borrow().is_empty());
+    // The staged files and the backups are gone too.
+    assert_eq!(snapshot(&out), before, "the folder changed");
+}
+
+/// The folders a failed write created are removed again, from the output folder down (a folder
+/// above it may be shared with the other specs of a batch).
+#[test]
+fn a_failing_flush_into_a_new_folder_leaves_no_folder() {
+    let files = generated("specs/key-vault-first.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new/out");
+    let disk = Recorder {
+        fail_flush: true,
+        ..Recorder::default()
+    };
+    files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(!out.exists());
+    assert_eq!(snapshot(&dir.path().join("new")), BTreeMap::new());
+}
+
+#[test]
+fn a_failing_folder_sync_after_the_swap_puts_every_file_back() {
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, out) = prepared();
+    let before = snapshot(&out);
+    let disk = Recorder {
+        fail_sync_dirs: Cell::new(1),
+        ..Recorder::default()
+    };
+    let err = files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(
+        matches!(&err, Error::Io { action: "sync the folder entries in", path, .. } if Path::new(path) == out),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), 3);
+    assert!(
+        disk.renames.get() > files.files.len(),
+        "the files were not swapped in (and back) before the failure: {} renames",
+        disk.renames.get()
+    );
+    // It tried once more, to make the rollback durable.
+    assert_eq!(disk.synced.borrow().len(), 2);
+    assert_eq!(snapshot(&out), before, "the folder changed");
+}
+
+#[test]
+fn without_hard_links_the_old_bytes_are_the_backup_and_are_flushed_before_the_swap() {
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, out) = prepared();
+    let before = snapshot(&out);
+    // Fail the swap at the Terraform main.tf, after the ARM and Bicep files were swapped in: the
+    // rollback restores them from the copies.
+    let disk = Recorder {
+        no_hard_links: true,
+        fail_rename_onto: Some(out.join("terraform/main.tf")),
+        ..Recorder::default()
+    };
+    let err = files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(
+        matches!(&err, Error::Io { action: "write", path, .. } if path.ends_with("terraform/main.tf")),
+        "{err:?}"
+    );
+    assert!(disk.renames.get() > 0, "nothing was swapped in");
+    let flushed = disk.flushed.borrow();
+    assert_eq!(flushed.len(), 1);
+    let backups = flushed[0]
+        .iter()
+        .filter(|f| is_named(f, ".foundrygen-bak"))
+        .count();
+    assert!(backups > 0, "no copied backup was flushed: {flushed:?}");
+    drop(flushed);
+    assert_eq!(snapshot(&out), before, "the folder changed");
+    // And without a failure the write goes through, with no backup left behind.
+    let disk = Recorder {
+        no_hard_links: true,
+        ..Recorder::default()
+    };
+    files.write_to_with(&disk, &out, false).unwrap();
+    let clean = out.with_file_name("clean");
+    let (_d, prepared_again) = prepared();
+    copy_dir(&prepared_again, &clean);
+    files.write_to(&clean, false).unwrap();
+    assert_eq!(snapshot(&out), snapshot(&clean));
+}
+
+/// The real file system, checking before and after every call that each destination of the write
+/// holds its old bytes or its new ones: never missing, never partial.
+struct EveryFileOldOrNew {
+    files: Vec<Watched>,
+    /// Fail every folder sync, as if the disk refused it after the swap.
+    fail_sync_dirs: bool,
+    checks: Cell<usize>,
+}
+
+/// A file a write changes: its bytes before (`None`: absent) and after (`None`: removed).
+#[derive(Clone)]
+struct Watched {
+    path: PathBuf,
+    old: Option<Vec<u8>>,
+    new: Option<Vec<u8>>,
+}
+
+impl EveryFileOldOrNew {
+    fn check(&self) {
+        self.checks.set(self.checks.get() + 1);
+        for Watched { path, old, new } in &self.files {
+            let now = fs::read(path).ok();
+            assert!(
+                now == *old || now == *new,
+                "`{}` is neither old nor new at check {}: {:?}",
+                path.display(),
+                self.checks.get(),
+                now.map(|b| b.len())
+            );
+        }
+    }
+    fn around<T>(&self, call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        self.check();
+        let r = call();
+        self.check();
+        r
+    }
+}
+
+impl FileSystem for EveryFileOldOrNew {
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.around(|| fs::create_dir_all(path))
+    }
+    fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        self.around(|| fs::write(path, bytes))
+    }
+    fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
+        self.around(|| fs::hard_link(original, link))
+    }
+    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+        self.around(|| RealFileSystem.flush(files))
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.around(|| fs::rename(from, to))
+    }
+    fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
+        self.around(|| match self.fail_sync_dirs {
+            true => Err(io::Error::other("injected folder sync failure")),
+            false => RealFileSystem.sync_dirs(dirs),
+        })
+    }
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.around(|| fs::remove_file(path))
+    }
+    fn remove_dir(&self, path: &Path) -> io::Result<()> {
+        self.around(|| fs::remove_dir(path))
+    }
+}
+
+#[test]
+fn every_file_is_old_or_new_at_every_step_of_a_write() {
+    let files = generated("specs/key-vault-first.yaml");
+    // Once through, and once with the folder sync after the swap failing, so it rolls back.
+    for fail_sync_dirs in [false, true] {
+        let (_dir, out) = prepared();
+        let before = snapshot(&out);
+        let mut watched: Vec<Watched> = files
+            .files
+            .iter()
+            .map(|(rel, text)| Watched {
+                path: out.join(rel),
+                old: before.get(rel).cloned(),
+                new: Some(text.as_bytes().to_vec()),
+            })
+            .collect();
+        // The quickstart's files key-vault-first no longer has are removed.
+        watched.extend(
+            before
+                .iter()
+                .filter(|(rel, _)| !rel.ends_with('/') && !files.files.contains_key(*rel))
+                .filter(|(rel, _)| *rel != "terraform/backend.tf")
+                .map(|(rel, old)| Watched {
+                    path: out.join(rel),
+                    old: Some(old.clone()),
+                    new: None,
+                }),
+        );
+        assert!(
+            watched
+                .iter()
+                .any(|w| w.old.is_some() && w.new.is_some() && w.old != w.new),
+            "no file is replaced: nothing is tested"
+        );
+        let disk = EveryFileOldOrNew {
+            files: watched,
+            fail_sync_dirs,
+            checks: Cell::new(0),
+        };
+        let result = files.write_to_with(&disk, &out, false);
+        assert_eq!(result.is_err(), fail_sync_dirs, "{result:?}");
+        assert!(disk.checks.get() > 20, "{} checks", disk.checks.get());
+        if fail_sync_dirs {
+            assert_eq!(snapshot(&out), before);
+        }
+    }
+}
+
+/// A folder of ours holding what an interrupted write can leave: a staged file and a backup
+/// (`.NAME.foundrygen-tmp`, `-bak`), each a hard link to the live file it was staged for, as a
+/// crash between linking and renaming leaves them, and a half-written staged file.
+fn with_leftovers() -> (tempfile::TempDir, PathBuf) {
+    let (dir, out) = prepared();
+    fs::hard_link(
+        out.join("bicep/main.bicep"),
+        out.join("bicep/.main.bicep.foundrygen-tmp"),
+    )
+    .unwrap();
+    fs::hard_link(
+        out.join("terraform/main.tf"),
+        out.join("terraform/.main.tf.foundrygen-bak"),
+    )
+    .unwrap();
+    fs::write(out.join("arm/.azuredeploy.json.foundrygen-tmp"), "{ \"half").unwrap();
+    (dir, out)
+}
+
+#[test]
+fn a_write_removes_the_leftovers_of_an_interrupted_one() {
+    let (_dir, out) = with_leftovers();
+    // Files that are not ours by name stay: one beside the outputs, one outside the format folders.
+    fs::write(out.join("terraform/.notes.foundrygen-mine"), "mine\n").unwrap();
+    fs::write(out.join(".x.foundrygen-tmp"), "not in a format folder\n").unwrap();
+    let before = snapshot(&out);
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &out, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    let after = snapshot(&out);
+    let left: Vec<&String> = after
+        .keys()
+        .filter(|rel| rel.contains(".foundrygen-"))
+        .collect();
+    assert_eq!(
+        left,
+        [".x.foundrygen-tmp", "terraform/.notes.foundrygen-mine"],
+        "leftovers of ours remain, or a file of the user's was removed"
+    );
+    assert_eq!(
+        after["terraform/.notes.foundrygen-mine"],
+        before["terraform/.notes.foundrygen-mine"]
+    );
+    // The files are those of a write into the folder without leftovers.
+    let (_d, clean) = prepared();
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &clean, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        without_leftovers(after),
+        without_leftovers(snapshot(&clean))
+    );
+}
+
+#[test]
+fn a_leftover_linked_to_a_live_file_is_never_written_through() {
+    // Were the staged file for main.bicep written into the leftover of that name, it would
+    // rewrite the live main.bicep in place, before the swap, and the rollback could not undo it.
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, out) = with_leftovers();
+    let before = snapshot(&out);
+    let disk = Recorder {
+        fail_rename_onto: Some(out.join("terraform/main.tf")),
+        ..Recorder::default()
+    };
+    files.write_to_with(&disk, &out, false).unwrap_err();
+    assert!(disk.renames.get() > 0, "nothing was swapped in");
+    let after = snapshot(&out);
+    assert_eq!(after["bicep/main.bicep"], before["bicep/main.bicep"]);
+    // A failed write does not clean up: the leftovers it did not need to reuse are still there.
+    assert_eq!(without_leftovers(after), without_leftovers(before));
+}
+
+/// Three specs staged into `root/a`, `root/b` (over a previous quickstart render) and `root/c`,
+/// as `render DIR -o root` stages them, through `disk`.
+fn stage_three(
+    disk: &dyn FileSystem,
+    root: &Path,
+) -> Vec<Result<foundrygen::output::Staged, Error>> {
+    ["quickstart", "key-vault-first", "cross-resource-group"]
+        .iter()
+        .zip(["a", "b", "c"])
+        .map(|(spec, name)| {
+            generated(&format!("specs/{spec}.yaml")).stage_with(disk, &root.join(name), false)
+        })
+        .collect()
+}
+
+/// A batch output folder where `b` holds a previous render of the quickstart.
+fn batch_root() -> (tempfile::TempDir, PathBuf) {
+    let (dir, out) = prepared();
+    let root = dir.path().join("batch");
+    copy_dir(&out, &root.join("b"));
+    (dir, root)
+}
+
+#[test]
+fn one_flush_and_one_folder_sync_cover_every_spec_of_a_batch() {
+    let (_dir, root) = batch_root();
+    let disk = Recorder::default();
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    // Staging changes nothing a reader sees.
+    assert!(!root.join("a/bicep/main.bicep").exists());
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(disk.flushed.borrow().len(), 1);
+    assert_eq!(disk.synced.borrow().len(), 1);
+    let flushed = &disk.flushed.borrow()[0];
+    for name in ["a", "b", "c"] {
+        assert!(
+            flushed.iter().any(|f| f.starts_with(root.join(name))),
+            "nothing of `{name}` was flushed"
+        );
+    }
+    // Each spec's folder holds what writing it alone would have written.
+    let (_d, alone) = batch_root();
+    for (spec, name) in [("quickstart", "a"), ("key-vault-first", "b")] {
+        generated(&format!("specs/{spec}.yaml"))
+            .write_to(&alone.join(name), false)
+            .unwrap();
+        assert_eq!(snapshot(&root.join(name)), snapshot(&alone.join(name)));
+    }
+}
+
+#[test]
+fn a_failing_batch_flush_swaps_no_spec_in_and_every_spec_reports_it() {
+    let (_dir, root) = batch_root();
+    let before = snapshot(&root);
+    let disk = Recorder {
+        fail_flush: true,
+        ..Recorder::default()
+    };
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert_eq!(results.len(), 3);
+    for (r, name) in results.iter().zip(["a", "b", "c"]) {
+        assert!(
+            matches!(r, Err(Error::Io { action: "sync the new files in", path, .. }) if Path::new(path) == root.join(name)),
+            "{r:?}"
+        );
+    }
+    assert_eq!(disk.renames.get(), 0);
+    assert_eq!(snapshot(&root), before, "the batch folder changed");
+}
+
+#[test]
+fn a_spec_whose_swap_fails_keeps_its_folder_and_the_others_land() {
+    let (_dir, root) = batch_root();
+    let before_b = snapshot(&root.join("b"));
+    let disk = Recorder {
+        fail_rename_onto: Some(root.join("b/terraform/main.tf")),
+        ..Recorder::default()
+    };
+    let staged: Vec<_> = stage_three(&disk, &root)
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let results = foundrygen::output::write_staged(&disk, staged);
+    assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+    assert!(
+        matches!(&results[1], Err(Error::Io { action: "write", path, .. }) if path.ends_with("b/terraform/main.tf")),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(snapshot(&root.join("b")), before_b, "`b` changed");
+    for name in ["a", "c"] {
+        let files = snapshot(&root.join(name));
+        assert!(files.contains_key("bicep/main.bicep"), "{name}: {files:?}");
+        assert!(!files.keys().any(|k| k.contains(".foundrygen-")), "{name}");
+    }
+}
+
+#[test]
+fn a_batch_render_with_a_foreign_file_in_one_spec_folder_writes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    fs::create_dir_all(&specs).unwrap();
+    for (spec, name) in [
+        ("quickstart", "a"),
+        ("key-vault-first", "b"),
+        ("greenfield", "c"),
+    ] {
+        fs::copy(
+            root().join(format!("specs/{spec}.yaml")),
+            specs.join(format!("{name}.yaml")),
+        )
+        .unwrap();
+    }
+    let out = dir.path().join("out");
+    fs::create_dir_all(out.join("b/terraform")).unwrap();
+    fs::write(out.join("b/terraform/main.tf"), "# hand written\n").unwrap();
+    let (code, err) = render(&specs, &out, &[], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("was not written by foundrygen"), "{err}");
+    assert!(
+        err.contains("rendered 3 specs: 2 ok, 0 invalid, 1 failed;"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(&out.join("b")),
+        BTreeMap::from([
+            ("terraform/".to_string(), Vec::new()),
+            (
+                "terraform/main.tf".to_string(),
+                b"# hand written\n".to_vec()
+            ),
+        ])
+    );
+    for name in ["a", "c"] {
+        let files = snapshot(&out.join(name));
+        assert!(files.contains_key("bicep/main.bicep"), "{name}: {files:?}");
+        assert!(!files.keys().any(|k| k.contains(".foundrygen-")), "{name}");
+    }
 }
