@@ -49,8 +49,13 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     }
     // The rules that read keys see typos spelled right: the unknown-key error above is the one
     // report of a typo.
-    let meant = structure::with_typos_corrected(root, &structure::SPEC);
-    let root = &meant;
+    let meant;
+    let root = if structure::has_typos(root, &structure::SPEC) {
+        meant = structure::with_typos_corrected(root, &structure::SPEC);
+        &meant
+    } else {
+        root
+    };
     names::check(root, &mut out);
     foundry::check(root, &mut out);
     deployments::check(root, &mut out);
