@@ -12,7 +12,7 @@ mod key_vault;
 mod resources;
 pub mod value;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use heck::ToSnakeCase;
 
@@ -471,7 +471,10 @@ impl Model {
 struct Builder<'a> {
     spec: &'a spec::Spec,
     entities: Vec<Entity>,
-    symbols: BTreeSet<String>,
+    symbols: HashSet<String>,
+    /// Per symbol base, the suffix to try first for the next symbol of that base (see
+    /// [`Builder::symbol`]).
+    next_suffix: HashMap<String, usize>,
     by_key: BTreeMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
     outputs: Vec<FoundryOutput>,
@@ -516,7 +519,8 @@ impl<'a> Builder<'a> {
         Builder {
             spec,
             entities: Vec::new(),
-            symbols: BTreeSet::new(),
+            symbols: HashSet::new(),
+            next_suffix: HashMap::new(),
             by_key: BTreeMap::new(),
             secrets: BTreeMap::new(),
             outputs: Vec::new(),
@@ -549,13 +553,22 @@ impl<'a> Builder<'a> {
         if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
             base = format!("r_{base}");
         }
-        let mut sym = base.clone();
-        let mut n = 2;
-        while self.symbols.contains(&sym) {
-            sym = format!("{base}_{n}");
-            n += 1;
+        if self.symbols.insert(base.clone()) {
+            return base;
         }
+        // Symbols are never taken back, so every suffix below the one this base stopped at last
+        // time is still taken: start there instead of at `_2` (thousands of role assignments
+        // share a base, and probing from `_2` each time made the symbols quadratic).
+        let mut n = self.next_suffix.get(&base).copied().unwrap_or(2);
+        let sym = loop {
+            let sym = format!("{base}_{n}");
+            n += 1;
+            if !self.symbols.contains(&sym) {
+                break sym;
+            }
+        };
         self.symbols.insert(sym.clone());
+        self.next_suffix.insert(base, n);
         sym
     }
 
