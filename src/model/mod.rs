@@ -574,10 +574,26 @@ fn scope_key(s: &Scope) -> String {
 
 impl<'a> Builder<'a> {
     fn new(spec: &'a spec::Spec) -> Self {
+        // Room for every entity up front: an entity is a large struct, and growing the vector
+        // a doubling at a time copied all of them again and again. A connection makes itself,
+        // its target and a role assignment per role; the rest is a handful per foundry.
+        let estimate = 16
+            + 8 * spec.resources.len()
+            + spec
+                .foundries
+                .iter()
+                .map(|f| {
+                    16 + 2 * (f.projects.len() + f.deployments.len())
+                        + f.connections
+                            .iter()
+                            .map(|c| 2 + c.roles.len())
+                            .sum::<usize>()
+                })
+                .sum::<usize>();
         Builder {
             spec,
-            entities: Vec::new(),
-            symbols: HashSet::new(),
+            entities: Vec::with_capacity(estimate),
+            symbols: HashSet::with_capacity(estimate),
             next_suffix: HashMap::new(),
             by_key: BTreeMap::new(),
             secrets: BTreeMap::new(),
