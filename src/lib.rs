@@ -70,7 +70,8 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
     let (root, mut diags) = spec::load::parse_tree(source).map_err(invalid)?;
     // A large spec is decoded on a second thread while it is validated; the result is used only
     // once validation has passed (then it cannot have failed), and is dropped otherwise.
-    let (found, decoded) = if source.text.len() >= DECODE_BESIDE_VALIDATION_FROM {
+    let decoded_beside = source.text.len() >= DECODE_BESIDE_VALIDATION_FROM;
+    let (found, decoded) = if decoded_beside {
         std::thread::scope(|scope| {
             let decoding = scope.spawn(|| spec::load::decode(source, &root));
             let found = validate::check(&root);
@@ -92,6 +93,11 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
         None => spec::load::decode(source, &root)?,
     };
     let model = Model::build(&spec, source.label())?;
+    if decoded_beside {
+        // Freeing a large tree and spec takes a while; let the second core do it while the
+        // caller goes on to render.
+        std::thread::spawn(move || drop((root, spec)));
+    }
     Ok(Checked {
         model,
         warnings: diags,
