@@ -40,23 +40,29 @@ impl SpecPath {
             && key
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        let seg = if simple {
-            key.to_string()
+        // Validation builds a path for nearly every node, so this writes into one allocation
+        // rather than formatting a segment and then the whole path.
+        let mut path = String::with_capacity(self.0.len() + key.len() + 4);
+        path.push_str(&self.0);
+        if simple {
+            if !self.0.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+        } else if self.0.is_empty() {
+            let _ = write!(path, "{key:?}");
         } else {
-            format!("{key:?}")
-        };
-        if self.0.is_empty() {
-            SpecPath(seg)
-        } else if simple {
-            SpecPath(format!("{}.{seg}", self.0))
-        } else {
-            SpecPath(format!("{}[{seg}]", self.0))
+            let _ = write!(path, "[{key:?}]");
         }
+        SpecPath(path)
     }
 
     /// This path with a sequence index appended.
     pub fn index(&self, i: usize) -> Self {
-        SpecPath(format!("{}[{i}]", self.0))
+        let mut path = String::with_capacity(self.0.len() + 8);
+        path.push_str(&self.0);
+        let _ = write!(path, "[{i}]");
+        SpecPath(path)
     }
 }
 

@@ -48,6 +48,10 @@ pub const MAX_TEMPLATE_OUTPUTS: usize = 64;
 /// Bytes per template.
 pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 
+/// From this size on (bytes of YAML), [`check`] decodes the spec beside validating it: below it a
+/// thread costs more than the decode it hides.
+const DECODE_BESIDE_VALIDATION_FROM: usize = 64 * 1024;
+
 /// A validated spec: the model, and the warnings validation left.
 #[derive(Debug)]
 pub struct Checked {
@@ -64,13 +68,36 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
         diagnostics,
     };
     let (root, mut diags) = spec::load::parse_tree(source).map_err(invalid)?;
-    diags.extend(validate::check(&root));
+    // A large spec is decoded on a second thread while it is validated; the result is used only
+    // once validation has passed (then it cannot have failed), and is dropped otherwise.
+    let decoded_beside = source.text.len() >= DECODE_BESIDE_VALIDATION_FROM;
+    let (found, decoded) = if decoded_beside {
+        std::thread::scope(|scope| {
+            let decoding = scope.spawn(|| spec::load::decode(source, &root));
+            let found = validate::check(&root);
+            let decoded = decoding
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (found, Some(decoded))
+        })
+    } else {
+        (validate::check(&root), None)
+    };
+    diags.extend(found);
     diagnostics::sort(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(invalid(diags));
     }
-    let spec = spec::load::decode(source, &root)?;
+    let spec = match decoded {
+        Some(decoded) => decoded?,
+        None => spec::load::decode(source, &root)?,
+    };
     let model = Model::build(&spec, source.label())?;
+    if decoded_beside {
+        // Freeing a large tree and spec takes a while; let the second core do it while the
+        // caller goes on to render.
+        std::thread::spawn(move || drop((root, spec)));
+    }
     Ok(Checked {
         model,
         warnings: diags,

@@ -12,7 +12,7 @@ mod key_vault;
 mod resources;
 pub mod value;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use heck::ToSnakeCase;
 
@@ -427,7 +427,7 @@ impl Model {
         for f in &spec.foundries {
             for c in &f.connections {
                 for name in secret_names(&c.auth) {
-                    b.symbols.insert(name.to_snake_case());
+                    b.symbols.insert(snake_case(&name));
                 }
             }
         }
@@ -471,7 +471,10 @@ impl Model {
 struct Builder<'a> {
     spec: &'a spec::Spec,
     entities: Vec<Entity>,
-    symbols: BTreeSet<String>,
+    symbols: HashSet<String>,
+    /// Per symbol base, the suffix to try first for the next symbol of that base (see
+    /// [`Builder::symbol`]).
+    next_suffix: HashMap<String, usize>,
     by_key: BTreeMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
     outputs: Vec<FoundryOutput>,
@@ -488,6 +491,64 @@ struct Builder<'a> {
     groups: Vec<Group>,
     /// Each connection's resource target entity.
     connection_targets: BTreeMap<EntityId, EntityId>,
+}
+
+/// heck's `to_snake_case`, without its cost for ASCII words (every entity's symbol goes through
+/// it, and heck lowercases through `fmt` one character at a time). The same algorithm as heck
+/// 0.5's `transform`, on bytes: words split at non-alphanumerics, at a lowercase letter followed
+/// by an uppercase one, and before the last of a run of uppercase letters followed by a
+/// lowercase one. Anything else than ASCII goes to heck itself.
+fn snake_case(s: &str) -> String {
+    if !s.is_ascii() {
+        return s.to_snake_case();
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mode {
+        Boundary,
+        Lowercase,
+        Uppercase,
+    }
+    let mut out = String::with_capacity(s.len() + 4);
+    let mut first_word = true;
+    let push_word = |out: &mut String, word: &str, first_word: &mut bool| {
+        if !*first_word {
+            out.push('_');
+        }
+        *first_word = false;
+        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    };
+    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let b = word.as_bytes();
+        let mut init = 0;
+        let mut mode = Mode::Boundary;
+        for i in 0..b.len() {
+            let c = b[i];
+            let Some(&next) = b.get(i + 1) else {
+                push_word(&mut out, &word[init..], &mut first_word);
+                break;
+            };
+            let next_mode = if c.is_ascii_lowercase() {
+                Mode::Lowercase
+            } else if c.is_ascii_uppercase() {
+                Mode::Uppercase
+            } else {
+                mode
+            };
+            if next_mode == Mode::Lowercase && next.is_ascii_uppercase() {
+                push_word(&mut out, &word[init..i + 1], &mut first_word);
+                init = i + 1;
+                mode = Mode::Boundary;
+            } else if mode == Mode::Uppercase && c.is_ascii_uppercase() && next.is_ascii_lowercase()
+            {
+                push_word(&mut out, &word[init..i], &mut first_word);
+                init = i;
+                mode = Mode::Boundary;
+            } else {
+                mode = next_mode;
+            }
+        }
+    }
+    out
 }
 
 fn scope_of(subscription: &Option<String>, resource_group: &Option<String>) -> Scope {
@@ -513,10 +574,27 @@ fn scope_key(s: &Scope) -> String {
 
 impl<'a> Builder<'a> {
     fn new(spec: &'a spec::Spec) -> Self {
+        // Room for every entity up front: an entity is a large struct, and growing the vector
+        // a doubling at a time copied all of them again and again. A connection makes itself,
+        // its target and a role assignment per role; the rest is a handful per foundry.
+        let estimate = 16
+            + 8 * spec.resources.len()
+            + spec
+                .foundries
+                .iter()
+                .map(|f| {
+                    16 + 2 * (f.projects.len() + f.deployments.len())
+                        + f.connections
+                            .iter()
+                            .map(|c| 2 + c.roles.len())
+                            .sum::<usize>()
+                })
+                .sum::<usize>();
         Builder {
             spec,
-            entities: Vec::new(),
-            symbols: BTreeSet::new(),
+            entities: Vec::with_capacity(estimate),
+            symbols: HashSet::with_capacity(estimate),
+            next_suffix: HashMap::new(),
             by_key: BTreeMap::new(),
             secrets: BTreeMap::new(),
             outputs: Vec::new(),
@@ -545,17 +623,26 @@ impl<'a> Builder<'a> {
     }
 
     fn symbol(&mut self, words: &str) -> String {
-        let mut base = words.to_snake_case();
+        let mut base = snake_case(words);
         if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
             base = format!("r_{base}");
         }
-        let mut sym = base.clone();
-        let mut n = 2;
-        while self.symbols.contains(&sym) {
-            sym = format!("{base}_{n}");
-            n += 1;
+        if self.symbols.insert(base.clone()) {
+            return base;
         }
+        // Symbols are never taken back, so every suffix below the one this base stopped at last
+        // time is still taken: start there instead of at `_2` (thousands of role assignments
+        // share a base, and probing from `_2` each time made the symbols quadratic).
+        let mut n = self.next_suffix.get(&base).copied().unwrap_or(2);
+        let sym = loop {
+            let sym = format!("{base}_{n}");
+            n += 1;
+            if !self.symbols.contains(&sym) {
+                break sym;
+            }
+        };
         self.symbols.insert(sym.clone());
+        self.next_suffix.insert(base, n);
         sym
     }
 
@@ -916,6 +1003,41 @@ mod tests {
                 }
                 more => panic!("{more:?}"),
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn snake_case_is_hecks(s in "[a-zA-Z0-9_ ./:-]{0,24}|[A-Z][a-z]+[A-Z]{2,4}[a-z0-9]+") {
+            proptest::prop_assert_eq!(snake_case(&s), s.to_snake_case());
+        }
+    }
+
+    #[test]
+    fn snake_case_agrees_with_heck_on_names_people_write() {
+        for s in [
+            "",
+            "-",
+            "a",
+            "A",
+            "aB",
+            "AB",
+            "ABc",
+            "HTTPServer",
+            "web-0000-connection",
+            "bench-foundry-000-beta-search-0001-connection-role-1",
+            "srch-000-0001-searchServices",
+            "XMLHttpRequest",
+            "a__b",
+            "_a_",
+            "9lives",
+            "abc123Def",
+            "ABC123def",
+            "x-api-key",
+            "Straße",
+            "ΣΑΣ-x",
+        ] {
+            assert_eq!(snake_case(s), s.to_snake_case(), "{s:?}");
         }
     }
 

@@ -237,20 +237,38 @@ fn to_yaml_value(node: &Node) -> serde_yaml::Value {
     }
 }
 
+/// An open sequence or mapping. Frames keep no spec path: building one for every collection cost
+/// more than the rest of the tree, and the rare diagnostic that needs it reads it off the stack
+/// (see [`Builder::path_at`]).
 enum Frame {
     Seq {
         span: Span,
         anchor: usize,
         items: Vec<Node>,
-        path: SpecPath,
     },
     Map {
         span: Span,
         anchor: usize,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
-        path: SpecPath,
+        /// The texts of the keys so far with where each was first written, once the mapping is
+        /// long enough that looking through its entries for a duplicate would cost more.
+        seen: Option<HashMap<String, Span>>,
     },
+}
+
+/// Past this many entries a mapping indexes its keys for the duplicate-key check, so that a
+/// mapping with thousands of keys (tags, metadata) does not take quadratic time.
+const INDEX_KEYS_FROM: usize = 16;
+
+/// The text a key is compared by for the duplicate-key check: a string as written, an integer in
+/// decimal; other keys (booleans among them) are never a first occurrence.
+fn comparable_key(k: &Node) -> Option<std::borrow::Cow<'_, str>> {
+    match &k.value {
+        Value::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Value::Int(i) => Some(std::borrow::Cow::Owned(i.to_string())),
+        _ => None,
+    }
 }
 
 struct Builder<'a> {
@@ -299,28 +317,33 @@ impl<'a> Builder<'a> {
         let Some(&start) = self.line_starts.get(line - 1) else {
             return value.chars().count();
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .map(|e| e - 1)
-            .unwrap_or(self.text.len());
-        let rest: String = self.text[start..end].chars().skip(mark.col()).collect();
-        let first_line = value.lines().next().unwrap_or("");
         let len = match style {
             TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+                let end = self
+                    .line_starts
+                    .get(line)
+                    .map(|e| e - 1)
+                    .unwrap_or(self.text.len());
+                // The rest of the line from the scalar's column (a slice: copying it for every
+                // scalar of a long flow-style line cost more than parsing it).
+                let line_text = &self.text[start..end];
+                let rest = line_text
+                    .char_indices()
+                    .nth(mark.col())
+                    .map_or("", |(i, _)| &line_text[i..]);
                 // Up to and including the closing quote on this line, if it is there.
                 let quote = if style == TScalarStyle::SingleQuoted {
                     '\''
                 } else {
                     '"'
                 };
-                let mut chars = rest.chars().enumerate().skip(1);
+                let mut chars = rest.chars().enumerate().skip(1).peekable();
                 let mut close = None;
                 while let Some((i, c)) = chars.next() {
                     if c == '\\' && quote == '"' {
                         chars.next();
                     } else if c == quote {
-                        if quote == '\'' && rest.chars().nth(i + 1) == Some('\'') {
+                        if quote == '\'' && chars.peek().map(|&(_, c)| c) == Some('\'') {
                             chars.next();
                             continue;
                         }
@@ -330,23 +353,35 @@ impl<'a> Builder<'a> {
                 }
                 close.unwrap_or_else(|| rest.trim_end().chars().count())
             }
-            TScalarStyle::Plain => first_line.chars().count(),
+            TScalarStyle::Plain => value.lines().next().unwrap_or("").chars().count(),
             _ => 1,
         };
         len.max(1)
     }
 
-    fn current_path(&self) -> SpecPath {
-        match self.stack.last() {
-            None => SpecPath::root(),
-            Some(Frame::Seq { items, path, .. }) => path.index(items.len()),
-            Some(Frame::Map {
-                pending_key, path, ..
-            }) => match pending_key {
-                Some(k) => path.key(k.as_str().unwrap_or("?")),
-                None => path.clone(),
-            },
+    /// The spec path of what the frame at `depth` of the stack is (the path of the node being
+    /// built there for `depth == stack.len()`). Every frame below stays as it was when its child
+    /// opened (a sequence's next index, a mapping's pending key) until that child is closed, so
+    /// the path can be read off the stack whenever it is needed.
+    fn path_at(&self, depth: usize) -> SpecPath {
+        let mut path = SpecPath::root();
+        for frame in &self.stack[..depth] {
+            path = match frame {
+                Frame::Seq { items, .. } => path.index(items.len()),
+                Frame::Map {
+                    pending_key: Some(k),
+                    ..
+                } => path.key(k.as_str().unwrap_or("?")),
+                Frame::Map {
+                    pending_key: None, ..
+                } => path,
+            };
         }
+        path
+    }
+
+    fn current_path(&self) -> SpecPath {
+        self.path_at(self.stack.len())
     }
 
     fn fail(&mut self, code: Code, span: Span, message: String) {
@@ -382,44 +417,71 @@ impl<'a> Builder<'a> {
             Some(Frame::Map {
                 entries,
                 pending_key,
-                path,
+                seen,
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key_text = match &node.value {
-                        Value::Str(s) => Some(s.clone()),
-                        Value::Int(i) => Some(i.to_string()),
-                        Value::Bool(b) => Some(b.to_string()),
-                        _ => None,
+                    let key_text: Option<std::borrow::Cow<'_, str>> = match &node.value {
+                        Value::Bool(b) => Some(b.to_string().into()),
+                        _ => comparable_key(&node),
                     };
-                    if let Some(key_text) = key_text
-                        && let Some((first, _)) = entries.iter().find(|(k, _)| {
-                            k.as_str() == Some(key_text.as_str())
-                                || matches!(&k.value, Value::Int(i) if i.to_string() == key_text)
-                        })
-                    {
-                        let first_span = first.span;
-                        let p = path.key(&key_text);
+                    let first_span = key_text.as_deref().and_then(|text| match seen {
+                        Some(seen) => seen.get(text).copied(),
+                        None => entries
+                            .iter()
+                            .find(|(k, _)| comparable_key(k).as_deref() == Some(text))
+                            .map(|(k, _)| k.span),
+                    });
+                    let duplicate = first_span.map(|first_span| {
+                        let text = key_text.as_deref().unwrap_or_default().to_string();
+                        (text, first_span)
+                    });
+                    let span = node.span;
+                    *pending_key = Some(node);
+                    if let Some((key_text, first_span)) = duplicate {
+                        // The mapping's own path: the frames below it are as they were when it
+                        // opened, and its pending key is not part of it.
+                        let p = self.path_at(self.stack.len() - 1).key(&key_text);
                         self.diagnostics.push(
                             Diagnostic::error(
                                 Code::DuplicateKey,
                                 p.clone(),
-                                node.span,
+                                span,
                                 format!("duplicate key `{key_text}`"),
                             )
                             .with_related(p, first_span, "first written here")
                             .with_help("remove one of the two entries"),
                         );
                     }
-                    *pending_key = Some(node);
                 }
-                Some(key) => entries.push((key, node)),
+                Some(key) => {
+                    if let Some(text) = comparable_key(&key) {
+                        match seen {
+                            Some(seen) => {
+                                seen.entry(text.into_owned()).or_insert(key.span);
+                            }
+                            None if entries.len() + 1 >= INDEX_KEYS_FROM => {
+                                let mut index = HashMap::new();
+                                for (k, _) in entries.iter() {
+                                    if let Some(t) = comparable_key(k) {
+                                        index.entry(t.into_owned()).or_insert(k.span);
+                                    }
+                                }
+                                index.entry(text.into_owned()).or_insert(key.span);
+                                *seen = Some(index);
+                            }
+                            None => {}
+                        }
+                    }
+                    entries.push((key, node));
+                }
             },
         }
     }
 }
 
-fn resolve_plain(s: &str) -> Value {
+fn resolve_plain(text: String) -> Value {
+    let s = text.as_str();
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
@@ -459,7 +521,7 @@ fn resolve_plain(s: &str) -> Value {
     if looks_float && let Ok(f) = s.parse::<f64>() {
         return Value::Float(f);
     }
-    Value::Str(s.to_string())
+    Value::Str(text)
 }
 
 impl MarkedEventReceiver for Builder<'_> {
@@ -475,7 +537,7 @@ impl MarkedEventReceiver for Builder<'_> {
                     .as_ref()
                     .is_some_and(|t| t.suffix == "str" || t.suffix == "tag:yaml.org,2002:str");
                 let value = if style == TScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(&text)
+                    resolve_plain(text)
                 } else {
                     Value::Str(text)
                 };
@@ -491,13 +553,11 @@ impl MarkedEventReceiver for Builder<'_> {
                     );
                     return;
                 }
-                let path = self.current_path();
                 let frame = if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
                         span,
                         anchor,
                         items: Vec::new(),
-                        path,
                     }
                 } else {
                     Frame::Map {
@@ -505,7 +565,7 @@ impl MarkedEventReceiver for Builder<'_> {
                         anchor,
                         entries: Vec::new(),
                         pending_key: None,
-                        path,
+                        seen: None,
                     }
                 };
                 self.stack.push(frame);
@@ -645,6 +705,36 @@ mod tests {
         assert_eq!(diags[0].code, Code::DuplicateKey);
         assert_eq!(diags[0].span.unwrap().line, 2);
         assert_eq!(diags[0].related[0].span.line, 1);
+    }
+
+    #[test]
+    fn duplicate_keys_of_a_long_mapping_have_their_path_and_both_places() {
+        let mut text = String::from(
+            "version: 1\nfoundries:\n  - name: a\n    connections:\n      - name: c0\n      - name: c1\n        metadata:\n",
+        );
+        for i in 0..40 {
+            text.push_str(&format!("          k{i}: v\n"));
+        }
+        text.push_str("          k3: again\n          k39: again\n  - { name: b, name: c }\n");
+        let (_, diags) = tree(&text);
+        let got: Vec<_> = diags
+            .iter()
+            .map(|d| {
+                (
+                    d.path.0.as_str(),
+                    d.span.unwrap().line,
+                    d.related[0].span.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("foundries[0].connections[1].metadata.k3", 48, 11),
+                ("foundries[0].connections[1].metadata.k39", 49, 47),
+                ("foundries[1].name", 50, 50),
+            ]
+        );
     }
 
     #[test]

@@ -533,6 +533,27 @@ fn typo_of(node: &Node, key: &str, fields: &[Field]) -> Option<&'static str> {
     fields.iter().map(|f| f.name).find(|n| *n == suggestion)
 }
 
+/// Whether [`with_typos_corrected`] would change anything: some key of `node` is a typo of a known
+/// one. Most specs have none, and then the rules read the tree as it is instead of a copy.
+pub fn has_typos(node: &Node, shape: &Shape) -> bool {
+    match (shape, &node.value) {
+        (Shape::Obj(fields), Value::Map(entries)) => entries.iter().any(|(k, v)| {
+            let Some(key) = k.as_str() else {
+                return false;
+            };
+            match fields.iter().find(|f| f.name == key) {
+                Some(f) => has_typos(v, &f.shape),
+                None => typo_of(node, key, fields).is_some(),
+            }
+        }),
+        (Shape::Seq(inner), Value::Seq(items)) => items.iter().any(|i| has_typos(i, inner)),
+        (Shape::MapOf(inner), Value::Map(entries)) => {
+            entries.iter().any(|(_, v)| has_typos(v, inner))
+        }
+        _ => false,
+    }
+}
+
 /// The tree as the author meant it: every unknown key that is a typo of a known one (the key the
 /// unknown-key error suggests) spelled right. The rules that read a key (`projects` for a
 /// connection's `project:`) run on this tree, so that one typo is one error, never a trail of
