@@ -1485,7 +1485,7 @@ fn an_overlay_main_template_of_the_list_layout_is_told_where_its_loop_goes() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("  help: `resources` is the text of the rendered blocks here, not a list: each block is rendered by `terraform/resource.tf`; move the body of this loop into that template"),
+        out.stderr.contains("error: template `ov/terraform/main.tf.tera` failed\n  this template loops over `resources`, which it now receives as the text of the rendered blocks, not as a list: each block is rendered by `terraform/resource.tf`; move the body of the loop into that template and write `{{ resources }}` where the loop was"),
         "{}",
         out.stderr
     );

@@ -504,7 +504,7 @@ pub fn render_file(
     for (n, name) in frames.iter().enumerate() {
         let mut out = Vec::new();
         set.render_to(name, &ctx, &mut out)
-            .map_err(|e| set.with_layout_hint(name, &lists, e))?;
+            .map_err(|e| set.with_layout_hint(name, n == 0, &lists, e))?;
         let mut text = String::from_utf8(out)
             .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
         if n == 0 {
@@ -591,7 +591,7 @@ fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
 impl TemplateSet {
     /// An overlay's frame that still loops over a list it now receives as text (written for the
     /// layout before item templates) fails on the loop; say why, and where the loop body goes.
-    fn with_layout_hint(&self, name: &str, items: &[RenderedList], e: Error) -> Error {
+    fn with_layout_hint(&self, name: &str, main: bool, items: &[RenderedList], e: Error) -> Error {
         let Some(path) = self.origin.get(name) else {
             return e;
         };
@@ -603,15 +603,28 @@ impl TemplateSet {
             return e;
         };
         let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut hints = Vec::new();
         for list in items {
-            if text.contains(&format!(" in {} ", list.field))
-                || text.contains(&format!(" in {}%", list.field))
+            if !(text.contains(&format!(" in {} ", list.field))
+                || text.contains(&format!(" in {}%", list.field)))
             {
-                chain.push(format!(
-                    "help: `{}` is the text of the rendered blocks here, not a list: each block is rendered by `{}`; move the body of this loop into that template (see docs/templates.md; `foundrygen templates export` shows the built-in layout)",
-                    list.field, list.template
-                ));
+                continue;
             }
+            hints.push(if main {
+                format!(
+                    "this template loops over `{}`, which it now receives as the text of the rendered blocks, not as a list: each block is rendered by `{}`; move the body of the loop into that template and write `{{{{ {} }}}}` where the loop was (see docs/templates.md; `foundrygen templates export` shows the built-in layout)",
+                    list.field, list.template, list.field
+                )
+            } else {
+                format!(
+                    "this template loops over `{}`, which the templates rendered beside the main one no longer receive as a list (the blocks are rendered one by one, for the main file only); what it printed per block can go into `{}`, which writes into the main file (see docs/templates.md)",
+                    list.field, list.template
+                )
+            });
+        }
+        // The explanation first: Tera's own message points inside the loop body.
+        for (i, h) in hints.into_iter().enumerate() {
+            chain.insert(i, h);
         }
         Error::Template { template, chain }
     }
