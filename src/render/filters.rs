@@ -180,6 +180,18 @@ fn is_directive(v: &tera::Value) -> bool {
     matches!(decode(v), Ok(V::D(_)))
 }
 
+/// An object's pairs without its Bicep directives (which ARM and HCL have no place for).
+fn without_directives(pairs: &[tera::Value]) -> tera::TeraResult<Vec<(&str, &tera::Value)>> {
+    let mut kept = Vec::with_capacity(pairs.len());
+    for p in pairs {
+        let (k, v) = pair(p)?;
+        if !is_directive(v) {
+            kept.push((k, v));
+        }
+    }
+    Ok(kept)
+}
+
 /// Prints an [`RValue`] through `write` (the filters' printer), for callers outside templates.
 fn print(
     v: &RValue,
@@ -341,13 +353,7 @@ fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
         V::X(x) => out.push_str(&json_string(&format!("[{x}]"))),
         V::D(_) => {}
         V::O(pairs) => {
-            let mut kept = Vec::with_capacity(pairs.len());
-            for p in pairs {
-                let (k, v) = pair(p)?;
-                if !is_directive(v) {
-                    kept.push((k, v));
-                }
-            }
+            let kept = without_directives(pairs)?;
             if kept.is_empty() {
                 out.push_str("{}");
                 return Ok(());
@@ -430,13 +436,7 @@ fn write_hcl(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
         V::X(x) => out.push_str(x),
         V::D(_) => {}
         V::O(pairs) => {
-            let mut kept = Vec::with_capacity(pairs.len());
-            for p in pairs {
-                let (k, v) = pair(p)?;
-                if !is_directive(v) {
-                    kept.push((k, v));
-                }
-            }
+            let kept = without_directives(pairs)?;
             if kept.is_empty() {
                 out.push_str("{}");
                 return Ok(());
