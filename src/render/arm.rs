@@ -50,7 +50,7 @@ fn render_view(
     resources: ItemStream<'_>,
     frames: &[&str],
 ) -> Result<Vec<String>, Error> {
-    super::bicep::unformatted(super::templates::render_file(
+    super::templates::unformatted(super::templates::render_file(
         view,
         frames,
         vec![resources],

@@ -52,19 +52,11 @@ fn render_view(
 ) -> Result<Vec<String>, Error> {
     let mut existing = ItemStream::new("existing", "bicep/existing.bicep", view.module, None)?;
     existing.extend(std::mem::take(&mut view.existing))?;
-    unformatted(super::templates::render_file(
+    super::templates::unformatted(super::templates::render_file(
         view,
         frames,
         vec![existing, resources],
     )?)
-}
-
-/// The texts of a render without a formatter (which never refuses a piece).
-pub(super) fn unformatted(texts: Option<Vec<String>>) -> Result<Vec<String>, Error> {
-    texts.ok_or_else(|| Error::Internal {
-        message: "a render without a formatter was refused as unformattable".into(),
-        chain: Vec::new(),
-    })
 }
 
 /// One Bicep file: `main.bicep` (no group, the deployment's resource group) or the module of a

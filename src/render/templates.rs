@@ -307,6 +307,14 @@ pub struct Piecewise {
     pub joins: fn(&str, &str) -> bool,
 }
 
+impl Piecewise {
+    /// Formats `piece` into `out` when it stands on its own and, after raw text ending in `tail`
+    /// (`None` where the cut before it is checked elsewhere), the cut between them is clean.
+    fn append(&self, out: &mut String, tail: Option<&str>, piece: &str) -> bool {
+        tail.is_none_or(|t| (self.joins)(t, piece)) && (self.piece)(out, piece)
+    }
+}
+
 /// The last (up to) two characters of `s`: all [`Piecewise::joins`] reads of the text before a cut.
 fn tail_of(s: &str) -> &str {
     let mut cut = s.len().saturating_sub(2);
@@ -409,8 +417,8 @@ impl<'f> ItemStream<'f> {
         }
         match self.format {
             Some(f) if self.clean => {
-                let joins = first || (f.joins)(&self.tail, piece);
-                self.clean = joins && (f.piece)(&mut self.out, piece);
+                let tail = (!first).then_some(self.tail.as_str());
+                self.clean = f.append(&mut self.out, tail, piece);
             }
             Some(_) => {}
             None => self.out.push_str(piece),
@@ -518,6 +526,14 @@ pub fn render_file(
     Ok(Some(texts))
 }
 
+/// The texts of a [`render_file`] whose lists had no formatter (which never refuses a piece).
+pub fn unformatted<T>(texts: Option<T>) -> Result<T, Error> {
+    texts.ok_or_else(|| Error::Internal {
+        message: "a render without a formatter was refused as unformattable".into(),
+        chain: Vec::new(),
+    })
+}
+
 /// Puts each list's text where the frame `name` wrote its marker, formatting the frame's own
 /// pieces with `format` when the lists were; `None` when a piece does not stand on its own.
 fn splice(
@@ -546,7 +562,7 @@ fn splice(
             None => out.push_str(piece),
             Some(_) if piece.is_empty() => {}
             Some(f) => {
-                if !(f.joins)(tail, piece) || !(f.piece)(out, piece) {
+                if !f.append(out, Some(tail), piece) {
                     return false;
                 }
                 *tail = tail_of(piece).to_string();

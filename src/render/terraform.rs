@@ -30,10 +30,7 @@ pub fn render(model: &Model) -> Result<Vec<(String, String)>, Error> {
     if let Some(files) = render_with(model, Some(&piecewise))? {
         return Ok(files);
     }
-    let files = render_with(model, None)?.ok_or_else(|| Error::Internal {
-        message: "a render without a formatter was refused as unformattable".into(),
-        chain: Vec::new(),
-    })?;
+    let files = super::templates::unformatted(render_with(model, None)?)?;
     Ok(files
         .into_iter()
         .enumerate()
