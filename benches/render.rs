@@ -108,5 +108,10 @@ fn small(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, quickstart, small, big);
+/// The binary's allocator settings (`foundrygen::allocator::tune`, called first in its `main`).
+fn allocator(_: &mut Criterion) {
+    foundrygen::allocator::tune();
+}
+
+criterion_group!(benches, allocator, quickstart, small, big);
 criterion_main!(benches);

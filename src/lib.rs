@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod catalog;
 pub mod category;
 pub mod cli;

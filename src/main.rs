@@ -6,6 +6,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    foundrygen::allocator::tune();
     let args = foundrygen::cli::Args::parse();
     std::process::exit(foundrygen::run(args));
 }
