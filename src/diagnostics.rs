@@ -279,22 +279,29 @@ fn snippet(
     redact: bool,
 ) {
     // An error at the very end of the file (an unclosed bracket, say) points past the last line;
-    // show the last line with the caret after its end instead.
-    let lines: Vec<&str> = source.lines().collect();
-    let (line_no, text, span) = match lines.get(span.line.saturating_sub(1)) {
-        Some(t) => (span.line, *t, span),
-        None => match lines.iter().rposition(|l| !l.trim().is_empty()) {
-            Some(i) => (
-                i + 1,
-                lines[i],
-                Span {
-                    line: i + 1,
-                    col: lines[i].chars().count() + 1,
-                    len: 1,
-                },
-            ),
-            None => return,
-        },
+    // show the last line with the caret after its end instead. Only the lines up to the one shown
+    // are read: a warning about a big spec need not split all of it.
+    let (line_no, text, span) = match source.lines().nth(span.line.saturating_sub(1)) {
+        Some(t) => (span.line, t, span),
+        None => {
+            let count = source.lines().count();
+            match source.lines().rev().position(|l| !l.trim().is_empty()) {
+                Some(back) => {
+                    let i = count - 1 - back;
+                    let text = source.lines().nth(i).unwrap_or_default();
+                    (
+                        i + 1,
+                        text,
+                        Span {
+                            line: i + 1,
+                            col: text.chars().count() + 1,
+                            len: 1,
+                        },
+                    )
+                }
+                None => return,
+            }
+        }
     };
     // Tabs and control characters would push the caret off its column, so they are shown as one
     // space each; the column is counted in characters, as the position index counts them.
