@@ -60,22 +60,30 @@ pub fn arm_string(s: &str) -> String {
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_invisible(c) => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    // Runs of characters that need no escape are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if c.is_control() || is_invisible(c) => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        if escape.is_empty() {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{unit:04x}");
             }
-            c => out.push(c),
+        } else {
+            out.push_str(escape);
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
     out
 }
@@ -253,6 +261,10 @@ const BICEP_EXCLUDED_HOSTS: &[&str] = &["schema.management.azure.com"];
 /// Whether Bicep's linter would flag this string as a hard-coded cloud URL: a disallowed host
 /// that starts the string or follows a character no host name contains.
 pub fn names_cloud_host(s: &str) -> bool {
+    // Every listed host has a dot; most strings a template prints (names, ids) have none.
+    if !s.contains('.') {
+        return false;
+    }
     let lower = s.to_ascii_lowercase();
     if BICEP_EXCLUDED_HOSTS.iter().any(|h| lower.contains(h)) {
         return false;
@@ -518,6 +530,48 @@ pub fn register(tera: &mut Tera) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The escape one character at a time, as [`json_string`] did before it copied runs.
+    fn json_string_by_char(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c.is_control() || is_invisible(c) => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        let _ = write!(out, "\\u{unit:04x}");
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_string_copies_runs_to_the_same_text(s in r#"(\PC|["\\\n\r\t\x00-\x1f\x7f\u{202e}\u{feff}\u{1F600}])*"#) {
+            let escaped = json_string(&s);
+            proptest::prop_assert_eq!(&escaped, &json_string_by_char(&s));
+            let back: String = serde_json::from_str(&escaped).expect("valid JSON");
+            proptest::prop_assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn every_cloud_host_has_the_dot_the_shortcut_looks_for() {
+        for host in BICEP_DISALLOWED_HOSTS {
+            assert!(host.contains('.'), "{host}");
+            assert!(names_cloud_host(&format!("https://{host}/x")), "{host}");
+        }
+        assert!(!names_cloud_host("managementazurecom"));
+    }
 
     #[test]
     fn bicep_escapes_quotes_backslashes_and_interpolation() {
