@@ -361,6 +361,13 @@ fn process_all(
     work: impl Fn(&str, Option<&Path>) -> Outcome + Sync,
     templates: Option<Arc<TemplateSet>>,
 ) -> Vec<Outcome> {
+    if let [spec] = specs {
+        // One spec needs no worker: starting a thread (and asking the cgroup how many cores
+        // there are) is a measurable part of a small render.
+        return vec![templates::with_templates(templates, || {
+            work(spec, out_dirs[0].as_deref())
+        })];
+    }
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Outcome>>> = specs.iter().map(|_| Mutex::new(None)).collect();
