@@ -180,6 +180,12 @@ impl Diagnostic {
 
     /// [`Diagnostic::render`] with ANSI colours (bold red errors, yellow warnings, blue gutters).
     pub fn render_styled(&self, file: &str, source: &str, color: bool) -> String {
+        self.render_in(file, &SourceLines::new(source), color)
+    }
+
+    /// [`Diagnostic::render_styled`] with the source's lines found once: for many diagnostics on
+    /// one big spec, each then goes straight to its line.
+    pub fn render_in(&self, file: &str, source: &SourceLines<'_>, color: bool) -> String {
         let plain = self.render_plain(file, source);
         if !color {
             return plain;
@@ -224,7 +230,7 @@ impl Diagnostic {
         })
     }
 
-    fn render_plain(&self, file: &str, source: &str) -> String {
+    fn render_plain(&self, file: &str, source: &SourceLines<'_>) -> String {
         let mut out = String::new();
         let sev = match self.severity {
             Severity::Error => "error",
@@ -270,35 +276,82 @@ fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
     max_line.to_string().len()
 }
 
+/// A source split into lines once, as [`str::lines`] splits it (`\n` or `\r\n`; no empty line
+/// after a final line end).
+pub struct SourceLines<'a> {
+    text: &'a str,
+    /// The byte offset of each line's start.
+    starts: Vec<usize>,
+}
+
+impl<'a> SourceLines<'a> {
+    /// Finds the lines of `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = Vec::new();
+        if !text.is_empty() {
+            starts.push(0);
+        }
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
+                .map(|(i, _)| i + 1),
+        );
+        SourceLines { text, starts }
+    }
+
+    /// Line `n`, counted from 1, without its line end.
+    pub fn line(&self, n: usize) -> Option<&'a str> {
+        let start = *self.starts.get(n.checked_sub(1)?)?;
+        let end = self.starts.get(n).map_or(self.text.len(), |&next| next);
+        let line = &self.text[start..end];
+        // As `str::lines`: a `\r` goes only with the `\n` after it.
+        let Some(line) = line.strip_suffix('\n') else {
+            return Some(line);
+        };
+        Some(line.strip_suffix('\r').unwrap_or(line))
+    }
+
+    /// How many lines there are.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+}
+
 fn snippet(
     out: &mut String,
-    source: &str,
+    source: &SourceLines<'_>,
     span: Span,
     label: Option<&str>,
     width: usize,
     redact: bool,
 ) {
     // An error at the very end of the file (an unclosed bracket, say) points past the last line;
-    // show the last line with the caret after its end instead. Only the lines up to the one shown
-    // are read: a warning about a big spec need not split all of it.
-    let (line_no, text, span) = match source.lines().nth(span.line.saturating_sub(1)) {
+    // show the last line with the caret after its end instead.
+    let (line_no, text, span) = match source.line(span.line.max(1)) {
         Some(t) => (span.line, t, span),
         None => {
-            let count = source.lines().count();
-            match source.lines().rev().position(|l| !l.trim().is_empty()) {
-                Some(back) => {
-                    let i = count - 1 - back;
-                    let text = source.lines().nth(i).unwrap_or_default();
-                    (
-                        i + 1,
-                        text,
-                        Span {
-                            line: i + 1,
-                            col: text.chars().count() + 1,
-                            len: 1,
-                        },
-                    )
-                }
+            let last = (1..=source.len()).rev().find_map(|n| {
+                source
+                    .line(n)
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| (n, l))
+            });
+            match last {
+                Some((n, text)) => (
+                    n,
+                    text,
+                    Span {
+                        line: n,
+                        col: text.chars().count() + 1,
+                        len: 1,
+                    },
+                ),
                 None => return,
             }
         }
@@ -627,6 +680,18 @@ pub fn did_you_mean<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn source_lines_split_as_str_lines_does(text in "[a\\r\\n ]{0,40}") {
+            let lines = SourceLines::new(&text);
+            let expected: Vec<&str> = text.lines().collect();
+            let found: Vec<&str> = (1..=lines.len()).filter_map(|n| lines.line(n)).collect();
+            proptest::prop_assert_eq!(found, expected.clone());
+            proptest::prop_assert_eq!(lines.line(expected.len() + 1), None);
+            proptest::prop_assert_eq!(lines.line(0), None);
+        }
+    }
 
     #[test]
     fn renders_caret_under_the_span() {

@@ -170,10 +170,11 @@ impl Reporter {
             Some(s) => (s.name.as_str(), s.text.as_str()),
             None => (outcome.name.as_str(), ""),
         };
+        let lines = crate::diagnostics::SourceLines::new(text);
         for d in &outcome.diagnostics {
             match self.format {
                 DiagnosticFormat::Human => {
-                    eprintln!("{}", d.render_styled(file, text, self.color));
+                    eprintln!("{}", d.render_in(file, &lines, self.color));
                 }
                 DiagnosticFormat::Json => emit(&format!("{}\n", d.to_json(file))),
                 DiagnosticFormat::Sarif => self.sarif.push((file.to_string(), d.clone())),
@@ -1065,8 +1066,9 @@ fn render_to_stdout(
             return Ok(code);
         }
     };
+    let lines = crate::diagnostics::SourceLines::new(&source.text);
     for w in &generated.warnings {
-        eprintln!("{}", w.render_styled(&source.name, &source.text, color));
+        eprintln!("{}", w.render_in(&source.name, &lines, color));
     }
     let main = match targets[0] {
         Target::Bicep => "bicep/main.bicep",
