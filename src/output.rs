@@ -257,16 +257,13 @@ impl OutputSet {
         for (rel, new) in &self.files {
             let path = dir.join(rel);
             match fs::read(&path) {
-                Ok(bytes) => {
-                    let old = String::from_utf8_lossy(&bytes).into_owned();
-                    if old != *new {
-                        drift.push(Drift::Changed {
-                            path: rel.clone(),
-                            old,
-                            new: new.clone(),
-                        });
-                    }
-                }
+                // Bytes first: an unchanged file (the common case) needs no UTF-8 check or copy.
+                Ok(bytes) if bytes == new.as_bytes() => {}
+                Ok(bytes) => drift.push(Drift::Changed {
+                    path: rel.clone(),
+                    old: String::from_utf8_lossy(&bytes).into_owned(),
+                    new: new.clone(),
+                }),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.push(Drift::Missing {
                     path: rel.clone(),
                     new: new.clone(),
