@@ -1,8 +1,9 @@
 //! Output: the rendered files in memory, and the one place that writes them. Writing is
 //! all-or-nothing: every changed file is staged beside its destination, the staged files are
 //! flushed to the disk together, then each is renamed over its destination (a hard link keeping
-//! the old file) and the folders are synced; on any failure what was swapped is put back, so the
-//! folder ends as it was. Every change to the disk goes through a [`FileSystem`], so tests can
+//! the old file) and the folders are synced; a format folder that does not exist yet is staged
+//! whole beside its destination and renamed into place in one step. On any failure what was
+//! swapped is put back, so the folder ends as it was. Every change to the disk goes through a [`FileSystem`], so tests can
 //! make any step fail, in any build.
 
 mod durable;
@@ -143,14 +144,15 @@ pub trait FileSystem {
         fs::hard_link(original, link)
     }
 
-    /// Writes the data of `files` to the disk and waits until it is there: one `syncfs(2)` per
-    /// file system on Linux 5.8 or later (on ext2/3/4, XFS, Btrfs, F2FS, tmpfs), one `fdatasync`
-    /// per file elsewhere or when `syncfs` fails.
-    fn flush(&self, files: &[&Path]) -> io::Result<()> {
-        durable::flush_files(files)
+    /// Writes the data of `files`, and the entries of the folders `dirs` (the files and folders
+    /// created in them), to the disk and waits until they are there: one `syncfs(2)` per file
+    /// system on Linux 5.8 or later (on ext2/3/4, XFS, Btrfs, F2FS, tmpfs), one `fdatasync` per
+    /// file and one `fsync` per folder elsewhere or when `syncfs` fails.
+    fn flush(&self, files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
+        durable::flush(files, dirs)
     }
 
-    /// Renames a file, replacing `to` if it exists.
+    /// Renames a file or a folder, replacing `to` if it is a file (or an empty folder).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         fs::rename(from, to)
     }
@@ -312,7 +314,8 @@ impl OutputSet {
 
     /// The first phase of [`write_to`](Self::write_to): checks what is under `dir` (a file of the
     /// user's in the way is refused unless `force`) and writes every changed file beside its
-    /// destination, unsynced, with a backup of each file it replaces. Nothing a reader of `dir`
+    /// destination, unsynced, with a backup of each file it replaces (a format folder that is not
+    /// there is written whole under a staged name). Nothing a reader of `dir`
     /// sees has changed yet; [`write_staged`] (or [`flush`] and [`commit`]) finishes the write,
     /// [`Staged::abort`] undoes it.
     pub fn stage(&self, dir: &Path, force: bool) -> Result<Staged, Error> {
@@ -337,8 +340,24 @@ impl OutputSet {
         // folders (`bicep`, `bicep/modules`, …).
         let mut dirs: BTreeSet<String> = BTreeSet::new();
         let mut others: BTreeSet<String> = BTreeSet::new();
+        // A format folder that is not there at all (in a new output folder, say) is staged whole
+        // and renamed into place in one step; its files need no inventory, backup or rename of
+        // their own. When the output folder cannot be listed, every format is staged file by file.
+        let top = top_entries(dir);
+        let mut whole: BTreeMap<String, FolderSwap> = BTreeMap::new();
+        let mut folder_leftovers: Vec<PathBuf> = Vec::new();
         for fdir in self.format_dirs() {
             let base = dir.join(&fdir);
+            let tmp = sibling(&base, "tmp");
+            if let Some(top) = &top {
+                if top.names.contains(&format!(".{fdir}.foundrygen-tmp")) {
+                    folder_leftovers.push(tmp.clone());
+                }
+                if !top.names.contains(&fdir) && !self.files.contains_key(&fdir) {
+                    whole.insert(fdir, FolderSwap::new(tmp, base));
+                    continue;
+                }
+            }
             let inv = inventory(&base)?;
             leftovers.extend(inv.leftovers);
             let full = |rel: String| match rel.is_empty() {
@@ -395,13 +414,26 @@ impl OutputSet {
         let mut staged = Staged {
             dir: dir.to_path_buf(),
             report,
+            folders: Vec::new(),
             swaps: Vec::new(),
             stale: Vec::new(),
             created_dirs: Vec::new(),
             leftovers: leftovers.iter().cloned().collect(),
+            folder_leftovers: Vec::new(),
+            moved: 0,
             swapped: 0,
             removed: 0,
         };
+        let whole: BTreeMap<String, usize> = whole
+            .into_iter()
+            .enumerate()
+            .map(|(i, (fdir, folder))| {
+                staged.folders.push(folder);
+                (fdir, i)
+            })
+            .collect();
+        // Whether `dir` is known to exist: the folders staged whole go in it.
+        let mut dir_exists = top.as_ref().is_some_and(|t| t.exists);
         // A leftover of an interrupted write may be a hard link to a live file: it is removed
         // before its name is used, or writing into it would change that file too.
         let clear = |path: &Path| match leftovers.contains(path) {
@@ -412,6 +444,25 @@ impl OutputSet {
             false => Ok(()),
         };
         for (rel, text) in &self.files {
+            let (fdir, inner) = rel.split_once('/').unwrap_or((rel.as_str(), ""));
+            if let Some(&i) = whole.get(fdir) {
+                let mut folder = std::mem::take(&mut staged.folders[i]);
+                let res = staged.stage_in_folder(
+                    disk,
+                    &mut folder,
+                    inner,
+                    text,
+                    &mut dir_exists,
+                    &folder_leftovers,
+                );
+                staged.folders[i] = folder;
+                if let Err(e) = res {
+                    staged.abort(disk);
+                    return Err(e);
+                }
+                staged.report.written.push(rel.clone());
+                continue;
+            }
             let dest = dir.join(rel);
             // A destination that is neither a file nor a folder (a symbolic link) is read through.
             let listed = on_disk.remove(rel.as_str());
@@ -488,6 +539,11 @@ impl OutputSet {
             staged.stale.push((path, bak));
             staged.report.removed.push(rel.clone());
         }
+        // Leftover staged folders that this write did not reuse are removed once it succeeded.
+        staged.folder_leftovers = folder_leftovers
+            .into_iter()
+            .filter(|l| !staged.folders.iter().any(|f| f.tmp == *l))
+            .collect();
         Ok(staged)
     }
 }
@@ -501,6 +557,8 @@ impl OutputSet {
 pub struct Staged {
     dir: PathBuf,
     report: WriteReport,
+    /// Format folders that did not exist, staged whole.
+    folders: Vec<FolderSwap>,
     swaps: Vec<Swap>,
     /// Files of ours no longer generated, and the name each is moved to until the write succeeded.
     stale: Vec<(PathBuf, PathBuf)>,
@@ -508,9 +566,35 @@ pub struct Staged {
     created_dirs: Vec<PathBuf>,
     /// `.NAME.foundrygen-tmp` and `-bak` files an interrupted write left in the format folders.
     leftovers: Vec<PathBuf>,
-    /// How many of `swaps`, and of `stale`, are done.
+    /// `.FORMAT.foundrygen-tmp` folders an interrupted write left in the output folder.
+    folder_leftovers: Vec<PathBuf>,
+    /// How many of `folders`, of `swaps` and of `stale` are done.
+    moved: usize,
     swapped: usize,
     removed: usize,
+}
+
+/// A format folder that did not exist: its files are written under `tmp`
+/// (`.FORMAT.foundrygen-tmp`, beside `dest`) with their own names, and `tmp` is renamed onto
+/// `dest` in one step, which makes the whole folder appear at once.
+#[derive(Debug, Default)]
+struct FolderSwap {
+    tmp: PathBuf,
+    dest: PathBuf,
+    /// The files written under `tmp`.
+    files: Vec<PathBuf>,
+    /// `tmp` and the folders created in it, parents first; empty until `tmp` is created.
+    dirs: Vec<PathBuf>,
+}
+
+impl FolderSwap {
+    fn new(tmp: PathBuf, dest: PathBuf) -> Self {
+        FolderSwap {
+            tmp,
+            dest,
+            ..FolderSwap::default()
+        }
+    }
 }
 
 /// One changed file: staged as `tmp`, renamed onto `dest`; `backup` is a hard link to (or, when
@@ -543,6 +627,14 @@ impl Staged {
                 let _ = disk.remove_file(b);
             }
         }
+        for f in &self.folders {
+            for file in &f.files {
+                let _ = disk.remove_file(file);
+            }
+            for d in f.dirs.iter().rev() {
+                let _ = disk.remove_dir(d);
+            }
+        }
         // Deepest first; one that is not empty (something else was put there) stays.
         for d in self.created_dirs.iter().rev() {
             let _ = disk.remove_dir(d);
@@ -572,20 +664,84 @@ impl Staged {
         res.map_err(|e| io(parent, "create", e))
     }
 
+    /// Writes the file `inner` (relative to the format folder) of a folder staged whole, creating
+    /// the output folder, the staged folder and the folders in it first where they are missing.
+    /// A `.FORMAT.foundrygen-tmp` that an interrupted write left is removed before it is reused.
+    fn stage_in_folder(
+        &mut self,
+        disk: &dyn FileSystem,
+        folder: &mut FolderSwap,
+        inner: &str,
+        text: &str,
+        dir_exists: &mut bool,
+        leftovers: &[PathBuf],
+    ) -> Result<(), Error> {
+        if folder.dirs.is_empty() {
+            if !*dir_exists {
+                let dir = self.dir.clone();
+                self.create_parent(disk, &dir)?;
+                *dir_exists = true;
+            }
+            if leftovers.contains(&folder.tmp) {
+                remove_tree(disk, &folder.tmp).map_err(|e| io(&folder.tmp, "remove", e))?;
+            }
+            let res = disk.create_dir_all(&folder.tmp);
+            if res.is_ok() || folder.tmp.is_dir() {
+                folder.dirs.push(folder.tmp.clone());
+            }
+            res.map_err(|e| io(&folder.tmp, "create", e))?;
+        }
+        let path = folder.tmp.join(inner);
+        let parent = path.parent().unwrap_or(&folder.tmp);
+        if !folder.dirs.iter().any(|d| d == parent) {
+            let mut missing: Vec<PathBuf> = parent
+                .ancestors()
+                .take_while(|a| !folder.dirs.iter().any(|d| d == a))
+                .map(Path::to_path_buf)
+                .collect();
+            missing.reverse();
+            let res = disk.create_dir_all(parent);
+            folder
+                .dirs
+                .extend(missing.into_iter().filter(|d| res.is_ok() || d.is_dir()));
+            res.map_err(|e| io(parent, "create", e))?;
+        }
+        if let Err(e) = disk.write_unsynced(&path, text.as_bytes()) {
+            let _ = disk.remove_file(&path);
+            return Err(io(&folder.dest.join(inner), "write", e));
+        }
+        folder.files.push(path);
+        Ok(())
+    }
+
     /// The files [`flush`] must write to the disk: the staged files, and the backups that are
     /// copies.
     fn unflushed(&self) -> impl Iterator<Item = &Path> {
-        self.swaps.iter().flat_map(|s| {
+        let single = self.swaps.iter().flat_map(|s| {
             std::iter::once(s.tmp.as_path()).chain(s.backup.as_deref().filter(|_| s.copied))
-        })
+        });
+        let whole = self
+            .folders
+            .iter()
+            .flat_map(|f| f.files.iter().map(PathBuf::as_path));
+        whole.chain(single)
     }
 
-    /// The folders whose entries the swap changes: where files are renamed in or out, and where
-    /// staging created a folder.
-    fn changed_dirs(&self) -> impl Iterator<Item = &Path> {
-        self.swaps
+    /// The folders whose entries [`flush`] must write to the disk: the folders staged whole and
+    /// every folder in them.
+    fn unflushed_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.folders
             .iter()
-            .map(|s| s.dest.as_path())
+            .flat_map(|f| f.dirs.iter().map(PathBuf::as_path))
+    }
+
+    /// The folders whose entries the swap changes: where files or folders are renamed in or out,
+    /// and where staging created a folder.
+    fn changed_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.folders
+            .iter()
+            .map(|f| f.dest.as_path())
+            .chain(self.swaps.iter().map(|s| s.dest.as_path()))
             .chain(self.stale.iter().map(|(p, _)| p.as_path()))
             .chain(self.created_dirs.iter().map(PathBuf::as_path))
             .map(parent_dir)
@@ -594,6 +750,15 @@ impl Staged {
     /// Renames every staged file onto its destination (one atomic rename each: the destination
     /// is never missing) and moves the stale files aside; on a failure, undoes what it did.
     fn swap(&mut self, disk: &dyn FileSystem) -> Result<(), Error> {
+        while self.moved < self.folders.len() {
+            let f = &self.folders[self.moved];
+            if let Err(e) = disk.rename(&f.tmp, &f.dest) {
+                let dest = f.dest.clone();
+                self.rollback(disk);
+                return Err(io(&dest, "write", e));
+            }
+            self.moved += 1;
+        }
         while self.swapped < self.swaps.len() {
             let s = &self.swaps[self.swapped];
             if let Err(e) = disk.rename(&s.tmp, &s.dest) {
@@ -631,8 +796,15 @@ impl Staged {
                 None => disk.remove_file(&s.dest),
             };
         }
+        // A folder staged whole goes back under its staged name, all at once; what it holds is
+        // removed with the rest of the staged files. (One that cannot be moved back stays,
+        // complete: its files are not found under the staged name, so none is removed.)
+        for f in self.folders[..self.moved].iter().rev() {
+            let _ = disk.rename(&f.dest, &f.tmp);
+        }
         self.removed = 0;
         self.swapped = 0;
+        self.moved = 0;
     }
 
     /// After the swap is durable: removes the backups, the stale files and the leftovers of
@@ -647,6 +819,9 @@ impl Staged {
         for l in &self.leftovers {
             let _ = disk.remove_file(l);
         }
+        for l in &self.folder_leftovers {
+            let _ = remove_tree(disk, l);
+        }
         self.report
     }
 }
@@ -656,10 +831,11 @@ impl Staged {
 /// nothing a reader sees.
 pub fn flush(disk: &dyn FileSystem, staged: &[&Staged]) -> io::Result<()> {
     let files: Vec<&Path> = staged.iter().flat_map(|s| s.unflushed()).collect();
-    if files.is_empty() {
+    let dirs: Vec<&Path> = staged.iter().flat_map(|s| s.unflushed_dirs()).collect();
+    if files.is_empty() && dirs.is_empty() {
         return Ok(());
     }
-    disk.flush(&files)
+    disk.flush(&files, &dirs)
 }
 
 /// Swaps every set in (each all or nothing: one that fails is put back as it was, the others still
@@ -824,6 +1000,48 @@ fn inventory(base: &Path) -> Result<Inventory, Error> {
     inv.files.sort();
     inv.leftovers.sort();
     Ok(inv)
+}
+
+/// What the top of an output folder holds.
+struct TopLevel {
+    /// Whether the folder exists (an absent one holds nothing).
+    exists: bool,
+    /// The names in it.
+    names: BTreeSet<String>,
+}
+
+/// Lists the top of the output folder `dir`, without following anything in it; `None` when it
+/// is there but cannot be listed as a folder.
+fn top_entries(dir: &Path) -> Option<TopLevel> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Some(TopLevel {
+                exists: false,
+                names: BTreeSet::new(),
+            });
+        }
+        Err(_) => return None,
+    };
+    let mut names = BTreeSet::new();
+    for entry in entries {
+        names.insert(entry.ok()?.file_name().to_string_lossy().into_owned());
+    }
+    Some(TopLevel {
+        exists: true,
+        names,
+    })
+}
+
+/// Removes `path` and, when it is a folder (not a link to one), everything in it, through `disk`.
+fn remove_tree(disk: &dyn FileSystem, path: &Path) -> io::Result<()> {
+    if !path.symlink_metadata()?.is_dir() {
+        return disk.remove_file(path);
+    }
+    for entry in fs::read_dir(path)? {
+        remove_tree(disk, &entry?.path())?;
+    }
+    disk.remove_dir(path)
 }
 
 /// Whether a file name is one [`sibling`] makes.

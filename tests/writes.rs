@@ -162,9 +162,9 @@ impl FileSystem for FailAtCall {
         self.next()?;
         fs::hard_link(original, link)
     }
-    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+    fn flush(&self, files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
         self.next()?;
-        RealFileSystem.flush(files)
+        RealFileSystem.flush(files, dirs)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.next()?;
@@ -197,14 +197,65 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The snapshot without foundrygen's own leftovers (`.<name>.foundrygen-…`), which later runs ignore.
+/// The snapshot without foundrygen's own leftovers (`.<name>.foundrygen-…`, and what a leftover
+/// folder holds), which later runs ignore.
 fn without_leftovers(snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
     snap.into_iter()
         .filter(|(rel, _)| {
-            let name = rel.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-            !(name.starts_with('.') && name.contains(".foundrygen-"))
+            !rel.trim_end_matches('/')
+                .split('/')
+                .any(|name| name.starts_with('.') && name.contains(".foundrygen-"))
         })
         .collect()
+}
+
+/// Writes `files` into `out` folders that `prepare` sets up, failing each disk call of the write
+/// in turn. After a failure the folder around `out` is as `prepare` left it, but for leftovers of
+/// ours (an earlier write's, half removed before the failure); a write that went through despite
+/// the failure (only a removal after the swap may fail: a backup, a leftover) holds the same
+/// files as one where nothing failed. Returns how many disk calls the write makes.
+fn fail_each_call_in_turn(files: &foundrygen::OutputSet, prepare: impl Fn(&Path)) -> usize {
+    let base = tempfile::tempdir().unwrap();
+    let fresh = |name: &str| {
+        let root = base.path().join(name);
+        fs::create_dir(&root).unwrap();
+        prepare(&root.join("out"));
+        root
+    };
+    let before = snapshot(&fresh("before"));
+    let clean = fresh("clean");
+    files.write_to(&clean.join("out"), false).unwrap();
+    let written = without_leftovers(snapshot(&clean));
+    let mut fail_at = 0;
+    loop {
+        let root = fresh(&format!("fail-at-{fail_at}"));
+        let disk = FailAtCall {
+            fail_at,
+            calls: Cell::new(0),
+        };
+        match files.write_to_with(&disk, &root.join("out"), false) {
+            Err(e) => {
+                assert!(matches!(e, Error::Io { .. }), "call {fail_at}: {e:?}");
+                let after = snapshot(&root);
+                if after != before {
+                    assert_eq!(
+                        without_leftovers(after),
+                        without_leftovers(before.clone()),
+                        "call {fail_at} failed: the folder changed"
+                    );
+                }
+            }
+            Ok(_) => assert_eq!(
+                without_leftovers(snapshot(&root)),
+                written,
+                "call {fail_at} failed and the write went through"
+            ),
+        }
+        if disk.calls.get() <= fail_at {
+            return fail_at;
+        }
+        fail_at += 1;
+    }
 }
 
 #[test]
@@ -213,46 +264,84 @@ fn a_failure_at_any_step_of_a_write_leaves_the_folder_as_it_was() {
     // rewrites, adds and removes files; fail each disk call in turn.
     let files = generated("specs/key-vault-first.yaml");
     let (_dir, original) = prepared();
-    let before = snapshot(&original);
-    let clean = original.with_file_name("clean");
-    copy_dir(&original, &clean);
-    files.write_to(&clean, false).unwrap();
-    let written = snapshot(&clean);
-    let mut fail_at = 0;
-    loop {
-        let out = original.with_file_name(format!("fail-at-{fail_at}"));
-        copy_dir(&original, &out);
-        let disk = FailAtCall {
-            fail_at,
-            calls: Cell::new(0),
-        };
-        match files.write_to_with(&disk, &out, false) {
-            Err(e) => {
-                assert!(matches!(e, Error::Io { .. }), "call {fail_at}: {e:?}");
-                assert_eq!(
-                    snapshot(&out),
-                    before,
-                    "call {fail_at} failed: the folder changed"
-                );
-            }
-            // Only a removal after everything succeeded (of a backup, say) may fail without
-            // failing the write, which leaves it behind, and a hard link, for which the old bytes
-            // are copied instead; the files are all the new ones.
-            Ok(_) => assert_eq!(
-                without_leftovers(snapshot(&out)),
-                written,
-                "call {fail_at} failed and the write went through"
-            ),
-        }
-        if disk.calls.get() <= fail_at {
-            break;
-        }
-        fail_at += 1;
-    }
+    let calls = fail_each_call_in_turn(&files, |out| copy_dir(&original, out));
+    assert!(calls > 10, "only {calls} disk calls: nothing was tested");
+}
+
+#[test]
+fn a_failure_at_any_step_of_a_write_into_a_new_folder_leaves_nothing() {
+    // Every format folder is staged whole, Bicep's with its modules folder.
+    let files = generated("specs/cross-resource-group.yaml");
     assert!(
-        fail_at > 10,
-        "only {fail_at} disk calls: nothing was tested"
+        files
+            .files
+            .keys()
+            .any(|rel| rel.starts_with("bicep/modules/"))
     );
+    let calls = fail_each_call_in_turn(&files, |_| {});
+    assert!(calls > 10, "only {calls} disk calls: nothing was tested");
+}
+
+/// What an interrupted write into a folder without an `arm` folder leaves: the ARM folder staged
+/// whole under its staged name, half written.
+fn with_a_staged_arm_folder(out: &Path, original: &Path) {
+    copy_dir(original, out);
+    fs::remove_dir_all(out.join("arm")).unwrap();
+    let staged = out.join(".arm.foundrygen-tmp");
+    fs::create_dir_all(staged.join("nested")).unwrap();
+    fs::write(staged.join("azuredeploy.json"), "{ \"half").unwrap();
+    fs::write(staged.join("nested/x.json"), "{}\n").unwrap();
+}
+
+#[test]
+fn a_failure_at_any_step_of_a_write_with_a_new_format_folder_leaves_the_folder_as_it_was() {
+    // The ARM folder is staged whole (reusing the name an interrupted write left), the others
+    // file by file, in one write.
+    let files = generated("specs/key-vault-first.yaml");
+    let (_dir, original) = prepared();
+    let calls = fail_each_call_in_turn(&files, |out| with_a_staged_arm_folder(out, &original));
+    assert!(calls > 10, "only {calls} disk calls: nothing was tested");
+}
+
+#[test]
+fn a_leftover_staged_folder_is_reused_or_removed_and_never_taken_for_output() {
+    let (_dir, out) = prepared();
+    let original = out.with_file_name("original");
+    copy_dir(&out, &original);
+    fs::remove_dir_all(&out).unwrap();
+    with_a_staged_arm_folder(&out, &original);
+    // Bicep's folder is there, and so is a staged one an earlier write left beside it; a folder
+    // that is not a format's is not ours.
+    fs::create_dir_all(out.join(".bicep.foundrygen-tmp")).unwrap();
+    fs::write(out.join(".bicep.foundrygen-tmp/main.bicep"), "// half").unwrap();
+    fs::create_dir_all(out.join(".x.foundrygen-tmp")).unwrap();
+    fs::write(out.join(".x.foundrygen-tmp/mine"), "mine\n").unwrap();
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &out, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    let after = snapshot(&out);
+    let left: Vec<&String> = after
+        .keys()
+        .filter(|rel| rel.contains(".foundrygen-"))
+        .collect();
+    assert_eq!(left, [".x.foundrygen-tmp/", ".x.foundrygen-tmp/mine"]);
+    let (_d, clean) = prepared();
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &clean, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        without_leftovers(after),
+        without_leftovers(snapshot(&clean))
+    );
+}
+
+#[test]
+fn a_file_where_a_format_folder_goes_is_left_alone() {
+    let (_dir, out) = prepared();
+    fs::remove_dir_all(out.join("arm")).unwrap();
+    fs::write(out.join("arm"), "mine\n").unwrap();
+    let before = snapshot(&out);
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &out, &[], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(snapshot(&out), before);
 }
 
 #[test]
@@ -319,6 +408,7 @@ struct Recorder {
     no_hard_links: bool,
     fail_rename_onto: Option<PathBuf>,
     flushed: RefCell<Vec<Vec<PathBuf>>>,
+    flushed_dirs: RefCell<Vec<Vec<PathBuf>>>,
     synced: RefCell<Vec<Vec<PathBuf>>>,
     renames: Cell<usize>,
     hard_links: Cell<usize>,
@@ -335,14 +425,17 @@ impl FileSystem for Recorder {
         self.hard_links.set(self.hard_links.get() + 1);
         fs::hard_link(original, link)
     }
-    fn flush(&self, files: &[&Path]) -> io::Result<()> {
+    fn flush(&self, files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
         self.flushed
             .borrow_mut()
             .push(files.iter().map(|f| f.to_path_buf()).collect());
+        self.flushed_dirs
+            .borrow_mut()
+            .push(dirs.iter().map(|d| d.to_path_buf()).collect());
         if self.fail_flush {
             return Err(io::Error::other("injected flush failure"));
         }
-        RealFileSystem.flush(files)
+        RealFileSystem.flush(files, dirs)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         if self.fail_rename_onto.as_deref() == Some(to) {
@@ -373,7 +466,7 @@ fn is_named(path: &Path, suffix: &str) -> bool {
 fn a_write_flushes_its_staged_files_once_then_syncs_the_folders_once() {
     let files = generated("specs/key-vault-first.yaml");
     let (_dir, out) = prepared();
-    // A folder the quickstart does not have, so staging creates one.
+    // A format folder the output does not have: it is staged whole, the others file by file.
     fs::remove_dir_all(out.join("arm")).unwrap();
     let before = snapshot(&out);
     let disk = Recorder::default();
@@ -381,16 +474,26 @@ fn a_write_flushes_its_staged_files_once_then_syncs_the_folders_once() {
     let flushed = disk.flushed.borrow();
     assert_eq!(flushed.len(), 1, "{flushed:?}");
     assert_eq!(flushed[0].len(), report.written.len());
-    assert!(flushed[0].iter().all(|f| is_named(f, ".foundrygen-tmp")));
+    let staged_arm = out.join(".arm.foundrygen-tmp");
+    assert!(
+        flushed[0]
+            .iter()
+            .all(|f| is_named(f, ".foundrygen-tmp") || f.starts_with(&staged_arm)),
+        "{flushed:?}"
+    );
+    assert!(flushed[0].iter().any(|f| f.starts_with(&staged_arm)));
+    // With the files, the entries of the folder staged whole.
+    assert_eq!(*disk.flushed_dirs.borrow(), [vec![staged_arm.clone()]]);
     assert!(disk.hard_links.get() > 0, "no file was replaced");
-    // One sync, naming once each folder a file was renamed into or out of, and the parent of each
-    // folder staging created.
+    // One sync, naming once each folder a file or folder was renamed into or out of: the ARM
+    // files arrived with their folder, in `out`.
     let synced = disk.synced.borrow();
     assert_eq!(synced.len(), 1, "{synced:?}");
     let mut expected: BTreeSet<PathBuf> = report
         .written
         .iter()
         .chain(&report.removed)
+        .filter(|rel| !rel.starts_with("arm/"))
         .map(|rel| out.join(rel).parent().unwrap().to_path_buf())
         .collect();
     expected.insert(out.clone());
@@ -404,6 +507,38 @@ fn a_write_flushes_its_staged_files_once_then_syncs_the_folders_once() {
     assert!(report.written.is_empty() && report.removed.is_empty());
     assert!(again.flushed.borrow().is_empty());
     assert!(again.synced.borrow().is_empty());
+}
+
+#[test]
+fn a_new_output_folder_takes_one_rename_per_format_folder() {
+    let files = generated("specs/cross-resource-group.yaml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new/out");
+    let disk = Recorder::default();
+    let report = files.write_to_with(&disk, &out, false).unwrap();
+    assert_eq!(report.written.len(), files.files.len());
+    assert_eq!(disk.renames.get(), 3);
+    let flushed_dirs: BTreeSet<PathBuf> = disk.flushed_dirs.borrow()[0].iter().cloned().collect();
+    let staged = |f: &str| out.join(format!(".{f}.foundrygen-tmp"));
+    assert_eq!(
+        flushed_dirs,
+        BTreeSet::from([
+            staged("arm"),
+            staged("bicep"),
+            staged("bicep").join("modules"),
+            staged("terraform")
+        ])
+    );
+    // The renames land in `out`, which staging created in `new`.
+    let synced: BTreeSet<PathBuf> = disk.synced.borrow()[0].iter().cloned().collect();
+    assert_eq!(
+        synced,
+        BTreeSet::from([out.clone(), dir.path().join("new")])
+    );
+    let other = tempfile::tempdir().unwrap();
+    let alone = other.path().join("out");
+    files.write_to(&alone, false).unwrap();
+    assert_eq!(snapshot(&out), snapshot(&alone));
 }
 
 #[test]
@@ -512,6 +647,8 @@ fn without_hard_links_the_old_bytes_are_the_backup_and_are_flushed_before_the_sw
 /// holds its old bytes or its new ones: never missing, never partial.
 struct EveryFileOldOrNew {
     files: Vec<Watched>,
+    /// Files that are there all together or not at all (those of a format folder staged whole).
+    together: Vec<PathBuf>,
     /// Fail every folder sync, as if the disk refused it after the swap.
     fail_sync_dirs: bool,
     checks: Cell<usize>,
@@ -538,6 +675,13 @@ impl EveryFileOldOrNew {
                 now.map(|b| b.len())
             );
         }
+        let there = self.together.iter().filter(|p| p.exists()).count();
+        assert!(
+            there == 0 || there == self.together.len(),
+            "{there} of the {} files of a new folder are there at check {}",
+            self.together.len(),
+            self.checks.get()
+        );
     }
     fn around<T>(&self, call: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
         self.check();
@@ -557,8 +701,8 @@ impl FileSystem for EveryFileOldOrNew {
     fn hard_link(&self, original: &Path, link: &Path) -> io::Result<()> {
         self.around(|| fs::hard_link(original, link))
     }
-    fn flush(&self, files: &[&Path]) -> io::Result<()> {
-        self.around(|| RealFileSystem.flush(files))
+    fn flush(&self, files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
+        self.around(|| RealFileSystem.flush(files, dirs))
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         self.around(|| fs::rename(from, to))
@@ -580,9 +724,13 @@ impl FileSystem for EveryFileOldOrNew {
 #[test]
 fn every_file_is_old_or_new_at_every_step_of_a_write() {
     let files = generated("specs/key-vault-first.yaml");
-    // Once through, and once with the folder sync after the swap failing, so it rolls back.
-    for fail_sync_dirs in [false, true] {
+    // Once through, and once with the folder sync after the swap failing, so it rolls back; each
+    // over a folder with every format, and over one without ARM's, which is staged whole.
+    for (fail_sync_dirs, new_arm) in [(false, false), (true, false), (false, true), (true, true)] {
         let (_dir, out) = prepared();
+        if new_arm {
+            fs::remove_dir_all(out.join("arm")).unwrap();
+        }
         let before = snapshot(&out);
         let mut watched: Vec<Watched> = files
             .files
@@ -611,8 +759,19 @@ fn every_file_is_old_or_new_at_every_step_of_a_write() {
                 .any(|w| w.old.is_some() && w.new.is_some() && w.old != w.new),
             "no file is replaced: nothing is tested"
         );
+        let together: Vec<PathBuf> = match new_arm {
+            true => files
+                .files
+                .keys()
+                .filter(|rel| rel.starts_with("arm/"))
+                .map(|rel| out.join(rel))
+                .collect(),
+            false => Vec::new(),
+        };
+        assert!(new_arm == (together.len() > 1), "{together:?}");
         let disk = EveryFileOldOrNew {
             files: watched,
+            together,
             fail_sync_dirs,
             checks: Cell::new(0),
         };

@@ -7,17 +7,25 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-/// Writes the data of `files` to the disk and waits for it: their file systems are flushed whole
-/// where that reports every error (see [`syncfs_covered`]), the other files one by one.
-pub(super) fn flush_files(files: &[&Path]) -> io::Result<()> {
-    let parents: BTreeSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
-    let covered = syncfs_covered(&parents);
+/// Writes the data of `files` and the entries of `dirs` to the disk and waits for it: their file
+/// systems are flushed whole where that reports every error (see [`syncfs_covered`]), the other
+/// files and folders one by one.
+pub(super) fn flush(files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
+    let mut folders: BTreeSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    folders.extend(dirs.iter().copied());
+    let covered = syncfs_covered(&folders);
     let rest: Vec<&Path> = files
         .iter()
         .copied()
         .filter(|f| !f.parent().is_some_and(|p| covered.contains(p)))
         .collect();
-    flush_each(&rest)
+    flush_each(&rest)?;
+    let rest: Vec<&Path> = dirs
+        .iter()
+        .copied()
+        .filter(|d| !covered.contains(d))
+        .collect();
+    sync_each_dir(&rest)
 }
 
 /// Makes the entries of `dirs` (files renamed into or out of them, new subfolders) durable.
@@ -200,7 +208,7 @@ mod tests {
         }
         let files: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
         let dirs = [dir.path(), sub.as_path(), sub.as_path()];
-        flush_files(&files).unwrap();
+        flush(&files, &dirs).unwrap();
         sync_dirs(&dirs).unwrap();
         flush_each(&files).unwrap();
         sync_each_dir(&dirs).unwrap();
