@@ -180,7 +180,13 @@ impl Diagnostic {
 
     /// [`Diagnostic::render`] with ANSI colours (bold red errors, yellow warnings, blue gutters).
     pub fn render_styled(&self, file: &str, source: &str, color: bool) -> String {
-        let plain = self.render_plain(file, source);
+        self.render_in(file, &mut SourceLines::new(source), color)
+    }
+
+    /// [`Diagnostic::render_styled`] against lines shared by all the diagnostics of one spec:
+    /// printing them all then reads the spec's text once, instead of once each.
+    pub fn render_in(&self, file: &str, lines: &mut SourceLines<'_>, color: bool) -> String {
+        let plain = self.render_plain(file, lines);
         if !color {
             return plain;
         }
@@ -224,7 +230,7 @@ impl Diagnostic {
         })
     }
 
-    fn render_plain(&self, file: &str, source: &str) -> String {
+    fn render_plain(&self, file: &str, lines: &mut SourceLines<'_>) -> String {
         let mut out = String::new();
         let sev = match self.severity {
             Severity::Error => "error",
@@ -239,7 +245,7 @@ impl Diagnostic {
                     "  --> {file}:{}:{} ({})",
                     span.line, span.col, self.path
                 );
-                snippet(&mut out, source, span, None, width, self.redact);
+                snippet(&mut out, lines, span, None, width, self.redact);
             }
             None => {
                 let _ = writeln!(out, "  --> {file} ({})", self.path);
@@ -251,7 +257,7 @@ impl Diagnostic {
                 "  --> {file}:{}:{} ({})",
                 rel.span.line, rel.span.col, rel.path
             );
-            snippet(&mut out, source, rel.span, Some(&rel.message), width, false);
+            snippet(&mut out, lines, rel.span, Some(&rel.message), width, false);
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{:width$} = help: {help}", "");
@@ -270,9 +276,65 @@ fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
     max_line.to_string().len()
 }
 
+/// The lines of a spec's text (as [`str::lines`] splits them), for printing diagnostics against
+/// it. Lines are found as far as one is asked for, and kept: the diagnostics of one spec share
+/// one, so that printing them all reads the text once (splitting the whole text for each one was
+/// quadratic in a big spec, which has a warning per foundry).
+#[derive(Debug, Clone)]
+pub struct SourceLines<'a> {
+    /// The lines found so far.
+    found: Vec<&'a str>,
+    /// The text after them.
+    rest: &'a str,
+}
+
+impl<'a> SourceLines<'a> {
+    /// The lines of `text`, none of them found yet.
+    pub fn new(text: &'a str) -> Self {
+        SourceLines {
+            found: Vec::new(),
+            rest: text,
+        }
+    }
+
+    /// Finds the next line; false at the end of the text.
+    fn find_next(&mut self) -> bool {
+        if self.rest.is_empty() {
+            return false;
+        }
+        let line = match self.rest.find('\n') {
+            Some(end) => {
+                let line = &self.rest[..end];
+                self.rest = &self.rest[end + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut self.rest),
+        };
+        self.found.push(line);
+        true
+    }
+
+    /// The line at a 0-based index.
+    pub fn get(&mut self, index: usize) -> Option<&'a str> {
+        while self.found.len() <= index {
+            if !self.find_next() {
+                return None;
+            }
+        }
+        Some(self.found[index])
+    }
+
+    /// The 0-based index and text of the last line with more than whitespace.
+    fn last_written(&mut self) -> Option<(usize, &'a str)> {
+        while self.find_next() {}
+        let i = self.found.iter().rposition(|l| !l.trim().is_empty())?;
+        Some((i, self.found[i]))
+    }
+}
+
 fn snippet(
     out: &mut String,
-    source: &str,
+    lines: &mut SourceLines<'_>,
     span: Span,
     label: Option<&str>,
     width: usize,
@@ -280,16 +342,15 @@ fn snippet(
 ) {
     // An error at the very end of the file (an unclosed bracket, say) points past the last line;
     // show the last line with the caret after its end instead.
-    let lines: Vec<&str> = source.lines().collect();
     let (line_no, text, span) = match lines.get(span.line.saturating_sub(1)) {
-        Some(t) => (span.line, *t, span),
-        None => match lines.iter().rposition(|l| !l.trim().is_empty()) {
-            Some(i) => (
+        Some(t) => (span.line, t, span),
+        None => match lines.last_written() {
+            Some((i, t)) => (
                 i + 1,
-                lines[i],
+                t,
                 Span {
                     line: i + 1,
-                    col: lines[i].chars().count() + 1,
+                    col: t.chars().count() + 1,
                     len: 1,
                 },
             ),
@@ -676,6 +737,52 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for c in Code::ALL {
             assert!(seen.insert(c.number()), "{c:?} reuses a number");
+        }
+    }
+
+    proptest::proptest! {
+        /// `SourceLines` splits as `str::lines` does, asked in any order.
+        #[test]
+        fn source_lines_are_str_lines(text in "[a\r\n ]{0,16}", asks in proptest::collection::vec(0usize..12, 0..6)) {
+            let expected: Vec<&str> = text.lines().collect();
+            let mut lines = SourceLines::new(&text);
+            for i in asks {
+                proptest::prop_assert_eq!(lines.get(i), expected.get(i).copied());
+            }
+            let last = expected.iter().rposition(|l| !l.trim().is_empty());
+            proptest::prop_assert_eq!(lines.last_written(), last.map(|i| (i, expected[i])));
+        }
+    }
+
+    /// Diagnostics rendered against one `SourceLines`, in any order of lines (and past the end),
+    /// read as each rendered alone.
+    #[test]
+    fn shared_source_lines_render_as_each_alone() {
+        let src = "version: 1\r\nname: x\nfoundries:\n  - name: a\n    projectz: []\n\n";
+        let at = |line, col| {
+            Diagnostic::warning(
+                Code::UnknownKey,
+                SpecPath("foundries[0].projectz".into()),
+                Span { line, col, len: 3 },
+                "unknown key",
+            )
+            .with_related(
+                SpecPath::root(),
+                Span {
+                    line: 1,
+                    col: 1,
+                    len: 7,
+                },
+                "here",
+            )
+        };
+        let all = [at(5, 5), at(2, 1), at(9, 1), at(1, 3), at(0, 1)];
+        let mut lines = SourceLines::new(src);
+        for d in &all {
+            assert_eq!(
+                d.render_in("s.yaml", &mut lines, false),
+                d.render("s.yaml", src)
+            );
         }
     }
 

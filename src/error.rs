@@ -100,8 +100,9 @@ impl fmt::Display for Error {
                 source,
                 diagnostics,
             } => {
+                let mut lines = crate::diagnostics::SourceLines::new(&source.text);
                 for d in diagnostics {
-                    writeln!(f, "{}", d.render(&source.name, &source.text))?;
+                    writeln!(f, "{}", d.render_in(&source.name, &mut lines, false))?;
                 }
                 let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 let warnings = diagnostics.len() - errors;
