@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 use foundrygen::{Source, Target};
 
+/// The binary's allocator (see `src/main.rs`): with glibc's, the stages' times and how they grow
+/// with the spec are glibc's (`malloc_consolidate`), not what `foundrygen render` spends.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]

@@ -254,7 +254,7 @@ impl Builder<'_> {
         let e = &mut self.entities[id];
         e.existing = true;
         e.scope = scope;
-        e.parent = Some(parent);
+        self.set_parent(id, parent);
         id
     }
 

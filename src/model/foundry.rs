@@ -224,8 +224,8 @@ impl Builder<'_> {
                 );
                 let e = &mut self.entities[id];
                 e.existing = true;
-                e.parent = Some(account);
                 e.identity = Some(identity);
+                self.set_parent(id, account);
                 id
             } else {
                 let id = self.new_entity(

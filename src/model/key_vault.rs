@@ -183,15 +183,13 @@ impl Builder<'_> {
                                 format!("access policy on Key Vault `{}`", kv.name),
                                 Some(fi),
                             );
-                            let e = &mut self.entities[ap];
-                            e.parent = Some(vault);
-                            e.scope = kv.scope.clone();
+                            self.entities[ap].scope = kv.scope.clone();
+                            self.set_parent(ap, vault);
                             // The same vault's `add` written from another template (a foundry
                             // module): the two writes must not race.
                             let earlier = self
                                 .access_policies
-                                .iter()
-                                .filter(|((v, _), _)| *v == vault)
+                                .range((vault, None)..=(vault, Some(usize::MAX)))
                                 .map(|(_, &other)| other)
                                 .max();
                             if let Some(other) = earlier {

@@ -482,6 +482,12 @@ struct Builder<'a> {
     access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
     /// The last child created under each parent: the end of that parent's chain.
     last_child: BTreeMap<EntityId, EntityId>,
+    /// The children of each parent, in the order they were made its children: the tree under a
+    /// created resource (see [`Builder::connects_to`]) without a pass over every entity.
+    children: HashMap<EntityId, Vec<EntityId>>,
+    /// For an entity with many dependencies (an account that connects to many created resources),
+    /// the entities it depends on, so that [`Builder::dep`] need not look through all of them.
+    dep_index: HashMap<EntityId, HashSet<EntityId>>,
     /// The entities of `resources:`, by `spec::resource_key`: a target, vault or workspace that
     /// names one is that entity, not an existing resource.
     created: BTreeMap<String, EntityId>,
@@ -492,6 +498,10 @@ struct Builder<'a> {
     /// Each connection's resource target entity.
     connection_targets: BTreeMap<EntityId, EntityId>,
 }
+
+/// From this many dependencies on, an entity's are indexed for [`Builder::dep`]: below it a look
+/// through the list costs less than hashing.
+const INDEX_DEPS_FROM: usize = 16;
 
 /// heck's `to_snake_case`, without its cost for ASCII words (every entity's symbol goes through
 /// it, and heck lowercases through `fmt` one character at a time). The same algorithm as heck
@@ -600,6 +610,8 @@ impl<'a> Builder<'a> {
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),
             last_child: BTreeMap::new(),
+            children: HashMap::new(),
+            dep_index: HashMap::new(),
             created: BTreeMap::new(),
             created_of: Vec::new(),
             groups: Vec::new(),
@@ -746,10 +758,33 @@ impl<'a> Builder<'a> {
         if self.entities[on].existing {
             return;
         }
-        let e = &mut self.entities[from];
-        if !e.deps.iter().any(|d| d.on == on) {
-            e.deps.push(Dep { on, reason });
+        let deps = &mut self.entities[from].deps;
+        let new = match self.dep_index.get_mut(&from) {
+            Some(index) => index.insert(on),
+            None if deps.len() < INDEX_DEPS_FROM => !deps.iter().any(|d| d.on == on),
+            None => {
+                let mut index: HashSet<EntityId> = deps.iter().map(|d| d.on).collect();
+                let new = index.insert(on);
+                self.dep_index.insert(from, index);
+                new
+            }
+        };
+        if new {
+            deps.push(Dep { on, reason });
         }
+    }
+
+    /// Records `parent` as the parent of `child`.
+    fn set_parent(&mut self, child: EntityId, parent: EntityId) {
+        if let Some(old) = self.entities[child].parent.replace(parent) {
+            if old == parent {
+                return;
+            }
+            if let Some(list) = self.children.get_mut(&old) {
+                list.retain(|&c| c != child);
+            }
+        }
+        self.children.entry(parent).or_default().push(child);
     }
 
     /// Makes `child` the next link of its parent's chain. Azure runs one child operation at a time
@@ -760,7 +795,7 @@ impl<'a> Builder<'a> {
     /// connections; Cosmos DB account — its databases, its data-plane role assignments. An existing
     /// parent gets no dependency (nothing deploys it), but its chain is kept all the same.
     fn child(&mut self, child: EntityId, parent: EntityId) {
-        self.entities[child].parent = Some(parent);
+        self.set_parent(child, parent);
         if !self.entities[parent].existing {
             // The parent first, however late the chain link is made: plans read best that way.
             let deps = &mut self.entities[child].deps;
@@ -772,6 +807,9 @@ impl<'a> Builder<'a> {
                     reason: Reason::Parent,
                 },
             );
+            if let Some(index) = self.dep_index.get_mut(&child) {
+                index.insert(parent);
+            }
         }
         if let Some(prev) = self.last_child.insert(parent, child) {
             let reason = if catalog::is_exclusive_parent(&self.entities[parent].resource_type) {
@@ -934,11 +972,15 @@ impl<'a> Builder<'a> {
         // that holds them is waited for as a whole, so every format states the same edges. Not
         // the data-plane roles granted on it (children too): they wait for a Foundry identity,
         // and an account waiting for its own identity's role would wait for itself.
-        let tree: Vec<EntityId> = (0..self.entities.len())
-            .filter(|&id| {
-                self.root_of(id) == root && self.entities[id].kind != Kind::DataPlaneRoleAssignment
-            })
-            .collect();
+        let mut tree = vec![root];
+        let mut next = 0;
+        while let Some(&id) = tree.get(next) {
+            tree.extend(self.children.get(&id).into_iter().flatten());
+            next += 1;
+        }
+        // In the order they were made, as the plan breaks ties by it.
+        tree.sort_unstable();
+        tree.retain(|&id| self.entities[id].kind != Kind::DataPlaneRoleAssignment);
         for on in tree {
             self.dep(account, on, Reason::ConnectsTo);
             // The connection reads it too (its id, its endpoint): Bicep derives that edge from
@@ -1116,6 +1158,77 @@ mod tests {
             Some(Value::str("2024-10-21"))
         );
         assert_eq!(version(spec("ApiManagement", "")), None);
+    }
+
+    /// An account that connects to many created resources (past the count its dependencies are
+    /// indexed from), some more than once, waits for each once, in the order first named, and
+    /// for a storage account's children too; each connection waits for its own target's tree.
+    #[test]
+    fn an_account_waits_once_for_each_created_resource_it_connects_to() {
+        let mut text = String::from(
+            "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { type: Microsoft.Storage/storageAccounts, name: store1, containers: [docs, logs] }\n",
+        );
+        let n = 2 * INDEX_DEPS_FROM;
+        for i in 0..n {
+            text.push_str(&format!(
+                "  - {{ type: Microsoft.Search/searchServices, name: srch-{i:02} }}\n"
+            ));
+        }
+        text.push_str("foundries:\n  - name: f1\n    connections:\n      - { name: docs, category: AzureStorageAccount, target: { resource: { type: Microsoft.Storage/storageAccounts, name: store1 } }, auth: { type: AAD } }\n");
+        for round in 0..2 {
+            for i in (0..n).rev() {
+                text.push_str(&format!(
+                    "      - {{ name: s{round}-{i:02}, category: CognitiveSearch, target: {{ resource: {{ type: Microsoft.Search/searchServices, name: srch-{i:02} }} }}, auth: {{ type: AAD }} }}\n"
+                ));
+            }
+        }
+        let m = model(&text);
+        let id = |name: &str| {
+            m.entities
+                .iter()
+                .position(|e| e.name_text() == name)
+                .unwrap()
+        };
+        let account = m
+            .entities
+            .iter()
+            .position(|e| e.kind == Kind::Account)
+            .unwrap();
+        let store_tree: Vec<EntityId> = (0..m.entities.len())
+            .filter(|&i| {
+                let mut r = i;
+                while let Some(p) = m.entities[r].parent {
+                    r = p;
+                }
+                r == id("store1")
+            })
+            .collect();
+        assert_eq!(
+            store_tree.len(),
+            4,
+            "the account, its blob service and two containers"
+        );
+        let mut expected = store_tree.clone();
+        expected.extend((0..n).rev().map(|i| id(&format!("srch-{i:02}"))));
+        let connects_to: Vec<EntityId> = m.entities[account]
+            .deps
+            .iter()
+            .filter(|d| d.reason == Reason::ConnectsTo)
+            .map(|d| d.on)
+            .collect();
+        assert_eq!(connects_to, expected);
+        let docs = m
+            .entities
+            .iter()
+            .position(|e| e.name_text() == "docs" && e.kind == Kind::Connection)
+            .unwrap();
+        let on: Vec<EntityId> = m.entities[docs]
+            .deps
+            .iter()
+            .filter(|d| d.reason == Reason::ConnectsTo)
+            .map(|d| d.on)
+            .collect();
+        assert_eq!(on, store_tree);
     }
 
     #[test]

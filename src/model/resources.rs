@@ -6,7 +6,7 @@
 //! `41-standard-agent-setup/modules-standard/standard-dependent-resources.bicep` use, decided
 //! where it matters by what the spec's connections need.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Builder, EntityId, Expr, Kind, Reason, Scope, Value};
 use crate::catalog;
@@ -70,18 +70,39 @@ fn target_key(t: &spec::Target) -> Option<String> {
     ))
 }
 
+/// The Log Analytics workspaces of `resources:` by lowercased name, each name's first: the one an
+/// App Insights component's `workspace` resolves to.
+fn workspaces_by_name(spec: &spec::Spec) -> HashMap<String, usize> {
+    let mut by_name = HashMap::new();
+    for (i, o) in spec.resources.iter().enumerate() {
+        if o.type_
+            .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
+        {
+            by_name.entry(o.name.to_ascii_lowercase()).or_insert(i);
+        }
+    }
+    by_name
+}
+
 impl Builder<'_> {
     /// Every entry of `resources:`, in spec order.
     pub(super) fn resources(&mut self) {
         let needs = Needs::of(self.spec);
+        let workspaces = workspaces_by_name(self.spec);
         for (ri, r) in self.spec.resources.iter().enumerate() {
-            self.resource(ri, r, &needs);
+            self.resource(ri, r, &needs, &workspaces);
         }
         // An App Insights component after its workspace; every created resource is known now.
+        let mut members: BTreeMap<usize, Vec<EntityId>> = BTreeMap::new();
+        for (id, e) in self.entities.iter().enumerate() {
+            if let Some(g) = e.group {
+                members.entry(g).or_default().push(id);
+            }
+        }
         for (ri, r) in self.spec.resources.iter().enumerate() {
             if let Some(w) = &r.workspace {
                 let component = self.created_of[ri];
-                let workspace = self.workspace(r, w);
+                let workspace = self.workspace(r, w, &workspaces);
                 if let Some(ws) = workspace {
                     // A workspace in another group is deployed by that group's module, which
                     // Bicep and ARM wait for as a whole: so does the component, in every format
@@ -89,9 +110,7 @@ impl Builder<'_> {
                     let theirs = self.entities[ws].group;
                     let on: Vec<EntityId> = match theirs {
                         Some(g) if theirs != self.entities[component].group => {
-                            (0..self.entities.len())
-                                .filter(|&i| self.entities[i].group == Some(g))
-                                .collect()
+                            members.get(&g).cloned().unwrap_or_default()
                         }
                         _ => vec![ws],
                     };
@@ -105,7 +124,7 @@ impl Builder<'_> {
 
     /// Whether the App Insights component `r` names a workspace of `resources:` that lives in
     /// another resource group than `r`.
-    fn workspace_elsewhere(&self, r: &spec::Resource) -> bool {
+    fn workspace_elsewhere(&self, r: &spec::Resource, workspaces: &HashMap<String, usize>) -> bool {
         let Some(w) = &r.workspace else {
             return false;
         };
@@ -116,18 +135,18 @@ impl Builder<'_> {
             })
         };
         // The one `workspace` resolves to (see `workspace`).
-        self.spec
-            .resources
-            .iter()
-            .find(|o| {
-                o.name.eq_ignore_ascii_case(w)
-                    && o.type_
-                        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-            })
-            .is_some_and(|o| scope(o) != scope(r))
+        workspaces
+            .get(&w.to_ascii_lowercase())
+            .is_some_and(|&o| scope(&self.spec.resources[o]) != scope(r))
     }
 
-    fn resource(&mut self, ri: usize, r: &spec::Resource, needs: &Needs) {
+    fn resource(
+        &mut self,
+        ri: usize,
+        r: &spec::Resource,
+        needs: &Needs,
+        workspaces: &HashMap<String, usize>,
+    ) {
         let Some(known) = catalog::created_type(&r.type_) else {
             unreachable!("validated: `{}` is a type foundrygen creates", r.type_);
         };
@@ -164,7 +183,7 @@ impl Builder<'_> {
         // A component whose workspace is in another resource group gets a module of its own:
         // in its group's module, two groups' components could make the modules wait for each
         // other, a cycle Bicep and ARM refuse.
-        let own = self.workspace_elsewhere(r).then_some(id);
+        let own = self.workspace_elsewhere(r, workspaces).then_some(id);
         let group = (!scope.is_deployment()).then(|| self.resources_group(&scope, own));
         let location = match &r.location {
             Some(l) if *l != self.spec.location => Value::str(l),
@@ -407,7 +426,12 @@ impl Builder<'_> {
 
     /// The workspace an App Insights component names: one of `resources:` (its id), or a resource
     /// id written out. Returns the created workspace, to order the component after it.
-    fn workspace(&mut self, r: &spec::Resource, w: &str) -> Option<EntityId> {
+    fn workspace(
+        &mut self,
+        r: &spec::Resource,
+        w: &str,
+        workspaces: &HashMap<String, usize>,
+    ) -> Option<EntityId> {
         let component = self
             .created
             .get(&resource_key(
@@ -417,15 +441,9 @@ impl Builder<'_> {
                 &r.name,
             ))
             .copied()?;
-        let created = self
-            .spec
-            .resources
-            .iter()
-            .find(|o| {
-                o.name.eq_ignore_ascii_case(w)
-                    && o.type_
-                        .eq_ignore_ascii_case("Microsoft.OperationalInsights/workspaces")
-            })
+        let created = workspaces
+            .get(&w.to_ascii_lowercase())
+            .map(|&o| &self.spec.resources[o])
             .and_then(|o| {
                 self.created
                     .get(&resource_key(

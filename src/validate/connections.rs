@@ -17,7 +17,7 @@ pub const FROM_TARGET_TYPES: &[&str] = &[
     "Microsoft.Insights/components",
 ];
 
-pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(root: &Node, created: &super::Created, out: &mut Vec<Diagnostic>) {
     let overrides: Vec<&str> = root
         .get("api_versions")
         .and_then(Node::as_map)
@@ -30,7 +30,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         let granted = super::capability_hosts::granted_thread_storage(f);
         for (cp, c) in connections_of(&fpath, f) {
             let mut found = Vec::new();
-            check_connection(root, c, &cp, &overrides, &mut found);
+            check_connection(created, c, &cp, &overrides, &mut found);
             // The thread storage of a capability host that grants its roles gets its data-plane
             // role from there.
             if c.get_str("name")
@@ -117,7 +117,7 @@ fn target_type_of(c: &Node) -> Option<String> {
 }
 
 fn check_connection(
-    root: &Node,
+    created: &super::Created,
     c: &Node,
     cp: &SpecPath,
     overrides: &[&str],
@@ -190,8 +190,7 @@ fn check_connection(
             }
             if let (Some(ty), Some(n)) = (&resource_type, r.get("name"))
                 && let Some(name) = n.as_str()
-                && !super::created_by_spec(
-                    root,
+                && !created.contains(
                     ty,
                     r.get_str("subscription"),
                     r.get_str("resource_group"),

@@ -11,6 +11,8 @@ pub mod names;
 mod resources;
 pub mod structure;
 
+use std::collections::HashSet;
+
 use crate::diagnostics::{self, Code, Diagnostic, SpecPath};
 use crate::spec::tree::{Node, Value};
 
@@ -41,12 +43,13 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
     } else {
         root
     };
+    let created = Created::of(meant_root);
     // Structure, then the connection and gateway rules (about half of the work)...
     let structure_and_connections = || {
         let mut structure = Vec::new();
         structure::check(root, &structure::SPEC, &path, &mut structure);
         let mut connection_rules = Vec::new();
-        connections::check(meant_root, &mut connection_rules);
+        connections::check(meant_root, &created, &mut connection_rules);
         gateway::check(meant_root, &mut connection_rules);
         (structure, connection_rules)
     };
@@ -68,7 +71,7 @@ pub fn check(root: &Node) -> Vec<Diagnostic> {
                 .with_help("this foundrygen reads `version: 1`"),
             );
         }
-        names::check(meant_root, &mut before);
+        names::check(meant_root, &created, &mut before);
         foundry::check(meant_root, &mut before);
         deployments::check(meant_root, &mut before);
         resources::check(meant_root, &mut after);
@@ -133,29 +136,49 @@ fn connections_of<'a>(
         .map(move |(i, c)| (base.index(i), c))
 }
 
-/// Whether an entry of `resources:` creates the resource a reference (a connection target, a
-/// `key_vault`) names. That entry reports a name breaking its type's rule, so the reference does
-/// not report it a second time.
-fn created_by_spec(
-    root: &Node,
-    resource_type: &str,
-    subscription: Option<&str>,
-    resource_group: Option<&str>,
-    name: &str,
-) -> bool {
-    let key = crate::spec::resource_key(resource_type, subscription, resource_group, name);
-    root.get_seq("resources").iter().any(|r| {
-        let (Some(ty), Some(n)) = (r.get_str("type"), r.get_str("name")) else {
-            return false;
-        };
-        crate::catalog::created_type(ty).is_some()
-            && crate::spec::resource_key(
-                ty,
-                r.get_str("subscription"),
-                r.get_str("resource_group"),
-                n,
-            ) == key
-    })
+/// The resources `resources:` creates, by [`crate::spec::resource_key`]: built once per check, so
+/// that telling whether a reference (a connection target, a `key_vault`) names one of them is one
+/// lookup rather than a pass over every entry for each reference.
+struct Created(HashSet<String>);
+
+impl Created {
+    /// The keys of the entries of `resources:` whose type foundrygen creates.
+    fn of(root: &Node) -> Created {
+        Created(
+            root.get_seq("resources")
+                .iter()
+                .filter_map(|r| {
+                    let (ty, n) = (r.get_str("type")?, r.get_str("name")?);
+                    crate::catalog::created_type(ty)?;
+                    Some(crate::spec::resource_key(
+                        ty,
+                        r.get_str("subscription"),
+                        r.get_str("resource_group"),
+                        n,
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether an entry of `resources:` creates the resource a reference names. That entry
+    /// reports a name breaking its type's rule, so the reference does not report it a second
+    /// time.
+    fn contains(
+        &self,
+        resource_type: &str,
+        subscription: Option<&str>,
+        resource_group: Option<&str>,
+        name: &str,
+    ) -> bool {
+        !self.0.is_empty()
+            && self.0.contains(&crate::spec::resource_key(
+                resource_type,
+                subscription,
+                resource_group,
+                name,
+            ))
+    }
 }
 
 /// The canonical category of a connection node, when it has a known one.
@@ -320,6 +343,35 @@ pub(crate) mod tests {
             [Code::UnknownKey, Code::InvalidProjectName],
             "{:?}",
             diags(&spec)
+        );
+    }
+
+    /// `Created` knows the entries of `resources:` foundrygen creates, by type, group and name,
+    /// case aside; an entry of a type it does not create names nothing.
+    #[test]
+    fn created_names_the_entries_of_resources() {
+        let text = "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { type: Microsoft.Search/searchServices, name: Srch-1, resource_group: rg-a }\n  - { type: Microsoft.Web/sites, name: site1 }\n  - { type: Microsoft.KeyVault/vaults, name: kv-one }\nfoundries: []\n";
+        let (root, _) = load::parse_tree(&Source::new("t.yaml", text)).expect("yaml");
+        let created = Created::of(&root);
+        let search = "Microsoft.Search/searchServices";
+        assert!(created.contains(search, None, Some("RG-A"), "srch-1"));
+        assert!(created.contains(
+            " microsoft.search/searchservices",
+            None,
+            Some("rg-a"),
+            "SRCH-1"
+        ));
+        assert!(!created.contains(search, None, None, "srch-1"));
+        assert!(!created.contains(search, Some("sub"), Some("rg-a"), "srch-1"));
+        assert!(!created.contains("Microsoft.Web/sites", None, None, "site1"));
+        assert!(created.contains("Microsoft.KeyVault/vaults", None, None, "KV-one"));
+        assert!(
+            !Created::of(
+                &load::parse_tree(&Source::new("t.yaml", "version: 1\n"))
+                    .unwrap()
+                    .0
+            )
+            .contains("Microsoft.KeyVault/vaults", None, None, "kv-one")
         );
     }
 

@@ -265,7 +265,7 @@ pub fn shortened_key_vault_connection(foundry: &str) -> String {
     format!("{}-keyvault", stem.trim_end_matches(['-', '_']))
 }
 
-pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
+pub(super) fn check(root: &Node, created: &super::Created, out: &mut Vec<Diagnostic>) {
     let root_path = SpecPath::root();
     if let Some(n) = root.get("name")
         && let Some(s) = n.as_str()
@@ -386,8 +386,7 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
             if let Some(n) = kv.get("name")
                 && let Some(s) = n.as_str()
                 && !valid_key_vault_name(s)
-                && !super::created_by_spec(
-                    root,
+                && !created.contains(
                     "Microsoft.KeyVault/vaults",
                     kv.get_str("subscription"),
                     kv.get_str("resource_group"),

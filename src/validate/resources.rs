@@ -4,7 +4,7 @@
 //! works with Azure RBAC, and a resource a connection reads a key of keeps its keys on. A resource
 //! nothing uses is a warning.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::names::{check_location, check_scope, check_tags, name_rule};
 use super::{connections_of, foundries};
@@ -51,6 +51,15 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     let created = created_resources(root, out);
     let uses = uses(root);
     let near = nearly_named(&created, &uses, out);
+    // Each created resource looks up its uses, whether a component names it and whether a
+    // foundry is it: indexed once, as a pass over every use (or foundry) for each resource made
+    // the check quadratic in a spec with many of them.
+    let mut uses_of: HashMap<&str, Vec<&Use>> = HashMap::new();
+    for u in &uses {
+        uses_of.entry(u.key.as_str()).or_default().push(u);
+    }
+    let named_workspaces = NamedWorkspaces::of(&created);
+    let foundry_accounts = created_foundries(root);
     let mut seen: BTreeMap<String, (SpecPath, Span, String)> = BTreeMap::new();
     for c in &created {
         let key = key_of(c.node, c.ty, c.name);
@@ -105,16 +114,10 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
         {
             super::deployments::check_list(list, &c.path.key("deployments"), out);
         }
-        let used: Vec<&Use> = uses.iter().filter(|u| u.key == key).collect();
+        let used: &[&Use] = uses_of.get(key.as_str()).map_or(&[], Vec::as_slice);
         let workspace_of = c.ty.resource_type == "Microsoft.OperationalInsights/workspaces"
-            && created.iter().any(|other| {
-                other.ty.resource_type == "Microsoft.Insights/components"
-                    && other
-                        .node
-                        .get_str("workspace")
-                        .is_some_and(|w| names_workspace(w, c.name, &created))
-            });
-        let foundry = same_as_a_foundry(root, c, &key, out);
+            && named_workspaces.names(c.name);
+        let foundry = same_as_a_foundry(&foundry_accounts, c, &key, out);
         // A target that nearly names it has its own diagnostic.
         if used.is_empty() && !workspace_of && !foundry && !near.contains(&key) {
             out.push(
@@ -132,9 +135,9 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        local_auth(c, &used, out);
+        local_auth(c, used, out);
         if c.ty.resource_type == "Microsoft.KeyVault/vaults" {
-            for u in &used {
+            for u in used {
                 if let Some(kv) = u.key_vault
                     && let Some(node) = kv.get("access")
                     && node.as_str() == Some("existing")
@@ -171,18 +174,40 @@ pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     workspaces(&created, out);
 }
 
+/// The foundries the spec creates, by the [`resource_key`] of their account: the first of each
+/// name.
+fn created_foundries(root: &Node) -> HashMap<String, (SpecPath, &Node)> {
+    let mut by_key = HashMap::new();
+    for (fpath, f) in foundries(root) {
+        if f.get("existing").and_then(Node::as_bool) == Some(true) {
+            continue;
+        }
+        if let Some(n) = f.get_str("name") {
+            by_key
+                .entry(resource_key(
+                    "Microsoft.CognitiveServices/accounts",
+                    None,
+                    None,
+                    n,
+                ))
+                .or_insert((fpath, f));
+        }
+    }
+    by_key
+}
+
 /// A Cognitive Services account of `resources:` that a created foundry (itself a Cognitive
 /// Services account) already creates: the two would be one Azure resource. Returns whether it is.
-fn same_as_a_foundry(root: &Node, c: &Created, key: &str, out: &mut Vec<Diagnostic>) -> bool {
+fn same_as_a_foundry(
+    foundries: &HashMap<String, (SpecPath, &Node)>,
+    c: &Created,
+    key: &str,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
     if c.ty.resource_type != "Microsoft.CognitiveServices/accounts" {
         return false;
     }
-    let Some((fpath, f)) = foundries(root).find(|(_, f)| {
-        f.get("existing").and_then(Node::as_bool) != Some(true)
-            && f.get_str("name").is_some_and(|n| {
-                resource_key("Microsoft.CognitiveServices/accounts", None, None, n) == key
-            })
-    }) else {
+    let Some((fpath, f)) = foundries.get(key) else {
         return false;
     };
     let fname = f.get("name").unwrap_or(f);
@@ -606,26 +631,30 @@ fn valid_database_name(s: &str) -> bool {
 /// resource group or subscription: taken for an existing resource, which for a global name can
 /// only be the created one (error) and otherwise is likely meant to be (warning). Returns the
 /// keys of the created resources so named.
-fn nearly_named(created: &[Created], uses: &[Use], out: &mut Vec<Diagnostic>) -> Vec<String> {
+fn nearly_named(created: &[Created], uses: &[Use], out: &mut Vec<Diagnostic>) -> HashSet<String> {
     let keys: Vec<String> = created
         .iter()
         .map(|c| key_of(c.node, c.ty, c.name))
         .collect();
-    let mut named = Vec::new();
+    let exact: HashSet<&str> = keys.iter().map(String::as_str).collect();
+    // The created resources by type and name, whatever their group: a use looks up the ones it
+    // may have meant instead of going through all of them.
+    let mut by_type_and_name: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(type_and_name) = type_and_name(key) {
+            by_type_and_name.entry(type_and_name).or_default().push(i);
+        }
+    }
+    let mut named = HashSet::new();
     for u in uses {
-        if keys.contains(&u.key) {
+        if exact.contains(u.key.as_str()) {
             continue;
         }
-        let mut want = u.key.splitn(4, '|');
-        let (Some(ty), _, _, Some(name)) = (want.next(), want.next(), want.next(), want.next())
-        else {
+        let Some(want) = type_and_name(&u.key) else {
             continue;
         };
-        for (c, key) in created.iter().zip(&keys) {
-            let mut have = key.splitn(4, '|');
-            if have.next() != Some(ty) || have.nth(2) != Some(name) {
-                continue;
-            }
+        for &i in by_type_and_name.get(&want).map_or(&[][..], Vec::as_slice) {
+            let (c, key) = (&created[i], &keys[i]);
             let place = match (
                 c.node.get_str("resource_group"),
                 c.node.get_str("subscription"),
@@ -668,7 +697,7 @@ fn nearly_named(created: &[Created], uses: &[Use], out: &mut Vec<Diagnostic>) ->
                 d.with_related(c.path.clone(), c.node.span, "created here")
                     .with_help(help),
             );
-            named.push(key.clone());
+            named.insert(key.clone());
         }
     }
     named
@@ -786,23 +815,62 @@ fn uses_a_key(u: &Use) -> bool {
     u.from_target || u.auth.is_some_and(catalog::authenticates_with_key)
 }
 
-/// Whether a component's `workspace: w` names the workspace `name`, or means it: a misspelt one
-/// is reported once, as FG084 with its did-you-mean, not again as an unused workspace.
-fn names_workspace(w: &str, name: &str, created: &[Created]) -> bool {
-    let workspaces = || {
-        created
-            .iter()
-            .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
-            .map(|o| o.name)
-    };
-    w.eq_ignore_ascii_case(name)
-        || (!workspaces().any(|o| o.eq_ignore_ascii_case(w))
-            && did_you_mean(w, workspaces()) == Some(name))
+/// The workspaces of `resources:` some App Insights component names, or means: a misspelt one is
+/// reported once, as FG084 with its did-you-mean, not again as an unused workspace.
+struct NamedWorkspaces<'a> {
+    /// A component's `workspace` that is a workspace's name (ASCII case aside), lowercased.
+    named: HashSet<String>,
+    /// The did-you-mean of a `workspace` that names none.
+    meant: HashSet<&'a str>,
 }
 
-/// An App Insights component's `workspace` names a Log Analytics workspace of `resources:` or is a
-/// workspace's resource id.
+impl<'a> NamedWorkspaces<'a> {
+    fn of(created: &[Created<'a>]) -> Self {
+        let workspaces = workspace_names(created);
+        let mut named = HashSet::new();
+        let mut meant = HashSet::new();
+        for w in created
+            .iter()
+            .filter(|c| c.ty.resource_type == "Microsoft.Insights/components")
+            .filter_map(|c| c.node.get_str("workspace"))
+        {
+            let lower = w.to_ascii_lowercase();
+            if workspaces.iter().any(|o| o.eq_ignore_ascii_case(w)) {
+                named.insert(lower);
+            } else if let Some(m) = did_you_mean(w, workspaces.iter().copied()) {
+                meant.insert(m);
+            }
+        }
+        NamedWorkspaces { named, meant }
+    }
+
+    /// Whether a component names (or means) the workspace `name`.
+    fn names(&self, name: &str) -> bool {
+        self.named.contains(&name.to_ascii_lowercase()) || self.meant.contains(name)
+    }
+}
+
+/// The type and the name of a [`resource_key`], without its subscription and group.
+fn type_and_name(key: &str) -> Option<(&str, &str)> {
+    let mut parts = key.splitn(4, '|');
+    let (Some(ty), _, _, Some(name)) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    Some((ty, name))
+}
+
+/// The names of the workspaces of `resources:`, in spec order.
+fn workspace_names<'a>(created: &[Created<'a>]) -> Vec<&'a str> {
+    created
+        .iter()
+        .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
+        .map(|o| o.name)
+        .collect()
+}
+
 fn workspaces(created: &[Created], out: &mut Vec<Diagnostic>) {
+    let workspaces = workspace_names(created);
     for c in created
         .iter()
         .filter(|c| c.ty.resource_type == "Microsoft.Insights/components")
@@ -829,11 +897,6 @@ fn workspaces(created: &[Created], out: &mut Vec<Diagnostic>) {
             }
             continue;
         }
-        let workspaces: Vec<&str> = created
-            .iter()
-            .filter(|o| o.ty.resource_type == "Microsoft.OperationalInsights/workspaces")
-            .map(|o| o.name)
-            .collect();
         if !workspaces.iter().any(|o| o.eq_ignore_ascii_case(w)) {
             out.push(
                 Diagnostic::error(
