@@ -276,8 +276,8 @@ fn gutter_width(span: Option<Span>, related: &[Related]) -> usize {
     max_line.to_string().len()
 }
 
-/// A source split into lines once, as [`str::lines`] splits it (`\n` or `\r\n`; no empty line
-/// after a final line end).
+/// A source split into lines once, where YAML breaks them (and the positions in diagnostics count
+/// them): at `\n`, `\r\n` or a lone `\r`, with no empty line after a final line end.
 pub struct SourceLines<'a> {
     text: &'a str,
     /// The byte offset of each line's start.
@@ -287,15 +287,18 @@ pub struct SourceLines<'a> {
 impl<'a> SourceLines<'a> {
     /// Finds the lines of `text`.
     pub fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
         let mut starts = Vec::new();
         if !text.is_empty() {
             starts.push(0);
         }
         starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
-                .map(|(i, _)| i + 1),
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .map(|(i, _)| i + 1)
+                .filter(|&next| next < text.len()),
         );
         SourceLines { text, starts }
     }
@@ -305,10 +308,7 @@ impl<'a> SourceLines<'a> {
         let start = *self.starts.get(n.checked_sub(1)?)?;
         let end = self.starts.get(n).map_or(self.text.len(), |&next| next);
         let line = &self.text[start..end];
-        // As `str::lines`: a `\r` goes only with the `\n` after it.
-        let Some(line) = line.strip_suffix('\n') else {
-            return Some(line);
-        };
+        let line = line.strip_suffix('\n').unwrap_or(line);
         Some(line.strip_suffix('\r').unwrap_or(line))
     }
 
@@ -683,9 +683,10 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn source_lines_split_as_str_lines_does(text in "[a\\r\\n ]{0,40}") {
+        fn source_lines_break_where_yaml_does(text in "[a\\r\\n ]{0,40}") {
             let lines = SourceLines::new(&text);
-            let expected: Vec<&str> = text.lines().collect();
+            let unified = text.replace("\r\n", "\n").replace('\r', "\n");
+            let expected: Vec<&str> = unified.lines().collect();
             let found: Vec<&str> = (1..=lines.len()).filter_map(|n| lines.line(n)).collect();
             proptest::prop_assert_eq!(found, expected.clone());
             proptest::prop_assert_eq!(lines.line(expected.len() + 1), None);
