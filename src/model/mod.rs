@@ -370,6 +370,45 @@ pub struct Model {
     /// What the top-level template deploys into other resource groups, each as one Bicep module
     /// or ARM nested deployment; [`Entity::group`] indexes it.
     pub groups: Vec<Group>,
+    /// What each group holds, made once by [`Model::build`] (see [`Model::group_members`]): each
+    /// group's template looked through every entity otherwise, quadratic in a spec with many
+    /// foundries in other resource groups.
+    members: GroupMembers,
+}
+
+/// The entities of each group, the plan of each group, and each foundry's output group.
+#[derive(Debug, Clone)]
+struct GroupMembers {
+    entities: Vec<Vec<EntityId>>,
+    plans: Vec<Vec<EntityId>>,
+    outputs: Vec<Option<usize>>,
+}
+
+impl GroupMembers {
+    fn of(entities: &[Entity], plan: &[EntityId], groups: &[Group], foundries: usize) -> Self {
+        let mut members = GroupMembers {
+            entities: vec![Vec::new(); groups.len()],
+            plans: vec![Vec::new(); groups.len()],
+            outputs: vec![None; foundries],
+        };
+        for (id, e) in entities.iter().enumerate() {
+            if let Some(g) = e.group {
+                members.entities[g].push(id);
+            }
+        }
+        for &id in plan {
+            if let Some(g) = entities[id].group {
+                members.plans[g].push(id);
+            }
+        }
+        for (g, group) in groups.iter().enumerate().rev() {
+            // A foundry's first group, when something is in it.
+            if let Some(slot) = group.foundry.and_then(|f| members.outputs.get_mut(f)) {
+                *slot = (!members.entities[g].is_empty()).then_some(g);
+            }
+        }
+        members
+    }
 }
 
 /// Resources the top-level template deploys into another resource group through one Bicep
@@ -394,14 +433,21 @@ impl Model {
     /// The group (foundry module / nested deployment) a foundry's output entry is computed in:
     /// that foundry's own, when it lives in another resource group and the spec writes into it.
     pub fn output_group(&self, foundry: usize) -> Option<usize> {
-        let g = self
-            .groups
-            .iter()
-            .position(|g| g.foundry == Some(foundry))?;
-        self.entities
-            .iter()
-            .any(|e| e.group == Some(g))
-            .then_some(g)
+        self.members.outputs.get(foundry).copied().flatten()
+    }
+
+    /// The entities of a group, in spec order.
+    pub fn group_members(&self, group: usize) -> &[EntityId] {
+        &self.members.entities[group]
+    }
+
+    /// The entities a template deploys, in plan order: the whole plan for the top-level template
+    /// (`None`), a group's own for its module or nested template.
+    pub fn plan_of(&self, group: Option<usize>) -> &[EntityId] {
+        match group {
+            None => &self.plan,
+            Some(g) => &self.members.plans[g],
+        }
     }
 
     /// The entity behind an id.
@@ -454,6 +500,7 @@ impl Model {
             ),
             chain: Vec::new(),
         })?;
+        let members = GroupMembers::of(&entities, &plan, &b.groups, spec.foundries.len());
         Ok(Model {
             spec_name: spec_name.to_string(),
             name: spec.name.clone(),
@@ -464,6 +511,7 @@ impl Model {
             secrets: b.secrets,
             outputs: b.outputs,
             groups: b.groups,
+            members,
         })
     }
 }
@@ -1229,6 +1277,45 @@ mod tests {
             .map(|d| d.on)
             .collect();
         assert_eq!(on, store_tree);
+    }
+
+    /// The group indexes `Model::build` makes say what a pass over the entities and the plan says.
+    #[test]
+    fn group_indexes_agree_with_the_entities() {
+        let (mut groups, mut foundry_groups) = (0, 0);
+        for text in [
+            include_str!("../../specs/cross-resource-group.yaml"),
+            include_str!("../../specs/existing-foundry.yaml"),
+            include_str!("../../tests/cases/created-in-other-groups/spec.yaml"),
+            include_str!("../../tests/cases/existing-foundry-other-subscription/spec.yaml"),
+        ] {
+            let m = model(text);
+            groups += m.groups.len();
+            for g in 0..m.groups.len() {
+                let members: Vec<EntityId> = (0..m.entities.len())
+                    .filter(|&i| m.entities[i].group == Some(g))
+                    .collect();
+                assert_eq!(m.group_members(g), members);
+                let plan: Vec<EntityId> = m
+                    .plan
+                    .iter()
+                    .copied()
+                    .filter(|&i| m.entities[i].group == Some(g))
+                    .collect();
+                assert_eq!(m.plan_of(Some(g)), plan);
+            }
+            assert_eq!(m.plan_of(None), m.plan);
+            for o in &m.outputs {
+                let first = m.groups.iter().position(|g| g.foundry == Some(o.foundry));
+                let expected = first.filter(|&g| m.entities.iter().any(|e| e.group == Some(g)));
+                assert_eq!(m.output_group(o.foundry), expected);
+                foundry_groups += usize::from(expected.is_some());
+            }
+        }
+        assert!(
+            groups > 0 && foundry_groups > 0,
+            "{groups} {foundry_groups}"
+        );
     }
 
     #[test]

@@ -396,7 +396,7 @@ impl<'a> ArmRender<'a> {
     }
 
     fn deps(&self, e: &Entity) -> (Vec<String>, Vec<String>) {
-        let mut refs = Vec::new();
+        let mut refs = super::Distinct::default();
         let mut why = Vec::new();
         for d in &e.deps {
             // In a foundry's nested template, what it waits for outside is the nested deployment's
@@ -404,13 +404,11 @@ impl<'a> ArmRender<'a> {
             if self.group.is_some() && self.model.entity(d.on).group != self.group {
                 continue;
             }
-            let r = self.dep_ref(d.on);
-            if !refs.contains(&r) {
-                refs.push(r);
+            if refs.insert(self.dep_ref(d.on)) {
                 why.push(d.reason.describe().to_string());
             }
         }
-        (refs, why)
+        (refs.into_vec(), why)
     }
 
     fn resource(&self, id: EntityId) -> ResourceView {
@@ -730,7 +728,7 @@ impl ArmRender<'_> {
             ItemStream::new("resources", "arm/resource.json", self.group.is_some(), None)?;
         let mut seen_groups = BTreeSet::new();
         let mut group_outputs: BTreeMap<usize, RValue> = BTreeMap::new();
-        for &id in &self.model.plan {
+        for &id in self.model.plan_of(self.group) {
             let e = self.model.entity(id);
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {
@@ -842,17 +840,15 @@ impl ArmRender<'_> {
             "reference({deployment_id}, {}).outputs.{FOUNDRY_OUTPUT}.value",
             lit(api)
         ));
-        let mut depends_on = Vec::new();
-        for member in self.model.entities.iter().filter(|m| m.group == Some(g)) {
-            for d in &member.deps {
+        let mut depends_on = super::Distinct::default();
+        for &member in self.model.group_members(g) {
+            for d in &self.model.entity(member).deps {
                 if self.model.entity(d.on).group != Some(g) {
-                    let r = self.dep_ref(d.on);
-                    if !depends_on.contains(&r) {
-                        depends_on.push(r);
-                    }
+                    depends_on.insert(self.dep_ref(d.on));
                 }
             }
         }
+        let depends_on = depends_on.into_vec();
         let view = ResourceView {
             comment: self.model.groups[g].label.clone(),
             symbol: stem,

@@ -237,7 +237,7 @@ impl<'a> BicepFile<'a> {
     /// ones the body already implies by reference.
     fn deps(&self, e: &Entity) -> Vec<String> {
         let implied = self.body_refs.take();
-        let mut out: Vec<String> = Vec::new();
+        let mut out = super::Distinct::default();
         for d in &e.deps {
             // In a foundry module, what it waits for outside the module is the module call's
             // dependency in main.bicep.
@@ -245,11 +245,11 @@ impl<'a> BicepFile<'a> {
                 continue;
             }
             let s = self.dep_symbol(d.on);
-            if !out.contains(&s) && !implied.contains(&s) {
-                out.push(s);
+            if !implied.contains(&s) {
+                out.insert(s);
             }
         }
-        out
+        out.into_vec()
     }
 
     fn existing(&self, id: EntityId) -> ResourceView {
@@ -568,21 +568,15 @@ impl<'a> BicepFile<'a> {
             depends_why: Vec::new(),
             directives: Vec::new(),
         };
-        for member in self
-            .model
-            .entities
-            .iter()
-            .filter(|m| m.group == Some(group))
-        {
-            for d in &member.deps {
+        let mut depends_on = super::Distinct::default();
+        for &member in self.model.group_members(group) {
+            for d in &self.model.entity(member).deps {
                 if self.model.entity(d.on).group != Some(group) {
-                    let s = self.dep_symbol(d.on);
-                    if !v.depends_on.contains(&s) {
-                        v.depends_on.push(s);
-                    }
+                    depends_on.insert(self.dep_symbol(d.on));
                 }
             }
         }
+        v.depends_on = depends_on.into_vec();
         v.type_api = group_module_path(self.model, group);
         v
     }
@@ -596,7 +590,7 @@ impl<'a> BicepFile<'a> {
         let mut resources =
             ItemStream::new("resources", "bicep/resource.bicep", !self.in_main(), None)?;
         let mut seen_groups = BTreeSet::new();
-        for &id in &self.model.plan {
+        for &id in self.model.plan_of(self.group) {
             let e = self.model.entity(id);
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {

@@ -112,17 +112,25 @@ pub fn file_params(
             None,
         ));
     }
-    for s in model.secrets.values() {
-        if top_level || used_secrets.contains(&s.name) {
-            params.push(context::ParamView {
-                name: s.name.clone(),
-                kind: secret_kind.into(),
-                secure: true,
-                description: format!("Secret for {}.", s.used_by.join(", ")),
-                default: None,
-                env: with_env.then(|| env_name(&s.name)),
-            });
-        }
+    // A module looks up the few it uses rather than going through every secret of the spec (a
+    // pass per module, quadratic with a module per foundry). Both are in name order.
+    let secrets: Vec<&crate::model::SecretParam> = if top_level {
+        model.secrets.values().collect()
+    } else {
+        used_secrets
+            .iter()
+            .filter_map(|name| model.secrets.get(name))
+            .collect()
+    };
+    for s in secrets {
+        params.push(context::ParamView {
+            name: s.name.clone(),
+            kind: secret_kind.into(),
+            secure: true,
+            description: format!("Secret for {}.", s.used_by.join(", ")),
+            default: None,
+            env: with_env.then(|| env_name(&s.name)),
+        });
     }
     params
 }
@@ -226,6 +234,54 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
         }
     }
     Ok(out)
+}
+
+/// Rendered references (a `dependsOn` list) without repeats, in the order first met. A look
+/// through the list is cheapest for the few most resources have; past [`Distinct::INDEX_FROM`]
+/// they are indexed, so that an account waiting for thousands of created resources is not
+/// quadratic.
+#[derive(Debug, Default)]
+pub(crate) struct Distinct {
+    items: Vec<String>,
+    index: Option<std::collections::HashSet<String>>,
+}
+
+impl Distinct {
+    const INDEX_FROM: usize = 16;
+
+    /// Whether `s` is in the list.
+    pub(crate) fn contains(&self, s: &str) -> bool {
+        match &self.index {
+            Some(index) => index.contains(s),
+            None => self.items.iter().any(|i| i == s),
+        }
+    }
+
+    /// Adds `s` unless it is in the list already; returns whether it was added.
+    pub(crate) fn insert(&mut self, s: String) -> bool {
+        if self.contains(&s) {
+            return false;
+        }
+        match &mut self.index {
+            Some(index) => {
+                index.insert(s.clone());
+            }
+            None if self.items.len() + 1 >= Self::INDEX_FROM => {
+                let mut index: std::collections::HashSet<String> =
+                    self.items.iter().cloned().collect();
+                index.insert(s.clone());
+                self.index = Some(index);
+            }
+            None => {}
+        }
+        self.items.push(s);
+        true
+    }
+
+    /// The list, in the order first met.
+    pub(crate) fn into_vec(self) -> Vec<String> {
+        self.items
+    }
 }
 
 /// The longest fixed part of a module or nested deployment's name: Azure allows 64 characters, and
@@ -405,6 +461,24 @@ mod tests {
         fn lower_camel_case_matches_heck_on_any_symbol(s in "[a-z0-9_A-Z-]{1,24}") {
             proptest::prop_assert_eq!(lower_camel(&s), s.to_lower_camel_case());
         }
+    }
+
+    /// Past the length it indexes from, `Distinct` still keeps the first of each, in order.
+    #[test]
+    fn distinct_keeps_the_first_of_each_in_order() {
+        let mut d = Distinct::default();
+        let mut expected = Vec::new();
+        for i in 0..3 * Distinct::INDEX_FROM {
+            let s = format!("r{}", (i * 7) % (2 * Distinct::INDEX_FROM));
+            let new = !expected.contains(&s);
+            assert_eq!(d.insert(s.clone()), new, "{s}");
+            if new {
+                expected.push(s);
+            }
+            assert!(d.contains(&format!("r{}", (i * 7) % (2 * Distinct::INDEX_FROM))));
+        }
+        assert!(!d.contains("r-1"));
+        assert_eq!(d.into_vec(), expected);
     }
 
     #[test]
