@@ -2,6 +2,12 @@
 //! temporary one): `big-2.5k.yaml` (25 foundries × 100 connections), `big-5k.yaml` (50 × 100),
 //! `big-10k.yaml` (100 × 100) and `small/` with 1,000 small specs. Nothing it writes is committed.
 //!
+//! Beside them, two shapes the big specs do not reach, for how their cost grows (5k and 10k
+//! connections each; `cli.sh` does not time them): `created-*.yaml`, where every search and OpenAI
+//! target is created in `resources:` (with a workspace and an App Insights component per
+//! foundry), and `groups-*.yaml`, where every foundry exists in a resource group of its own (one
+//! Bicep module and ARM nested template each).
+//!
 //! ```text
 //! cargo run --release --example gen_bench_specs -- /tmp/bench-inputs
 //! ```
@@ -41,6 +47,16 @@ fn main() -> std::io::Result<()> {
     std::fs::write(dir.join("big-5k.yaml"), support::big_spec(50, 100))?;
     std::fs::write(dir.join("big-2.5k.yaml"), support::big_spec(25, 100))?;
     std::fs::write(dir.join("big-10k.yaml"), support::big_spec(100, 100))?;
+    for (label, foundries) in [("5k", 50), ("10k", 100)] {
+        std::fs::write(
+            dir.join(format!("created-{label}.yaml")),
+            created_spec(foundries),
+        )?;
+        std::fs::write(
+            dir.join(format!("groups-{label}.yaml")),
+            grouped_spec(foundries),
+        )?;
+    }
     for i in 0..1000 {
         std::fs::write(
             dir.join("small").join(format!("spec-{i:04}.yaml")),
@@ -49,4 +65,45 @@ fn main() -> std::io::Result<()> {
     }
     println!("{}", dir.display());
     Ok(())
+}
+
+/// [`support::big_spec`] with 100 connections per foundry, each search and OpenAI target created
+/// in `resources:`, and a Log Analytics workspace with an App Insights component per foundry.
+fn created_spec(foundries: usize) -> String {
+    let big = support::big_spec(foundries, 100);
+    let mut resources = String::from("resources:\n");
+    for f in 0..foundries {
+        for c in 0..100 {
+            match c % 4 {
+                1 => resources.push_str(&format!(
+                    "  - {{ type: Microsoft.Search/searchServices, name: srch-{f:03}-{c:04} }}\n"
+                )),
+                2 => resources.push_str(&format!(
+                    "  - {{ type: Microsoft.CognitiveServices/accounts, name: oai-{f:03}-{c:04}, kind: OpenAI }}\n"
+                )),
+                _ => {}
+            }
+        }
+        resources.push_str(&format!(
+            "  - {{ type: Microsoft.OperationalInsights/workspaces, name: logs-{f:03} }}\n  - {{ type: Microsoft.Insights/components, name: appi-{f:03}, workspace: logs-{f:03} }}\n"
+        ));
+    }
+    big.replacen("foundries:\n", &format!("{resources}foundries:\n"), 1)
+}
+
+/// [`support::big_spec`] with 100 connections per foundry, every foundry an existing one in a
+/// resource group of its own.
+fn grouped_spec(foundries: usize) -> String {
+    let big = support::big_spec(foundries, 100);
+    let mut s = String::with_capacity(big.len() + foundries * 64);
+    for line in big.lines() {
+        s.push_str(line);
+        s.push('\n');
+        if let Some(f) = line.strip_prefix("  - name: bench-foundry-") {
+            s.push_str(&format!(
+                "    existing: true\n    resource_group: rg-bench-{f}\n"
+            ));
+        }
+    }
+    s
 }

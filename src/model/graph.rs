@@ -15,15 +15,17 @@ pub fn topological_order(
     nodes: &[usize],
     deps: impl Fn(usize) -> Vec<usize>,
 ) -> Result<Vec<usize>, Cycle> {
-    let members: BTreeSet<usize> = nodes.iter().copied().collect();
     let max = nodes.iter().copied().max().map_or(0, |m| m + 1);
+    // Nodes are indices: membership is a lookup, not a search of a tree (once per edge).
+    let mut members = vec![false; max];
+    for &n in nodes {
+        members[n] = true;
+    }
+    let is_member = |d: usize| members.get(d).copied().unwrap_or(false);
     let mut indegree = vec![0usize; max];
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); max];
     for &n in nodes {
-        let mut ds: Vec<usize> = deps(n)
-            .into_iter()
-            .filter(|d| members.contains(d))
-            .collect();
+        let mut ds: Vec<usize> = deps(n).into_iter().filter(|&d| is_member(d)).collect();
         ds.sort_unstable();
         ds.dedup();
         indegree[n] = ds.len();
@@ -60,7 +62,7 @@ pub fn topological_order(
     loop {
         let next = deps(cur)
             .into_iter()
-            .find(|d| members.contains(d) && !done.contains(d))
+            .find(|&d| is_member(d) && !done.contains(&d))
             .expect("a node left over has a dependency left over");
         if let Some(pos) = path.iter().position(|&p| p == next) {
             // `path` follows "depends on" edges, so it already reads in the loop's direction.

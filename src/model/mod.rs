@@ -523,7 +523,8 @@ struct Builder<'a> {
     /// Per symbol base, the suffix to try first for the next symbol of that base (see
     /// [`Builder::symbol`]).
     next_suffix: HashMap<String, usize>,
-    by_key: BTreeMap<String, EntityId>,
+    /// Every entity by its key (looked up, never walked in order).
+    by_key: HashMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
     outputs: Vec<FoundryOutput>,
     /// Access-policy entity per vault entity and group (one `add` per vault in each template).
@@ -653,7 +654,7 @@ impl<'a> Builder<'a> {
             entities: Vec::with_capacity(estimate),
             symbols: HashSet::with_capacity(estimate),
             next_suffix: HashMap::new(),
-            by_key: BTreeMap::new(),
+            by_key: HashMap::with_capacity(estimate),
             secrets: BTreeMap::new(),
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),

@@ -49,6 +49,10 @@ struct Use<'a> {
 
 pub(super) fn check(root: &Node, out: &mut Vec<Diagnostic>) {
     let created = created_resources(root, out);
+    if created.is_empty() {
+        // Every rule below is about a created resource (the uses are read for them alone).
+        return;
+    }
     let uses = uses(root);
     let near = nearly_named(&created, &uses, out);
     // Each created resource looks up its uses, whether a component names it and whether a
