@@ -8,15 +8,41 @@
 //! injected through the library's `output::FileSystem` seam, which exists in every build, so these
 //! tests pass under `cargo test --release` too; the rest drive the real binary.
 
-use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
 
 use foundrygen::output::{FileSystem, RealFileSystem};
 use foundrygen::{Error, Source, Target};
+
+/// What `Cell` and `RefCell` do for the records of the file systems below, which must be `Sync`:
+/// a batch swaps its sets in, and removes its backups, on several threads.
+#[derive(Default)]
+struct Shared<T>(Mutex<T>);
+
+impl<T> Shared<T> {
+    fn new(value: T) -> Self {
+        Shared(Mutex::new(value))
+    }
+    fn borrow(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    fn borrow_mut(&self) -> MutexGuard<'_, T> {
+        self.borrow()
+    }
+}
+
+impl<T: Copy> Shared<T> {
+    fn get(&self) -> T {
+        *self.borrow()
+    }
+    fn set(&self, value: T) {
+        *self.borrow() = value;
+    }
+}
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -85,8 +111,8 @@ fn generated(spec: &str) -> foundrygen::OutputSet {
 struct FailFirstSwapOnto {
     fail_onto: &'static str,
     destinations: BTreeSet<PathBuf>,
-    failed: Cell<bool>,
-    swapped_before: Cell<usize>,
+    failed: Shared<bool>,
+    swapped_before: Shared<usize>,
 }
 
 impl FileSystem for FailFirstSwapOnto {
@@ -113,8 +139,8 @@ fn a_failure_while_swapping_files_in_restores_the_folder() {
     let disk = FailFirstSwapOnto {
         fail_onto: "main.tf",
         destinations: files.files.keys().map(|rel| out.join(rel)).collect(),
-        failed: Cell::new(false),
-        swapped_before: Cell::new(0),
+        failed: Shared::new(false),
+        swapped_before: Shared::new(0),
     };
     let err = files.write_to_with(&disk, &out, false).unwrap_err();
     assert!(disk.failed.get(), "the swap onto main.tf never happened");
@@ -134,7 +160,7 @@ fn a_failure_while_swapping_files_in_restores_the_folder() {
 /// The real file system, except that call number `fail_at` (counting from 0) of any kind fails.
 struct FailAtCall {
     fail_at: usize,
-    calls: Cell<usize>,
+    calls: Shared<usize>,
 }
 
 impl FailAtCall {
@@ -231,7 +257,7 @@ fn fail_each_call_in_turn(files: &foundrygen::OutputSet, prepare: impl Fn(&Path)
         let root = fresh(&format!("fail-at-{fail_at}"));
         let disk = FailAtCall {
             fail_at,
-            calls: Cell::new(0),
+            calls: Shared::new(0),
         };
         match files.write_to_with(&disk, &root.join("out"), false) {
             Err(e) => {
@@ -404,14 +430,14 @@ fn an_invalid_spec_creates_no_folder() {
 #[derive(Default)]
 struct Recorder {
     fail_flush: bool,
-    fail_sync_dirs: Cell<usize>,
+    fail_sync_dirs: Shared<usize>,
     no_hard_links: bool,
     fail_rename_onto: Option<PathBuf>,
-    flushed: RefCell<Vec<Vec<PathBuf>>>,
-    flushed_dirs: RefCell<Vec<Vec<PathBuf>>>,
-    synced: RefCell<Vec<Vec<PathBuf>>>,
-    renames: Cell<usize>,
-    hard_links: Cell<usize>,
+    flushed: Shared<Vec<Vec<PathBuf>>>,
+    flushed_dirs: Shared<Vec<Vec<PathBuf>>>,
+    synced: Shared<Vec<Vec<PathBuf>>>,
+    renames: Shared<usize>,
+    hard_links: Shared<usize>,
 }
 
 impl FileSystem for Recorder {
@@ -584,7 +610,7 @@ fn a_failing_folder_sync_after_the_swap_puts_every_file_back() {
     let (_dir, out) = prepared();
     let before = snapshot(&out);
     let disk = Recorder {
-        fail_sync_dirs: Cell::new(1),
+        fail_sync_dirs: Shared::new(1),
         ..Recorder::default()
     };
     let err = files.write_to_with(&disk, &out, false).unwrap_err();
@@ -651,7 +677,7 @@ struct EveryFileOldOrNew {
     together: Vec<PathBuf>,
     /// Fail every folder sync, as if the disk refused it after the swap.
     fail_sync_dirs: bool,
-    checks: Cell<usize>,
+    checks: Shared<usize>,
 }
 
 /// A file a write changes: its bytes before (`None`: absent) and after (`None`: removed).
@@ -773,7 +799,7 @@ fn every_file_is_old_or_new_at_every_step_of_a_write() {
             files: watched,
             together,
             fail_sync_dirs,
-            checks: Cell::new(0),
+            checks: Shared::new(0),
         };
         let result = files.write_to_with(&disk, &out, false);
         assert_eq!(result.is_err(), fail_sync_dirs, "{result:?}");
@@ -958,6 +984,130 @@ fn a_spec_whose_swap_fails_keeps_its_folder_and_the_others_land() {
         assert!(files.contains_key("bicep/main.bicep"), "{name}: {files:?}");
         assert!(!files.keys().any(|k| k.contains(".foundrygen-")), "{name}");
     }
+}
+
+/// A batch output folder of `n` specs (`s00`, `s01`, …), each a quickstart render with a file of
+/// the user's, as many as it takes for the sets to be swapped in on several threads.
+fn big_batch(n: usize) -> (tempfile::TempDir, PathBuf, Vec<PathBuf>) {
+    let (dir, out) = prepared();
+    let root = dir.path().join("batch");
+    let specs: Vec<PathBuf> = (0..n).map(|i| root.join(format!("s{i:02}"))).collect();
+    for s in &specs {
+        copy_dir(&out, s);
+    }
+    (dir, root, specs)
+}
+
+/// key-vault-first staged over every spec folder: it rewrites, adds and removes files in each.
+fn stage_over(disk: &dyn FileSystem, specs: &[PathBuf]) -> Vec<foundrygen::output::Staged> {
+    let files = generated("specs/key-vault-first.yaml");
+    specs
+        .iter()
+        .map(|s| files.stage_with(disk, s, false).unwrap())
+        .collect()
+}
+
+#[test]
+fn in_a_big_batch_a_spec_whose_swap_fails_keeps_its_folder_and_the_others_land() {
+    let (_dir, _root, specs) = big_batch(40);
+    let before = snapshot(&specs[7]);
+    let disk = Recorder {
+        fail_rename_onto: Some(specs[7].join("terraform/main.tf")),
+        ..Recorder::default()
+    };
+    let results = foundrygen::output::write_staged(&disk, stage_over(&disk, &specs));
+    assert_eq!(results.len(), specs.len());
+    let (_d, clean) = prepared();
+    generated("specs/key-vault-first.yaml")
+        .write_to(&clean, false)
+        .unwrap();
+    let clean = snapshot(&clean);
+    for (i, (r, s)) in results.iter().zip(&specs).enumerate() {
+        if i == 7 {
+            assert!(
+                matches!(r, Err(Error::Io { action: "write", path, .. }) if path.ends_with("s07/terraform/main.tf")),
+                "{r:?}"
+            );
+            assert_eq!(snapshot(s), before, "`s07` changed");
+        } else {
+            let report = r.as_ref().unwrap();
+            assert!(!report.written.is_empty(), "{report:?}");
+            // The backups and the stale files are gone (removed several at a time).
+            assert_eq!(snapshot(s), clean, "{}", s.display());
+        }
+    }
+}
+
+#[test]
+fn in_a_big_batch_a_failing_folder_sync_puts_every_spec_back() {
+    let (_dir, root, specs) = big_batch(40);
+    let before = snapshot(&root);
+    let disk = Recorder {
+        fail_sync_dirs: Shared::new(1),
+        ..Recorder::default()
+    };
+    let results = foundrygen::output::write_staged(&disk, stage_over(&disk, &specs));
+    assert!(
+        results.iter().all(|r| matches!(
+            r,
+            Err(Error::Io {
+                action: "sync the folder entries in",
+                ..
+            })
+        )),
+        "{results:?}"
+    );
+    assert!(
+        disk.renames.get() > 2 * specs.len(),
+        "nothing was swapped in"
+    );
+    assert_eq!(snapshot(&root), before, "the batch folder changed");
+}
+
+/// The real file system, except that removing any file under `fail_under` fails.
+struct FailRemovalsUnder {
+    fail_under: PathBuf,
+    failed: Shared<usize>,
+}
+
+impl FileSystem for FailRemovalsUnder {
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        if path.starts_with(&self.fail_under) {
+            self.failed.set(self.failed.get() + 1);
+            return Err(io::Error::other("injected removal failure"));
+        }
+        fs::remove_file(path)
+    }
+}
+
+#[test]
+fn a_backup_that_cannot_be_removed_stays_a_leftover_that_the_next_write_removes() {
+    let (_dir, root, specs) = big_batch(20);
+    let disk = FailRemovalsUnder {
+        fail_under: specs[3].clone(),
+        failed: Shared::new(0),
+    };
+    let results = foundrygen::output::write_staged(&disk, stage_over(&disk, &specs));
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(disk.failed.get() > 0, "no removal was tried in `s03`");
+    let leftovers = |dir: &Path| {
+        snapshot(dir)
+            .into_keys()
+            .filter(|rel| rel.contains(".foundrygen-"))
+            .count()
+    };
+    assert_eq!(leftovers(&specs[3]), disk.failed.get());
+    assert_eq!(
+        leftovers(&root),
+        disk.failed.get(),
+        "another spec kept a leftover"
+    );
+    // The files themselves are the new ones, and the next write clears the leftovers.
+    let report = generated("specs/key-vault-first.yaml")
+        .write_to(&specs[3], false)
+        .unwrap();
+    assert!(report.written.is_empty(), "{report:?}");
+    assert_eq!(leftovers(&root), 0);
 }
 
 #[test]
