@@ -679,8 +679,11 @@ impl Staged {
     ) -> Result<(), Error> {
         if folder.dirs.is_empty() {
             if !*dir_exists {
-                let dir = self.dir.clone();
-                self.create_parent(disk, &dir)?;
+                // It was not there when staging listed it: this creates it (and any missing
+                // folder above it, which is shared in a batch and never removed).
+                disk.create_dir_all(&self.dir)
+                    .map_err(|e| io(&self.dir, "create", e))?;
+                self.created_dirs.push(self.dir.clone());
                 *dir_exists = true;
             }
             if leftovers.contains(&folder.tmp) {

@@ -123,7 +123,7 @@ impl FileSystem for FailFirstSwapOnto {
         }
         fs::rename(from, to)?;
         if !self.failed.get() && self.destinations.contains(to) {
-            self.swapped_before.set(self.swapped_before.get() + 1);
+            *self.swapped_before.borrow_mut() += 1;
         }
         Ok(())
     }
@@ -165,8 +165,11 @@ struct FailAtCall {
 
 impl FailAtCall {
     fn next(&self) -> io::Result<()> {
-        let n = self.calls.get();
-        self.calls.set(n + 1);
+        let n = {
+            let mut calls = self.calls.borrow_mut();
+            *calls += 1;
+            *calls - 1
+        };
         if n == self.fail_at {
             Err(io::Error::other(format!("injected failure at call {n}")))
         } else {
@@ -448,7 +451,7 @@ impl FileSystem for Recorder {
                 "injected: no hard links here",
             ));
         }
-        self.hard_links.set(self.hard_links.get() + 1);
+        *self.hard_links.borrow_mut() += 1;
         fs::hard_link(original, link)
     }
     fn flush(&self, files: &[&Path], dirs: &[&Path]) -> io::Result<()> {
@@ -468,7 +471,7 @@ impl FileSystem for Recorder {
             return Err(io::Error::other("injected rename failure"));
         }
         fs::rename(from, to)?;
-        self.renames.set(self.renames.get() + 1);
+        *self.renames.borrow_mut() += 1;
         Ok(())
     }
     fn sync_dirs(&self, dirs: &[&Path]) -> io::Result<()> {
@@ -476,7 +479,7 @@ impl FileSystem for Recorder {
             .borrow_mut()
             .push(dirs.iter().map(|d| d.to_path_buf()).collect());
         if self.fail_sync_dirs.get() > 0 {
-            self.fail_sync_dirs.set(self.fail_sync_dirs.get() - 1);
+            *self.fail_sync_dirs.borrow_mut() -= 1;
             return Err(io::Error::other("injected folder sync failure"));
         }
         RealFileSystem.sync_dirs(dirs)
@@ -690,7 +693,7 @@ struct Watched {
 
 impl EveryFileOldOrNew {
     fn check(&self) {
-        self.checks.set(self.checks.get() + 1);
+        *self.checks.borrow_mut() += 1;
         for Watched { path, old, new } in &self.files {
             let now = fs::read(path).ok();
             assert!(
@@ -1073,7 +1076,7 @@ struct FailRemovalsUnder {
 impl FileSystem for FailRemovalsUnder {
     fn remove_file(&self, path: &Path) -> io::Result<()> {
         if path.starts_with(&self.fail_under) {
-            self.failed.set(self.failed.get() + 1);
+            *self.failed.borrow_mut() += 1;
             return Err(io::Error::other("injected removal failure"));
         }
         fs::remove_file(path)
