@@ -526,6 +526,9 @@ struct Builder<'a> {
     /// Every entity by its key (looked up, never walked in order).
     by_key: HashMap<String, EntityId>,
     secrets: BTreeMap<String, SecretParam>,
+    /// For a secret many connections use, its users, so that [`Builder::secret`] need not look
+    /// through all of them.
+    secret_index: HashMap<String, HashSet<String>>,
     outputs: Vec<FoundryOutput>,
     /// Access-policy entity per vault entity and group (one `add` per vault in each template).
     access_policies: BTreeMap<(EntityId, Option<usize>), EntityId>,
@@ -544,13 +547,16 @@ struct Builder<'a> {
     created_of: Vec<EntityId>,
     /// The groups (see [`Model::groups`]).
     groups: Vec<Group>,
+    /// The groups of created resources, by [`scope_key`] and stem (see
+    /// [`Builder::resources_group`]).
+    resource_groups: HashMap<(String, String), usize>,
     /// Each connection's resource target entity.
     connection_targets: BTreeMap<EntityId, EntityId>,
 }
 
-/// From this many dependencies on, an entity's are indexed for [`Builder::dep`]: below it a look
-/// through the list costs less than hashing.
-const INDEX_DEPS_FROM: usize = 16;
+/// From this many entries on, a list the builder keeps free of repeats (an entity's dependencies,
+/// a secret's users) is indexed: below it a look through the list costs less than hashing.
+const INDEX_FROM: usize = 16;
 
 /// heck's `to_snake_case`, without its cost for ASCII words (every entity's symbol goes through
 /// it, and heck lowercases through `fmt` one character at a time). The same algorithm as heck
@@ -656,6 +662,7 @@ impl<'a> Builder<'a> {
             next_suffix: HashMap::new(),
             by_key: HashMap::with_capacity(estimate),
             secrets: BTreeMap::new(),
+            secret_index: HashMap::new(),
             outputs: Vec::new(),
             access_policies: BTreeMap::new(),
             last_child: BTreeMap::new(),
@@ -664,6 +671,7 @@ impl<'a> Builder<'a> {
             created: BTreeMap::new(),
             created_of: Vec::new(),
             groups: Vec::new(),
+            resource_groups: HashMap::new(),
             connection_targets: BTreeMap::new(),
         }
     }
@@ -810,7 +818,7 @@ impl<'a> Builder<'a> {
         let deps = &mut self.entities[from].deps;
         let new = match self.dep_index.get_mut(&from) {
             Some(index) => index.insert(on),
-            None if deps.len() < INDEX_DEPS_FROM => !deps.iter().any(|d| d.on == on),
+            None if deps.len() < INDEX_FROM => !deps.iter().any(|d| d.on == on),
             None => {
                 let mut index: HashSet<EntityId> = deps.iter().map(|d| d.on).collect();
                 let new = index.insert(on);
@@ -903,9 +911,8 @@ impl<'a> Builder<'a> {
                 self.entities[id].symbol.as_str(),
             ));
         }
-        if let Some(g) = self.groups.iter().position(|g| {
-            g.foundry.is_none() && scope_key(&g.scope) == scope_key(scope) && g.stem == stem
-        }) {
+        let key = (scope_key(scope), stem.clone());
+        if let Some(&g) = self.resource_groups.get(&key) {
             return g;
         }
         let symbol = self.symbol(&format!("{stem}-module"));
@@ -927,6 +934,7 @@ impl<'a> Builder<'a> {
             stem,
             symbol,
         });
+        self.resource_groups.insert(key, self.groups.len() - 1);
         self.groups.len() - 1
     }
 
@@ -945,7 +953,17 @@ impl<'a> Builder<'a> {
                 name: name.to_string(),
                 used_by: Vec::new(),
             });
-        if !p.used_by.contains(&used_by) {
+        let new = match self.secret_index.get_mut(name) {
+            Some(index) => index.insert(used_by.clone()),
+            None if p.used_by.len() < INDEX_FROM => !p.used_by.contains(&used_by),
+            None => {
+                let mut index: HashSet<String> = p.used_by.iter().cloned().collect();
+                let new = index.insert(used_by.clone());
+                self.secret_index.insert(name.to_string(), index);
+                new
+            }
+        };
+        if new {
             p.used_by.push(used_by);
         }
     }
@@ -1217,7 +1235,7 @@ mod tests {
         let mut text = String::from(
             "version: 1\nname: t\nlocation: eastus2\nresources:\n  - { type: Microsoft.Storage/storageAccounts, name: store1, containers: [docs, logs] }\n",
         );
-        let n = 2 * INDEX_DEPS_FROM;
+        let n = 2 * INDEX_FROM;
         for i in 0..n {
             text.push_str(&format!(
                 "  - {{ type: Microsoft.Search/searchServices, name: srch-{i:02} }}\n"
@@ -1278,6 +1296,27 @@ mod tests {
             .map(|d| d.on)
             .collect();
         assert_eq!(on, store_tree);
+    }
+
+    /// A secret more connections use than the builder indexes from lists each user once, in the
+    /// order first met (two foundries' connections of one name are one user).
+    #[test]
+    fn a_secret_lists_each_user_once() {
+        let n = 2 * INDEX_FROM;
+        let mut text = String::from("version: 1\nname: t\nlocation: eastus2\nfoundries:\n");
+        for f in ["f1", "f2"] {
+            text.push_str(&format!("  - name: {f}\n    connections:\n"));
+            for i in 0..n {
+                text.push_str(&format!(
+                    "      - {{ name: web-{i:02}, category: ApiKey, target: {{ url: 'https://a{i}.example.com/' }}, auth: {{ type: ApiKey, key: {{ secret: shared }} }} }}\n"
+                ));
+            }
+        }
+        let m = model(&text);
+        let expected: Vec<String> = (0..n)
+            .map(|i| format!("connection `web-{i:02}` `key`"))
+            .collect();
+        assert_eq!(m.secrets["shared"].used_by, expected);
     }
 
     /// The group indexes `Model::build` makes say what a pass over the entities and the plan says.
