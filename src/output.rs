@@ -1032,25 +1032,34 @@ struct Inventory {
 /// Reads what is under `base`; an absent folder holds nothing.
 fn inventory(base: &Path) -> Result<Inventory, Error> {
     let mut inv = Inventory::default();
-    if !base.is_dir() {
-        return Ok(inv);
-    }
+    // Listed straight away (a re-render asks about every format folder of every spec); only when
+    // that fails does it matter whether there is a folder at all.
+    let top = match fs::read_dir(base) {
+        Ok(entries) => entries,
+        Err(_) if !base.is_dir() => return Ok(inv),
+        Err(e) => return Err(io(base, "read", e)),
+    };
     inv.dirs.insert(String::new());
     let rel_of = |p: &Path| {
         p.strip_prefix(base)
             .map(|r| r.to_string_lossy().replace('\\', "/"))
             .ok()
     };
-    let mut stack = vec![base.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).map_err(|e| io(&d, "read", e))? {
+    // Folders to list, the first one listed already.
+    let mut stack: Vec<(PathBuf, Option<fs::ReadDir>)> = vec![(base.to_path_buf(), Some(top))];
+    while let Some((d, listed)) = stack.pop() {
+        let entries = match listed {
+            Some(entries) => entries,
+            None => fs::read_dir(&d).map_err(|e| io(&d, "read", e))?,
+        };
+        for entry in entries {
             let entry = entry.map_err(|e| io(&d, "read", e))?;
             let p = entry.path();
             let ft = entry.file_type().map_err(|e| io(&p, "read", e))?;
             let Some(rel) = rel_of(&p) else { continue };
             if ft.is_dir() {
                 inv.dirs.insert(rel);
-                stack.push(p);
+                stack.push((p, None));
             } else if is_leftover(&entry.file_name().to_string_lossy()) {
                 // A symbolic link by that name counts too: writing through it would write
                 // wherever it points.
