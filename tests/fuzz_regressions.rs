@@ -37,10 +37,11 @@ foundries:
       - name: app
 ";
 
-/// libyaml (serde_yaml's parser, used for the typed decode) refuses C0 controls but tab, LF and
-/// CR, DEL, C1 controls but U+0085, and U+FFFE/U+FFFF anywhere in the text; yaml-rust2 (the
+/// libyaml (serde_yaml's parser, which once did the typed decode) refuses C0 controls but tab, LF
+/// and CR, DEL, C1 controls but U+0085, and U+FFFE/U+FFFF anywhere in the text; yaml-rust2 (the
 /// positioned tree validation checks) accepts them in plain and quoted scalars, and (but NUL) in
-/// comments. Validation passes, then `spec::load::decode` fails and returns `Error::Internal`.
+/// comments. When the decode parsed the text again, validation passed and `spec::load::decode`
+/// failed with `Error::Internal`; it now decodes the checked tree itself.
 #[test]
 fn characters_libyaml_refuses_in_scalars() {
     for c in [

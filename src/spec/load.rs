@@ -1,6 +1,6 @@
-//! Loading: reads the spec file, builds the positioned tree (from yaml-rust2's event stream, since
-//! serde_yaml keeps no positions) and, once validation passed, decodes it into `spec::Spec`. This is
-//! the only file that calls serde_yaml.
+//! Loading: reads the spec file, builds the positioned tree (from yaml-rust2's event stream, which
+//! carries positions) and, once validation passed, decodes that tree into `spec::Spec`
+//! (`spec::de`). This is the only file that calls the YAML parser.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -148,8 +148,7 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
     }
     let mut builder = Builder::new(&src.text);
     let mut parser = Parser::new_from_str(&src.text);
-    // Read every document, so that a second one is reported instead of silently ignored (serde_yaml
-    // would refuse it later).
+    // Read every document, so that a second one is reported instead of silently ignored.
     if let Err(e) = parser.load(&mut builder, true) {
         let m = e.marker();
         let info = e.info().to_string();
@@ -209,32 +208,15 @@ pub fn parse_tree(src: &Source) -> Result<(Node, Vec<Diagnostic>), Vec<Diagnosti
 /// Decodes a validated spec into the typed `Spec`. Validation has already checked every key and type,
 /// so a failure here is a foundrygen bug, reported as an internal error.
 ///
-/// The decode reads the very tree validation checked, not the text again: two YAML parsers disagree
-/// on some inputs (libyaml, under serde_yaml, refuses control characters yaml-rust2 accepts, and
-/// reads U+0085/U+2028/U+2029 as line breaks where yaml-rust2 does not), and a second parse could
-/// see keys validation never saw.
+/// The decode reads the very tree validation checked (see `spec::de`), not the text again: two
+/// YAML parsers disagree on some inputs (libyaml, say, refuses control characters yaml-rust2
+/// accepts, and reads U+0085/U+2028/U+2029 as line breaks where yaml-rust2 does not), and a second
+/// parse could see keys validation never saw.
 pub fn decode(src: &Source, root: &Node) -> Result<Spec, Error> {
-    serde_yaml::from_value(to_yaml_value(root)).map_err(|e| Error::Internal {
+    super::de::from_node(root).map_err(|e| Error::Internal {
         message: format!("the validated spec `{}` did not decode: {e}", src.name),
         chain: Vec::new(),
     })
-}
-
-fn to_yaml_value(node: &Node) -> serde_yaml::Value {
-    match &node.value {
-        Value::Null => serde_yaml::Value::Null,
-        Value::Bool(b) => serde_yaml::Value::Bool(*b),
-        Value::Int(i) => serde_yaml::Value::Number((*i).into()),
-        Value::Float(f) => serde_yaml::Value::Number((*f).into()),
-        Value::Str(s) => serde_yaml::Value::String(s.clone()),
-        Value::Seq(items) => serde_yaml::Value::Sequence(items.iter().map(to_yaml_value).collect()),
-        Value::Map(entries) => serde_yaml::Value::Mapping(
-            entries
-                .iter()
-                .map(|(k, v)| (to_yaml_value(k), to_yaml_value(v)))
-                .collect(),
-        ),
-    }
 }
 
 /// An open sequence or mapping. Frames keep no spec path: building one for every collection cost

@@ -7,6 +7,7 @@
 //! `secret_permissions`, targets); `tests/schema.rs` checks the schema against the shape table in
 //! `validate::structure`.
 
+mod de;
 pub mod load;
 mod syntax;
 pub mod tree;

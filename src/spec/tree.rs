@@ -1,5 +1,6 @@
 //! The untyped, positioned YAML tree that validation walks. Every node knows where it was written,
-//! which serde_yaml values do not; `load.rs` builds it from the YAML event stream.
+//! which a plain YAML value does not; `load.rs` builds it from the YAML event stream and `de.rs`
+//! decodes it into the typed spec.
 
 use crate::diagnostics::Span;
 
@@ -12,7 +13,7 @@ pub struct Node {
     pub span: Span,
 }
 
-/// A YAML value resolved with the YAML 1.2 core schema (what serde_yaml does too).
+/// A YAML value resolved with the YAML 1.2 core schema.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `~`, `null` or nothing.
