@@ -49,9 +49,10 @@ pub const MAX_TEMPLATE_OUTPUTS: usize = 64;
 /// Bytes per template.
 pub const MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 
-/// From this size on (bytes of YAML), [`check`] decodes the spec beside validating it: below it a
-/// thread costs more than the decode it hides.
-const DECODE_BESIDE_VALIDATION_FROM: usize = 64 * 1024;
+/// From this size on (bytes of YAML) a spec is large: [`check`] decodes it beside validating it,
+/// and `render` frees its model on another thread while it writes. Below it a thread costs more
+/// than the work it hides.
+pub(crate) const LARGE_SPEC_BYTES: usize = 64 * 1024;
 
 /// A validated spec: the model, and the warnings validation left.
 #[derive(Debug)]
@@ -71,7 +72,7 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
     let (root, mut diags) = spec::load::parse_tree(source).map_err(invalid)?;
     // A large spec is decoded on a second thread while it is validated; the result is used only
     // once validation has passed (then it cannot have failed), and is dropped otherwise.
-    let decoded_beside = source.text.len() >= DECODE_BESIDE_VALIDATION_FROM;
+    let decoded_beside = source.text.len() >= LARGE_SPEC_BYTES;
     let (found, decoded) = if decoded_beside {
         std::thread::scope(|scope| {
             let decoding = scope.spawn(|| spec::load::decode(source, &root));
