@@ -4,9 +4,13 @@
 #   bash benches/cli.sh            # from the repository root
 #   RUNS=30 bash benches/cli.sh    # more runs for the slow workloads (default 10)
 #   BENCH_TMP=/dev/shm bash benches/cli.sh   # outputs on tmpfs instead of the disk
+#   BIN=path/to/foundrygen GEN=path/to/gen_bench_specs bash benches/cli.sh
+#                                  # time binaries built elsewhere (no cargo call at all)
 #
 # Workloads:
-#   1. quickstart   specs/quickstart.yaml, all formats written to disk, one process per render
+#   1. quickstart   specs/quickstart.yaml, all formats written to disk (and synced), one process
+#                   per render; quickstart-check renders it in memory and compares it with those
+#                   files (`--check`), which is how issue 12 measured its 3 ms
 #   2. big-5k       50 foundries x 100 connections (mixed categories; past Azure's template limits,
 #                   so FG061 warns), and big-10k (100 x 100) for the doubling ratio; big-2.5k
 #                   (25 x 100) too, so there is a ratio even if 10k is refused
@@ -14,7 +18,7 @@
 #
 # Inputs are generated into a temp folder by examples/gen_bench_specs.rs; results (hyperfine JSON)
 # go to $OUT_DIR (default: bench-cli/ in cargo's target directory, wherever CARGO_TARGET_DIR puts
-# it). Targets (issue 12, 2-core machine, medians): quickstart <= 3 ms; big-5k < 250 ms and
+# it). Targets (issue 12, 2-core machine, medians): quickstart-check <= 3 ms; big-5k < 250 ms and
 # < 100 MB peak RSS; big-10k <= 2.1 x big-5k; batch-1000 < 1.5 s. Every median is also given as a
 # multiple of the floor, a bare process start (`/bin/true`, measured the same way). The script
 # prints whether each target is met; with CHECK_TARGETS=1 it exits 1 when one is not.
@@ -31,9 +35,14 @@ for tool in hyperfine /usr/bin/time python3; do
 done
 
 # cargo says where its target directory and the executables it built are; nothing assumes ./target.
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked \
-    | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-OUT_DIR=${OUT_DIR:-$TARGET_DIR/bench-cli}
+# With BIN and GEN both given, cargo is not needed (results go to ./bench-cli unless OUT_DIR says).
+if [[ -n ${BIN:-} && -n ${GEN:-} ]]; then
+    OUT_DIR=${OUT_DIR:-bench-cli}
+else
+    TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+    OUT_DIR=${OUT_DIR:-$TARGET_DIR/bench-cli}
+fi
 mkdir -p "$OUT_DIR"
 OUT_DIR=$(cd "$OUT_DIR" && pwd)
 executable() { # cargo's JSON messages on stdin, target name
@@ -45,10 +54,14 @@ for line in sys.stdin:
         print(m["executable"])
 ' "$1"
 }
-BUILT=$(cargo build --release --locked --quiet --bin foundrygen --example gen_bench_specs \
-    --message-format=json-render-diagnostics)
-BIN=$(executable foundrygen <<<"$BUILT")
-GEN=$(executable gen_bench_specs <<<"$BUILT")
+if [[ -z ${BIN:-} || -z ${GEN:-} ]]; then
+    BUILT=$(cargo build --release --locked --quiet --bin foundrygen --example gen_bench_specs \
+        --message-format=json-render-diagnostics)
+    BIN=${BIN:-$(executable foundrygen <<<"$BUILT")}
+    GEN=${GEN:-$(executable gen_bench_specs <<<"$BUILT")}
+fi
+BIN=$(realpath "$BIN")
+GEN=$(realpath "$GEN")
 for exe in "$BIN" "$GEN"; do
     [[ -x $exe ]] || { echo "cargo reported no executable (got '$exe')" >&2; exit 2; }
 done
@@ -87,6 +100,10 @@ declare -A SPEC=(
 for name in quickstart big-2.5k big-5k big-10k batch-1000; do
     check "${SPEC[$name]}" "$name" || true
 done
+# quickstart-check compares with the files the quickstart's check rendered.
+if [[ " ${NAMES[*]} " == *" quickstart "* ]]; then
+    NAMES=(quickstart quickstart-check "${NAMES[@]:1}")
+fi
 
 # Every run renders into a fresh folder, so every run really writes every file. The quickstart's
 # previous output (9 files) is removed before each run. The big outputs are moved aside instead,
@@ -100,15 +117,18 @@ cat >"$WORK/bury.sh" <<'SH'
 exit 0
 SH
 for name in "${NAMES[@]}"; do
+    command="$BIN render ${SPEC[$name]:-} -o $WORK/out-$name --color never"
     case $name in
-        quickstart) args=(--warmup 10 --runs 200) prepare="rm -rf $WORK/out-$name" ;;
-        *) args=(--warmup 1 --runs "$RUNS") prepare="bash $WORK/bury.sh $WORK/out-$name $WORK/graveyard" ;;
+        quickstart) args=(--warmup 10 --runs 200 --prepare "rm -rf $WORK/out-$name") ;;
+        quickstart-check)
+            args=(--warmup 10 --runs 200)
+            command="$BIN render ${SPEC[quickstart]} -o $WORK/check-quickstart --check --color never" ;;
+        *) args=(--warmup 1 --runs "$RUNS" --prepare "bash $WORK/bury.sh $WORK/out-$name $WORK/graveyard") ;;
     esac
     # -N: no shell between hyperfine and foundrygen (nor the --prepare command).
     hyperfine "${args[@]}" -N --style basic \
-        --prepare "$prepare" \
         --export-json "$OUT_DIR/$name.json" \
-        "$BIN render ${SPEC[$name]} -o $WORK/out-$name --color never" \
+        "$command" \
         >"$OUT_DIR/$name.txt" 2>&1 || { echo "!! hyperfine failed for $name" >&2; cat "$OUT_DIR/$name.txt" >&2; }
 done
 
@@ -116,18 +136,23 @@ done
 hyperfine --warmup 10 --runs 200 -N --style basic --export-json "$OUT_DIR/floor.json" /bin/true \
     >"$OUT_DIR/floor.txt" 2>&1 || echo "!! hyperfine failed for /bin/true" >&2
 
-# Peak RSS: the median of 5 runs of /usr/bin/time -v, each into a fresh folder.
-peak_rss_kb() { # spec-or-dir label
-    local i
+# Peak RSS: the median of 5 runs of /usr/bin/time -v, each into a fresh folder (the check compares
+# with the same folder each time).
+peak_rss_kb() { # spec-or-dir label [--check]
+    local i out=$WORK/rss-$2
+    [[ ${3:-} == --check ]] && out=$WORK/check-quickstart
     for i in 1 2 3 4 5; do
-        rm -rf "$WORK/rss-$2"
-        /usr/bin/time -v "$BIN" render "$1" -o "$WORK/rss-$2" --color never 2>&1 >/dev/null \
+        [[ ${3:-} == --check ]] || rm -rf "$out"
+        /usr/bin/time -v "$BIN" render "$1" -o "$out" ${3:-} --color never 2>&1 >/dev/null \
             | awk -F': ' '/Maximum resident set size/ {print $2}'
     done | sort -n | sed -n 3p
 }
 declare -A RSS=()
 for name in "${NAMES[@]}"; do
-    RSS[$name]=$(peak_rss_kb "${SPEC[$name]}" "$name")
+    case $name in
+        quickstart-check) RSS[$name]=$(peak_rss_kb "${SPEC[quickstart]}" "$name" --check) ;;
+        *) RSS[$name]=$(peak_rss_kb "${SPEC[$name]}" "$name") ;;
+    esac
 done
 
 python3 - "$OUT_DIR" "${NAMES[@]}" -- "$(for n in "${NAMES[@]}"; do printf '%s=%s ' "$n" "${RSS[$n]}"; done)" <<'PY'
@@ -138,7 +163,7 @@ names = sys.argv[2:sep]
 rss = dict(kv.split("=") for kv in sys.argv[sep + 1].split())
 import os
 targets = {  # name: (median seconds, peak RSS MB, inclusive)
-    "quickstart": (0.003, None, True),
+    "quickstart-check": (0.003, None, True),
     "big-5k": (0.250, 100, False),
     "batch-1000": (1.5, None, False),
 }
@@ -148,7 +173,7 @@ except (OSError, KeyError, ValueError):
     floor = None
 missed = []
 med = {}
-print(f"\n{'workload':<12} {'median':>10} {'x floor':>8} {'mean±sd':>20} {'min':>10} {'peak RSS':>10}  target  met?")
+print(f"\n{'workload':<16} {'median':>10} {'x floor':>8} {'mean±sd':>20} {'min':>10} {'peak RSS':>10}  target  met?")
 for n in names:
     r = json.load(open(f"{out_dir}/{n}.json"))["results"][0]
     med[n] = r["median"]
@@ -164,7 +189,7 @@ for n in names:
             missed.append(n)
     ms = lambda s: f"{s * 1000:.1f} ms"
     times_floor = f"{r['median'] / floor:.0f}x" if floor else "?"
-    print(f"{n:<12} {ms(r['median']):>10} {times_floor:>8} {ms(r['mean']) + '±' + ms(r['stddev']):>20} {ms(r['min']):>10} "
+    print(f"{n:<16} {ms(r['median']):>10} {times_floor:>8} {ms(r['mean']) + '±' + ms(r['stddev']):>20} {ms(r['min']):>10} "
           f"{rss_mb:>7.1f} MB  {target}  {verdict}")
 if floor:
     print(f"\nfloor (/bin/true): {floor * 1000:.2f} ms median")
