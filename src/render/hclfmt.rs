@@ -23,7 +23,7 @@ pub fn format(src: &str) -> String {
     let mut tokens = rewrite(lex(src)).unwrap_or_else(|t| t);
     layout(&mut tokens);
     let mut out = String::with_capacity(src.len() + src.len() / 4);
-    write_tokens(&mut out, &tokens);
+    write_tokens(&mut out, src, &tokens);
     trailing_blanks(&mut out, src);
     out
 }
@@ -45,7 +45,7 @@ pub fn format_piece(out: &mut String, src: &str) -> bool {
     layout(&mut tokens);
     // The formatted text is about as long as the piece (alignment adds a little).
     out.reserve(src.len() + src.len() / 8);
-    write_tokens(out, &tokens);
+    write_tokens(out, src, &tokens);
     trailing_blanks(out, src);
     true
 }
@@ -62,11 +62,31 @@ pub fn joins_cleanly(before: &str, after: &str) -> bool {
     line_start && blank && !before.ends_with([' ', '\t'])
 }
 
-fn write_tokens(out: &mut String, tokens: &[Token<'_>]) {
+/// Writes the tokens of `src` with their spaces. A run of tokens that keeps the spaces it was
+/// written with is copied from `src` whole, rather than token by token.
+fn write_tokens(out: &mut String, src: &str, tokens: &[Token<'_>]) {
+    let bytes = src.as_bytes();
+    let mut run = 0..0;
     for t in tokens {
+        let at = t.at as usize;
+        if t.at != SYNTHETIC
+            && !run.is_empty()
+            && at.checked_sub(t.spaces) == Some(run.end)
+            && bytes[run.end..at].iter().all(|&b| b == b' ')
+        {
+            run.end = at + t.text.len();
+            continue;
+        }
+        out.push_str(&src[run]);
         push_spaces(out, t.spaces);
-        out.push_str(&t.text);
+        if t.at == SYNTHETIC {
+            out.push_str(&t.text);
+            run = 0..0;
+        } else {
+            run = at..at + t.text.len();
+        }
     }
+    out.push_str(&src[run]);
 }
 
 /// Appends `n` spaces.
@@ -149,7 +169,13 @@ struct Token<'a> {
     text: Cow<'a, str>,
     /// Spaces written before the token; every one is recomputed by [`layout`].
     spaces: usize,
+    /// Where `text` starts in the source it was lexed from (it is `src[at..at + text.len()]`), or
+    /// [`SYNTHETIC`] for a token a rewrite made.
+    at: u32,
 }
+
+/// The `at` of a token that is not a slice of the source.
+const SYNTHETIC: u32 = u32::MAX;
 
 impl<'a> Token<'a> {
     fn new(kind: Kind, text: impl Into<Cow<'a, str>>) -> Self {
@@ -157,6 +183,7 @@ impl<'a> Token<'a> {
             kind,
             text: text.into(),
             spaces: 0,
+            at: SYNTHETIC,
         }
     }
 
@@ -260,7 +287,12 @@ impl<'a> Lexer<'a> {
 
     fn emit(&mut self, kind: Kind, len: usize) {
         let text = &self.src[self.pos..self.pos + len];
-        self.tokens.push(Token::new(kind, text));
+        // A source too long for `at` (4 GiB) is written token by token.
+        let at = u32::try_from(self.pos + len).map_or(SYNTHETIC, |_| self.pos as u32);
+        self.tokens.push(Token {
+            at,
+            ..Token::new(kind, text)
+        });
         self.depth += bracket_change(kind);
         self.pos += len;
     }
