@@ -734,12 +734,11 @@ impl<'t, 'a> Rewriter<'t, 'a> {
                     // terraform fmt drops a label whose text the scanner splits (one holding `$` or
                     // `%`), a bug we do not copy: such a label is kept as written, and so is one
                     // that is already written the way hclwrite quotes it.
-                    if let [_, lit, _] = &toks[self.at..=close] {
-                        if !quotes_as_written(&lit.text) {
-                            if let Some(value) = decode_literal(&lit.text) {
-                                self.replace(self.at, close + 1, quoted_label(&value));
-                            }
-                        }
+                    if let [_, lit, _] = &toks[self.at..=close]
+                        && !quotes_as_written(&lit.text)
+                        && let Some(value) = decode_literal(&lit.text)
+                    {
+                        self.replace(self.at, close + 1, quoted_label(&value));
                     }
                     self.at = close + 1;
                 }
