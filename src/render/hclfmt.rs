@@ -23,7 +23,7 @@ pub fn format(src: &str) -> String {
     let mut tokens = rewrite(lex(src)).unwrap_or_else(|t| t);
     layout(&mut tokens);
     let mut out = String::with_capacity(src.len() + src.len() / 4);
-    write_tokens(&mut out, &tokens);
+    write_tokens(&mut out, src, &tokens);
     trailing_blanks(&mut out, src);
     out
 }
@@ -43,7 +43,9 @@ pub fn format_piece(out: &mut String, src: &str) -> bool {
         return false;
     };
     layout(&mut tokens);
-    write_tokens(out, &tokens);
+    // The formatted text is about as long as the piece (alignment adds a little).
+    out.reserve(src.len() + src.len() / 8);
+    write_tokens(out, src, &tokens);
     trailing_blanks(out, src);
     true
 }
@@ -60,18 +62,48 @@ pub fn joins_cleanly(before: &str, after: &str) -> bool {
     line_start && blank && !before.ends_with([' ', '\t'])
 }
 
-fn write_tokens(out: &mut String, tokens: &[Token<'_>]) {
+/// Writes the tokens of `src` with their spaces. A run of tokens that keeps the spaces it was
+/// written with is copied from `src` whole, rather than token by token.
+fn write_tokens(out: &mut String, src: &str, tokens: &[Token<'_>]) {
+    let bytes = src.as_bytes();
+    let mut run = 0..0;
     for t in tokens {
-        out.extend(std::iter::repeat_n(' ', t.spaces));
-        out.push_str(&t.text);
+        let at = t.at as usize;
+        if t.at != SYNTHETIC
+            && !run.is_empty()
+            && at.checked_sub(t.spaces) == Some(run.end)
+            && bytes[run.end..at].iter().all(|&b| b == b' ')
+        {
+            run.end = at + t.text.len();
+            continue;
+        }
+        out.push_str(&src[run]);
+        push_spaces(out, t.spaces);
+        if t.at == SYNTHETIC {
+            out.push_str(&t.text);
+            run = 0..0;
+        } else {
+            run = at..at + t.text.len();
+        }
     }
+    out.push_str(&src[run]);
+}
+
+/// Appends `n` spaces.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > SPACES.len() {
+        out.push_str(SPACES);
+        n -= SPACES.len();
+    }
+    out.push_str(&SPACES[..n]);
 }
 
 fn trailing_blanks(out: &mut String, src: &str) {
     // hclwrite keeps the blanks after the last token (as spaces, one per byte): they belong to the
     // end-of-file token, which no formatting rule touches.
     let trailing = src.len() - src.trim_end_matches([' ', '\t']).len();
-    out.extend(std::iter::repeat_n(' ', trailing));
+    push_spaces(out, trailing);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +169,13 @@ struct Token<'a> {
     text: Cow<'a, str>,
     /// Spaces written before the token; every one is recomputed by [`layout`].
     spaces: usize,
+    /// Where `text` starts in the source it was lexed from (it is `src[at..at + text.len()]`), or
+    /// [`SYNTHETIC`] for a token a rewrite made.
+    at: u32,
 }
+
+/// The `at` of a token that is not a slice of the source.
+const SYNTHETIC: u32 = u32::MAX;
 
 impl<'a> Token<'a> {
     fn new(kind: Kind, text: impl Into<Cow<'a, str>>) -> Self {
@@ -145,6 +183,7 @@ impl<'a> Token<'a> {
             kind,
             text: text.into(),
             spaces: 0,
+            at: SYNTHETIC,
         }
     }
 
@@ -187,6 +226,8 @@ struct Lexer<'a> {
     braces: i64,
     sequence_ends: Vec<i64>,
     heredocs: Vec<Heredoc<'a>>,
+    /// The sum of [`bracket_change`] over the tokens so far.
+    depth: i64,
 }
 
 fn lex(src: &str) -> Vec<Token<'_>> {
@@ -204,6 +245,7 @@ fn lex_checked(src: &str) -> (Vec<Token<'_>>, bool) {
         braces: 0,
         sequence_ends: Vec::new(),
         heredocs: Vec::new(),
+        depth: 0,
     };
     while lx.pos < src.len() {
         match lx.modes.last().copied().unwrap_or(Mode::Main) {
@@ -215,12 +257,7 @@ fn lex_checked(src: &str) -> (Vec<Token<'_>>, bool) {
     let closed = lx.modes == [Mode::Main]
         && lx.heredocs.is_empty()
         && lx.sequence_ends.is_empty()
-        && lx
-            .tokens
-            .iter()
-            .map(|t| bracket_change(t.kind))
-            .sum::<i64>()
-            == 0;
+        && lx.depth == 0;
     (lx.tokens, closed)
 }
 
@@ -250,8 +287,32 @@ impl<'a> Lexer<'a> {
 
     fn emit(&mut self, kind: Kind, len: usize) {
         let text = &self.src[self.pos..self.pos + len];
-        self.tokens.push(Token::new(kind, text));
+        // A source too long for `at` (4 GiB) is written token by token.
+        let at = u32::try_from(self.pos + len).map_or(SYNTHETIC, |_| self.pos as u32);
+        self.tokens.push(Token {
+            at,
+            ..Token::new(kind, text)
+        });
+        self.depth += bracket_change(kind);
         self.pos += len;
+    }
+
+    /// An identifier starting at the current position: ASCII bytes at a time, and characters
+    /// once one is not ASCII.
+    fn ident(&mut self) {
+        let rest = self.rest();
+        let b = rest.as_bytes();
+        let mut len = 0;
+        while len < b.len() && (b[len].is_ascii_alphanumeric() || matches!(b[len], b'_' | b'-')) {
+            len += 1;
+        }
+        if len < b.len() && !b[len].is_ascii() {
+            len += rest[len..]
+                .char_indices()
+                .find(|&(_, c)| !is_ident_continue(c))
+                .map_or(rest.len() - len, |(i, _)| i);
+        }
+        self.emit(Kind::Ident, len);
     }
 
     fn open_sequence(&mut self, kind: Kind, len: usize) {
@@ -278,10 +339,26 @@ impl<'a> Lexer<'a> {
 
     fn main(&mut self) {
         let rest = self.rest();
-        let c = rest.chars().next().unwrap_or('\0');
+        let first = rest.as_bytes()[0];
+        if first.is_ascii_alphabetic() || first == b'_' {
+            return self.ident();
+        }
+        if matches!(first, b' ' | b'\t') {
+            let b = rest.as_bytes();
+            let run = b
+                .iter()
+                .position(|&c| c != b' ' && c != b'\t')
+                .unwrap_or(b.len());
+            self.pos += run;
+            return;
+        }
+        let c = if first.is_ascii() {
+            char::from(first)
+        } else {
+            rest.chars().next().unwrap_or('\0')
+        };
         let two = rest.get(..2).unwrap_or("");
         match c {
-            ' ' | '\t' => self.pos += 1,
             '\n' => self.emit(Kind::Newline, 1),
             '\r' if rest.starts_with("\r\n") => self.emit(Kind::Newline, 2),
             '#' => self.line_comment(),
@@ -292,13 +369,7 @@ impl<'a> Lexer<'a> {
                 None => self.emit(Kind::Slash, 1),
             },
             '0'..='9' => self.number(),
-            c if is_ident_start(c) => {
-                let len = rest
-                    .char_indices()
-                    .find(|&(_, c)| !is_ident_continue(c))
-                    .map_or(rest.len(), |(i, _)| i);
-                self.emit(Kind::Ident, len);
-            }
+            c if is_ident_start(c) => self.ident(),
             '"' => {
                 self.emit(Kind::OQuote, 1);
                 self.modes.push(Mode::Quoted);
@@ -444,16 +515,18 @@ impl<'a> Lexer<'a> {
             // `$${` and `%%{` are escapes, literal text; a lone `$` or `%` is literal too.
             b'$' | b'%' => self.emit(Kind::QuotedLit, escaped_sequence_len(rest)),
             _ => {
+                // Every byte that ends the literal is ASCII, so bytes of a multi-byte character
+                // (all at or above 0x80) are literal text like any other.
+                let b = rest.as_bytes();
                 let mut len = 0;
-                let mut chars = rest.char_indices().peekable();
-                while let Some((i, c)) = chars.next() {
-                    match c {
-                        '$' | '%' | '"' | '\r' | '\n' => break,
-                        '\\' => match chars.next() {
-                            Some((j, e)) if e != '\r' && e != '\n' => len = j + e.len_utf8(),
+                while len < b.len() {
+                    match b[len] {
+                        b'$' | b'%' | b'"' | b'\r' | b'\n' => break,
+                        b'\\' => match b.get(len + 1) {
+                            Some(&e) if e != b'\r' && e != b'\n' => len += 2,
                             _ => break,
                         },
-                        _ => len = i + c.len_utf8(),
+                        _ => len += 1,
                     }
                 }
                 if len == 0 {
@@ -524,38 +597,58 @@ fn escaped_sequence_len(rest: &str) -> usize {
 // ---------------------------------------------------------------------------------------------
 // The rewrites `terraform fmt` adds on top of hclwrite (terraform's `command/fmt.go`).
 
-/// Applies terraform fmt's rewrites to every attribute and block of the file; input that does not
-/// parse as bodies of attributes and blocks is returned unchanged.
-/// The tokens with hclwrite's rewrites made, or (`Err`) as they were when the body does not parse.
+/// Applies terraform fmt's rewrites to every attribute and block of the file: the tokens with the
+/// rewrites made, or (`Err`) as they were when the text does not parse as bodies of attributes and
+/// blocks. Most generated text needs no rewrite, and then the tokens are returned as they came.
 fn rewrite(tokens: Vec<Token<'_>>) -> Result<Vec<Token<'_>>, Vec<Token<'_>>> {
     let mut rw = Rewriter {
         toks: &tokens,
         at: 0,
-        out: Vec::with_capacity(tokens.len() + 16),
+        out: Vec::new(),
+        kept: 0,
+        edited: false,
         blocks: Vec::new(),
     };
-    match rw.body(true) {
-        Some(()) => Ok(rw.out),
-        None => Err(tokens),
+    if rw.body(true).is_none() {
+        return Err(tokens);
     }
+    if !rw.edited {
+        return Ok(tokens);
+    }
+    let (mut out, kept) = (rw.out, rw.kept);
+    out.extend_from_slice(&tokens[kept..]);
+    Ok(out)
 }
 
 struct Rewriter<'t, 'a> {
     toks: &'t [Token<'a>],
     at: usize,
+    /// The rewritten tokens up to `kept`, once a first rewrite was made; `toks[kept..]` follows.
     out: Vec<Token<'a>>,
+    kept: usize,
+    edited: bool,
     /// The types of the blocks around the current body (`["variable"]` inside a variable).
-    blocks: Vec<String>,
+    blocks: Vec<&'t str>,
 }
 
-impl<'a> Rewriter<'_, 'a> {
+impl<'t, 'a> Rewriter<'t, 'a> {
     fn kind(&self, i: usize) -> Option<Kind> {
         self.toks.get(i).map(|t| t.kind)
     }
 
     fn copy(&mut self, n: usize) {
-        self.out.extend_from_slice(&self.toks[self.at..self.at + n]);
         self.at += n;
+    }
+
+    /// Replaces `toks[start..end]` (at or after every earlier replacement) with `with`.
+    fn replace(&mut self, start: usize, end: usize, with: impl IntoIterator<Item = Token<'a>>) {
+        if !self.edited {
+            self.edited = true;
+            self.out.reserve(self.toks.len() + 16);
+        }
+        self.out.extend_from_slice(&self.toks[self.kept..start]);
+        self.out.extend(with);
+        self.kept = end;
     }
 
     /// A body up to (not including) its closing `}`, or to the end of input at the top level.
@@ -575,7 +668,8 @@ impl<'a> Rewriter<'_, 'a> {
     }
 
     fn attribute(&mut self) -> Option<()> {
-        let name = self.toks[self.at].text.to_string();
+        let toks = self.toks;
+        let name: &str = &toks[self.at].text;
         self.copy(2);
         let start = self.at;
         let mut depth = 0i64;
@@ -609,9 +703,8 @@ impl<'a> Rewriter<'_, 'a> {
         } else {
             value_expr(expr)
         };
-        match rewritten {
-            Some(tokens) => self.out.extend(tokens),
-            None => self.out.extend_from_slice(expr),
+        if let Some(tokens) = rewritten {
+            self.replace(start, expr_end, tokens);
         }
         self.at = expr_end;
         self.copy(end - expr_end);
@@ -619,14 +712,15 @@ impl<'a> Rewriter<'_, 'a> {
     }
 
     fn block(&mut self) -> Option<()> {
-        let ty = self.toks[self.at].text.to_string();
+        let toks = self.toks;
+        let ty: &str = &toks[self.at].text;
         self.copy(1);
         loop {
-            let t = self.toks.get(self.at)?;
+            let t = toks.get(self.at)?;
             match t.kind {
                 Kind::OBrace => break,
                 Kind::Ident => {
-                    self.out.extend(quoted_label(&t.text));
+                    self.replace(self.at, self.at + 1, quoted_label(&t.text));
                     self.at += 1;
                 }
                 Kind::OQuote => {
@@ -637,20 +731,22 @@ impl<'a> Rewriter<'_, 'a> {
                     if self.kind(close) != Some(Kind::CQuote) {
                         return None;
                     }
-                    let label = &self.toks[self.at..=close];
-                    match label {
-                        [_, lit, _] => match decode_literal(&lit.text) {
-                            Some(value) => self.out.extend(quoted_label(&value)),
-                            None => self.out.extend_from_slice(label),
-                        },
-                        // terraform fmt drops a label whose text the scanner splits (one holding
-                        // `$` or `%`), a bug we do not copy: such a label is kept as written.
-                        _ => self.out.extend_from_slice(label),
+                    // terraform fmt drops a label whose text the scanner splits (one holding `$` or
+                    // `%`), a bug we do not copy: such a label is kept as written, and so is one
+                    // that is already written the way hclwrite quotes it.
+                    if let [_, lit, _] = &toks[self.at..=close]
+                        && !quotes_as_written(&lit.text)
+                        && let Some(value) = decode_literal(&lit.text)
+                    {
+                        self.replace(self.at, close + 1, quoted_label(&value));
                     }
                     self.at = close + 1;
                 }
                 // Comments between labels go, as in terraform fmt.
-                Kind::Comment if !t.ends_line() => self.at += 1,
+                Kind::Comment if !t.ends_line() => {
+                    self.replace(self.at, self.at + 1, []);
+                    self.at += 1;
+                }
                 _ => return None,
             }
         }
@@ -661,6 +757,13 @@ impl<'a> Rewriter<'_, 'a> {
         self.copy(1);
         Some(())
     }
+}
+
+/// Whether a quoted literal's text is the value it stands for, as hclwrite would quote it: printable
+/// ASCII without escapes, `$` or `%` (decoding and quoting it again gives it back unchanged).
+fn quotes_as_written(raw: &str) -> bool {
+    raw.bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'\\' | b'$' | b'%' | b'"'))
 }
 
 fn quoted_label(value: &str) -> [Token<'static>; 3] {
@@ -1026,6 +1129,7 @@ fn align(
     cell: impl Fn(&Line) -> Option<usize>,
     width: impl Fn(&[Token<'_>], &Line) -> usize,
 ) {
+    let mut widths = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         if cell(&lines[i]).is_none() {
@@ -1036,9 +1140,10 @@ fn align(
             .find(|&j| cell(&lines[j]).is_none())
             .unwrap_or(lines.len());
         let chain = &lines[i..chain_end];
-        let widest = chain.iter().map(|l| width(tokens, l)).max().unwrap_or(0);
-        for l in chain {
-            let w = width(tokens, l);
+        widths.clear();
+        widths.extend(chain.iter().map(|l| width(tokens, l)));
+        let widest = widths.iter().copied().max().unwrap_or(0);
+        for (l, &w) in chain.iter().zip(&widths) {
             if let Some(c) = cell(l) {
                 tokens[c].spaces = widest - w + 1;
             }
@@ -1062,6 +1167,9 @@ fn columns(tokens: &[Token<'_>]) -> usize {
         })
         .sum()
 }
+
+#[cfg(test)]
+mod reference;
 
 #[cfg(test)]
 mod tests {
@@ -1226,5 +1334,176 @@ mod tests {
         assert_eq!(format("a = \"${\n"), "a = \"${\n");
         assert_eq!(format("}\n}\nx=1"), "}\n}\nx = 1");
         assert_eq!(format(""), "");
+    }
+
+    /// Fragments of HCL, valid or not, that random text is glued from: every token kind, the
+    /// bytes the lexer's fast paths stop at, escapes, heredocs and non-ASCII text.
+    const FRAGMENTS: &[&str] = &[
+        " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "a", "b_c", "d-e", "_x", "é", "x\u{301}",
+        "日本", "0", "1.5e3", "1.", "2e+", "=", "==", "!=", "<=", ">=", "=>", "<", ">", "&&", "||",
+        "!", "+", "-", "*", "/", "%", ".", ",", ":", "?", "::", "...", "~", ";", "{", "}", "[",
+        "]", "(", ")", "\"", "\\", "\\\"", "\\n", "\\u00e9", "\\é", "\\\n", "${", "${~", "~}",
+        "%{", "%{~", "$${", "%%{", "$", "#c\n", "# c", "//c\n", "/* c */", "/*", "<<EOT\n",
+        "<<-EOT\n", "EOT", "  EOT\n", "variable", "resource", "type", "string", "list", "in",
+        "for", "\u{feff}", "\u{0}",
+    ];
+
+    /// Values an attribute of generated-looking HCL takes.
+    const VALUES: &[&str] = &[
+        "\"s\"",
+        "\"${var.x}\"",
+        "\"${\n  f(x)\n}\"",
+        "\"${(x)}\"",
+        "\"a${b}c\"",
+        "\"$${x}\"",
+        "\"${f(\"${g}\")}\"",
+        "x.y[0].z",
+        "-1",
+        "[\n\"a\",\n  b,\n]",
+        "[]",
+        "{}",
+        "{\nk = 1\nlonger = \"v\" # c\n}",
+        "<<-EOT\n  text = 1\n  EOT",
+        "\"日本\"",
+        "\"string\"",
+        "list",
+        "map",
+        "set",
+        "\"list\"",
+        "\"map\"",
+        "true",
+        "f( 1 ,2 )",
+        "a == b ? 1 : 2",
+        "{ for k, v in m : k => v }",
+        "\"q\\\"\\\\\"",
+    ];
+
+    /// Labels a block of generated-looking HCL takes.
+    const LABELS: &[&str] = &[
+        "\"a\"",
+        "b",
+        "\"a b\"",
+        "\"$x\"",
+        "\"%{x}\"",
+        "\"\\u00e9\"",
+        "\"é\"",
+        "\"\\q\"",
+        "\"\"",
+        "\"t\\tab\"",
+        "/* c */",
+    ];
+
+    fn soup() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        proptest::collection::vec(proptest::sample::select(FRAGMENTS), 0..60)
+            .prop_map(|parts| parts.concat())
+    }
+
+    fn attribute() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        (
+            proptest::sample::select(&["a", "type", "name", "parent_id", "x-y"][..]),
+            proptest::sample::select(&["=", " = ", "  =   "][..]),
+            proptest::sample::select(VALUES),
+            proptest::sample::select(&["", " # note", "   // n"][..]),
+        )
+            .prop_map(|(k, eq, v, c)| format!("{k}{eq}{v}{c}\n"))
+    }
+
+    /// Text shaped like the templates' output (blocks of attributes), so that most of it parses
+    /// and goes through the rewrites.
+    fn body() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let line = prop_oneof![
+            4 => attribute(),
+            1 => Just("\n".to_string()),
+            1 => Just("# comment\n".to_string()),
+            1 => Just("  \t\n".to_string()),
+        ];
+        let block = (
+            proptest::sample::select(&["resource", "variable", "data", "locals", "x"][..]),
+            proptest::collection::vec(proptest::sample::select(LABELS), 0..3),
+            proptest::collection::vec(line.clone(), 0..6),
+            proptest::collection::vec(attribute(), 0..2),
+        )
+            .prop_map(|(ty, labels, lines, inner)| {
+                format!(
+                    "{ty} {} {{\n{}  inner {{\n{}}}\n}}\n",
+                    labels.join(" "),
+                    lines.concat(),
+                    inner.concat()
+                )
+            });
+        let item = prop_oneof![3 => block, 1 => line];
+        (
+            proptest::collection::vec(item, 0..5),
+            proptest::sample::select(&["", "  ", "\n", "\t "][..]),
+        )
+            .prop_map(|(items, end)| items.concat() + end)
+    }
+
+    /// `format` and `format_piece` against the formatter before the fast paths.
+    fn same_as_reference(src: &str) -> Result<(), proptest::test_runner::TestCaseError> {
+        proptest::prop_assert_eq!(format(src), super::reference::format(src));
+        let (mut new, mut old) = ("kept\n".to_string(), "kept\n".to_string());
+        let new_ok = super::format_piece(&mut new, src);
+        let old_ok = super::reference::format_piece(&mut old, src);
+        proptest::prop_assert_eq!(new_ok, old_ok);
+        proptest::prop_assert_eq!(new, old);
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        #[test]
+        fn formats_any_text_as_the_reference_formatter(src in soup()) {
+            same_as_reference(&src)?;
+        }
+
+        #[test]
+        fn formats_template_shaped_text_as_the_reference_formatter(src in body()) {
+            same_as_reference(&src)?;
+        }
+    }
+
+    #[test]
+    fn template_shaped_text_mostly_parses() {
+        // The generator above is only worth its cases if many of them reach the rewrites.
+        use proptest::strategy::{Strategy, ValueTree};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = body();
+        let parsed = (0..200)
+            .filter(|_| {
+                let src = strategy.new_tree(&mut runner).unwrap().current();
+                super::rewrite(super::lex(&src)).is_ok()
+            })
+            .count();
+        assert!(parsed > 50, "only {parsed} of 200 parsed");
+    }
+
+    #[test]
+    fn formats_the_golden_terraform_files_as_the_reference_formatter() {
+        let cases = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
+        let mut seen = 0;
+        for case in std::fs::read_dir(cases).unwrap() {
+            let dir = case.unwrap().path().join("expected/terraform");
+            let Ok(files) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for f in files {
+                let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
+                // Unaligned, as the templates print it.
+                let raw: String = text
+                    .lines()
+                    .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ") + "\n")
+                    .collect();
+                for src in [&text, &raw] {
+                    same_as_reference(src).unwrap();
+                }
+                seen += 1;
+            }
+        }
+        assert!(seen > 0);
     }
 }

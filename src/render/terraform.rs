@@ -2,7 +2,7 @@
 //! access policies, time for the wait), `variables.tf`, `outputs.tf`, `versions.tf` and
 //! `terraform.tfvars.example`.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToSnakeCase;
@@ -214,7 +214,7 @@ pub fn imports(model: &Model, existing: &[EntityId]) -> Result<String, Error> {
             let quoted = r.id_string(id);
             ImportView {
                 comment: e.label.clone(),
-                to: r.address(id),
+                to: r.address(id).to_string(),
                 id: format!(
                     "{}?api-version={}\"",
                     &quoted[..quoted.len() - 1],
@@ -256,6 +256,11 @@ struct TfRender<'a> {
     uses_location: Cell<bool>,
     /// Whether an expression used the tenant (`data.azapi_client_config.current`).
     uses_tenant: Cell<bool>,
+    /// Each entity's [`TfRender::address`], made on first use: most are asked for many times (by
+    /// every dependent, every reference and every role assignment on it).
+    addresses: Vec<OnceCell<String>>,
+    /// Each entity's [`TfRender::id_string`], made on first use.
+    id_strings: Vec<OnceCell<String>>,
 }
 
 /// The raw contents of an HCL string literal (no quotes).
@@ -309,6 +314,8 @@ impl<'a> TfRender<'a> {
             secret_reads: BTreeMap::new(),
             uses_location: Cell::new(false),
             uses_tenant: Cell::new(false),
+            addresses: vec![OnceCell::new(); model.entities.len()],
+            id_strings: vec![OnceCell::new(); model.entities.len()],
         };
         let mut exprs: Vec<&Expr> = Vec::new();
         for e in &model.entities {
@@ -380,7 +387,11 @@ impl<'a> TfRender<'a> {
         self.model.entity(id).symbol.clone()
     }
 
-    fn address(&self, id: EntityId) -> String {
+    fn address(&self, id: EntityId) -> &str {
+        self.addresses[id].get_or_init(|| self.make_address(id))
+    }
+
+    fn make_address(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         let ty = match (e.existing, e.kind) {
             (true, _) => return format!("data.azapi_resource.{}", e.symbol),
@@ -402,7 +413,11 @@ impl<'a> TfRender<'a> {
     }
 
     /// A resource id built as a string, known at plan time (for role assignment names).
-    fn id_string(&self, id: EntityId) -> String {
+    fn id_string(&self, id: EntityId) -> &str {
+        self.id_strings[id].get_or_init(|| self.make_id_string(id))
+    }
+
+    fn make_id_string(&self, id: EntityId) -> String {
         let mut chain = vec![id];
         let mut cur = id;
         while let Some(p) = self.model.entity(cur).parent {
@@ -522,7 +537,7 @@ impl<'a> TfRender<'a> {
             "uuidv5(\"{ARM_GUID_NAMESPACE}\", join(\"-\", [{}]))",
             args.iter()
                 .map(|a| match (a, seed_subscription) {
-                    (Expr::Id(id), _) => self.id_string(*id),
+                    (Expr::Id(id), _) => self.id_string(*id).to_string(),
                     // An id joined with literals (a data-plane role definition under its
                     // resource) is one plan-time string too.
                     (Expr::Concat(parts), _) => {
@@ -633,7 +648,12 @@ impl<'a> TfRender<'a> {
         e.deps
             .iter()
             .filter(|d| Some(d.on) != e.parent)
-            .map(|d| (self.address(d.on), d.reason.describe().to_string()))
+            .map(|d| {
+                (
+                    self.address(d.on).to_string(),
+                    d.reason.describe().to_string(),
+                )
+            })
             .unzip()
     }
 
