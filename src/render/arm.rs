@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::context::{FileView, RValue, ResourceView};
 use super::templates::ItemStream;
@@ -120,6 +121,34 @@ struct ArmRender<'a> {
     uses_deployment_scope: RefCell<bool>,
     secrets: RefCell<BTreeSet<String>>,
     uses_location: RefCell<bool>,
+    /// Each entity's `resourceId(...)` from this template, by entity id, built on first use: ids,
+    /// `dependsOn` lists and `reference()`s repeat the same few thousand strings many times.
+    /// Building one again would change nothing: what it records on the way (a secret, the
+    /// deployment scope) is recorded the first time.
+    ids: RefCell<Vec<Option<Rc<str>>>>,
+    /// Each entity's `dependsOn` reference from this template, by entity id (see `ids`).
+    dep_refs: RefCell<Vec<Option<Rc<str>>>>,
+    /// `reference(...)` of each entity, at `2 * id` without `'full'` and `2 * id + 1` with it.
+    references: RefCell<Vec<Option<Rc<str>>>>,
+}
+
+/// The cached string of `id` in `cache`, built with `build` on first use.
+fn cached(
+    cache: &RefCell<Vec<Option<Rc<str>>>>,
+    id: EntityId,
+    build: impl FnOnce() -> String,
+) -> Rc<str> {
+    if let Some(Some(s)) = cache.borrow().get(id) {
+        return s.clone();
+    }
+    // Not borrowed while building: an id's name expression may need other ids.
+    let s: Rc<str> = build().into();
+    let mut cache = cache.borrow_mut();
+    if cache.len() <= id {
+        cache.resize(id + 1, None);
+    }
+    cache[id] = Some(s.clone());
+    s
 }
 
 /// An ARM string literal inside an expression: `'...'` with `'` doubled.
@@ -136,6 +165,9 @@ impl<'a> ArmRender<'a> {
             uses_deployment_scope: RefCell::new(false),
             secrets: RefCell::new(BTreeSet::new()),
             uses_location: RefCell::new(false),
+            ids: RefCell::new(Vec::new()),
+            dep_refs: RefCell::new(Vec::new()),
+            references: RefCell::new(Vec::new()),
         }
     }
 
@@ -236,7 +268,11 @@ impl<'a> ArmRender<'a> {
     }
 
     /// The `resourceId(...)` (or `extensionResourceId(...)`) of an entity.
-    fn id(&self, id: EntityId) -> String {
+    fn id(&self, id: EntityId) -> Rc<str> {
+        cached(&self.ids, id, || self.build_id(id))
+    }
+
+    fn build_id(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         if let (Some(on), Value::Expr(name)) = (e.extends, &e.name) {
             return format!(
@@ -254,7 +290,11 @@ impl<'a> ArmRender<'a> {
     }
 
     /// What a `dependsOn` names: the resource, or the nested deployment that holds it.
-    fn dep_ref(&self, id: EntityId) -> String {
+    fn dep_ref(&self, id: EntityId) -> Rc<str> {
+        cached(&self.dep_refs, id, || self.build_dep_ref(id))
+    }
+
+    fn build_dep_ref(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         if let (None, Some(g)) = (self.group, e.group) {
             let mut args = self.scope_args(&self.model.group_home(g));
@@ -272,7 +312,13 @@ impl<'a> ArmRender<'a> {
         }
     }
 
-    fn reference(&self, id: EntityId, full: bool) -> String {
+    fn reference(&self, id: EntityId, full: bool) -> Rc<str> {
+        cached(&self.references, 2 * id + usize::from(full), || {
+            self.build_reference(id, full)
+        })
+    }
+
+    fn build_reference(&self, id: EntityId, full: bool) -> String {
         let e = self.model.entity(id);
         format!(
             "reference({}, {}{})",
@@ -284,7 +330,7 @@ impl<'a> ArmRender<'a> {
 
     fn expr(&self, e: &Expr) -> String {
         match e {
-            Expr::Id(id) => self.id(*id),
+            Expr::Id(id) => self.id(*id).to_string(),
             Expr::Location(id) => format!("{}.location", self.reference(*id, true)),
             Expr::Prop(id, path) => match path.split_first() {
                 Some((first, rest)) if first == "properties" && !rest.is_empty() => {
@@ -389,7 +435,7 @@ impl<'a> ArmRender<'a> {
                 ("type".into(), RValue::S("UserAssigned".into())),
                 (
                     "userAssignedIdentities".into(),
-                    RValue::XK(vec![(self.id(u), RValue::O(vec![]))]),
+                    RValue::XK(vec![(self.id(u).to_string(), RValue::O(vec![]))]),
                 ),
             ]),
         }
@@ -404,7 +450,8 @@ impl<'a> ArmRender<'a> {
             if self.group.is_some() && self.model.entity(d.on).group != self.group {
                 continue;
             }
-            if refs.insert(self.dep_ref(d.on)) {
+            let r = self.dep_ref(d.on);
+            if !refs.contains(&r) && refs.insert(r.to_string()) {
                 why.push(d.reason.describe().to_string());
             }
         }
@@ -844,7 +891,10 @@ impl ArmRender<'_> {
         for &member in self.model.group_members(g) {
             for d in &self.model.entity(member).deps {
                 if self.model.entity(d.on).group != Some(g) {
-                    depends_on.insert(self.dep_ref(d.on));
+                    let r = self.dep_ref(d.on);
+                    if !depends_on.contains(&r) {
+                        depends_on.insert(r.to_string());
+                    }
                 }
             }
         }
@@ -876,4 +926,71 @@ fn arm_path(path: &[String]) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Source;
+
+    /// The specs of the golden cases that have a model, with the reference specs.
+    fn models() -> Vec<(String, Model)> {
+        let mut out = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths: Vec<_> = std::fs::read_dir(root.join("tests/cases"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("spec.yaml"))
+            .chain(
+                std::fs::read_dir(root.join("specs"))
+                    .unwrap()
+                    .map(|e| e.unwrap().path()),
+            )
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml") && p.is_file())
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            if let Ok(checked) = crate::check(&Source::new(p.display().to_string(), text)) {
+                out.push((p.display().to_string(), checked.model));
+            }
+        }
+        assert!(out.len() > 10, "found the specs");
+        out
+    }
+
+    /// Each template's cached ids, references and `dependsOn` entries are what building them
+    /// afresh gives, in whatever order they are first asked for, and asking again changes nothing.
+    #[test]
+    fn cached_ids_are_the_ones_built_afresh() {
+        let mut groups_seen = 0;
+        for (name, model) in models() {
+            let templates: Vec<(Option<usize>, Scope)> = std::iter::once((None, Scope::default()))
+                .chain((0..model.groups.len()).map(|g| (Some(g), model.group_home(g))))
+                .collect();
+            groups_seen += model.groups.len();
+            for (group, home) in templates {
+                let cached = ArmRender::new(&model, group, home.clone());
+                // Backwards, so that an id built for another's name or scope is met cached.
+                for id in (0..model.entities.len()).rev() {
+                    let fresh = ArmRender::new(&model, group, home.clone());
+                    for _ in 0..2 {
+                        assert_eq!(*cached.id(id), fresh.build_id(id), "{name}: id of {id}");
+                        assert_eq!(
+                            *cached.dep_ref(id),
+                            fresh.build_dep_ref(id),
+                            "{name}: dependsOn of {id}"
+                        );
+                        for full in [false, true] {
+                            assert_eq!(
+                                *cached.reference(id, full),
+                                fresh.build_reference(id, full),
+                                "{name}: reference of {id}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(groups_seen > 0, "some spec has a foundry in another group");
+    }
 }
