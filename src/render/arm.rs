@@ -24,8 +24,12 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let (view, resources) = main.file_view(sizes)?;
+    let stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
+    let (view, resources) = main.file_view(sizes, Resources::Stream(stream))?;
     sizes.push(view.size("azuredeploy.json".into(), resources.len()));
+    let Resources::Stream(resources) = resources else {
+        unreachable!("the top-level template streams its resources")
+    };
     let mut texts = render_view(
         &view,
         resources,
@@ -110,6 +114,165 @@ fn json_to_rvalue(v: &serde_json::Value) -> RValue {
             }
         }
     }
+}
+
+/// Where a template's resources go as they are built: through the item template straight away,
+/// or kept for a nested template whose JSON is built directly ([`template_json`]).
+enum Resources {
+    Stream(ItemStream<'static>),
+    Kept(Vec<ResourceView>),
+}
+
+impl Resources {
+    fn push(&mut self, view: ResourceView) -> Result<(), Error> {
+        match self {
+            Resources::Stream(stream) => stream.push(view),
+            Resources::Kept(views) => {
+                views.push(view);
+                Ok(())
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Resources::Stream(stream) => stream.len(),
+            Resources::Kept(views) => views.len(),
+        }
+    }
+}
+
+/// A nested template rendered through the templates and read back as JSON.
+fn parse_rendered(view: &FileView, resources: ItemStream<'_>) -> Result<serde_json::Value, Error> {
+    let text = render_view(view, resources, &["arm/azuredeploy.json"])?
+        .pop()
+        .unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))
+}
+
+/// [`parse_rendered`] of resources that were kept.
+fn rendered_json(view: &FileView, views: Vec<ResourceView>) -> Result<serde_json::Value, Error> {
+    let mut stream = ItemStream::new("resources", "arm/resource.json", true, None)?;
+    stream.extend(views)?;
+    parse_rendered(view, stream)
+}
+
+/// The JSON the built-in `arm/azuredeploy.json` and `arm/resource.json` print for a view, as
+/// [`parse_rendered`] reads it back, without printing it; `None` for a view they would print as
+/// something that is not JSON (a directive where a value goes).
+fn template_json(view: &FileView, resources: &[ResourceView]) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value as J};
+    let object = |pairs: Vec<(&str, J)>| {
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            map.insert(k.to_string(), v);
+        }
+        J::Object(map)
+    };
+    let text = |s: &str| J::String(s.to_string());
+    let described = |description: &str| object(vec![("description", arm_text(description))]);
+    let mut params = Map::new();
+    for p in &view.params {
+        let mut fields = vec![("type", text(&p.kind))];
+        if let Some(d) = &p.default {
+            fields.push(("defaultValue", arm_json(d)?));
+        }
+        fields.push(("metadata", described(&p.description)));
+        params.insert(p.name.clone(), object(fields));
+    }
+    let mut items = Vec::with_capacity(resources.len());
+    for r in resources {
+        let mut map = Map::new();
+        map.insert("type".into(), text(&r.resource_type));
+        map.insert("apiVersion".into(), text(&r.api_version));
+        for (k, v) in &r.fields {
+            map.insert(k.clone(), arm_json(v)?);
+        }
+        map.insert(
+            "dependsOn".into(),
+            J::Array(r.depends_on.iter().map(|d| text(d)).collect()),
+        );
+        items.push(J::Object(map));
+    }
+    let mut outputs = Map::new();
+    for o in &view.outputs {
+        outputs.insert(
+            o.name.clone(),
+            object(vec![
+                ("type", text(&o.kind)),
+                ("metadata", described(&o.description)),
+                ("value", arm_json(&o.value)?),
+            ]),
+        );
+    }
+    Some(object(vec![
+        (
+            "$schema",
+            text("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"),
+        ),
+        ("contentVersion", text("1.0.0.0")),
+        (
+            "metadata",
+            object(vec![
+                (
+                    "_generator",
+                    object(vec![
+                        ("name", text("foundrygen")),
+                        ("version", text(&view.version)),
+                        ("note", text(&view.generated_by)),
+                    ]),
+                ),
+                ("deployment", arm_text(&view.deployment)),
+            ]),
+        ),
+        ("parameters", J::Object(params)),
+        ("resources", J::Array(items)),
+        ("outputs", J::Object(outputs)),
+    ]))
+}
+
+/// The JSON string `arm_str` prints for a literal: a leading `[` doubled.
+fn arm_text(s: &str) -> serde_json::Value {
+    serde_json::Value::String(arm_literal(s))
+}
+
+fn arm_literal(s: &str) -> String {
+    if s.starts_with('[') {
+        format!("[{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The JSON `arm_value` prints for a value; `None` for a directive where a value goes (which it
+/// prints as nothing).
+fn arm_json(v: &RValue) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match v {
+        RValue::S(s) => arm_text(s),
+        RValue::B(b) => J::Bool(*b),
+        RValue::I(i) => J::from(*i),
+        RValue::X(x) => J::String(format!("[{x}]")),
+        RValue::D(_) => return None,
+        RValue::O(pairs) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in pairs {
+                if !matches!(v, RValue::D(_)) {
+                    map.insert(arm_literal(k), arm_json(v)?);
+                }
+            }
+            J::Object(map)
+        }
+        RValue::XK(pairs) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in pairs {
+                map.insert(format!("[{k}]"), arm_json(v)?);
+            }
+            J::Object(map)
+        }
+        RValue::A(items) => J::Array(items.iter().map(arm_json).collect::<Option<_>>()?),
+    })
 }
 
 struct ArmRender<'a> {
@@ -770,9 +933,8 @@ impl ArmRender<'_> {
     fn file_view(
         &self,
         sizes: &mut Vec<TemplateSize>,
-    ) -> Result<(FileView, ItemStream<'static>), Error> {
-        let mut resources =
-            ItemStream::new("resources", "arm/resource.json", self.group.is_some(), None)?;
+        mut resources: Resources,
+    ) -> Result<(FileView, Resources), Error> {
         let mut seen_groups = BTreeSet::new();
         let mut group_outputs: BTreeMap<usize, RValue> = BTreeMap::new();
         for &id in self.model.plan_of(self.group) {
@@ -837,13 +999,27 @@ impl ArmRender<'_> {
     ) -> Result<(ResourceView, RValue), Error> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
-        let (inner_view, inner_resources) = inner.file_view(sizes)?;
+        // The built-in templates' output is known, so the nested template's JSON can be built
+        // directly; an overlay's has to be rendered and read back.
+        let resources = if super::templates::current().is_none() {
+            Resources::Kept(Vec::new())
+        } else {
+            Resources::Stream(ItemStream::new(
+                "resources",
+                "arm/resource.json",
+                true,
+                None,
+            )?)
+        };
+        let (inner_view, inner_resources) = inner.file_view(sizes, resources)?;
         let inner_count = inner_resources.len();
-        let text = render_view(&inner_view, inner_resources, &["arm/azuredeploy.json"])?
-            .pop()
-            .unwrap_or_default();
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
+        let json = match inner_resources {
+            Resources::Kept(views) => match template_json(&inner_view, &views) {
+                Some(json) => json,
+                None => rendered_json(&inner_view, views)?,
+            },
+            Resources::Stream(stream) => parse_rendered(&inner_view, stream)?,
+        };
         let stem = group_deployment_stem(self.model, g);
         let name = unique_name(&stem);
         sizes.push(inner_view.size(
@@ -992,5 +1168,66 @@ mod tests {
             }
         }
         assert!(groups_seen > 0, "some spec has a foundry in another group");
+    }
+
+    /// Each nested template's JSON, built directly, is the one its rendered text reads back as,
+    /// keys in the same order.
+    #[test]
+    fn nested_template_json_is_the_rendered_one_read_back() {
+        let mut compared = 0;
+        for (name, model) in models() {
+            for g in 0..model.groups.len() {
+                let inner = ArmRender::new(&model, Some(g), model.group_home(g));
+                let (view, resources) = inner
+                    .file_view(&mut Vec::new(), Resources::Kept(Vec::new()))
+                    .unwrap();
+                let Resources::Kept(views) = resources else {
+                    panic!("kept resources come back kept")
+                };
+                let built = template_json(&view, &views).expect("no directive where a value goes");
+                let rendered = rendered_json(&view, views).unwrap();
+                assert_eq!(
+                    serde_json::to_string_pretty(&built).unwrap(),
+                    serde_json::to_string_pretty(&rendered).unwrap(),
+                    "{name}: group {g}"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 0, "some spec has a foundry in another group");
+    }
+
+    #[test]
+    fn arm_json_is_what_arm_value_prints_read_back() {
+        let v = RValue::O(vec![
+            ("[k".into(), RValue::S("[v]".into())),
+            ("a".into(), RValue::X("x('\"')".into())),
+            ("d".into(), RValue::D("#disable-next-line x".into())),
+            ("a".into(), RValue::I(-3)),
+            ("e".into(), RValue::XK(vec![])),
+            (
+                "f".into(),
+                RValue::XK(vec![("id('a')".into(), RValue::O(vec![]))]),
+            ),
+            (
+                "g".into(),
+                RValue::A(vec![
+                    RValue::B(true),
+                    RValue::I(7),
+                    RValue::S("\u{1}\n\u{202e}".into()),
+                ]),
+            ),
+            (
+                "h".into(),
+                RValue::O(vec![("d".into(), RValue::D("#x".into()))]),
+            ),
+        ]);
+        let printed: serde_json::Value =
+            serde_json::from_str(&super::super::filters::arm_value(&v, 2)).unwrap();
+        assert_eq!(
+            serde_json::to_string(&arm_json(&v).unwrap()).unwrap(),
+            serde_json::to_string(&printed).unwrap()
+        );
+        assert!(arm_json(&RValue::A(vec![RValue::D("#x".into())])).is_none());
     }
 }
