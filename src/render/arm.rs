@@ -25,14 +25,14 @@ pub fn render(
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
     let stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
-    let (view, resources) = main.file_view(sizes, Resources::Stream(stream))?;
+    let (view, resources) = main.file_view(sizes, Resources::Stream(Box::new(stream)))?;
     sizes.push(view.size("azuredeploy.json".into(), resources.len()));
     let Resources::Stream(resources) = resources else {
         unreachable!("the top-level template streams its resources")
     };
     let mut texts = render_view(
         &view,
-        resources,
+        *resources,
         &["arm/azuredeploy.json", "arm/azuredeploy.parameters.json"],
     )?
     .into_iter();
@@ -119,7 +119,7 @@ fn json_to_rvalue(v: &serde_json::Value) -> RValue {
 /// Where a template's resources go as they are built: through the item template straight away,
 /// or kept for a nested template whose JSON is built directly ([`template_json`]).
 enum Resources {
-    Stream(ItemStream<'static>),
+    Stream(Box<ItemStream<'static>>),
     Kept(Vec<ResourceView>),
 }
 
@@ -1004,12 +1004,12 @@ impl ArmRender<'_> {
         let resources = if super::templates::current().is_none() {
             Resources::Kept(Vec::new())
         } else {
-            Resources::Stream(ItemStream::new(
+            Resources::Stream(Box::new(ItemStream::new(
                 "resources",
                 "arm/resource.json",
                 true,
                 None,
-            )?)
+            )?))
         };
         let (inner_view, inner_resources) = inner.file_view(sizes, resources)?;
         let inner_count = inner_resources.len();
@@ -1018,7 +1018,7 @@ impl ArmRender<'_> {
                 Some(json) => json,
                 None => rendered_json(&inner_view, views)?,
             },
-            Resources::Stream(stream) => parse_rendered(&inner_view, stream)?,
+            Resources::Stream(stream) => parse_rendered(&inner_view, *stream)?,
         };
         let stem = group_deployment_stem(self.model, g);
         let name = unique_name(&stem);
