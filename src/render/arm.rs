@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use super::context::{FileView, RValue, ResourceView};
 use super::templates::ItemStream;
@@ -23,11 +24,15 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let (view, resources) = main.file_view(sizes)?;
+    let stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
+    let (view, resources) = main.file_view(sizes, Resources::Stream(Box::new(stream)))?;
     sizes.push(view.size("azuredeploy.json".into(), resources.len()));
+    let Resources::Stream(resources) = resources else {
+        unreachable!("the top-level template streams its resources")
+    };
     let mut texts = render_view(
         &view,
-        resources,
+        *resources,
         &["arm/azuredeploy.json", "arm/azuredeploy.parameters.json"],
     )?
     .into_iter();
@@ -111,6 +116,165 @@ fn json_to_rvalue(v: &serde_json::Value) -> RValue {
     }
 }
 
+/// Where a template's resources go as they are built: through the item template straight away,
+/// or kept for a nested template whose JSON is built directly ([`template_json`]).
+enum Resources {
+    Stream(Box<ItemStream<'static>>),
+    Kept(Vec<ResourceView>),
+}
+
+impl Resources {
+    fn push(&mut self, view: ResourceView) -> Result<(), Error> {
+        match self {
+            Resources::Stream(stream) => stream.push(view),
+            Resources::Kept(views) => {
+                views.push(view);
+                Ok(())
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Resources::Stream(stream) => stream.len(),
+            Resources::Kept(views) => views.len(),
+        }
+    }
+}
+
+/// A nested template rendered through the templates and read back as JSON.
+fn parse_rendered(view: &FileView, resources: ItemStream<'_>) -> Result<serde_json::Value, Error> {
+    let text = render_view(view, resources, &["arm/azuredeploy.json"])?
+        .pop()
+        .unwrap_or_default();
+    serde_json::from_str(&text)
+        .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))
+}
+
+/// [`parse_rendered`] of resources that were kept.
+fn rendered_json(view: &FileView, views: Vec<ResourceView>) -> Result<serde_json::Value, Error> {
+    let mut stream = ItemStream::new("resources", "arm/resource.json", true, None)?;
+    stream.extend(views)?;
+    parse_rendered(view, stream)
+}
+
+/// The JSON the built-in `arm/azuredeploy.json` and `arm/resource.json` print for a view, as
+/// [`parse_rendered`] reads it back, without printing it; `None` for a view they would print as
+/// something that is not JSON (a directive where a value goes).
+fn template_json(view: &FileView, resources: &[ResourceView]) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value as J};
+    let object = |pairs: Vec<(&str, J)>| {
+        let mut map = Map::new();
+        for (k, v) in pairs {
+            map.insert(k.to_string(), v);
+        }
+        J::Object(map)
+    };
+    let text = |s: &str| J::String(s.to_string());
+    let described = |description: &str| object(vec![("description", arm_text(description))]);
+    let mut params = Map::new();
+    for p in &view.params {
+        let mut fields = vec![("type", text(&p.kind))];
+        if let Some(d) = &p.default {
+            fields.push(("defaultValue", arm_json(d)?));
+        }
+        fields.push(("metadata", described(&p.description)));
+        params.insert(p.name.clone(), object(fields));
+    }
+    let mut items = Vec::with_capacity(resources.len());
+    for r in resources {
+        let mut map = Map::new();
+        map.insert("type".into(), text(&r.resource_type));
+        map.insert("apiVersion".into(), text(&r.api_version));
+        for (k, v) in &r.fields {
+            map.insert(k.clone(), arm_json(v)?);
+        }
+        map.insert(
+            "dependsOn".into(),
+            J::Array(r.depends_on.iter().map(|d| text(d)).collect()),
+        );
+        items.push(J::Object(map));
+    }
+    let mut outputs = Map::new();
+    for o in &view.outputs {
+        outputs.insert(
+            o.name.clone(),
+            object(vec![
+                ("type", text(&o.kind)),
+                ("metadata", described(&o.description)),
+                ("value", arm_json(&o.value)?),
+            ]),
+        );
+    }
+    Some(object(vec![
+        (
+            "$schema",
+            text("https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"),
+        ),
+        ("contentVersion", text("1.0.0.0")),
+        (
+            "metadata",
+            object(vec![
+                (
+                    "_generator",
+                    object(vec![
+                        ("name", text("foundrygen")),
+                        ("version", text(&view.version)),
+                        ("note", text(&view.generated_by)),
+                    ]),
+                ),
+                ("deployment", arm_text(&view.deployment)),
+            ]),
+        ),
+        ("parameters", J::Object(params)),
+        ("resources", J::Array(items)),
+        ("outputs", J::Object(outputs)),
+    ]))
+}
+
+/// The JSON string `arm_str` prints for a literal: a leading `[` doubled.
+fn arm_text(s: &str) -> serde_json::Value {
+    serde_json::Value::String(arm_literal(s))
+}
+
+fn arm_literal(s: &str) -> String {
+    if s.starts_with('[') {
+        format!("[{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The JSON `arm_value` prints for a value; `None` for a directive where a value goes (which it
+/// prints as nothing).
+fn arm_json(v: &RValue) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match v {
+        RValue::S(s) => arm_text(s),
+        RValue::B(b) => J::Bool(*b),
+        RValue::I(i) => J::from(*i),
+        RValue::X(x) => J::String(format!("[{x}]")),
+        RValue::D(_) => return None,
+        RValue::O(pairs) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in pairs {
+                if !matches!(v, RValue::D(_)) {
+                    map.insert(arm_literal(k), arm_json(v)?);
+                }
+            }
+            J::Object(map)
+        }
+        RValue::XK(pairs) => {
+            let mut map = serde_json::Map::new();
+            for (k, v) in pairs {
+                map.insert(format!("[{k}]"), arm_json(v)?);
+            }
+            J::Object(map)
+        }
+        RValue::A(items) => J::Array(items.iter().map(arm_json).collect::<Option<_>>()?),
+    })
+}
+
 struct ArmRender<'a> {
     model: &'a Model,
     /// The foundry whose nested template this is; `None` for the top-level template.
@@ -120,6 +284,34 @@ struct ArmRender<'a> {
     uses_deployment_scope: RefCell<bool>,
     secrets: RefCell<BTreeSet<String>>,
     uses_location: RefCell<bool>,
+    /// Each entity's `resourceId(...)` from this template, by entity id, built on first use: ids,
+    /// `dependsOn` lists and `reference()`s repeat the same few thousand strings many times.
+    /// Building one again would change nothing: what it records on the way (a secret, the
+    /// deployment scope) is recorded the first time.
+    ids: RefCell<Vec<Option<Rc<str>>>>,
+    /// Each entity's `dependsOn` reference from this template, by entity id (see `ids`).
+    dep_refs: RefCell<Vec<Option<Rc<str>>>>,
+    /// `reference(...)` of each entity, at `2 * id` without `'full'` and `2 * id + 1` with it.
+    references: RefCell<Vec<Option<Rc<str>>>>,
+}
+
+/// The cached string of `id` in `cache`, built with `build` on first use.
+fn cached(
+    cache: &RefCell<Vec<Option<Rc<str>>>>,
+    id: EntityId,
+    build: impl FnOnce() -> String,
+) -> Rc<str> {
+    if let Some(Some(s)) = cache.borrow().get(id) {
+        return s.clone();
+    }
+    // Not borrowed while building: an id's name expression may need other ids.
+    let s: Rc<str> = build().into();
+    let mut cache = cache.borrow_mut();
+    if cache.len() <= id {
+        cache.resize(id + 1, None);
+    }
+    cache[id] = Some(s.clone());
+    s
 }
 
 /// An ARM string literal inside an expression: `'...'` with `'` doubled.
@@ -136,6 +328,9 @@ impl<'a> ArmRender<'a> {
             uses_deployment_scope: RefCell::new(false),
             secrets: RefCell::new(BTreeSet::new()),
             uses_location: RefCell::new(false),
+            ids: RefCell::new(Vec::new()),
+            dep_refs: RefCell::new(Vec::new()),
+            references: RefCell::new(Vec::new()),
         }
     }
 
@@ -236,7 +431,11 @@ impl<'a> ArmRender<'a> {
     }
 
     /// The `resourceId(...)` (or `extensionResourceId(...)`) of an entity.
-    fn id(&self, id: EntityId) -> String {
+    fn id(&self, id: EntityId) -> Rc<str> {
+        cached(&self.ids, id, || self.build_id(id))
+    }
+
+    fn build_id(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         if let (Some(on), Value::Expr(name)) = (e.extends, &e.name) {
             return format!(
@@ -254,7 +453,11 @@ impl<'a> ArmRender<'a> {
     }
 
     /// What a `dependsOn` names: the resource, or the nested deployment that holds it.
-    fn dep_ref(&self, id: EntityId) -> String {
+    fn dep_ref(&self, id: EntityId) -> Rc<str> {
+        cached(&self.dep_refs, id, || self.build_dep_ref(id))
+    }
+
+    fn build_dep_ref(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
         if let (None, Some(g)) = (self.group, e.group) {
             let mut args = self.scope_args(&self.model.group_home(g));
@@ -272,7 +475,13 @@ impl<'a> ArmRender<'a> {
         }
     }
 
-    fn reference(&self, id: EntityId, full: bool) -> String {
+    fn reference(&self, id: EntityId, full: bool) -> Rc<str> {
+        cached(&self.references, 2 * id + usize::from(full), || {
+            self.build_reference(id, full)
+        })
+    }
+
+    fn build_reference(&self, id: EntityId, full: bool) -> String {
         let e = self.model.entity(id);
         format!(
             "reference({}, {}{})",
@@ -284,7 +493,7 @@ impl<'a> ArmRender<'a> {
 
     fn expr(&self, e: &Expr) -> String {
         match e {
-            Expr::Id(id) => self.id(*id),
+            Expr::Id(id) => self.id(*id).to_string(),
             Expr::Location(id) => format!("{}.location", self.reference(*id, true)),
             Expr::Prop(id, path) => match path.split_first() {
                 Some((first, rest)) if first == "properties" && !rest.is_empty() => {
@@ -389,7 +598,7 @@ impl<'a> ArmRender<'a> {
                 ("type".into(), RValue::S("UserAssigned".into())),
                 (
                     "userAssignedIdentities".into(),
-                    RValue::XK(vec![(self.id(u), RValue::O(vec![]))]),
+                    RValue::XK(vec![(self.id(u).to_string(), RValue::O(vec![]))]),
                 ),
             ]),
         }
@@ -404,7 +613,8 @@ impl<'a> ArmRender<'a> {
             if self.group.is_some() && self.model.entity(d.on).group != self.group {
                 continue;
             }
-            if refs.insert(self.dep_ref(d.on)) {
+            let r = self.dep_ref(d.on);
+            if !refs.contains(&r) && refs.insert(r.to_string()) {
                 why.push(d.reason.describe().to_string());
             }
         }
@@ -723,9 +933,8 @@ impl ArmRender<'_> {
     fn file_view(
         &self,
         sizes: &mut Vec<TemplateSize>,
-    ) -> Result<(FileView, ItemStream<'static>), Error> {
-        let mut resources =
-            ItemStream::new("resources", "arm/resource.json", self.group.is_some(), None)?;
+        mut resources: Resources,
+    ) -> Result<(FileView, Resources), Error> {
         let mut seen_groups = BTreeSet::new();
         let mut group_outputs: BTreeMap<usize, RValue> = BTreeMap::new();
         for &id in self.model.plan_of(self.group) {
@@ -790,13 +999,27 @@ impl ArmRender<'_> {
     ) -> Result<(ResourceView, RValue), Error> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
-        let (inner_view, inner_resources) = inner.file_view(sizes)?;
+        // The built-in templates' output is known, so the nested template's JSON can be built
+        // directly; an overlay's has to be rendered and read back.
+        let resources = if super::templates::current().is_none() {
+            Resources::Kept(Vec::new())
+        } else {
+            Resources::Stream(Box::new(ItemStream::new(
+                "resources",
+                "arm/resource.json",
+                true,
+                None,
+            )?))
+        };
+        let (inner_view, inner_resources) = inner.file_view(sizes, resources)?;
         let inner_count = inner_resources.len();
-        let text = render_view(&inner_view, inner_resources, &["arm/azuredeploy.json"])?
-            .pop()
-            .unwrap_or_default();
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))?;
+        let json = match inner_resources {
+            Resources::Kept(views) => match template_json(&inner_view, &views) {
+                Some(json) => json,
+                None => rendered_json(&inner_view, views)?,
+            },
+            Resources::Stream(stream) => parse_rendered(&inner_view, *stream)?,
+        };
         let stem = group_deployment_stem(self.model, g);
         let name = unique_name(&stem);
         sizes.push(inner_view.size(
@@ -844,7 +1067,10 @@ impl ArmRender<'_> {
         for &member in self.model.group_members(g) {
             for d in &self.model.entity(member).deps {
                 if self.model.entity(d.on).group != Some(g) {
-                    depends_on.insert(self.dep_ref(d.on));
+                    let r = self.dep_ref(d.on);
+                    if !depends_on.contains(&r) {
+                        depends_on.insert(r.to_string());
+                    }
                 }
             }
         }
@@ -876,4 +1102,132 @@ fn arm_path(path: &[String]) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Source;
+
+    /// The specs of the golden cases that have a model, with the reference specs.
+    fn models() -> Vec<(String, Model)> {
+        let mut out = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths: Vec<_> = std::fs::read_dir(root.join("tests/cases"))
+            .unwrap()
+            .map(|e| e.unwrap().path().join("spec.yaml"))
+            .chain(
+                std::fs::read_dir(root.join("specs"))
+                    .unwrap()
+                    .map(|e| e.unwrap().path()),
+            )
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml") && p.is_file())
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            if let Ok(checked) = crate::check(&Source::new(p.display().to_string(), text)) {
+                out.push((p.display().to_string(), checked.model));
+            }
+        }
+        assert!(out.len() > 10, "found the specs");
+        out
+    }
+
+    /// Each template's cached ids, references and `dependsOn` entries are what building them
+    /// afresh gives, in whatever order they are first asked for, and asking again changes nothing.
+    #[test]
+    fn cached_ids_are_the_ones_built_afresh() {
+        let mut groups_seen = 0;
+        for (name, model) in models() {
+            let templates: Vec<(Option<usize>, Scope)> = std::iter::once((None, Scope::default()))
+                .chain((0..model.groups.len()).map(|g| (Some(g), model.group_home(g))))
+                .collect();
+            groups_seen += model.groups.len();
+            for (group, home) in templates {
+                let cached = ArmRender::new(&model, group, home.clone());
+                // Backwards, so that an id built for another's name or scope is met cached.
+                for id in (0..model.entities.len()).rev() {
+                    let fresh = ArmRender::new(&model, group, home.clone());
+                    for _ in 0..2 {
+                        assert_eq!(*cached.id(id), fresh.build_id(id), "{name}: id of {id}");
+                        assert_eq!(
+                            *cached.dep_ref(id),
+                            fresh.build_dep_ref(id),
+                            "{name}: dependsOn of {id}"
+                        );
+                        for full in [false, true] {
+                            assert_eq!(
+                                *cached.reference(id, full),
+                                fresh.build_reference(id, full),
+                                "{name}: reference of {id}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert!(groups_seen > 0, "some spec has a foundry in another group");
+    }
+
+    /// Each nested template's JSON, built directly, is the one its rendered text reads back as,
+    /// keys in the same order.
+    #[test]
+    fn nested_template_json_is_the_rendered_one_read_back() {
+        let mut compared = 0;
+        for (name, model) in models() {
+            for g in 0..model.groups.len() {
+                let inner = ArmRender::new(&model, Some(g), model.group_home(g));
+                let (view, resources) = inner
+                    .file_view(&mut Vec::new(), Resources::Kept(Vec::new()))
+                    .unwrap();
+                let Resources::Kept(views) = resources else {
+                    panic!("kept resources come back kept")
+                };
+                let built = template_json(&view, &views).expect("no directive where a value goes");
+                let rendered = rendered_json(&view, views).unwrap();
+                assert_eq!(
+                    serde_json::to_string_pretty(&built).unwrap(),
+                    serde_json::to_string_pretty(&rendered).unwrap(),
+                    "{name}: group {g}"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 0, "some spec has a foundry in another group");
+    }
+
+    #[test]
+    fn arm_json_is_what_arm_value_prints_read_back() {
+        let v = RValue::O(vec![
+            ("[k".into(), RValue::S("[v]".into())),
+            ("a".into(), RValue::X("x('\"')".into())),
+            ("d".into(), RValue::D("#disable-next-line x".into())),
+            ("a".into(), RValue::I(-3)),
+            ("e".into(), RValue::XK(vec![])),
+            (
+                "f".into(),
+                RValue::XK(vec![("id('a')".into(), RValue::O(vec![]))]),
+            ),
+            (
+                "g".into(),
+                RValue::A(vec![
+                    RValue::B(true),
+                    RValue::I(7),
+                    RValue::S("\u{1}\n\u{202e}".into()),
+                ]),
+            ),
+            (
+                "h".into(),
+                RValue::O(vec![("d".into(), RValue::D("#x".into()))]),
+            ),
+        ]);
+        let printed: serde_json::Value =
+            serde_json::from_str(&super::super::filters::arm_value(&v, 2)).unwrap();
+        assert_eq!(
+            serde_json::to_string(&arm_json(&v).unwrap()).unwrap(),
+            serde_json::to_string(&printed).unwrap()
+        );
+        assert!(arm_json(&RValue::A(vec![RValue::D("#x".into())])).is_none());
+    }
 }

@@ -60,6 +60,13 @@ pub fn arm_string(s: &str) -> String {
 pub fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
+    push_json_escaped(&mut out, s);
+    out.push('"');
+    out
+}
+
+/// Appends what [`json_string`] puts between the quotes.
+fn push_json_escaped(out: &mut String, s: &str) {
     // Runs of characters that need no escape are copied whole.
     let mut run = 0;
     for (i, c) in s.char_indices() {
@@ -84,8 +91,24 @@ pub fn json_string(s: &str) -> String {
         }
     }
     out.push_str(&s[run..]);
+}
+
+/// Appends [`arm_string`] of `s` without building it apart.
+fn push_arm_string(out: &mut String, s: &str) {
     out.push('"');
-    out
+    // `[` needs no JSON escape, so doubling it before or after escaping is the same.
+    if s.starts_with('[') {
+        out.push('[');
+    }
+    push_json_escaped(out, s);
+    out.push('"');
+}
+
+/// Appends `json_string(&format!("[{x}]"))`, an ARM expression, without building it apart.
+fn push_arm_expression(out: &mut String, x: &str) {
+    out.push_str("\"[");
+    push_json_escaped(out, x);
+    out.push_str("]\"");
 }
 
 /// An HCL string literal: `"..."` with `\`, `"`, control characters, `${` and `%{` escaped.
@@ -359,28 +382,32 @@ pub fn arm_value(v: &RValue, indent: usize) -> String {
 
 fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
     match decode(v)? {
-        V::S(s) => out.push_str(&arm_string(s)),
+        V::S(s) => push_arm_string(out, s),
         V::B(b) => out.push_str(if b { "true" } else { "false" }),
         V::I(i) => write_int(out, i),
-        V::X(x) => out.push_str(&json_string(&format!("[{x}]"))),
+        V::X(x) => push_arm_expression(out, x),
         V::D(_) => {}
         V::O(pairs) => {
-            let kept = without_directives(pairs)?;
-            if kept.is_empty() {
+            // Each pair's separator is written before it, so that the directives left out need
+            // no list of the pairs kept.
+            let mut first = true;
+            for p in pairs {
+                let (k, v) = pair(p)?;
+                if is_directive(v) {
+                    continue;
+                }
+                out.push_str(if first { "{\n" } else { ",\n" });
+                first = false;
+                pad(out, indent + 1);
+                push_arm_string(out, k);
+                out.push_str(": ");
+                write_arm(out, v, indent + 1)?;
+            }
+            if first {
                 out.push_str("{}");
                 return Ok(());
             }
-            out.push_str("{\n");
-            for (i, (k, v)) in kept.iter().enumerate() {
-                pad(out, indent + 1);
-                out.push_str(&arm_string(k));
-                out.push_str(": ");
-                write_arm(out, v, indent + 1)?;
-                if i + 1 < kept.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
+            out.push('\n');
             pad(out, indent);
             out.push('}');
         }
@@ -389,7 +416,7 @@ fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
             for (i, p) in pairs.iter().enumerate() {
                 let (k, v) = pair(p)?;
                 pad(out, indent + 1);
-                out.push_str(&json_string(&format!("[{k}]")));
+                push_arm_expression(out, k);
                 out.push_str(": ");
                 write_arm(out, v, indent + 1)?;
                 if i + 1 < pairs.len() {
@@ -562,6 +589,41 @@ mod tests {
             let back: String = serde_json::from_str(&escaped).expect("valid JSON");
             proptest::prop_assert_eq!(back, s);
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arm_strings_and_expressions_written_in_place_match_the_built_ones(s in r#"(\PC|[\["\\\n\x00-\x1f\u{202e}])*"#) {
+            let mut out = String::new();
+            push_arm_string(&mut out, &s);
+            proptest::prop_assert_eq!(&out, &arm_string(&s));
+            out.clear();
+            push_arm_expression(&mut out, &s);
+            proptest::prop_assert_eq!(out, json_string(&format!("[{s}]")));
+        }
+    }
+
+    #[test]
+    fn arm_objects_leave_directives_out_wherever_they_stand() {
+        let d = || ("d".to_string(), RValue::D("#disable-next-line x".into()));
+        let s = |k: &str| (k.to_string(), RValue::S(k.into()));
+        assert_eq!(arm_value(&RValue::O(vec![d()]), 0), "{}");
+        assert_eq!(arm_value(&RValue::O(vec![d(), d()]), 1), "{}");
+        assert_eq!(
+            arm_value(&RValue::O(vec![d(), s("a"), d(), s("b"), d()]), 1),
+            "{\n    \"a\": \"a\",\n    \"b\": \"b\"\n  }"
+        );
+        assert_eq!(
+            arm_value(&RValue::O(vec![s("[a"), d()]), 0),
+            "{\n  \"[[a\": \"[[a\"\n}"
+        );
+        assert_eq!(
+            arm_value(
+                &RValue::XK(vec![("id('a\"')".into(), RValue::O(vec![]))]),
+                0
+            ),
+            "{\n  \"[id('a\\\"')]\": {}\n}"
+        );
     }
 
     #[test]
