@@ -1415,6 +1415,49 @@ fn render_overlay_error_location_names_the_overlay_file() {
     );
 }
 
+/// A foundry in another resource group gets a nested template, which is read back as JSON: an
+/// overlay that breaks its JSON is the overlay's error (exit 5, naming the file), not an internal
+/// one, and nothing is written.
+#[test]
+fn an_overlay_that_breaks_a_nested_arm_template_names_itself() {
+    let sb = Sandbox::new();
+    let spec = sb.write(
+        "spec.yaml",
+        include_str!("cases/existing-foundry-other-subscription/spec.yaml"),
+    );
+    let builtin = include_str!("../templates/arm/resource.json.tera");
+    let (head, tail) = builtin
+        .split_once("\"apiVersion\"")
+        .expect("the built-in resource template has an apiVersion");
+    let line_end = tail.find('\n').expect("a line end after apiVersion");
+    let broken = format!(
+        "{head}\"apiVersion\"{},,{}",
+        &tail[..line_end],
+        &tail[line_end..]
+    );
+    sb.write("ov/arm/resource.json.tera", &broken);
+    let out = sb.run(&[
+        "render",
+        spec,
+        "-o",
+        "out",
+        "--format",
+        "arm",
+        "--templates",
+        "ov",
+    ]);
+    assert_eq!(out.code, 5, "{out:#?}");
+    assert!(
+        out.stderr
+            .starts_with("error: template `ov/arm/resource.json.tera` failed\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("is not JSON"), "{}", out.stderr);
+    assert!(!out.stderr.contains("internal error"), "{}", out.stderr);
+    assert!(!sb.exists("out"));
+}
+
 #[test]
 fn an_item_template_overlay_changes_every_block_it_renders() {
     let sb = Sandbox::new();

@@ -48,6 +48,45 @@ pub fn render(
     ])
 }
 
+/// The templates a nested template is printed from (when it is not built directly).
+const TEMPLATE_FILES: &[&str] = &["arm/azuredeploy.json", "arm/resource.json"];
+
+/// `text`, what the templates `names` printed for `what`, read as JSON. Where an overlay printed
+/// something that is not JSON, that is the overlay's error (naming its files); with the built-in
+/// templates it is foundrygen's. (The top-level template is written as printed and never read:
+/// an overlay may put comments in it, which Azure accepts there.)
+fn printed_json(text: &str, what: &str, names: &[&str]) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(text).map_err(|e| {
+        let overlay = super::templates::overlaid(names);
+        if overlay.is_empty() {
+            return Error::internal(
+                format!("the built-in templates printed {what} that is not JSON"),
+                &e,
+            );
+        }
+        let printed: String = text
+            .lines()
+            .nth(e.line().saturating_sub(1))
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(120)
+            .collect();
+        Error::Template {
+            template: overlay.join("`, `"),
+            chain: vec![
+                format!(
+                    "{what} as these templates print it is not JSON: {e} of the printed text, \
+                     which reads `{printed}` there"
+                ),
+                "ARM templates must be JSON: check what these templates print around that place \
+                 (`foundrygen templates export DIR` writes the built-in ones to compare with)"
+                    .to_string(),
+            ],
+        }
+    })
+}
+
 /// Renders a template (the top-level one or a nested one), its resources already rendered into
 /// `resources` as they were built.
 fn render_view(
@@ -147,8 +186,11 @@ fn parse_rendered(view: &FileView, resources: ItemStream<'_>) -> Result<serde_js
     let text = render_view(view, resources, &["arm/azuredeploy.json"])?
         .pop()
         .unwrap_or_default();
-    serde_json::from_str(&text)
-        .map_err(|e| Error::internal("the nested template of a foundry is not JSON", &e))
+    printed_json(
+        &text,
+        "the nested template of a foundry in another resource group",
+        TEMPLATE_FILES,
+    )
 }
 
 /// [`parse_rendered`] of resources that were kept.

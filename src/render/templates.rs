@@ -226,6 +226,19 @@ pub fn current() -> Option<Arc<TemplateSet>> {
     ACTIVE.with(|a| a.borrow().clone())
 }
 
+/// The overlay files (as given on the command line) that stand for any of the templates `names`
+/// (`arm/resource.json`, …) on this thread; empty with the built-in templates.
+pub fn overlaid(names: &[&str]) -> Vec<String> {
+    current()
+        .map(|set| {
+            names
+                .iter()
+                .filter_map(|n| set.origin.get(*n).map(|p| p.display().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs `f` with `set` as this thread's templates.
 pub fn with_templates<R>(set: Option<Arc<TemplateSet>>, f: impl FnOnce() -> R) -> R {
     let previous = ACTIVE.with(|a| a.replace(set));

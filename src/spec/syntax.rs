@@ -242,6 +242,18 @@ fn open_levels(lines: &[&str], before: usize) -> Vec<(usize, usize)> {
     stack
 }
 
+/// Whether the content line before line index `before` opens a block (`key:`, `- key:` or `-`
+/// with nothing after it) that a line indented to column `n` starts: the first line of a block may
+/// be indented by any amount deeper than the line that opens it.
+fn opens_block_above(lines: &[&str], before: usize, n: usize) -> bool {
+    let Some(prev) = lines[..before].iter().rev().find(|l| is_content(l)) else {
+        return false;
+    };
+    let text: String = strip_strings_and_comment(prev).into_iter().collect();
+    let text = text.trim_end();
+    n > indent(prev) && (text.ends_with(':') || text.trim_start() == "-" || text.ends_with(" -"))
+}
+
 /// A line (the reported one, or the one before it) indented to a column no open block above it
 /// uses.
 fn misindented(lines: &[&str], span: Span) -> Option<Explained> {
@@ -253,7 +265,7 @@ fn misindented(lines: &[&str], span: Span) -> Option<Explained> {
         }
         let n = indent(line);
         let levels = open_levels(lines, line_no - 1);
-        if levels.iter().any(|(l, _)| *l == n) {
+        if levels.iter().any(|(l, _)| *l == n) || opens_block_above(lines, line_no - 1, n) {
             continue;
         }
         // The closest columns on either side: the block it may belong to, and the parent.
@@ -317,6 +329,20 @@ mod tests {
             message,
             help: d.help.clone(),
         }
+    }
+
+    #[test]
+    fn the_first_line_of_a_block_is_never_called_misindented() {
+        // The error is the mapping on line 5, which is indented as the first entry of `tags:`.
+        let e = explained(
+            "version: 1\nname: x\nlocation: eastus2\ntags:\n  env: a: b\nfoundries:\n  - name: x-foundry\n",
+        );
+        assert!(
+            !e.message.contains("lines up with no line"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.span.line, 5, "{}", e.message);
     }
 
     #[test]
