@@ -23,7 +23,9 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let mut modules: BTreeMap<String, String> = BTreeMap::new();
-    let main = BicepFile::new(model, None, Scope::default());
+    // Every reference names its resource by symbol: each is worked out once, not per reference.
+    let symbols: Vec<String> = model.entities.iter().map(camel).collect();
+    let main = BicepFile::new(model, &symbols, None, Scope::default());
     let (mut view, resources) = main.view(&mut modules, sizes)?;
     sizes.push(view.size("main.bicep".into(), resources.len()));
     let mut texts = render_view(
@@ -63,6 +65,8 @@ fn render_view(
 /// foundry that lives in another resource group.
 struct BicepFile<'a> {
     model: &'a Model,
+    /// Each entity's symbol ([`camel`]), by entity id.
+    symbols: &'a [String],
     group: Option<usize>,
     home: Scope,
     /// Whether a scope expression needed the deployment's subscription / resource group params.
@@ -87,9 +91,10 @@ fn group_symbol(model: &Model, group: usize) -> String {
 }
 
 impl<'a> BicepFile<'a> {
-    fn new(model: &'a Model, group: Option<usize>, home: Scope) -> Self {
+    fn new(model: &'a Model, symbols: &'a [String], group: Option<usize>, home: Scope) -> Self {
         BicepFile {
             model,
+            symbols,
             group,
             home,
             uses_deployment_scope: RefCell::new(false),
@@ -112,7 +117,7 @@ impl<'a> BicepFile<'a> {
 
     fn sym(&self, id: EntityId) -> String {
         let e = self.model.entity(id);
-        let s = camel(e);
+        let s = self.symbols[id].clone();
         // What another file deploys (a module of created resources in another resource group)
         // is declared `existing` here, like what the spec only references; the module call's
         // `dependsOn` orders the two.
@@ -264,7 +269,14 @@ impl<'a> BicepFile<'a> {
         {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
-        view(e, camel(e), "existing", fields, Vec::new(), Vec::new())
+        view(
+            e,
+            self.symbols[id].clone(),
+            "existing",
+            fields,
+            Vec::new(),
+            Vec::new(),
+        )
     }
 
     fn identity(&self, i: Identity) -> RValue {
@@ -438,7 +450,14 @@ impl<'a> BicepFile<'a> {
             fields.push(("scope".to_string(), RValue::X(s)));
         }
         fields.push(("params".to_string(), RValue::O(params)));
-        let mut v = view(e, camel(e), "module", fields, self.deps(e), Vec::new());
+        let mut v = view(
+            e,
+            self.symbols[id].clone(),
+            "module",
+            fields,
+            self.deps(e),
+            Vec::new(),
+        );
         v.comment = format!(
             "{} (in another resource group, so through a module)",
             e.label
@@ -595,7 +614,7 @@ impl<'a> BicepFile<'a> {
             match (self.group, e.group) {
                 (None, Some(g)) if seen_groups.insert(g) => {
                     let home = self.model.group_home(g);
-                    let module = BicepFile::new(self.model, Some(g), home);
+                    let module = BicepFile::new(self.model, self.symbols, Some(g), home);
                     let (mut module_view, module_resources) = module.view(modules, sizes)?;
                     let path = group_module_path(self.model, g);
                     sizes.push(module_view.size(path.clone(), module_resources.len()));
