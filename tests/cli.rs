@@ -217,6 +217,7 @@ fn broken_stderr(file: &str) -> String {
           |
         6 |     disable_local_auth: "yes"
           |                         ^^^^^
+          = help: `yes` is a string, not a boolean (YAML 1.2, which specs are read as, takes only `true` and `false`): write `true`
 
         error[FG004]: unknown key `descripton`
           --> FILE:9:9 (foundries[0].projects[0].descripton)

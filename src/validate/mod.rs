@@ -219,6 +219,33 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn yaml_1_1_booleans_and_merge_keys_get_a_help_that_says_what_yaml_1_2_reads() {
+        let help_of = |text: &str, code: Code| {
+            diags(text)
+                .into_iter()
+                .find(|d| d.code == code)
+                .and_then(|d| d.help)
+                .unwrap_or_default()
+        };
+        for (word, means) in [("yes", "true"), ("Off", "false"), ("n", "false")] {
+            let help = help_of(&with_foundry(&format!("existing: {word}")), Code::WrongType);
+            assert!(
+                help.contains(&format!("`{word}` is a string, not a boolean"))
+                    && help.ends_with(&format!("write `{means}`")),
+                "{word}: {help}"
+            );
+        }
+        // A string that is no boolean in any YAML gets no such help.
+        let help = help_of(&with_foundry("existing: maybe"), Code::WrongType);
+        assert!(!help.contains("YAML 1.2"), "{help}");
+        let help = help_of(
+            &with_foundry("projects:\n  - <<: { name: p }\n    name: p"),
+            Code::UnknownKey,
+        );
+        assert!(help.starts_with("YAML merge keys"), "{help}");
+    }
+
+    #[test]
     fn a_lone_string_where_a_mapping_or_list_belongs_gets_the_shape_to_write() {
         let d = diags(&with_foundry(
             "key_vault: qs-kv\nconnections:\n  - { name: web, category: CognitiveSearch, target: 'https://x.search.windows.net', auth: { type: AAD }, roles: Reader }",

@@ -481,9 +481,15 @@ fn check_obj(node: &Node, fields: &[Field], path: &SpecPath, out: &mut Vec<Diagn
                 }
             }
             None => {
-                let help = typo_of(node, key, fields)
-                    .map(dym)
-                    .unwrap_or_else(|| format!("valid keys here: {}", list_fields(fields)));
+                let help = if key == "<<" {
+                    "YAML merge keys (`<<: *anchor`) are not supported: write the keys out, or put \
+                     an anchor on a whole value and use `*anchor` for that value"
+                        .to_string()
+                } else {
+                    typo_of(node, key, fields)
+                        .map(dym)
+                        .unwrap_or_else(|| format!("valid keys here: {}", list_fields(fields)))
+                };
                 out.push(
                     Diagnostic::error(Code::UnknownKey, p, k.span, format!("unknown key `{key}`"))
                         .with_help(help),
@@ -645,7 +651,8 @@ fn expected_of(shape: &Shape) -> &'static str {
     }
 }
 
-/// A wrong-type error; numbers and booleans where a string belongs get a help to quote them.
+/// A wrong-type error; numbers and booleans where a string belongs get a help to quote them, and
+/// YAML 1.1's other spellings of a boolean (`yes`, `off`, …) where one belongs get the 1.2 one.
 pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
     let d = Diagnostic::error(
         Code::WrongType,
@@ -653,6 +660,14 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
         node.span,
         format!("expected {expected}, found {}", node.kind_name()),
     );
+    if expected == "`true` or `false`"
+        && let Value::Str(s) = &node.value
+        && let Some(b) = yaml11_bool(s)
+    {
+        return d.with_help(format!(
+            "`{s}` is a string, not a boolean (YAML 1.2, which specs are read as, takes only `true` and `false`): write `{b}`"
+        ));
+    }
     let shown = match &node.value {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
@@ -663,6 +678,15 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
         d.with_help(format!("quote it to make it a string: `\"{shown}\"`"))
     } else {
         d
+    }
+}
+
+/// The boolean a YAML 1.1 word (`yes`, `No`, `ON`, `off`, `y`, …) stood for.
+fn yaml11_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" | "y" | "on" => Some(true),
+        "no" | "n" | "off" => Some(false),
+        _ => None,
     }
 }
 
