@@ -276,15 +276,7 @@ fn template_json(view: &FileView, resources: &[ResourceView]) -> Option<serde_js
 
 /// The JSON string `arm_str` prints for a literal: a leading `[` doubled.
 fn arm_text(s: &str) -> serde_json::Value {
-    serde_json::Value::String(arm_literal(s))
-}
-
-fn arm_literal(s: &str) -> String {
-    if s.starts_with('[') {
-        format!("[{s}")
-    } else {
-        s.to_string()
-    }
+    serde_json::Value::String(super::filters::arm_literal(s))
 }
 
 /// The JSON `arm_value` prints for a value; `None` for a directive where a value goes (which it
@@ -301,7 +293,7 @@ fn arm_json(v: &RValue) -> Option<serde_json::Value> {
             let mut map = serde_json::Map::new();
             for (k, v) in pairs {
                 if !matches!(v, RValue::D(_)) {
-                    map.insert(arm_literal(k), arm_json(v)?);
+                    map.insert(super::filters::arm_literal(k), arm_json(v)?);
                 }
             }
             J::Object(map)
@@ -337,7 +329,9 @@ struct ArmRender<'a> {
     references: RefCell<Vec<Option<Rc<str>>>>,
 }
 
-/// The cached string of `id` in `cache`, built with `build` on first use.
+/// The cached string of `id` in `cache`, built with `build` on first use. The caches grow to the
+/// ids asked for rather than being sized to every entity up front (as Terraform's are): a spec
+/// with a foundry per resource group builds one `ArmRender` per nested template.
 fn cached(
     cache: &RefCell<Vec<Option<Rc<str>>>>,
     id: EntityId,
@@ -1042,8 +1036,8 @@ impl ArmRender<'_> {
         let home = self.model.group_home(g);
         let inner = ArmRender::new(self.model, Some(g), home.clone());
         // The built-in templates' output is known, so the nested template's JSON can be built
-        // directly; an overlay's has to be rendered and read back.
-        let resources = if super::templates::current().is_none() {
+        // directly; an overlay of either template has to be rendered and read back.
+        let resources = if super::templates::overlaid(TEMPLATE_FILES).is_empty() {
             Resources::Kept(Vec::new())
         } else {
             Resources::Stream(Box::new(ItemStream::new(

@@ -48,12 +48,17 @@ pub fn bicep_string(s: &str) -> String {
 /// A JSON string literal for ARM: JSON escaping, plus a leading `[` doubled so ARM does not read the
 /// value as an expression.
 pub fn arm_string(s: &str) -> String {
-    let literal = if s.starts_with('[') {
+    json_string(&arm_literal(s))
+}
+
+/// The text ARM reads as the literal `s` (unescaped): a leading `[` doubled, so that it is not
+/// taken for an expression.
+pub fn arm_literal(s: &str) -> String {
+    if s.starts_with('[') {
         format!("[{s}")
     } else {
         s.to_string()
-    };
-    json_string(&literal)
+    }
 }
 
 /// A plain JSON string literal (control and invisible characters as `\uXXXX`).
