@@ -317,7 +317,7 @@ pub fn check(node: &Node, shape: &Shape, path: &SpecPath, out: &mut Vec<Diagnost
         }
         Shape::Bool => {
             if node.as_bool().is_none() {
-                out.push(wrong_type(node, path, "`true` or `false`"));
+                out.push(wrong_type(node, path, EXPECTED_BOOL));
             }
         }
         Shape::Int => match node.value {
@@ -642,7 +642,7 @@ fn map_entries(
 fn expected_of(shape: &Shape) -> &'static str {
     match shape {
         Shape::Str | Shape::Known(_) => "a string",
-        Shape::Bool => "`true` or `false`",
+        Shape::Bool => EXPECTED_BOOL,
         Shape::Int => "an integer",
         Shape::Enum(_) => "one of the listed values",
         Shape::StrMap | Shape::MapOf(_) | Shape::Obj(_) => "a mapping",
@@ -650,6 +650,9 @@ fn expected_of(shape: &Shape) -> &'static str {
         Shape::Credential => "`{ secret: NAME }`",
     }
 }
+
+/// What a wrong-type error says a boolean key expects; [`wrong_type`] recognises it by this.
+const EXPECTED_BOOL: &str = "`true` or `false`";
 
 /// A wrong-type error; numbers and booleans where a string belongs get a help to quote them, and
 /// YAML 1.1's other spellings of a boolean (`yes`, `off`, …) where one belongs get the 1.2 one.
@@ -660,7 +663,7 @@ pub fn wrong_type(node: &Node, path: &SpecPath, expected: &str) -> Diagnostic {
         node.span,
         format!("expected {expected}, found {}", node.kind_name()),
     );
-    if expected == "`true` or `false`"
+    if expected == EXPECTED_BOOL
         && let Value::Str(s) = &node.value
         && let Some(b) = yaml11_bool(s)
     {
