@@ -226,6 +226,17 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `after`, leftovers aside, holds what a render of key-vault-first into a fresh folder writes.
+fn assert_as_a_clean_write(after: BTreeMap<String, Vec<u8>>) {
+    let (_d, clean) = prepared();
+    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &clean, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        without_leftovers(after),
+        without_leftovers(snapshot(&clean))
+    );
+}
+
 /// The snapshot without foundrygen's own leftovers (`.<name>.foundrygen-…`, and what a leftover
 /// folder holds), which later runs ignore.
 fn without_leftovers(snap: BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
@@ -353,13 +364,7 @@ fn a_leftover_staged_folder_is_reused_or_removed_and_never_taken_for_output() {
         .filter(|rel| rel.contains(".foundrygen-"))
         .collect();
     assert_eq!(left, [".x.foundrygen-tmp/", ".x.foundrygen-tmp/mine"]);
-    let (_d, clean) = prepared();
-    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &clean, &[], &[]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        without_leftovers(after),
-        without_leftovers(snapshot(&clean))
-    );
+    assert_as_a_clean_write(after);
 }
 
 #[test]
@@ -856,13 +861,7 @@ fn a_write_removes_the_leftovers_of_an_interrupted_one() {
         before["terraform/.notes.foundrygen-mine"]
     );
     // The files are those of a write into the folder without leftovers.
-    let (_d, clean) = prepared();
-    let (code, err) = render(&root().join("specs/key-vault-first.yaml"), &clean, &[], &[]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        without_leftovers(after),
-        without_leftovers(snapshot(&clean))
-    );
+    assert_as_a_clean_write(after);
 }
 
 #[test]
