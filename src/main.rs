@@ -8,5 +8,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     foundrygen::allocator::tune();
     let args = foundrygen::cli::Args::parse();
-    std::process::exit(foundrygen::run(args));
+    foundrygen::allocator::exit(foundrygen::run(args));
 }
