@@ -24,7 +24,8 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
+    let mut stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
+    stream.expect(model.plan_of(None).len());
     let (view, resources) = main.file_view(sizes, Resources::Stream(Box::new(stream)))?;
     sizes.push(view.size("azuredeploy.json".into(), resources.len()));
     let Resources::Stream(resources) = resources else {

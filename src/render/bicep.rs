@@ -608,6 +608,7 @@ impl<'a> BicepFile<'a> {
     ) -> Result<(FileView, ItemStream<'static>), Error> {
         let mut resources =
             ItemStream::new("resources", "bicep/resource.bicep", !self.in_main(), None)?;
+        resources.expect(self.model.plan_of(self.group).len());
         let mut seen_groups = BTreeSet::new();
         for &id in self.model.plan_of(self.group) {
             let e = self.model.entity(id);

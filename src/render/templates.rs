@@ -339,13 +339,18 @@ pub fn render_ctx(name: &str, ctx: &Context) -> Result<String, Error> {
 
 /// One trailing newline, whatever the template's last line does.
 fn finish(out: Vec<u8>) -> Result<String, Error> {
-    let mut text = String::from_utf8(out)
+    let text = String::from_utf8(out)
         .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
+    Ok(one_newline(text))
+}
+
+/// `text` ending in exactly one newline.
+fn one_newline(mut text: String) -> String {
     while text.ends_with('\n') {
         text.pop();
     }
     text.push('\n');
-    Ok(text)
+    text
 }
 
 /// A formatter the main file goes through piece by piece (each frame piece and each item on its
@@ -390,6 +395,8 @@ pub struct ItemStream<'f> {
     pending: Option<ResourceView>,
     count: usize,
     rendered: usize,
+    /// How many items the caller expects (0: no idea), to size `out` once (see [`Self::expect`]).
+    expected: usize,
     out: String,
     scratch: Vec<u8>,
     format: Option<&'f Piecewise>,
@@ -418,6 +425,7 @@ impl<'f> ItemStream<'f> {
             pending: None,
             count: 0,
             rendered: 0,
+            expected: 0,
             out: String::new(),
             scratch: Vec::new(),
             format,
@@ -442,6 +450,14 @@ impl<'f> ItemStream<'f> {
             self.push(v)?;
         }
         Ok(())
+    }
+
+    /// Says about how many items will come. Once the first [`SIZE_FROM`] are in, the list's text
+    /// is given room for the rest at their average size (and a quarter more), instead of growing by
+    /// doubling: for a big list that copies the text, and touches fresh memory, once instead of
+    /// about twice over (memory reserved but never written costs no RAM).
+    pub fn expect(&mut self, items: usize) {
+        self.expected = items;
     }
 
     /// How many items were added.
@@ -479,6 +495,10 @@ impl<'f> ItemStream<'f> {
         if !piece.is_empty() {
             self.tail = tail_of(piece).to_string();
         }
+        if self.rendered == SIZE_FROM && self.expected > SIZE_FROM {
+            let rest = self.out.len() / SIZE_FROM * (self.expected - SIZE_FROM);
+            self.out.reserve(rest + rest / 4);
+        }
         Ok(())
     }
 
@@ -497,6 +517,9 @@ impl<'f> ItemStream<'f> {
         })
     }
 }
+
+/// After how many items an [`ItemStream`] told how many to expect sizes its text.
+const SIZE_FROM: usize = 64;
 
 struct RenderedList {
     field: &'static str,
@@ -541,7 +564,7 @@ pub fn render_file(
 ) -> Result<Option<Vec<String>>, Error> {
     let set = active()?;
     let format = lists.iter().find_map(|l| l.format);
-    let lists = lists
+    let mut lists = lists
         .into_iter()
         .map(ItemStream::finish)
         .collect::<Result<Vec<_>, _>>()?;
@@ -569,12 +592,12 @@ pub fn render_file(
         let mut text = String::from_utf8(out)
             .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
         if n == 0 {
-            match splice(&set, name, &text, &lists, format)? {
+            match splice(&set, name, &text, &mut lists, format)? {
                 Some(spliced) => text = spliced,
                 None => return Ok(None),
             }
         }
-        texts.push(finish(text.into_bytes())?);
+        texts.push(one_newline(text));
     }
     Ok(Some(texts))
 }
@@ -588,26 +611,30 @@ pub fn unformatted<T>(texts: Option<T>) -> Result<T, Error> {
 }
 
 /// Puts each list's text where the frame `name` wrote its marker, formatting the frame's own
-/// pieces with `format` when the lists were; `None` when a piece does not stand on its own.
+/// pieces with `format` when the lists were; `None` when a piece does not stand on its own. The
+/// longest list's text becomes the file's text in place (the rest is put before and after it), so
+/// that a big file is not copied into a second buffer as big.
 fn splice(
     set: &TemplateSet,
     name: &str,
     frame: &str,
-    lists: &[RenderedList],
+    lists: &mut [RenderedList],
     format: Option<&Piecewise>,
 ) -> Result<Option<String>, Error> {
     let mut at = Vec::new();
-    for list in lists {
+    for (i, list) in lists.iter().enumerate() {
         let m = marker(list.field);
         let found: Vec<usize> = find_all(frame.as_bytes(), m.as_bytes());
         if found.len() != 1 {
             return Err(set.frame_error(name, list, found.len()));
         }
-        at.push((found[0], m.len(), list));
+        at.push((found[0], m.len(), i));
     }
     at.sort_by_key(|(pos, _, _)| *pos);
-    let mut out =
-        String::with_capacity(frame.len() + lists.iter().map(|l| l.text.len()).sum::<usize>());
+    let longest = (0..lists.len()).max_by_key(|&i| lists[i].text.len());
+    // The text before the longest list; `out` is the text after it once that list is passed.
+    let mut before = None;
+    let mut out = String::new();
     let mut tail = String::new();
     let mut from = 0;
     let segment = |out: &mut String, tail: &mut String, piece: &str| -> bool {
@@ -623,10 +650,11 @@ fn splice(
         }
         true
     };
-    for (pos, len, list) in at {
+    for (pos, len, i) in at {
         if !segment(&mut out, &mut tail, &frame[from..pos]) {
             return Ok(None);
         }
+        let list = &lists[i];
         if let Some(f) = format
             && !list.text.is_empty()
         {
@@ -635,13 +663,25 @@ fn splice(
             }
             tail = list.tail.clone();
         }
-        out.push_str(&list.text);
+        if Some(i) == longest {
+            before = Some(std::mem::take(&mut out));
+        } else {
+            out.push_str(&list.text);
+        }
         from = pos + len;
     }
     if !segment(&mut out, &mut tail, &frame[from..]) {
         return Ok(None);
     }
-    Ok(Some(out))
+    let (Some(before), Some(i)) = (before, longest) else {
+        return Ok(Some(out));
+    };
+    let mut text = std::mem::take(&mut lists[i].text);
+    // One byte more for the newline `one_newline` may add.
+    text.reserve(before.len() + out.len() + 1);
+    text.insert_str(0, &before);
+    text.push_str(&out);
+    Ok(Some(text))
 }
 
 fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {

@@ -59,6 +59,7 @@ fn render_with(
         .map(|((id, action), paths)| r.secret_read(*id, action.as_deref(), paths))
         .collect();
     let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format)?;
+    resources.expect(model.plan.len());
     for &id in &model.plan {
         if model.entity(id).purge_on_delete {
             resources.push(r.purge(id))?;
