@@ -36,7 +36,7 @@ pub fn tune() {
 /// Ends the process with `code` once stdout is flushed, without the exit handlers: mimalloc's
 /// (linked in statically, it collects and gives back every page it holds before the process
 /// ends, which the kernel does anyway) and the standard library's (which flushes stdout, done
-/// here first). Nothing else registers one. Call it at the end of `main` instead of
+/// here first); foundrygen registers none of its own. Call it at the end of `main` instead of
 /// [`std::process::exit`].
 pub fn exit(code: i32) -> ! {
     use std::io::Write;
