@@ -55,6 +55,8 @@ pub enum Error {
     Drift {
         /// How many files differ.
         files: usize,
+        /// How many of them are missing from the folder.
+        missing: usize,
     },
     /// A foundrygen bug: a template failed to render, or a validated spec did not decode.
     Internal {
@@ -147,15 +149,28 @@ impl fmt::Display for Error {
                 f,
                 "error: `{path}` already exists; nothing was written\n  = help: choose another path, or move the file away"
             ),
-            Error::Drift { files } => {
-                let (noun, verb, pronoun) = if *files == 1 {
-                    ("file", "differs", "it")
+            Error::Drift { files, missing } => {
+                let (noun, pronoun) = if *files == 1 {
+                    ("file", "it")
                 } else {
-                    ("files", "differ", "them")
+                    ("files", "them")
+                };
+                if missing == files {
+                    // Nothing rendered there yet (or not any more): the diffs above are whole files.
+                    let verb = if *files == 1 { "is" } else { "are" };
+                    return write!(
+                        f,
+                        "error: {files} {noun} of the spec's output {verb} missing from the folder; run `foundrygen render` without --check to write {pronoun}"
+                    );
+                }
+                let verb = if *files == 1 { "differs" } else { "differ" };
+                let missing = match missing {
+                    0 => String::new(),
+                    n => format!(" ({n} missing)"),
                 };
                 write!(
                     f,
-                    "error: {files} {noun} {verb} from the spec's output; run `foundrygen render` without --check to update {pronoun}"
+                    "error: {files} {noun} {verb} from the spec's output{missing}; run `foundrygen render` without --check to update {pronoun}"
                 )
             }
             Error::Template { template, chain } => {

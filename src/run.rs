@@ -537,6 +537,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             let mut reporter = Reporter::new(&diag, color);
             let mut code = 0;
             let mut drifted = 0;
+            let mut missing = 0;
             for o in &outcomes {
                 reporter.report(o);
                 for d in &o.drift {
@@ -548,6 +549,11 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                     }
                 }
                 drifted += o.drift.len();
+                missing += o
+                    .drift
+                    .iter()
+                    .filter(|d| matches!(d, Drift::Missing { .. }))
+                    .count();
                 code = code.max(o.code());
                 if let Some(a) = &o.adopted {
                     report_adopted(a);
@@ -575,7 +581,14 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
             if check_only && drifted > 0 {
                 eprintln!(
                     "{}",
-                    paint_error(&Error::Drift { files: drifted }.to_string(), color)
+                    paint_error(
+                        &Error::Drift {
+                            files: drifted,
+                            missing,
+                        }
+                        .to_string(),
+                        color
+                    )
                 );
             } else if check_only && code == 0 && !batch {
                 let o = &outcomes[0];

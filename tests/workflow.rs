@@ -177,6 +177,27 @@ const STALE_HUNK: &str = r#"
     "#;
 
 #[test]
+fn check_a_folder_never_rendered_into_says_the_files_are_missing_and_creates_nothing() {
+    let sb = Sandbox::new();
+    let spec = sb.write("quickstart.yaml", QUICKSTART);
+    let out = sb.run(&["render", spec, "-o", "out", "--check"]);
+    assert_eq!(out.code, 4, "{out:#?}");
+    assert_eq!(
+        out.stderr,
+        format!(
+            "error: {} files of the spec's output are missing from the folder; run `foundrygen render` without --check to write them\n",
+            QUICKSTART_FILES.len()
+        )
+    );
+    // Each file is shown whole, as a patch that creates it.
+    assert_eq!(
+        out.stdout.matches("--- /dev/null\n").count(),
+        QUICKSTART_FILES.len()
+    );
+    assert!(!sb.exists("out"), "--check created the folder");
+}
+
+#[test]
 fn check_a_missing_file_and_a_stale_file_of_ours_exits_4_and_writes_nothing() {
     let sb = Sandbox::new();
     let spec = missing_and_stale(&sb);
@@ -185,7 +206,7 @@ fn check_a_missing_file_and_a_stale_file_of_ours_exits_4_and_writes_nothing() {
     assert_eq!(out.code, 4, "{out:#?}");
     assert_eq!(
         out.stderr,
-        "error: 2 files differ from the spec's output; run `foundrygen render` without --check to update them\n"
+        "error: 2 files differ from the spec's output (1 missing); run `foundrygen render` without --check to update them\n"
     );
     // The headers are pinned by `check_diff_headers_of_missing_and_stale_files_use_dev_null`.
     let hunks: String = out
