@@ -3,6 +3,8 @@
 
 use std::fmt::{self, Write as _};
 
+use unicode_width::UnicodeWidthChar;
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -377,12 +379,21 @@ fn snippet(
     let line_chars = shown.chars().count();
     let start = span.col.saturating_sub(1).min(line_chars);
     let len = span.len.clamp(1, line_chars.saturating_sub(start).max(1));
-    let mut marker = format!("{:width$} | {}{}", "", " ".repeat(start), "^".repeat(len));
+    // The caret goes under the span as a terminal shows the line: a wide character (CJK, most
+    // emoji) takes two columns, a combining mark none.
+    let pad = columns(shown.chars().take(start));
+    let carets = columns(shown.chars().skip(start).take(len)).max(1);
+    let mut marker = format!("{:width$} | {}{}", "", " ".repeat(pad), "^".repeat(carets));
     if let Some(label) = label {
         marker.push(' ');
         marker.push_str(label);
     }
     let _ = writeln!(out, "{marker}");
+}
+
+/// How many terminal columns `chars` take.
+fn columns(chars: impl Iterator<Item = char>) -> usize {
+    chars.map(|c| c.width().unwrap_or(0)).sum()
 }
 
 macro_rules! codes {
@@ -716,6 +727,28 @@ mod tests {
   = help: did you mean `projects`?
 ";
         assert_eq!(d.render("s.yaml", src), expected);
+    }
+
+    /// A wide character takes two columns on a terminal, so the caret moves by two for each one
+    /// before the span and doubles under each one in it.
+    #[test]
+    fn the_caret_counts_wide_characters_as_two_columns() {
+        let src = "tags: { 部署: 东部, owner: x }\n";
+        let d = Diagnostic::error(
+            Code::UnknownKey,
+            SpecPath("tags".into()),
+            Span {
+                line: 1,
+                col: 13,
+                len: 2,
+            },
+            "bad",
+        );
+        let rendered = d.render("s.yaml", src);
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert_eq!(lines[3], "1 | tags: { 部署: 东部, owner: x }");
+        // `tags: { ` is 8 columns, `部署` 4 and `: ` 2: the caret starts at column 15.
+        assert_eq!(lines[4], format!("  | {}^^^^", " ".repeat(14)));
     }
 
     #[test]
