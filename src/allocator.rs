@@ -40,6 +40,8 @@ pub fn tune() {
 /// [`std::process::exit`].
 pub fn exit(code: i32) -> ! {
     use std::io::Write;
+    // Nothing to do about a failure here: `run` reports its own write errors, and a reader that
+    // went away is why a caller exits with 141.
     let _ = std::io::stdout().flush();
     #[cfg(target_os = "linux")]
     // SAFETY: `_exit` ends the process at once; every file foundrygen writes is closed (and

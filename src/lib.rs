@@ -56,8 +56,10 @@ pub(crate) const LARGE_SPEC_BYTES: usize = 64 * 1024;
 
 /// Frees `value` on a thread of its own at the lowest priority, for what a large spec leaves that
 /// the caller no longer needs (its parse tree, model, rendered files): freeing them takes 5-17 ms
-/// each for 5,000 connections. At the lowest priority the thread takes a core only when the
-/// threads doing the work leave one idle (on Linux; elsewhere it just runs beside them).
+/// each for 5,000 connections. At the lowest priority (nice 19) the thread gets only a small share
+/// of a core while the threads doing the work are busy, and runs fully once they leave one idle
+/// (on Linux; elsewhere it just runs beside them). Not `SCHED_IDLE`: on a host that is never idle
+/// the memory would never be given back.
 pub(crate) fn drop_beside<T: Send + 'static>(value: T) {
     std::thread::spawn(move || {
         #[cfg(target_os = "linux")]

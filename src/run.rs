@@ -37,10 +37,10 @@ fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
+            crate::allocator::exit(141);
         }
         eprintln!("error: cannot write to stdout: {e}");
-        std::process::exit(3);
+        crate::allocator::exit(3);
     }
 }
 

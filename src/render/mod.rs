@@ -210,6 +210,7 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
                 .collect();
             let mut results = vec![render_one(model, targets[0])];
             for h in handles {
+                // Only where panics unwind (tests, debug builds): the release build aborts first.
                 results.push(h.join().unwrap_or_else(|_| {
                     Err(Error::Internal {
                         message: "a rendering thread panicked".into(),

@@ -70,7 +70,7 @@ pub struct TemplateSet {
 enum Compiled {
     /// The built-in templates, each compiled on its own the first time it renders: no built-in
     /// template includes or imports another, and a render uses only some of them (the quickstart
-    /// uses 9 of 19), so a process compiles only what it renders (compiling all of them was a
+    /// uses 13 of 19), so a process compiles only what it renders (compiling all of them was a
     /// sixth of the quickstart's process time).
     Lazily(Vec<OnceLock<Result<Tera, String>>>),
     /// An overlay's: one Tera instance per format (`bicep`, `arm`, `terraform`), compiled up
