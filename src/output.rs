@@ -93,11 +93,11 @@ impl Drift {
 
     /// A unified diff of the drift, with `a/` (disk) and `b/` (rendered) path prefixes.
     pub fn unified_diff(&self, dir: &Path) -> String {
+        // `a/` and `b/` go before a path without its leading `/`, as `patch -p1` expects: an
+        // absolute output folder gives `a/tmp/out/…`, not `a//tmp/out/…` (which -p1 makes absolute).
         let shown = |prefix: &str, p: &str| {
-            format!(
-                "{prefix}{}",
-                dir.join(p).to_string_lossy().replace('\\', "/")
-            )
+            let path = dir.join(p).to_string_lossy().replace('\\', "/");
+            format!("{prefix}{}", path.trim_start_matches('/'))
         };
         // `/dev/null` stands for the absent side, without the a/ b/ prefix, as patch expects.
         let (old, new, a, b) = match self {
@@ -1232,6 +1232,10 @@ mod tests {
         assert!(matches!(drift[1], Drift::Stale { .. }));
         let diff = drift[0].unified_diff(dir.path());
         assert!(diff.contains("-x\n+z\n"), "{diff}");
+        // The temporary folder is absolute: the headers hold it without its leading slash.
+        let header = format!("--- a/{}", dir.path().join("bicep/main.bicep").display());
+        let header = header.replacen("a//", "a/", 1);
+        assert!(diff.starts_with(&format!("{header}\n")), "{diff}");
         assert!(
             fs::read_to_string(dir.path().join("bicep/main.bicep"))
                 .unwrap()
