@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::Spec;
@@ -372,6 +372,17 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Stops at a tag foundrygen does not read, or one that does not fit its node.
+    fn fail_tag(&mut self, span: Span, message: String) {
+        if self.fatal.is_none() {
+            self.fatal = Some(
+                Diagnostic::error(Code::YamlSyntax, self.current_path(), span, message).with_help(
+                    "a spec is plain YAML: remove the tag (of the tags, only the core schema's are read, such as `!!str` to keep a value a string)",
+                ),
+            );
+        }
+    }
+
     fn count(&mut self, n: usize, span: Span) -> bool {
         self.nodes += n;
         if self.nodes > MAX_ALIAS_NODES {
@@ -462,6 +473,21 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The YAML core-schema type a tag names (`str` for `!!str` or `!<tag:yaml.org,2002:str>`), `None`
+/// for no tag (and for `!`, which on a scalar means `str`), or the tag as written when it is one of
+/// the application's own (`!Ref`), which foundrygen has no meaning for.
+fn core_tag(tag: Option<&Tag>, scalar: bool) -> Result<Option<&str>, String> {
+    const CORE: &str = "tag:yaml.org,2002:";
+    let Some(t) = tag else { return Ok(None) };
+    match (t.handle.as_str(), t.suffix.as_str()) {
+        ("", "!") => Ok(scalar.then_some("str")),
+        (CORE, name) => Ok(Some(name)),
+        ("", verbatim) if verbatim.starts_with(CORE) => Ok(Some(&verbatim[CORE.len()..])),
+        ("!", local) => Err(format!("!{local}")),
+        (handle, suffix) => Err(format!("!<{handle}{suffix}>")),
+    }
+}
+
 fn resolve_plain(text: String) -> Value {
     let s = text.as_str();
     match s {
@@ -515,18 +541,67 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let len = self.written_len(mark, &text, style);
                 let span = self.span_at(mark, len);
-                let is_str_tag = tag
-                    .as_ref()
-                    .is_some_and(|t| t.suffix == "str" || t.suffix == "tag:yaml.org,2002:str");
-                let value = if style == TScalarStyle::Plain && !is_str_tag {
-                    resolve_plain(text)
-                } else {
-                    Value::Str(text)
+                let value = match core_tag(tag.as_ref(), true) {
+                    Ok(None) if style == TScalarStyle::Plain => resolve_plain(text),
+                    Ok(None) | Ok(Some("str")) => Value::Str(text),
+                    Ok(Some(kind @ ("int" | "float" | "bool" | "null"))) => {
+                        match (kind, resolve_plain(text.clone())) {
+                            ("int", v @ Value::Int(_))
+                            | ("bool", v @ Value::Bool(_))
+                            | ("float", v @ Value::Float(_))
+                            | ("null", v @ Value::Null) => v,
+                            ("float", Value::Int(i)) => Value::Float(i as f64),
+                            _ => {
+                                let what = match kind {
+                                    "int" => "an integer",
+                                    "float" => "a number",
+                                    "bool" => "`true` or `false`",
+                                    _ => "null",
+                                };
+                                self.fail_tag(
+                                    span,
+                                    format!("`!!{kind}` tags `{text}`, which is not {what}"),
+                                );
+                                return;
+                            }
+                        }
+                    }
+                    Ok(Some(kind)) => {
+                        self.fail_tag(span, format!("`!!{kind}` does not apply to a scalar"));
+                        return;
+                    }
+                    Err(written) => {
+                        self.fail_tag(span, format!("YAML tag `{written}` is not supported"));
+                        return;
+                    }
                 };
                 self.push_node(Node { value, span }, anchor);
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 let span = self.span_at(mark, 1);
+                let want = if matches!(ev, Event::SequenceStart(..)) {
+                    "seq"
+                } else {
+                    "map"
+                };
+                match core_tag(tag.as_ref(), false) {
+                    Ok(None) => {}
+                    Ok(Some(kind)) if kind == want => {}
+                    Ok(Some(kind)) => {
+                        self.fail_tag(
+                            span,
+                            format!(
+                                "`!!{kind}` does not apply to a {}",
+                                if want == "seq" { "list" } else { "mapping" }
+                            ),
+                        );
+                        return;
+                    }
+                    Err(written) => {
+                        self.fail_tag(span, format!("YAML tag `{written}` is not supported"));
+                        return;
+                    }
+                }
                 if self.stack.len() >= MAX_DEPTH {
                     self.fail(
                         Code::YamlTooComplex,
@@ -678,6 +753,47 @@ mod tests {
             Value::Str("2024-05-01-preview".into())
         );
         assert_eq!(root.get("f").unwrap().value, Value::Str("60s".into()));
+    }
+
+    #[test]
+    fn reads_the_core_schema_tags() {
+        let (root, _) =
+            tree("a: !!str 1\nb: !!int '5'\nc: !!float 2\nd: ! yes\ne: !!bool true\nf: !!seq []\n");
+        assert_eq!(root.get("a").unwrap().value, Value::Str("1".into()));
+        assert_eq!(root.get("b").unwrap().value, Value::Int(5));
+        assert_eq!(root.get("c").unwrap().value, Value::Float(2.0));
+        assert_eq!(root.get("d").unwrap().value, Value::Str("yes".into()));
+        assert_eq!(root.get("e").unwrap().value, Value::Bool(true));
+        assert_eq!(root.get("f").unwrap().value, Value::Seq(Vec::new()));
+        let tagged = tree("g: !<tag:yaml.org,2002:str> 7\n").0;
+        assert_eq!(tagged.get("g").unwrap().value, Value::Str("7".into()));
+    }
+
+    /// A tag foundrygen has no meaning for, or one that does not fit its value, stops the parse
+    /// where it is instead of being dropped silently.
+    #[test]
+    fn refuses_other_tags_and_tags_that_do_not_fit() {
+        for (text, message, line) in [
+            ("name: !Ref demo\n", "YAML tag `!Ref` is not supported", 1),
+            (
+                "a: 1\nb: !!int x\n",
+                "`!!int` tags `x`, which is not an integer",
+                2,
+            ),
+            ("a: !!map [1]\n", "`!!map` does not apply to a list", 1),
+            ("a: !!seq x\n", "`!!seq` does not apply to a scalar", 1),
+            (
+                "a: !<urn:x> {}\n",
+                "YAML tag `!<urn:x>` is not supported",
+                1,
+            ),
+        ] {
+            let diags = parse_tree(&Source::new("t.yaml", text)).unwrap_err();
+            assert_eq!(diags.len(), 1, "{text}");
+            assert_eq!(diags[0].code, Code::YamlSyntax, "{text}");
+            assert_eq!(diags[0].message, message, "{text}");
+            assert_eq!(diags[0].span.unwrap().line, line, "{text}");
+        }
     }
 
     #[test]
