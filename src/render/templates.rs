@@ -339,9 +339,16 @@ pub fn render_ctx(name: &str, ctx: &Context) -> Result<String, Error> {
 
 /// One trailing newline, whatever the template's last line does.
 fn finish(out: Vec<u8>) -> Result<String, Error> {
-    let text = String::from_utf8(out)
-        .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
-    Ok(one_newline(text))
+    Ok(one_newline(printed(out)?))
+}
+
+/// What a template printed, as text (Tera writes bytes; a built-in filter never breaks UTF-8).
+fn printed(out: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(out).map_err(|e| invalid_utf8(&e))
+}
+
+fn invalid_utf8(e: &(dyn std::error::Error + 'static)) -> Error {
+    Error::internal("a template printed invalid UTF-8", e)
 }
 
 /// `text` ending in exactly one newline.
@@ -479,8 +486,7 @@ impl<'f> ItemStream<'f> {
         self.scratch.clear();
         self.set
             .render_to(self.template, &self.ctx, &mut self.scratch)?;
-        let piece = std::str::from_utf8(&self.scratch)
-            .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
+        let piece = std::str::from_utf8(&self.scratch).map_err(|e| invalid_utf8(&e))?;
         if first {
             self.head = piece.chars().take(1).collect();
         }
@@ -589,8 +595,7 @@ pub fn render_file(
         let mut out = Vec::new();
         set.render_to(name, &ctx, &mut out)
             .map_err(|e| set.with_layout_hint(name, n == 0, &lists, e))?;
-        let mut text = String::from_utf8(out)
-            .map_err(|e| Error::internal("a template printed invalid UTF-8", &e))?;
+        let mut text = printed(out)?;
         if n == 0 {
             match splice(&set, name, &text, &mut lists, format)? {
                 Some(spliced) => text = spliced,
