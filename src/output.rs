@@ -93,11 +93,25 @@ impl Drift {
 
     /// A unified diff of the drift, with `a/` (disk) and `b/` (rendered) path prefixes.
     pub fn unified_diff(&self, dir: &Path) -> String {
-        // `a/` and `b/` go before a path without its leading `/`, as `patch -p1` expects: an
-        // absolute output folder gives `a/tmp/out/…`, not `a//tmp/out/…` (which -p1 makes absolute).
+        // `a/` and `b/` go before the path as `patch -p1` and `git apply` read it: without `.`
+        // parts, absolute (from `/`, without its leading slash) when `..` would climb out of the
+        // current folder, and ended by a tab when it holds a space (as `diff -u` writes it).
         let shown = |prefix: &str, p: &str| {
-            let path = dir.join(p).to_string_lossy().replace('\\', "/");
-            format!("{prefix}{}", path.trim_start_matches('/'))
+            let mut path = normalize(&dir.join(p));
+            if path
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+                && let Ok(cwd) = std::env::current_dir()
+            {
+                path = normalize(&cwd.join(&path));
+            }
+            let path = path.to_string_lossy().replace('\\', "/");
+            let name = format!("{prefix}{}", path.trim_start_matches('/'));
+            if name.contains(' ') {
+                name + "\t"
+            } else {
+                name
+            }
         };
         // `/dev/null` stands for the absent side, without the a/ b/ prefix, as patch expects.
         let (old, new, a, b) = match self {
@@ -120,6 +134,25 @@ impl Drift {
             .header(&a, &b)
             .to_string()
     }
+}
+
+/// A path with `.` dropped and `..` folded into its parent, without touching the disk (the output
+/// folder may not exist yet).
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The calls that change the disk when [`OutputSet::write_to_with`] writes, or the phases it is
@@ -1240,6 +1273,35 @@ mod tests {
             fs::read_to_string(dir.path().join("bicep/main.bicep"))
                 .unwrap()
                 .ends_with("x\n")
+        );
+    }
+
+    /// The headers are what `patch -p1` and `git apply` take: no `./`, no `..` (the path from `/`
+    /// instead), a tab after a name with a space.
+    #[test]
+    fn diff_headers_are_paths_patch_and_git_apply_read() {
+        let drift = Drift::Changed {
+            path: "bicep/main.bicep".into(),
+            old: "x\n".into(),
+            new: "z\n".into(),
+        };
+        let first_line = |dir: &str| {
+            let diff = drift.unified_diff(Path::new(dir));
+            diff.lines().next().unwrap().to_string()
+        };
+        assert_eq!(first_line("./out"), "--- a/out/bicep/main.bicep");
+        assert_eq!(first_line("my out"), "--- a/my out/bicep/main.bicep\t");
+        let cwd = std::env::current_dir().unwrap();
+        let parent = normalize(&cwd.join(".."))
+            .to_string_lossy()
+            .replace('\\', "/");
+        let tab = if parent.contains(' ') { "\t" } else { "" };
+        assert_eq!(
+            first_line("../out"),
+            format!(
+                "--- a/{}/out/bicep/main.bicep{tab}",
+                parent.trim_start_matches('/')
+            )
         );
     }
 

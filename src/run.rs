@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::cli::{self, ColorChoice, Command, DiagnosticFormat, DiagnosticOptions};
 use crate::diagnostics::{self, Diagnostic, Severity};
 use crate::error::Error;
-use crate::output::{self, Drift, RealFileSystem, Staged, WriteReport};
+use crate::output::{self, Drift, RealFileSystem, Staged, WriteReport, normalize};
 use crate::render::templates::{self, TemplateSet};
 use crate::spec::{self, Source};
 use crate::{Target, check, generate};
@@ -352,25 +352,6 @@ fn spec_label(spec_arg: &str, dir: &Path) -> String {
     rel.join("/")
 }
 
-/// A path with `.` dropped and `..` folded into its parent, without touching the disk (the output
-/// folder may not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(c);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// Runs `process` over every spec, in parallel, and returns the outcomes in spec order.
 fn process_all(
     specs: &[String],
@@ -585,6 +566,7 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                         &Error::Drift {
                             files: drifted,
                             missing,
+                            batch,
                         }
                         .to_string(),
                         color
