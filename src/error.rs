@@ -57,6 +57,8 @@ pub enum Error {
         files: usize,
         /// How many of them are missing from the folder.
         missing: usize,
+        /// Whether several specs were compared, each with its own folder.
+        batch: bool,
     },
     /// A foundrygen bug: a template failed to render, or a validated spec did not decode.
     Internal {
@@ -149,18 +151,33 @@ impl fmt::Display for Error {
                 f,
                 "error: `{path}` already exists; nothing was written\n  = help: choose another path, or move the file away"
             ),
-            Error::Drift { files, missing } => {
+            Error::Drift {
+                files,
+                missing,
+                batch,
+            } => {
                 let (noun, pronoun) = if *files == 1 {
                     ("file", "it")
                 } else {
                     ("files", "them")
                 };
+                let whose = if *batch {
+                    "the specs' output"
+                } else {
+                    "the spec's output"
+                };
                 if missing == files {
-                    // Nothing rendered there yet (or not any more): the diffs above are whole files.
+                    // Every difference is a file that is not there (the diffs above are whole
+                    // files): say so rather than that they differ.
                     let verb = if *files == 1 { "is" } else { "are" };
+                    let folder = if *batch {
+                        "their folders"
+                    } else {
+                        "the folder"
+                    };
                     return write!(
                         f,
-                        "error: {files} {noun} of the spec's output {verb} missing from the folder; run `foundrygen render` without --check to write {pronoun}"
+                        "error: {files} {noun} of {whose} {verb} missing from {folder}; run `foundrygen render` without --check to write {pronoun}"
                     );
                 }
                 let verb = if *files == 1 { "differs" } else { "differ" };
@@ -170,7 +187,7 @@ impl fmt::Display for Error {
                 };
                 write!(
                     f,
-                    "error: {files} {noun} {verb} from the spec's output{missing}; run `foundrygen render` without --check to update {pronoun}"
+                    "error: {files} {noun} {verb} from {whose}{missing}; run `foundrygen render` without --check to update {pronoun}"
                 )
             }
             Error::Template { template, chain } => {
