@@ -566,8 +566,12 @@ impl MarkedEventReceiver for Builder<'_> {
                             }
                         }
                     }
-                    Ok(Some(kind)) => {
+                    Ok(Some(kind @ ("seq" | "map"))) => {
                         self.fail_tag(span, format!("`!!{kind}` does not apply to a scalar"));
+                        return;
+                    }
+                    Ok(Some(kind)) => {
+                        self.fail_tag(span, format!("YAML tag `!!{kind}` is not supported"));
                         return;
                     }
                     Err(written) => {
@@ -584,23 +588,30 @@ impl MarkedEventReceiver for Builder<'_> {
                 } else {
                     "map"
                 };
-                match core_tag(tag.as_ref(), false) {
-                    Ok(None) => {}
-                    Ok(Some(kind)) if kind == want => {}
-                    Ok(Some(kind)) => {
-                        self.fail_tag(
-                            span,
-                            format!(
-                                "`!!{kind}` does not apply to a {}",
-                                if want == "seq" { "list" } else { "mapping" }
-                            ),
-                        );
-                        return;
+                let problem = match core_tag(tag.as_ref(), false) {
+                    Ok(None) => None,
+                    Ok(Some(kind)) if kind == want => None,
+                    Ok(Some(
+                        kind @ ("seq" | "map" | "str" | "int" | "float" | "bool" | "null"),
+                    )) => {
+                        let node = if want == "seq" { "a list" } else { "a mapping" };
+                        Some(format!("`!!{kind}` does not apply to {node}"))
                     }
-                    Err(written) => {
-                        self.fail_tag(span, format!("YAML tag `{written}` is not supported"));
-                        return;
-                    }
+                    Ok(Some(kind)) => Some(format!("YAML tag `!!{kind}` is not supported")),
+                    Err(written) => Some(format!("YAML tag `{written}` is not supported")),
+                };
+                if let Some(message) = problem {
+                    // A block list or mapping starts at its first item, a line below the tag:
+                    // point at the key whose value it is, where the tag is written.
+                    let at = match self.stack.last() {
+                        Some(Frame::Map {
+                            pending_key: Some(key),
+                            ..
+                        }) => key.span,
+                        _ => span,
+                    };
+                    self.fail_tag(at, message);
+                    return;
                 }
                 if self.stack.len() >= MAX_DEPTH {
                     self.fail(
@@ -785,6 +796,22 @@ mod tests {
             (
                 "a: !<urn:x> {}\n",
                 "YAML tag `!<urn:x>` is not supported",
+                1,
+            ),
+            (
+                "a: !!binary cXM=\n",
+                "YAML tag `!!binary` is not supported",
+                1,
+            ),
+            // A block mapping starts a line below its tag: the key holding it is pointed at.
+            (
+                "x: 1\ntags: !Ref\n  env: dev\n",
+                "YAML tag `!Ref` is not supported",
+                2,
+            ),
+            (
+                "tags: !!str\n  env: dev\n",
+                "`!!str` does not apply to a mapping",
                 1,
             ),
         ] {
