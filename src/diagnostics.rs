@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Write as _};
 
-use unicode_width::UnicodeWidthChar;
+use unicode_width::UnicodeWidthStr;
 
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -380,20 +380,22 @@ fn snippet(
     let start = span.col.saturating_sub(1).min(line_chars);
     let len = span.len.clamp(1, line_chars.saturating_sub(start).max(1));
     // The caret goes under the span as a terminal shows the line: a wide character (CJK, most
-    // emoji) takes two columns, a combining mark none.
-    let pad = columns(shown.chars().take(start));
-    let carets = columns(shown.chars().skip(start).take(len)).max(1);
+    // emoji, an emoji sequence joined by ZWJ as one) takes two columns, a combining mark none.
+    let byte = |chars: usize| {
+        shown
+            .char_indices()
+            .nth(chars)
+            .map_or(shown.len(), |(i, _)| i)
+    };
+    let (from, to) = (byte(start), byte(start + len));
+    let pad = shown[..from].width();
+    let carets = shown[from..to].width().max(1);
     let mut marker = format!("{:width$} | {}{}", "", " ".repeat(pad), "^".repeat(carets));
     if let Some(label) = label {
         marker.push(' ');
         marker.push_str(label);
     }
     let _ = writeln!(out, "{marker}");
-}
-
-/// How many terminal columns `chars` take.
-fn columns(chars: impl Iterator<Item = char>) -> usize {
-    chars.map(|c| c.width().unwrap_or(0)).sum()
 }
 
 macro_rules! codes {
@@ -749,6 +751,23 @@ mod tests {
         assert_eq!(lines[3], "1 | tags: { 部署: 东部, owner: x }");
         // `tags: { ` is 8 columns, `部署` 4 and `: ` 2: the caret starts at column 15.
         assert_eq!(lines[4], format!("  | {}^^^^", " ".repeat(14)));
+        // A family emoji (three people joined by ZWJ) is drawn two columns wide, not six.
+        let src = "name: \"\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}x\"\n";
+        let d = Diagnostic::error(
+            Code::UnknownKey,
+            SpecPath("name".into()),
+            Span {
+                line: 1,
+                col: 13,
+                len: 1,
+            },
+            "bad",
+        );
+        let rendered = d.render("s.yaml", src);
+        assert_eq!(
+            rendered.lines().nth(4).unwrap(),
+            format!("  | {}^", " ".repeat(9))
+        );
     }
 
     #[test]
