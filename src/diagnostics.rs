@@ -735,37 +735,22 @@ mod tests {
     /// before the span and doubles under each one in it.
     #[test]
     fn the_caret_counts_wide_characters_as_two_columns() {
-        let src = "tags: { 部署: 东部, owner: x }\n";
-        let d = Diagnostic::error(
-            Code::UnknownKey,
-            SpecPath("tags".into()),
-            Span {
-                line: 1,
-                col: 13,
-                len: 2,
-            },
-            "bad",
-        );
-        let rendered = d.render("s.yaml", src);
-        let lines: Vec<&str> = rendered.lines().collect();
-        assert_eq!(lines[3], "1 | tags: { 部署: 东部, owner: x }");
+        // The caret line of an error at line 1, column `col`, `len` characters long.
+        let caret_under = |src: &str, col: usize, len: usize| {
+            let span = Span { line: 1, col, len };
+            let d = Diagnostic::error(Code::UnknownKey, SpecPath("k".into()), span, "bad");
+            d.render("s.yaml", src).lines().nth(4).unwrap().to_string()
+        };
         // `tags: { ` is 8 columns, `部署` 4 and `: ` 2: the caret starts at column 15.
-        assert_eq!(lines[4], format!("  | {}^^^^", " ".repeat(14)));
-        // A family emoji (three people joined by ZWJ) is drawn two columns wide, not six.
-        let src = "name: \"\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}x\"\n";
-        let d = Diagnostic::error(
-            Code::UnknownKey,
-            SpecPath("name".into()),
-            Span {
-                line: 1,
-                col: 13,
-                len: 1,
-            },
-            "bad",
-        );
-        let rendered = d.render("s.yaml", src);
+        let cjk = "tags: { 部署: 东部, owner: x }\n";
         assert_eq!(
-            rendered.lines().nth(4).unwrap(),
+            caret_under(cjk, 13, 2),
+            format!("  | {}^^^^", " ".repeat(14))
+        );
+        // A family emoji (three people joined by ZWJ) is drawn two columns wide, not six.
+        let family = "name: \"\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}x\"\n";
+        assert_eq!(
+            caret_under(family, 13, 1),
             format!("  | {}^", " ".repeat(9))
         );
     }
