@@ -1,3 +1,16 @@
+//! The `foundrygen` binary: everything is in the library; this sets up the process and runs it.
+//!
+//! `main` is the C entry point itself (`no_main`), not Rust's runtime wrapper around it: the
+//! wrapper reads `/proc/self/maps` to find the main thread's stack guard, installs a stack
+//! overflow handler and sets SIGPIPE to be ignored, about 0.14 ms of a process whose whole job can
+//! take 3 ms (the quickstart's `--check`). foundrygen needs none of it: SIGPIPE is set to its
+//! default below, the spec's nesting is capped long before the stack could overflow (a deeper
+//! overflow still ends the process, by SIGSEGV, only without the message), and the arguments are
+//! read from the C runtime as they are under the wrapper.
+#![no_main]
+
+use std::ffi::{c_char, c_int};
+
 use clap::Parser;
 
 /// mimalloc: rendering allocates and frees many small values (one context per resource block), which
@@ -5,10 +18,11 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() {
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     // A reader that goes away (`| head`) ends the process the way it ends any Unix tool, by
-    // SIGPIPE (141 in a shell), whichever of stdout and stderr it was reading: Rust ignores the
-    // signal by default, which makes every later `eprintln!` panic instead.
+    // SIGPIPE (141 in a shell), whichever of stdout and stderr it was reading; ignored, as Rust's
+    // runtime sets it, every later `eprintln!` would panic instead.
     #[cfg(target_os = "linux")]
     // SAFETY: setting a signal's disposition to its default before any thread is started.
     unsafe {
