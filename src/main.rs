@@ -7,19 +7,20 @@
 //! default below, the spec's nesting is capped long before the stack could overflow (a deeper
 //! overflow still ends the process, by SIGSEGV, only without the message), and the arguments are
 //! read from the C runtime as they are under the wrapper.
-#![no_main]
-
-use std::ffi::{c_char, c_int};
-
-use clap::Parser;
+// Not in the test build of this file, whose harness brings its own `main`.
+#![cfg_attr(not(test), no_main)]
 
 /// mimalloc: rendering allocates and frees many small values (one context per resource block), which
 /// glibc's allocator spends a third of a big render on (`malloc_consolidate`, `_int_free`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
     // A reader that goes away (`| head`) ends the process the way it ends any Unix tool, by
     // SIGPIPE (141 in a shell), whichever of stdout and stderr it was reading; ignored, as Rust's
     // runtime sets it, every later `eprintln!` would panic instead.
@@ -29,6 +30,6 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     foundrygen::allocator::tune();
-    let args = foundrygen::cli::Args::parse();
+    let args = <foundrygen::cli::Args as clap::Parser>::parse();
     foundrygen::allocator::exit(foundrygen::run(args));
 }
