@@ -473,19 +473,43 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The YAML core-schema type a tag names (`str` for `!!str` or `!<tag:yaml.org,2002:str>`), `None`
-/// for no tag (and for `!`, which on a scalar means `str`), or the tag as written when it is one of
-/// the application's own (`!Ref`), which foundrygen has no meaning for.
-fn core_tag(tag: Option<&Tag>, scalar: bool) -> Result<Option<&str>, String> {
+/// What kind of node a tag is on, for the tags that fit it.
+#[derive(Clone, Copy, PartialEq)]
+enum NodeKind {
+    Scalar,
+    Seq,
+    Map,
+}
+
+/// The YAML core-schema type a tag gives its node (`str` for `!!str` or
+/// `!<tag:yaml.org,2002:str>`; `str` too for `!` on a scalar), `None` for no tag; or the error for
+/// a tag foundrygen does not read (an application's own, such as `!Ref`, or a core type it has no
+/// use for) or one that does not fit the node.
+fn node_tag(tag: Option<&Tag>, node: NodeKind) -> Result<Option<&str>, String> {
     const CORE: &str = "tag:yaml.org,2002:";
     let Some(t) = tag else { return Ok(None) };
-    match (t.handle.as_str(), t.suffix.as_str()) {
-        ("", "!") => Ok(scalar.then_some("str")),
-        (CORE, name) => Ok(Some(name)),
-        ("", verbatim) if verbatim.starts_with(CORE) => Ok(Some(&verbatim[CORE.len()..])),
-        ("!", local) => Err(format!("!{local}")),
-        (handle, suffix) => Err(format!("!<{handle}{suffix}>")),
+    let kind = match (t.handle.as_str(), t.suffix.as_str()) {
+        ("", "!") => return Ok((node == NodeKind::Scalar).then_some("str")),
+        (CORE, name) => name,
+        ("", verbatim) if verbatim.starts_with(CORE) => &verbatim[CORE.len()..],
+        ("!", local) => return Err(format!("YAML tag `!{local}` is not supported")),
+        (handle, suffix) => return Err(format!("YAML tag `!<{handle}{suffix}>` is not supported")),
+    };
+    let fits = match kind {
+        "str" | "int" | "float" | "bool" | "null" => node == NodeKind::Scalar,
+        "seq" => node == NodeKind::Seq,
+        "map" => node == NodeKind::Map,
+        _ => return Err(format!("YAML tag `!!{kind}` is not supported")),
+    };
+    if fits {
+        return Ok(Some(kind));
     }
+    let what = match node {
+        NodeKind::Scalar => "a scalar",
+        NodeKind::Seq => "a list",
+        NodeKind::Map => "a mapping",
+    };
+    Err(format!("`!!{kind}` does not apply to {what}"))
 }
 
 fn resolve_plain(text: String) -> Value {
@@ -541,66 +565,44 @@ impl MarkedEventReceiver for Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let len = self.written_len(mark, &text, style);
                 let span = self.span_at(mark, len);
-                let value = match core_tag(tag.as_ref(), true) {
+                let value = match node_tag(tag.as_ref(), NodeKind::Scalar) {
+                    Err(message) => {
+                        self.fail_tag(span, message);
+                        return;
+                    }
                     Ok(None) if style == TScalarStyle::Plain => resolve_plain(text),
-                    Ok(None) | Ok(Some("str")) => Value::Str(text),
-                    Ok(Some(kind @ ("int" | "float" | "bool" | "null"))) => {
-                        match (kind, resolve_plain(text.clone())) {
-                            ("int", v @ Value::Int(_))
-                            | ("bool", v @ Value::Bool(_))
-                            | ("float", v @ Value::Float(_))
-                            | ("null", v @ Value::Null) => v,
-                            ("float", Value::Int(i)) => Value::Float(i as f64),
-                            _ => {
-                                let what = match kind {
-                                    "int" => "an integer",
-                                    "float" => "a number",
-                                    "bool" => "`true` or `false`",
-                                    _ => "null",
-                                };
-                                self.fail_tag(
-                                    span,
-                                    format!("`!!{kind}` tags `{text}`, which is not {what}"),
-                                );
-                                return;
-                            }
+                    Ok(None | Some("str")) => Value::Str(text),
+                    Ok(Some(kind)) => match (kind, resolve_plain(text.clone())) {
+                        ("int", v @ Value::Int(_))
+                        | ("bool", v @ Value::Bool(_))
+                        | ("float", v @ Value::Float(_))
+                        | ("null", v @ Value::Null) => v,
+                        ("float", Value::Int(i)) => Value::Float(i as f64),
+                        _ => {
+                            let what = match kind {
+                                "int" => "an integer",
+                                "float" => "a number",
+                                "bool" => "`true` or `false`",
+                                _ => "null",
+                            };
+                            self.fail_tag(
+                                span,
+                                format!("`!!{kind}` tags `{text}`, which is not {what}"),
+                            );
+                            return;
                         }
-                    }
-                    Ok(Some(kind @ ("seq" | "map"))) => {
-                        self.fail_tag(span, format!("`!!{kind}` does not apply to a scalar"));
-                        return;
-                    }
-                    Ok(Some(kind)) => {
-                        self.fail_tag(span, format!("YAML tag `!!{kind}` is not supported"));
-                        return;
-                    }
-                    Err(written) => {
-                        self.fail_tag(span, format!("YAML tag `{written}` is not supported"));
-                        return;
-                    }
+                    },
                 };
                 self.push_node(Node { value, span }, anchor);
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 let span = self.span_at(mark, 1);
-                let want = if matches!(ev, Event::SequenceStart(..)) {
-                    "seq"
+                let node = if matches!(ev, Event::SequenceStart(..)) {
+                    NodeKind::Seq
                 } else {
-                    "map"
+                    NodeKind::Map
                 };
-                let problem = match core_tag(tag.as_ref(), false) {
-                    Ok(None) => None,
-                    Ok(Some(kind)) if kind == want => None,
-                    Ok(Some(
-                        kind @ ("seq" | "map" | "str" | "int" | "float" | "bool" | "null"),
-                    )) => {
-                        let node = if want == "seq" { "a list" } else { "a mapping" };
-                        Some(format!("`!!{kind}` does not apply to {node}"))
-                    }
-                    Ok(Some(kind)) => Some(format!("YAML tag `!!{kind}` is not supported")),
-                    Err(written) => Some(format!("YAML tag `{written}` is not supported")),
-                };
-                if let Some(message) = problem {
+                if let Err(message) = node_tag(tag.as_ref(), node) {
                     // A block list or mapping starts at its first item, a line below the tag:
                     // point at the key whose value it is, where the tag is written.
                     let at = match self.stack.last() {
