@@ -24,7 +24,7 @@ pub fn render(
     sizes: &mut Vec<TemplateSize>,
 ) -> Result<Vec<(String, String)>, Error> {
     let main = ArmRender::new(model, None, Scope::default());
-    let mut stream = ItemStream::new("resources", "arm/resource.json", false, None)?;
+    let mut stream = ItemStream::new("resources", "arm/resource.json", false, None);
     stream.expect(model.plan_of(None).len());
     let (view, resources) = main.file_view(sizes, Resources::Stream(Box::new(stream)))?;
     sizes.push(view.size("azuredeploy.json".into(), resources.len()));
@@ -196,7 +196,7 @@ fn parse_rendered(view: &FileView, resources: ItemStream<'_>) -> Result<serde_js
 
 /// [`parse_rendered`] of resources that were kept.
 fn rendered_json(view: &FileView, views: Vec<ResourceView>) -> Result<serde_json::Value, Error> {
-    let mut stream = ItemStream::new("resources", "arm/resource.json", true, None)?;
+    let mut stream = ItemStream::new("resources", "arm/resource.json", true, None);
     stream.extend(views)?;
     parse_rendered(view, stream)
 }
@@ -1046,7 +1046,7 @@ impl ArmRender<'_> {
                 "arm/resource.json",
                 true,
                 None,
-            )?))
+            )))
         };
         let (inner_view, inner_resources) = inner.file_view(sizes, resources)?;
         let inner_count = inner_resources.len();

@@ -52,7 +52,7 @@ fn render_view(
     resources: ItemStream<'_>,
     frames: &[&str],
 ) -> Result<Vec<String>, Error> {
-    let mut existing = ItemStream::new("existing", "bicep/existing.bicep", view.module, None)?;
+    let mut existing = ItemStream::new("existing", "bicep/existing.bicep", view.module, None);
     existing.extend(std::mem::take(&mut view.existing))?;
     super::templates::unformatted(super::templates::render_file(
         view,
@@ -607,7 +607,7 @@ impl<'a> BicepFile<'a> {
         sizes: &mut Vec<TemplateSize>,
     ) -> Result<(FileView, ItemStream<'static>), Error> {
         let mut resources =
-            ItemStream::new("resources", "bicep/resource.bicep", !self.in_main(), None)?;
+            ItemStream::new("resources", "bicep/resource.bicep", !self.in_main(), None);
         resources.expect(self.model.plan_of(self.group).len());
         let mut seen_groups = BTreeSet::new();
         for &id in self.model.plan_of(self.group) {

@@ -307,14 +307,14 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
 
 /// The templates this thread renders with: the overlay set by [`with_templates`], or the built-in
 /// ones.
-fn active() -> Result<Arc<TemplateSet>, Error> {
+fn active() -> Arc<TemplateSet> {
     static BUILTIN: OnceLock<Arc<TemplateSet>> = OnceLock::new();
     if let Some(set) = ACTIVE.with(|a| a.borrow().clone()) {
-        return Ok(set);
+        return set;
     }
-    Ok(BUILTIN
+    BUILTIN
         .get_or_init(|| Arc::new(TemplateSet::builtin()))
-        .clone())
+        .clone()
 }
 
 /// Renders one template with a view. A failure in a built-in template is a foundrygen bug; one in
@@ -333,7 +333,7 @@ pub fn context(name: &str, view: &impl Serialize) -> Result<Context, Error> {
 /// Renders one template with a context built by [`context`].
 pub fn render_ctx(name: &str, ctx: &Context) -> Result<String, Error> {
     let mut out = Vec::new();
-    active()?.render_to(name, ctx, &mut out)?;
+    active().render_to(name, ctx, &mut out)?;
     finish(out)
 }
 
@@ -421,13 +421,13 @@ impl<'f> ItemStream<'f> {
         template: &'static str,
         module: bool,
         format: Option<&'f Piecewise>,
-    ) -> Result<Self, Error> {
+    ) -> Self {
         let mut ctx = Context::new();
         ctx.insert("module", &module);
-        Ok(ItemStream {
+        ItemStream {
             field,
             template,
-            set: active()?,
+            set: active(),
             ctx,
             pending: None,
             count: 0,
@@ -439,7 +439,7 @@ impl<'f> ItemStream<'f> {
             head: String::new(),
             tail: String::new(),
             clean: true,
-        })
+        }
     }
 
     /// Adds the next item.
@@ -568,7 +568,7 @@ pub fn render_file(
     frames: &[&str],
     lists: Vec<ItemStream<'_>>,
 ) -> Result<Option<Vec<String>>, Error> {
-    let set = active()?;
+    let set = active();
     let format = lists.iter().find_map(|l| l.format);
     let mut lists = lists
         .into_iter()

@@ -58,7 +58,7 @@ fn render_with(
         .iter()
         .map(|((id, action), paths)| r.secret_read(*id, action.as_deref(), paths))
         .collect();
-    let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format)?;
+    let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format);
     resources.expect(model.plan.len());
     for &id in &model.plan {
         if model.entity(id).purge_on_delete {
@@ -160,10 +160,9 @@ fn render_with(
     ];
     let frames = FILES.map(|name| format!("terraform/{name}"));
     let frames: Vec<&str> = frames.iter().map(String::as_str).collect();
-    let mut existing_items = ItemStream::new("existing", "terraform/data.tf", false, format)?;
+    let mut existing_items = ItemStream::new("existing", "terraform/data.tf", false, format);
     existing_items.extend(std::mem::take(&mut view.existing))?;
-    let mut ephemeral_items =
-        ItemStream::new("ephemeral", "terraform/ephemeral.tf", false, format)?;
+    let mut ephemeral_items = ItemStream::new("ephemeral", "terraform/ephemeral.tf", false, format);
     ephemeral_items.extend(std::mem::take(&mut view.ephemeral))?;
     let lists = vec![existing_items, ephemeral_items, resources];
     let Some(texts) = super::templates::render_file(&view, &frames, lists)? else {
