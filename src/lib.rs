@@ -90,7 +90,7 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
     let (root, mut diags) = spec::load::parse_tree(source).map_err(invalid)?;
     // A large spec is decoded on a second thread while it is validated; the result is used only
     // once validation has passed (then it cannot have failed), and is dropped otherwise.
-    let decoded_beside = source.text.len() >= LARGE_SPEC_BYTES;
+    let decoded_beside = source.is_large();
     let (found, decoded) = if decoded_beside {
         std::thread::scope(|scope| {
             let decoding = scope.spawn(|| spec::load::decode(source, &root));

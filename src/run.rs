@@ -274,7 +274,7 @@ fn process(
             } = g;
             // Freeing a large model (17 ms for 5,000 connections) would hold up the writes;
             // another thread does it while this one stages the files.
-            if source.text.len() >= crate::LARGE_SPEC_BYTES {
+            if source.is_large() {
                 crate::drop_beside(model);
             }
             Ok((warnings, Some(output)))
@@ -313,7 +313,7 @@ fn process(
         // Freeing the files of a large spec (27 MB for 5,000 connections, 6 ms, most of it giving
         // the pages back to the system) would hold up the writes and the report; another thread
         // does it.
-        if source.text.len() >= crate::LARGE_SPEC_BYTES {
+        if source.is_large() {
             crate::drop_beside(output);
         }
     }
@@ -528,13 +528,9 @@ fn execute(command: Command, color: bool) -> Result<i32, Error> {
                     } else {
                         eprint!("{}", d.unified_diff(&o.out_dir));
                     }
+                    drifted += 1;
+                    missing += usize::from(matches!(d, Drift::Missing { .. }));
                 }
-                drifted += o.drift.len();
-                missing += o
-                    .drift
-                    .iter()
-                    .filter(|d| matches!(d, Drift::Missing { .. }))
-                    .count();
                 code = code.max(o.code());
                 if let Some(a) = &o.adopted {
                     report_adopted(a);

@@ -35,6 +35,12 @@ pub struct Source {
 }
 
 impl Source {
+    /// Whether the spec is large enough ([`crate::LARGE_SPEC_BYTES`]) for work beside the main
+    /// thread to pay: decoding while validating, freeing what it leaves on another thread.
+    pub(crate) fn is_large(&self) -> bool {
+        self.text.len() >= crate::LARGE_SPEC_BYTES
+    }
+
     /// A source from memory (tests, the library API). A leading UTF-8 byte order mark, which
     /// Windows editors and PowerShell's `Out-File` write, is dropped: YAML reads it as no part of
     /// the document, and positions then count from the first real character.
