@@ -1485,10 +1485,11 @@ fn an_item_template_overlay_changes_every_block_it_renders() {
     let spec = sb.write("quickstart.yaml", QUICKSTART);
     sb.run(&["templates", "export", "tpl"]);
     let builtin = sb.read("tpl/bicep/resource.bicep.tera");
-    // Every resource block gets a line of its own first, and the last one says so.
+    // Every resource block gets a line of its own first, with the tag of each field's value (an
+    // overlay gets the `{t, v}` trees docs/templates.md describes), and the last one says so.
     let edited = builtin.replacen(
         "\n// {{ r.comment }}",
-        "\n// reviewed{% if last %} (last){% endif %}\n// {{ r.comment }}",
+        "\n// reviewed{% for f in r.fields %} {{ f[1].t }}{% endfor %}{% if last %} (last){% endif %}\n// {{ r.comment }}",
         1,
     );
     assert_ne!(edited, builtin, "the built-in item template changed shape");
@@ -1522,7 +1523,22 @@ fn an_item_template_overlay_changes_every_block_it_renders() {
         .filter(|l| l.starts_with("// reviewed"))
         .collect();
     assert_eq!(reviewed.len(), blocks, "{overlaid}");
-    assert_eq!(reviewed.last(), Some(&"// reviewed (last)"));
+    assert!(
+        reviewed.last().unwrap().ends_with(" (last)"),
+        "{reviewed:?}"
+    );
+    for line in &reviewed {
+        let tags: Vec<&str> = line["// reviewed".len()..]
+            .split_whitespace()
+            .filter(|t| *t != "(last)")
+            .collect();
+        assert!(!tags.is_empty(), "{line}");
+        assert!(
+            tags.iter()
+                .all(|t| ["S", "B", "I", "O", "A", "X", "XK", "D"].contains(t)),
+            "{line}"
+        );
+    }
     // Taking those lines out again gives the built-in output byte for byte.
     let without: String = overlaid
         .split_inclusive('\n')

@@ -94,6 +94,100 @@ pub struct ResourceView {
     pub directives: Vec<String>,
 }
 
+/// How a built-in item template prints values: the printer its `*_value` filter uses and the
+/// indent it gives the filter for `fields` (the fields of `blocks` get one more).
+#[derive(Clone, Copy)]
+pub struct Printing {
+    /// The format's printer.
+    pub print: crate::render::filters::Printer,
+    /// The indent of a top-level field's value.
+    pub indent: usize,
+}
+
+/// A [`ResourceView`] as a built-in item template receives it: the same fields, but each value of
+/// `fields` and `blocks` already printed as the template's filter would print it, instead of a
+/// `{t, v}` tree. Converting trees into Tera's values (an ordered map per node), and the filter
+/// decoding them again, was about a fifth of rendering a big spec. A printed value reaches the
+/// template as bytes, which no template can make and the `*_value` filters pass through as they
+/// are; a template of the user's own always gets the trees.
+pub struct Printed<'a> {
+    /// The view.
+    pub view: &'a ResourceView,
+    /// How its values are printed.
+    pub printing: Printing,
+}
+
+/// Already printed text, as the bytes the `*_value` filters pass through.
+struct Text<'a>(&'a str);
+
+impl Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(self.0.as_bytes())
+    }
+}
+
+/// `[name, value]` pairs with each value printed at `indent`.
+struct PrintedFields<'a> {
+    fields: &'a [(String, RValue)],
+    print: crate::render::filters::Printer,
+    indent: usize,
+}
+
+impl Serialize for PrintedFields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.fields.len()))?;
+        let mut text = String::new();
+        for (name, value) in self.fields {
+            text.clear();
+            (self.print)(&mut text, value, self.indent);
+            seq.serialize_element(&(name, Text(&text)))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Printed<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        struct Blocks<'a>(&'a [(String, Vec<(String, RValue)>)], Printing);
+        impl Serialize for Blocks<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for (name, fields) in self.0 {
+                    let fields = PrintedFields {
+                        fields,
+                        print: self.1.print,
+                        indent: self.1.indent + 1,
+                    };
+                    seq.serialize_element(&(name, fields))?;
+                }
+                seq.end()
+            }
+        }
+        // The fields of `ResourceView`, in its order (a test checks the two agree).
+        let v = self.view;
+        let mut st = s.serialize_struct("ResourceView", 11)?;
+        st.serialize_field("comment", &v.comment)?;
+        st.serialize_field("symbol", &v.symbol)?;
+        st.serialize_field("keyword", &v.keyword)?;
+        st.serialize_field("type_api", &v.type_api)?;
+        st.serialize_field("resource_type", &v.resource_type)?;
+        st.serialize_field("api_version", &v.api_version)?;
+        let fields = PrintedFields {
+            fields: &v.fields,
+            print: self.printing.print,
+            indent: self.printing.indent,
+        };
+        st.serialize_field("fields", &fields)?;
+        st.serialize_field("blocks", &Blocks(&v.blocks, self.printing))?;
+        st.serialize_field("depends_on", &v.depends_on)?;
+        st.serialize_field("depends_why", &v.depends_why)?;
+        st.serialize_field("directives", &v.directives)?;
+        st.end()
+    }
+}
+
 /// An output.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputView {

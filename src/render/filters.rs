@@ -157,16 +157,28 @@ fn pad(out: &mut String, indent: usize) {
     }
 }
 
-/// A value as the filters read it: a tagged `{t, v}` object of the template's context (see
-/// [`RValue`]), decoded one level at a time without copying.
-enum V<'a> {
+/// A value tree the printers read: the tagged `{t, v}` objects of a template's context (see
+/// [`RValue`]), or the [`RValue`] they are made from, for values printed before they reach a
+/// template (see [`Printed`]) and for callers outside templates. One printer per format serves
+/// both, so the two cannot print a value differently.
+trait Node: Sized {
+    /// One `[key, value]` pair of an object.
+    type Pair;
+    /// The node's tag and content, one level down.
+    fn decode(&self) -> tera::TeraResult<V<'_, Self>>;
+    /// The key and value of a pair.
+    fn pair(p: &Self::Pair) -> tera::TeraResult<(&str, &Self)>;
+}
+
+/// A value as a printer reads it, one level at a time and without copying.
+enum V<'a, N: Node> {
     S(&'a str),
     B(bool),
     I(i64),
-    O(&'a [tera::Value]),
-    A(&'a [tera::Value]),
+    O(&'a [N::Pair]),
+    A(&'a [N]),
     X(&'a str),
-    XK(&'a [tera::Value]),
+    XK(&'a [N::Pair]),
     D(&'a str),
 }
 
@@ -177,50 +189,74 @@ fn not_a_value(v: &tera::Value) -> tera::Error {
     ))
 }
 
-fn decode(v: &tera::Value) -> tera::TeraResult<V<'_>> {
-    let map = v.as_map().ok_or_else(|| not_a_value(v))?;
-    let (mut tag, mut content) = (None, None);
-    for (k, x) in map {
-        match k.as_str() {
-            Some("t") => tag = x.as_str(),
-            Some("v") => content = Some(x),
-            _ => {}
+impl Node for tera::Value {
+    type Pair = tera::Value;
+
+    fn decode(&self) -> tera::TeraResult<V<'_, Self>> {
+        let map = self.as_map().ok_or_else(|| not_a_value(self))?;
+        let (mut tag, mut content) = (None, None);
+        for (k, x) in map {
+            match k.as_str() {
+                Some("t") => tag = x.as_str(),
+                Some("v") => content = Some(x),
+                _ => {}
+            }
+        }
+        let (Some(tag), Some(c)) = (tag, content) else {
+            return Err(not_a_value(self));
+        };
+        let bad = || not_a_value(self);
+        Ok(match tag {
+            "S" => V::S(c.as_str().ok_or_else(bad)?),
+            "X" => V::X(c.as_str().ok_or_else(bad)?),
+            "D" => V::D(c.as_str().ok_or_else(bad)?),
+            "B" => V::B(c.as_bool().ok_or_else(bad)?),
+            "I" => V::I(c.as_i64().ok_or_else(bad)?),
+            "O" => V::O(c.as_array().ok_or_else(bad)?),
+            "XK" => V::XK(c.as_array().ok_or_else(bad)?),
+            "A" => V::A(c.as_array().ok_or_else(bad)?),
+            _ => return Err(bad()),
+        })
+    }
+
+    fn pair(p: &tera::Value) -> tera::TeraResult<(&str, &tera::Value)> {
+        match p.as_array() {
+            Some([k, v]) => Ok((k.as_str().ok_or_else(|| not_a_value(p))?, v)),
+            _ => Err(not_a_value(p)),
         }
     }
-    let (Some(tag), Some(c)) = (tag, content) else {
-        return Err(not_a_value(v));
-    };
-    let bad = || not_a_value(v);
-    Ok(match tag {
-        "S" => V::S(c.as_str().ok_or_else(bad)?),
-        "X" => V::X(c.as_str().ok_or_else(bad)?),
-        "D" => V::D(c.as_str().ok_or_else(bad)?),
-        "B" => V::B(c.as_bool().ok_or_else(bad)?),
-        "I" => V::I(c.as_i64().ok_or_else(bad)?),
-        "O" => V::O(c.as_array().ok_or_else(bad)?),
-        "XK" => V::XK(c.as_array().ok_or_else(bad)?),
-        "A" => V::A(c.as_array().ok_or_else(bad)?),
-        _ => return Err(bad()),
-    })
 }
 
-/// One `[key, value]` pair of an object.
-fn pair(p: &tera::Value) -> tera::TeraResult<(&str, &tera::Value)> {
-    match p.as_array() {
-        Some([k, v]) => Ok((k.as_str().ok_or_else(|| not_a_value(p))?, v)),
-        _ => Err(not_a_value(p)),
+impl Node for RValue {
+    type Pair = (String, RValue);
+
+    fn decode(&self) -> tera::TeraResult<V<'_, Self>> {
+        Ok(match self {
+            RValue::S(s) => V::S(s),
+            RValue::B(b) => V::B(*b),
+            RValue::I(i) => V::I(*i),
+            RValue::O(pairs) => V::O(pairs),
+            RValue::A(items) => V::A(items),
+            RValue::X(x) => V::X(x),
+            RValue::XK(pairs) => V::XK(pairs),
+            RValue::D(d) => V::D(d),
+        })
+    }
+
+    fn pair(p: &(String, RValue)) -> tera::TeraResult<(&str, &RValue)> {
+        Ok((&p.0, &p.1))
     }
 }
 
-fn is_directive(v: &tera::Value) -> bool {
-    matches!(decode(v), Ok(V::D(_)))
+fn is_directive<N: Node>(v: &N) -> bool {
+    matches!(v.decode(), Ok(V::D(_)))
 }
 
 /// An object's pairs without its Bicep directives (which ARM and HCL have no place for).
-fn without_directives(pairs: &[tera::Value]) -> tera::TeraResult<Vec<(&str, &tera::Value)>> {
+fn without_directives<N: Node>(pairs: &[N::Pair]) -> tera::TeraResult<Vec<(&str, &N)>> {
     let mut kept = Vec::with_capacity(pairs.len());
     for p in pairs {
-        let (k, v) = pair(p)?;
+        let (k, v) = N::pair(p)?;
         if !is_directive(v) {
             kept.push((k, v));
         }
@@ -228,27 +264,33 @@ fn without_directives(pairs: &[tera::Value]) -> tera::TeraResult<Vec<(&str, &ter
     Ok(kept)
 }
 
-/// Prints an [`RValue`] through `write` (the filters' printer), for callers outside templates.
-fn print(
-    v: &RValue,
-    indent: usize,
-    write: fn(&mut String, &tera::Value, usize) -> tera::TeraResult<()>,
-) -> String {
+/// A format's value printer, the one its `*_value` filter uses: appends the value at an indent.
+pub type Printer = fn(&mut String, &RValue, usize);
+
+// An `RValue` always decodes, so its printers cannot fail.
+/// Bicep's [`Printer`].
+pub const PRINT_BICEP: Printer = |out, v, indent| {
+    let _ = write_bicep(out, v, indent);
+};
+/// ARM's [`Printer`].
+pub const PRINT_ARM: Printer = |out, v, indent| {
+    let _ = write_arm(out, v, indent);
+};
+/// HCL's [`Printer`].
+pub const PRINT_HCL: Printer = |out, v, indent| {
+    let _ = write_hcl(out, v, indent);
+};
+
+/// Prints an [`RValue`] with `print`, for callers outside templates.
+fn print(v: &RValue, indent: usize, print: Printer) -> String {
     let mut out = String::new();
-    match tera::Value::try_from_serializable(v) {
-        Ok(tv) => {
-            if let Err(e) = write(&mut out, &tv, indent) {
-                out = format!("<{e}>");
-            }
-        }
-        Err(e) => out = format!("<{e}>"),
-    }
+    print(&mut out, v, indent);
     out
 }
 
 /// Prints a value as Bicep at `indent` levels (two spaces each); the first line is not indented.
 pub fn bicep_value(v: &RValue, indent: usize) -> String {
-    print(v, indent, write_bicep)
+    print(v, indent, PRINT_BICEP)
 }
 
 fn bicep_key(k: &str) -> String {
@@ -309,7 +351,7 @@ pub fn names_cloud_host(s: &str) -> bool {
 
 /// The lines before a literal that names a cloud host: the URL is the spec's, so the finding is
 /// turned off where it stands, with the reason beside it.
-fn write_url_suppression(out: &mut String, v: &V<'_>, indent: usize) {
+fn write_url_suppression<N: Node>(out: &mut String, v: &V<'_, N>, indent: usize) {
     if let V::S(s) = v
         && names_cloud_host(s)
     {
@@ -324,8 +366,8 @@ fn write_int(out: &mut String, i: i64) {
     let _ = write!(out, "{i}");
 }
 
-fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
-    match decode(v)? {
+fn write_bicep<N: Node>(out: &mut String, v: &N, indent: usize) -> tera::TeraResult<()> {
+    match v.decode()? {
         V::S(s) => out.push_str(&bicep_string(s)),
         V::B(b) => out.push_str(if b { "true" } else { "false" }),
         V::I(i) => write_int(out, i),
@@ -334,9 +376,9 @@ fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraRe
         V::O(pairs) => {
             out.push_str("{\n");
             for p in pairs {
-                let (k, v) = pair(p)?;
+                let (k, v) = N::pair(p)?;
                 pad(out, indent + 1);
-                let inner = decode(v)?;
+                let inner = v.decode()?;
                 if let V::D(d) = inner {
                     out.push_str(d);
                     out.push('\n');
@@ -354,7 +396,7 @@ fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraRe
         V::XK(pairs) => {
             out.push_str("{\n");
             for p in pairs {
-                let (k, v) = pair(p)?;
+                let (k, v) = N::pair(p)?;
                 pad(out, indent + 1);
                 let _ = write!(out, "'${{{k}}}': ");
                 write_bicep(out, v, indent + 1)?;
@@ -368,7 +410,7 @@ fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraRe
             out.push_str("[\n");
             for v in items {
                 pad(out, indent + 1);
-                write_url_suppression(out, &decode(v)?, indent + 1);
+                write_url_suppression(out, &v.decode()?, indent + 1);
                 write_bicep(out, v, indent + 1)?;
                 out.push('\n');
             }
@@ -382,11 +424,11 @@ fn write_bicep(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraRe
 /// Prints a value as ARM JSON at `indent` levels (two spaces each); the first line is not indented.
 /// Expressions become `"[...]"` strings; literal strings keep a leading `[` doubled.
 pub fn arm_value(v: &RValue, indent: usize) -> String {
-    print(v, indent, write_arm)
+    print(v, indent, PRINT_ARM)
 }
 
-fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
-    match decode(v)? {
+fn write_arm<N: Node>(out: &mut String, v: &N, indent: usize) -> tera::TeraResult<()> {
+    match v.decode()? {
         V::S(s) => push_arm_string(out, s),
         V::B(b) => out.push_str(if b { "true" } else { "false" }),
         V::I(i) => write_int(out, i),
@@ -397,7 +439,7 @@ fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
             // no list of the pairs kept.
             let mut first = true;
             for p in pairs {
-                let (k, v) = pair(p)?;
+                let (k, v) = N::pair(p)?;
                 if is_directive(v) {
                     continue;
                 }
@@ -419,7 +461,7 @@ fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
         V::XK(pairs) => {
             out.push_str("{\n");
             for (i, p) in pairs.iter().enumerate() {
-                let (k, v) = pair(p)?;
+                let (k, v) = N::pair(p)?;
                 pad(out, indent + 1);
                 push_arm_expression(out, k);
                 out.push_str(": ");
@@ -452,7 +494,7 @@ fn write_arm(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
 
 /// Prints a value as HCL at `indent` levels (two spaces each); the first line is not indented.
 pub fn hcl_value(v: &RValue, indent: usize) -> String {
-    print(v, indent, write_hcl)
+    print(v, indent, PRINT_HCL)
 }
 
 fn hcl_key(k: &str) -> String {
@@ -472,15 +514,15 @@ fn hcl_key(k: &str) -> String {
     }
 }
 
-fn write_hcl(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResult<()> {
-    match decode(v)? {
+fn write_hcl<N: Node>(out: &mut String, v: &N, indent: usize) -> tera::TeraResult<()> {
+    match v.decode()? {
         V::S(s) => out.push_str(&hcl_string(s)),
         V::B(b) => out.push_str(if b { "true" } else { "false" }),
         V::I(i) => write_int(out, i),
         V::X(x) => out.push_str(x),
         V::D(_) => {}
         V::O(pairs) => {
-            let kept = without_directives(pairs)?;
+            let kept = without_directives::<N>(pairs)?;
             if kept.is_empty() {
                 out.push_str("{}");
                 return Ok(());
@@ -501,7 +543,7 @@ fn write_hcl(out: &mut String, v: &tera::Value, indent: usize) -> tera::TeraResu
         V::XK(pairs) => {
             out.push_str("{\n");
             for p in pairs {
-                let (k, v) = pair(p)?;
+                let (k, v) = N::pair(p)?;
                 pad(out, indent + 1);
                 let _ = write!(out, "({k}) = ");
                 write_hcl(out, v, indent + 1)?;
@@ -529,11 +571,16 @@ fn indent_arg(kwargs: &Kwargs) -> tera::TeraResult<usize> {
     Ok(kwargs.get::<i64>("indent")?.unwrap_or(0).max(0) as usize)
 }
 
-/// A `*_value` filter: prints the value with `write` at the `indent` keyword argument.
+/// A `*_value` filter: prints the value with `write` at the `indent` keyword argument. A value
+/// foundrygen printed before it reached the template ([`Printed`]: bytes, which no template can
+/// make) is already the filter's output, and goes through as it is.
 fn value_filter(
     write: fn(&mut String, &tera::Value, usize) -> tera::TeraResult<()>,
 ) -> impl Fn(&tera::Value, Kwargs, &State) -> tera::TeraResult<tera::Value> {
     move |v: &tera::Value, kw: Kwargs, _: &State| {
+        if v.is_bytes() {
+            return Ok(v.clone());
+        }
         let mut out = String::new();
         write(&mut out, v, indent_arg(&kw)?)?;
         Ok(tera::Value::safe_string(&out))
@@ -554,9 +601,9 @@ pub fn register(tera: &mut Tera) {
     tera.register_filter("hcl_str", |s: &str, _: Kwargs, _: &State| {
         tera::Value::safe_string(&hcl_string(s))
     });
-    tera.register_filter("bicep_value", value_filter(write_bicep));
-    tera.register_filter("arm_value", value_filter(write_arm));
-    tera.register_filter("hcl_value", value_filter(write_hcl));
+    tera.register_filter("bicep_value", value_filter(write_bicep::<tera::Value>));
+    tera.register_filter("arm_value", value_filter(write_arm::<tera::Value>));
+    tera.register_filter("hcl_value", value_filter(write_hcl::<tera::Value>));
 }
 
 #[cfg(test)]
@@ -584,6 +631,71 @@ mod tests {
         }
         out.push('"');
         out
+    }
+
+    /// Any value tree, with keys and strings that exercise quoting, escapes and URL suppressions.
+    fn any_value() -> impl proptest::strategy::Strategy<Value = RValue> {
+        use proptest::prelude::*;
+        let text =
+            r#"([a-z_-]{0,6}|for|null|\[x|https://a\.vault\.azure\.net/|\$\{x\}|[\PC"'\\\n]{0,4})"#;
+        let leaf = prop_oneof![
+            text.prop_map(RValue::S),
+            any::<bool>().prop_map(RValue::B),
+            any::<i64>().prop_map(RValue::I),
+            "[a-z.()]{1,8}".prop_map(RValue::X),
+            Just(RValue::D("#disable-next-line x".into())),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec((text, inner.clone()), 0..5).prop_map(RValue::O),
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(RValue::A),
+                proptest::collection::vec(("[a-z.]{1,6}", inner), 0..3).prop_map(RValue::XK),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// A value printed before it reaches a template (from the `RValue`) reads as the filter
+        /// prints it from the template's `{t, v}` tree, in every format and at any indent.
+        #[test]
+        fn printing_a_value_or_its_template_tree_gives_the_same_text(v in any_value(), indent in 0usize..5) {
+            let tree = tera::Value::from_serializable(&v);
+            for (write, print) in [
+                (write_bicep::<tera::Value> as fn(&mut String, &tera::Value, usize) -> tera::TeraResult<()>, PRINT_BICEP),
+                (write_arm::<tera::Value>, PRINT_ARM),
+                (write_hcl::<tera::Value>, PRINT_HCL),
+            ] {
+                let mut from_tree = String::new();
+                write(&mut from_tree, &tree, indent).expect("a tree made from an RValue prints");
+                let mut from_value = String::new();
+                print(&mut from_value, &v, indent);
+                proptest::prop_assert_eq!(from_value, from_tree);
+            }
+        }
+    }
+
+    #[test]
+    fn the_value_filters_pass_printed_bytes_through_and_refuse_other_values() {
+        let mut tera = Tera::default();
+        register(&mut tera);
+        tera.add_raw_template("t", "{{ v | hcl_value(indent=2) }}")
+            .unwrap();
+        let render = |v: tera::Value| {
+            let mut ctx = tera::Context::new();
+            ctx.insert_value("v", v);
+            tera.render("t", &ctx)
+        };
+        assert_eq!(
+            render(tera::Value::bytes("{\n  a = 1\n}")).unwrap(),
+            "{\n  a = 1\n}"
+        );
+        let tree = tera::Value::from_serializable(&RValue::O(vec![("a".into(), RValue::I(1))]));
+        assert_eq!(render(tree).unwrap(), "{\n      a = 1\n    }");
+        let refused = render(tera::Value::normal_string("x")).unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("not a foundrygen value"),
+            "{refused:?}"
+        );
     }
 
     proptest::proptest! {

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::context::{FileView, OutputView, ParamView, RValue, ResourceView};
+use super::context::{FileView, OutputView, ParamView, Printed, Printing, RValue, ResourceView};
 use super::filters;
 use crate::error::Error;
 
@@ -407,6 +407,9 @@ pub struct ItemStream<'f> {
     out: String,
     scratch: Vec<u8>,
     format: Option<&'f Piecewise>,
+    /// How the values are printed before they reach the template, when it is a built-in one
+    /// (`None`: the template gets the `{t, v}` trees).
+    printing: Option<Printing>,
     /// The raw start of the first item and end of the last one, for the cuts around the list.
     head: String,
     tail: String,
@@ -424,10 +427,16 @@ impl<'f> ItemStream<'f> {
     ) -> Self {
         let mut ctx = Context::new();
         ctx.insert("module", &module);
+        let set = active();
+        let printing = if set.origin.contains_key(template) {
+            None
+        } else {
+            builtin_printing(template)
+        };
         ItemStream {
             field,
             template,
-            set: active(),
+            set,
             ctx,
             pending: None,
             count: 0,
@@ -436,6 +445,7 @@ impl<'f> ItemStream<'f> {
             out: String::new(),
             scratch: Vec::new(),
             format,
+            printing,
             head: String::new(),
             tail: String::new(),
             clean: true,
@@ -480,7 +490,10 @@ impl<'f> ItemStream<'f> {
     fn render(&mut self, r: &ResourceView, last: bool) -> Result<(), Error> {
         let first = self.rendered == 0;
         self.rendered += 1;
-        self.ctx.insert("r", r);
+        match self.printing {
+            Some(printing) => self.ctx.insert("r", &Printed { view: r, printing }),
+            None => self.ctx.insert("r", r),
+        }
         self.ctx.insert("first", &first);
         self.ctx.insert("last", &last);
         self.scratch.clear();
@@ -522,6 +535,21 @@ impl<'f> ItemStream<'f> {
             clean: self.clean,
         })
     }
+}
+
+/// How the built-in item template `template` prints values: the printer of the `*_value` filter
+/// it uses and the indent it passes (`every_item_template_prints_values_as_the_stream_does`
+/// checks each against its template).
+fn builtin_printing(template: &str) -> Option<Printing> {
+    let (print, indent) = match template {
+        "bicep/resource.bicep" | "bicep/existing.bicep" => (filters::PRINT_BICEP, 1),
+        "arm/resource.json" => (filters::PRINT_ARM, 3),
+        "terraform/resource.tf" | "terraform/data.tf" | "terraform/ephemeral.tf" => {
+            (filters::PRINT_HCL, 1)
+        }
+        _ => return None,
+    };
+    Some(Printing { print, indent })
 }
 
 /// After how many items an [`ItemStream`] told how many to expect sizes its text.
@@ -790,6 +818,119 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         build(TEMPLATES).expect("templates compile");
+    }
+
+    /// A view with every kind of value, in `fields` and in `blocks`.
+    fn rich_view() -> ResourceView {
+        let nested = RValue::O(vec![
+            ("name".into(), RValue::S("it's \"q\" ${x}".into())),
+            ("d".into(), RValue::D("#disable-next-line x".into())),
+            (
+                "url".into(),
+                RValue::S("https://contoso.blob.core.windows.net/".into()),
+            ),
+            (
+                "list".into(),
+                RValue::A(vec![
+                    RValue::I(-3),
+                    RValue::B(false),
+                    RValue::X("a.b".into()),
+                ]),
+            ),
+            ("empty".into(), RValue::O(Vec::new())),
+            (
+                "ids".into(),
+                RValue::XK(vec![("a.id".into(), RValue::O(Vec::new()))]),
+            ),
+        ]);
+        let fields = vec![
+            ("name".to_string(), RValue::S("[x".into())),
+            ("body".to_string(), nested.clone()),
+            ("count".to_string(), RValue::I(2)),
+        ];
+        ResourceView {
+            comment: "a resource".into(),
+            symbol: "r1".into(),
+            keyword: "azapi_resource".into(),
+            type_api: "Microsoft.X/y@2025-01-01".into(),
+            resource_type: "Microsoft.X/y".into(),
+            api_version: "2025-01-01".into(),
+            fields: fields.clone(),
+            blocks: vec![("identity".into(), fields)],
+            depends_on: vec!["a".into(), "b".into()],
+            depends_why: vec!["why a".into(), "why b".into()],
+            directives: vec!["#disable-next-line y".into()],
+        }
+    }
+
+    /// The stream's own printing stands in for the template's filter only if it prints what the
+    /// filter would: each built-in item template renders the same text from the printed view as
+    /// from the `{t, v}` trees.
+    #[test]
+    fn every_item_template_prints_values_as_the_stream_does() {
+        let set = TemplateSet::builtin();
+        let item_templates: Vec<&str> = TEMPLATES
+            .iter()
+            .map(|(name, _)| *name)
+            .filter(|name| builtin_printing(name).is_some())
+            .collect();
+        assert_eq!(item_templates.len(), 6, "{item_templates:?}");
+        let view = rich_view();
+        for name in item_templates {
+            let printing = builtin_printing(name).unwrap();
+            let mut ctx = Context::new();
+            ctx.insert("module", &false);
+            ctx.insert("first", &true);
+            ctx.insert("last", &false);
+            let mut from_trees = Vec::new();
+            ctx.insert("r", &view);
+            set.render_to(name, &ctx, &mut from_trees).unwrap();
+            let mut printed = Vec::new();
+            ctx.insert(
+                "r",
+                &Printed {
+                    view: &view,
+                    printing,
+                },
+            );
+            set.render_to(name, &ctx, &mut printed).unwrap();
+            assert_eq!(
+                String::from_utf8(printed).unwrap(),
+                String::from_utf8(from_trees).unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    /// A printed view has the fields of the view it prints, in the same order, and the same
+    /// values apart from those it printed.
+    #[test]
+    fn a_printed_view_has_the_views_fields() {
+        let view = rich_view();
+        let printing = builtin_printing("terraform/resource.tf").unwrap();
+        let plain = tera::Value::from_serializable(&view);
+        let printed = tera::Value::from_serializable(&Printed {
+            view: &view,
+            printing,
+        });
+        let (plain, printed) = (plain.as_map().unwrap(), printed.as_map().unwrap());
+        let keys = |m: &tera::Map| m.keys().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(keys(printed), keys(plain));
+        for (k, v) in plain {
+            let name = k.to_string();
+            if name != "fields" && name != "blocks" {
+                assert_eq!(printed.get(k), Some(v), "{name}");
+            }
+        }
+        let field = |m: &tera::Map, key: &'static str| m.get(&tera::value::Key::from(key)).cloned();
+        let fields = field(printed, "fields").unwrap();
+        let first = &fields.as_array().unwrap()[1].as_array().unwrap()[1];
+        assert_eq!(
+            first
+                .as_bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned()),
+            Some(filters::hcl_value(&view.fields[1].1, 1))
+        );
     }
 
     /// The built-in set compiles each template on its own the first time it renders, which holds
