@@ -126,11 +126,10 @@ impl Serialize for Text<'_> {
     }
 }
 
-/// `[name, value]` pairs with each value printed at `indent`.
+/// `[name, value]` pairs with each value printed as `printing` says.
 struct PrintedFields<'a> {
     fields: &'a [(String, RValue)],
-    print: crate::render::filters::Printer,
-    indent: usize,
+    printing: Printing,
 }
 
 impl Serialize for PrintedFields<'_> {
@@ -140,7 +139,7 @@ impl Serialize for PrintedFields<'_> {
         let mut text = String::new();
         for (name, value) in self.fields {
             text.clear();
-            (self.print)(&mut text, value, self.indent);
+            (self.printing.print)(&mut text, value, self.printing.indent);
             seq.serialize_element(&(name, Text(&text)))?;
         }
         seq.end()
@@ -155,11 +154,11 @@ impl Serialize for Printed<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(Some(self.0.len()))?;
                 for (name, fields) in self.0 {
-                    let fields = PrintedFields {
-                        fields,
-                        print: self.1.print,
+                    let printing = Printing {
                         indent: self.1.indent + 1,
+                        ..self.1
                     };
+                    let fields = PrintedFields { fields, printing };
                     seq.serialize_element(&(name, fields))?;
                 }
                 seq.end()
@@ -176,8 +175,7 @@ impl Serialize for Printed<'_> {
         st.serialize_field("api_version", &v.api_version)?;
         let fields = PrintedFields {
             fields: &v.fields,
-            print: self.printing.print,
-            indent: self.printing.indent,
+            printing: self.printing,
         };
         st.serialize_field("fields", &fields)?;
         st.serialize_field("blocks", &Blocks(&v.blocks, self.printing))?;
