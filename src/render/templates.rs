@@ -389,6 +389,9 @@ fn tail_of(s: &str) -> &str {
     &s[cut..]
 }
 
+/// From this many keys on, [`ItemStream::extend_with`] builds a list in two halves at once.
+pub const SPLIT_FROM: usize = 400;
+
 /// One list of a file's view (`existing`, `resources`, `ephemeral`) rendered item by item as the
 /// items are built, each from a small context of its own (`r`, the item; `module`, `first`,
 /// `last`), so that neither a context nor the list of views ever holds the whole deployment. The
@@ -415,6 +418,12 @@ pub struct ItemStream<'f> {
     tail: String,
     /// Whether every item formatted on its own (always true without a formatter).
     clean: bool,
+    /// For a [`Self::continuation`]: its items follow another stream's, so none is `first`.
+    continues: bool,
+    /// For a continuation, the first characters of the pieces rendered before its tail was
+    /// known (empty pieces, then the first that is not): the cuts after the earlier stream's tail
+    /// that [`Self::append`] checks.
+    unchecked: Vec<String>,
 }
 
 impl<'f> ItemStream<'f> {
@@ -449,7 +458,61 @@ impl<'f> ItemStream<'f> {
             head: String::new(),
             tail: String::new(),
             clean: true,
+            continues: false,
+            unchecked: Vec::new(),
         }
+    }
+
+    /// An empty stream of the same list, for items that come after every item of this one, to
+    /// be rendered on another thread; [`Self::append`] puts them back after this one's. This
+    /// stream must hold at least one item by then, so that none of the continuation's is first.
+    pub fn continuation(&self) -> ItemStream<'f> {
+        ItemStream {
+            set: self.set.clone(),
+            ctx: self.ctx.clone(),
+            pending: None,
+            count: 0,
+            rendered: 0,
+            expected: 0,
+            out: String::new(),
+            scratch: Vec::new(),
+            head: String::new(),
+            tail: String::new(),
+            clean: true,
+            continues: true,
+            unchecked: Vec::new(),
+            ..*self
+        }
+    }
+
+    /// Puts the items of `later`, a [`Self::continuation`] of this one, after this one's, with
+    /// the same text, `first`, `last` and formatting as if they had been added here.
+    pub fn append(&mut self, later: ItemStream<'f>) -> Result<(), Error> {
+        if later.count == 0 {
+            return Ok(());
+        }
+        debug_assert!(later.continues && self.count > 0);
+        if let Some(previous) = self.pending.take() {
+            self.render(&previous, false)?;
+        }
+        if later.rendered > 0 {
+            if let Some(f) = self.format {
+                let tail = self.tail.as_str();
+                self.clean = self.clean
+                    && later.clean
+                    && later.unchecked.iter().all(|head| (f.joins)(tail, head));
+            }
+            if self.clean {
+                self.out.push_str(&later.out);
+            }
+            if !later.tail.is_empty() {
+                self.tail = later.tail;
+            }
+        }
+        self.count += later.count;
+        self.rendered += later.rendered;
+        self.pending = later.pending;
+        Ok(())
     }
 
     /// Adds the next item.
@@ -459,6 +522,45 @@ impl<'f> ItemStream<'f> {
             self.render(&previous, false)?;
         }
         Ok(())
+    }
+
+    /// Adds the items `make` builds for each of `keys`, in order. A long list (from
+    /// [`SPLIT_FROM`] keys) is built and rendered in two halves at once, the second on a thread
+    /// of its own into a [`Self::continuation`] appended after the first: so the longest file of
+    /// a big render (Terraform's `main.tf`) keeps both cores busy once the other formats are
+    /// done, instead of one. The text is the same either way.
+    pub fn extend_with<K: Sync>(
+        &mut self,
+        keys: &[K],
+        make: impl Fn(&mut ItemStream<'f>, &K) -> Result<(), Error> + Sync,
+    ) -> Result<(), Error> {
+        if keys.len() < SPLIT_FROM {
+            return keys.iter().try_for_each(|k| make(self, k));
+        }
+        let (early, late) = keys.split_at(keys.len() / 2);
+        // This stream's text is given room for the whole list (see `expect`), so appending the
+        // second half's does not move the first's.
+        let mut later = self.continuation();
+        later.expect(self.expected / 2);
+        let make = &make;
+        let (done, later) = std::thread::scope(|scope| {
+            let building = scope.spawn(move || {
+                late.iter()
+                    .try_for_each(|k| make(&mut later, k))
+                    .map(|()| later)
+            });
+            let done = early.iter().try_for_each(|k| make(self, k));
+            // Only where panics unwind (tests, debug builds): the release build aborts first.
+            let later = building.join().unwrap_or_else(|_| {
+                Err(Error::Internal {
+                    message: "a rendering thread panicked".into(),
+                    chain: Vec::new(),
+                })
+            });
+            (done, later)
+        });
+        done?;
+        self.append(later?)
     }
 
     /// Adds every item of `views`.
@@ -488,7 +590,8 @@ impl<'f> ItemStream<'f> {
     }
 
     fn render(&mut self, r: &ResourceView, last: bool) -> Result<(), Error> {
-        let first = self.rendered == 0;
+        let opening = self.rendered == 0;
+        let first = opening && !self.continues;
         self.rendered += 1;
         match self.printing {
             Some(printing) => self.ctx.insert("r", &Printed { view: r, printing }),
@@ -500,12 +603,18 @@ impl<'f> ItemStream<'f> {
         self.set
             .render_to(self.template, &self.ctx, &mut self.scratch)?;
         let piece = std::str::from_utf8(&self.scratch).map_err(|e| invalid_utf8(&e))?;
-        if first {
+        if opening {
             self.head = piece.chars().take(1).collect();
+        }
+        // A continuation does not know the tail before its first piece that is not empty: the
+        // cuts up to that one are checked when it is appended.
+        let tail_unknown = self.continues && self.tail.is_empty();
+        if tail_unknown {
+            self.unchecked.push(piece.chars().take(1).collect());
         }
         match self.format {
             Some(f) if self.clean => {
-                let tail = (!first).then_some(self.tail.as_str());
+                let tail = (!opening && !tail_unknown).then_some(self.tail.as_str());
                 self.clean = f.append(&mut self.out, tail, piece);
             }
             Some(_) => {}
@@ -931,6 +1040,160 @@ mod tests {
                 .map(|b| String::from_utf8_lossy(b).into_owned()),
             Some(filters::hcl_value(&view.fields[1].1, 1))
         );
+    }
+
+    /// `n` views that differ in their symbol and (every seventh) in their fields.
+    fn views(n: usize) -> Vec<ResourceView> {
+        (0..n)
+            .map(|i| {
+                let mut v = rich_view();
+                v.symbol = format!("r{i}");
+                v.fields[0].1 = RValue::S(format!("n{i}"));
+                if i % 7 == 3 {
+                    v.fields.truncate(1);
+                    v.blocks.clear();
+                }
+                v
+            })
+            .collect()
+    }
+
+    /// What a list renders to: its text and what the cuts around it are checked with.
+    fn finished(stream: ItemStream<'_>) -> (String, String, String, bool) {
+        let list = stream.finish().unwrap();
+        (list.text, list.head, list.tail, list.clean)
+    }
+
+    /// Whether two rendered lists are the same; where not, what differs first (not the whole
+    /// texts, which are long). A list that did not format is rendered again whole, so only that
+    /// is compared of it.
+    fn assert_same(
+        one: &(String, String, String, bool),
+        two: &(String, String, String, bool),
+        what: &str,
+    ) {
+        assert_eq!(one.3, two.3, "{what}: formatted");
+        if !one.3 {
+            return;
+        }
+        let at = one.0.bytes().zip(two.0.bytes()).position(|(a, b)| a != b);
+        let from = at
+            .unwrap_or(one.0.len().min(two.0.len()))
+            .saturating_sub(60);
+        assert!(
+            one.0 == two.0,
+            "{what}: the texts ({} and {} bytes) differ from byte {from}: {:?} / {:?}",
+            one.0.len(),
+            two.0.len(),
+            &one.0[from..(from + 160).min(one.0.len())],
+            &two.0[from..(from + 160).min(two.0.len())]
+        );
+        assert_eq!((&one.1, &one.2), (&two.1, &two.2), "{what}: head and tail");
+    }
+
+    /// The list `template` renders from `views`, item by item on this thread, and built in two
+    /// halves by [`ItemStream::extend_with`].
+    fn both_ways(
+        template: &'static str,
+        format: Option<&Piecewise>,
+        views: &[ResourceView],
+    ) -> [(String, String, String, bool); 2] {
+        let mut one = ItemStream::new("resources", template, false, format);
+        one.expect(views.len());
+        for v in views {
+            one.push(v.clone()).unwrap();
+        }
+        let mut two = ItemStream::new("resources", template, false, format);
+        two.expect(views.len());
+        two.extend_with(views, |s, v| s.push(v.clone())).unwrap();
+        [finished(one), finished(two)]
+    }
+
+    const HCL: Piecewise = Piecewise {
+        piece: super::super::hclfmt::format_piece,
+        joins: super::super::hclfmt::joins_cleanly,
+    };
+
+    /// A list built in two halves on two threads is the list built item by item: the same text,
+    /// `first` and `last` on the same items, the same cuts, formatted or not.
+    #[test]
+    fn a_list_built_in_halves_is_the_list_built_in_turn() {
+        let views = views(SPLIT_FROM + 37);
+        for (template, format) in [
+            ("terraform/resource.tf", Some(&HCL)),
+            ("terraform/resource.tf", None),
+            ("bicep/resource.bicep", None),
+            ("arm/resource.json", None),
+        ] {
+            let [one, two] = both_ways(template, format, &views);
+            assert!(one.0.contains("n436"), "{template}");
+            assert_same(&one, &two, template);
+        }
+        // Too short to split: the same path.
+        let [one, two] = both_ways("terraform/resource.tf", Some(&HCL), &views[..5]);
+        assert_same(&one, &two, "short");
+    }
+
+    /// The same with an overlay's item template that marks the first and the last item, prints
+    /// nothing for some items (so a half may start with empty pieces), and for one item prints
+    /// what cannot be formatted alone, which must fail the list built either way.
+    #[test]
+    fn a_list_built_in_halves_keeps_first_last_empty_pieces_and_refusals() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("terraform")).unwrap();
+        let item = |body: &str| {
+            std::fs::write(dir.path().join("terraform/resource.tf.tera"), body).unwrap();
+            Arc::new(TemplateSet::with_overlay(dir.path()).unwrap())
+        };
+        let n = SPLIT_FROM + 10;
+        let views = views(n);
+        // The second half starts at item n / 2: its first two items print nothing. Item `glued`
+        // starts its block without the blank line, so the cut before it is not clean.
+        let body = |glued: usize| {
+            format!(
+                "{{% if first %}}# first\n{{% endif %}}\
+                 {{% if r.symbol != \"r{a}\" and r.symbol != \"r{b}\" %}}\
+                 {{% if r.symbol != \"r{glued}\" %}}\n{{% endif %}}\
+                 resource \"x\" \"{{{{ r.symbol }}}}\" {{\n  a = 1\n}}\n{{% endif %}}\
+                 {{% if last %}}# last\n{{% endif %}}",
+                a = n / 2,
+                b = n / 2 + 1
+            )
+        };
+        let marks = body(n);
+        let refusing = |at: usize| {
+            format!("{marks}{{% if r.symbol == \"r{at}\" %}}{{{{ \"{{\" }}}}{{% endif %}}")
+        };
+        for (body, clean) in [
+            (marks.clone(), true),
+            (refusing(3), false),
+            (refusing(n - 3), false),
+            (body(n / 2 + 2), false),
+            (body(n / 2 - 1), false),
+        ] {
+            let set = item(&body);
+            let [one, two] = with_templates(Some(set), || {
+                both_ways("terraform/resource.tf", Some(&HCL), &views)
+            });
+            assert_eq!(one.3, clean, "{body}");
+            assert_same(&one, &two, &body);
+            if clean {
+                assert!(one.0.starts_with("# first\n"), "{}", &one.0[..40]);
+                assert!(
+                    one.0.ends_with("# last\n"),
+                    "{}",
+                    &one.0[one.0.len() - 40..]
+                );
+                assert_eq!(one.0.matches("# first").count(), 1);
+                assert!(!one.0.contains(&format!("\"r{}\"", n / 2)));
+            }
+        }
+        // Without a formatter, the empty pieces at the start of the second half.
+        let set = item(&marks);
+        let [one, two] = with_templates(Some(set), || {
+            both_ways("terraform/resource.tf", None, &views)
+        });
+        assert_same(&one, &two, "without a formatter");
     }
 
     /// The built-in set compiles each template on its own the first time it renders, which holds

@@ -2,8 +2,9 @@
 //! access policies, time for the wait), `variables.tf`, `outputs.tf`, `versions.tf` and
 //! `terraform.tfvars.example`.
 
-use std::cell::{Cell, OnceCell};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
 use heck::ToSnakeCase;
 
@@ -60,12 +61,12 @@ fn render_with(
         .collect();
     let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format);
     resources.expect(model.plan.len());
-    for &id in &model.plan {
+    resources.extend_with(&model.plan, |stream, &id| {
         if model.entity(id).purge_on_delete {
-            resources.push(r.purge(id))?;
+            stream.push(r.purge(id))?;
         }
-        resources.push(r.resource(id))?;
-    }
+        stream.push(r.resource(id))
+    })?;
     let outputs = super::foundries_output(
         true,
         model
@@ -94,7 +95,7 @@ fn render_with(
     ];
     // Declared only where something uses it: an unused data source is what tflint's
     // `terraform_unused_declarations` flags.
-    if r.uses_tenant.get() {
+    if r.uses_tenant.load(Relaxed) {
         existing.insert(
             0,
             ResourceView {
@@ -113,7 +114,7 @@ fn render_with(
         );
     }
     // Declared only where something uses it, as in Bicep and ARM.
-    if r.uses_location.get() {
+    if r.uses_location.load(Relaxed) {
         params.push(ParamView {
             name: "location".into(),
             kind: "string".into(),
@@ -253,14 +254,14 @@ struct TfRender<'a> {
     /// string). Each becomes an ephemeral resource, so none reaches the state.
     secret_reads: BTreeMap<(EntityId, Option<String>), BTreeSet<String>>,
     /// Whether an expression used `var.location`.
-    uses_location: Cell<bool>,
+    uses_location: AtomicBool,
     /// Whether an expression used the tenant (`data.azapi_client_config.current`).
-    uses_tenant: Cell<bool>,
+    uses_tenant: AtomicBool,
     /// Each entity's [`TfRender::address`], made on first use: most are asked for many times (by
     /// every dependent, every reference and every role assignment on it).
-    addresses: Vec<OnceCell<String>>,
+    addresses: Vec<OnceLock<String>>,
     /// Each entity's [`TfRender::id_string`], made on first use.
-    id_strings: Vec<OnceCell<String>>,
+    id_strings: Vec<OnceLock<String>>,
 }
 
 /// The raw contents of an HCL string literal (no quotes).
@@ -312,10 +313,10 @@ impl<'a> TfRender<'a> {
             model,
             exports: BTreeMap::new(),
             secret_reads: BTreeMap::new(),
-            uses_location: Cell::new(false),
-            uses_tenant: Cell::new(false),
-            addresses: vec![OnceCell::new(); model.entities.len()],
-            id_strings: vec![OnceCell::new(); model.entities.len()],
+            uses_location: AtomicBool::new(false),
+            uses_tenant: AtomicBool::new(false),
+            addresses: vec![OnceLock::new(); model.entities.len()],
+            id_strings: vec![OnceLock::new(); model.entities.len()],
         };
         let mut exprs: Vec<&Expr> = Vec::new();
         for e in &model.entities {
@@ -474,7 +475,7 @@ impl<'a> TfRender<'a> {
                 }
             }
             Expr::TenantId => {
-                self.uses_tenant.set(true);
+                self.uses_tenant.store(true, Relaxed);
                 "data.azapi_client_config.current.tenant_id".into()
             }
             Expr::Guid(args) => self.guid(args, None),
@@ -484,7 +485,7 @@ impl<'a> TfRender<'a> {
             ),
             Expr::Literal(s) => hcl_string(s),
             Expr::LocationParam => {
-                self.uses_location.set(true);
+                self.uses_location.store(true, Relaxed);
                 "var.location".into()
             }
             Expr::Substring(inner, start, len) => {
