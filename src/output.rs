@@ -168,9 +168,11 @@ pub trait FileSystem: Sync {
     }
 
     /// Creates (or truncates) a file and writes `bytes`, without waiting for the disk:
-    /// [`flush`](Self::flush) does that for every staged file at once.
+    /// [`flush`](Self::flush) does that for every staged file at once. The default starts the
+    /// writeback of a big file right away (on Linux), so that the disk is already writing it
+    /// while the next files are staged.
     fn write_unsynced(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        fs::write(path, bytes)
+        durable::write_started(path, bytes)
     }
 
     /// Gives the file `original` a second name, `link` (a hard link).
