@@ -112,11 +112,15 @@ pub fn check(source: &Source) -> Result<Checked, Error> {
         Some(decoded) => decoded?,
         None => spec::load::decode(source, &root)?,
     };
+    // Freeing a large tree or spec takes a while; another thread does it. The tree goes now,
+    // while the model is built on one core and the other is free, so the memory it held is
+    // there to be used again by the model and the rendering instead of fresh pages.
+    if decoded_beside {
+        drop_beside(root);
+    }
     let model = Model::build(&spec, source.label())?;
     if decoded_beside {
-        // Freeing a large tree and spec takes a while; another thread does it, once the
-        // rendering threads leave it a core.
-        drop_beside((root, spec));
+        drop_beside(spec);
     }
     Ok(Checked {
         model,
