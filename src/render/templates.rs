@@ -529,15 +529,15 @@ impl<'f> ItemStream<'f> {
     /// of its own into a [`Self::continuation`] appended after the first: so the longest file of
     /// a big render (Terraform's `main.tf`) keeps both cores busy once the other formats are
     /// done, instead of one. The text is the same either way.
-    pub fn extend_with<K: Sync>(
+    pub fn extend_with<K: Send>(
         &mut self,
-        keys: &[K],
-        make: impl Fn(&mut ItemStream<'f>, &K) -> Result<(), Error> + Sync,
+        mut keys: Vec<K>,
+        make: impl Fn(&mut ItemStream<'f>, K) -> Result<(), Error> + Sync,
     ) -> Result<(), Error> {
         if keys.len() < SPLIT_FROM {
-            return keys.iter().try_for_each(|k| make(self, k));
+            return keys.into_iter().try_for_each(|k| make(self, k));
         }
-        let (early, late) = keys.split_at(keys.len() / 2);
+        let late = keys.split_off(keys.len() / 2);
         // This stream's text is given room for the whole list (see `expect`), so appending the
         // second half's does not move the first's.
         let mut later = self.continuation();
@@ -545,11 +545,11 @@ impl<'f> ItemStream<'f> {
         let make = &make;
         let (done, later) = std::thread::scope(|scope| {
             let building = scope.spawn(move || {
-                late.iter()
+                late.into_iter()
                     .try_for_each(|k| make(&mut later, k))
                     .map(|()| later)
             });
-            let done = early.iter().try_for_each(|k| make(self, k));
+            let done = keys.into_iter().try_for_each(|k| make(self, k));
             // Only where panics unwind (tests, debug builds): the release build aborts first.
             let later = building.join().unwrap_or_else(|_| {
                 Err(Error::Internal {
@@ -563,12 +563,11 @@ impl<'f> ItemStream<'f> {
         self.append(later?)
     }
 
-    /// Adds every item of `views`.
-    pub fn extend(&mut self, views: impl IntoIterator<Item = ResourceView>) -> Result<(), Error> {
-        for v in views {
-            self.push(v)?;
-        }
-        Ok(())
+    /// Adds every item of `views` (a long list in two halves at once, as
+    /// [`Self::extend_with`] does).
+    pub fn extend(&mut self, views: Vec<ResourceView>) -> Result<(), Error> {
+        self.expected = self.expected.max(self.count + views.len());
+        self.extend_with(views, |s, v| s.push(v))
     }
 
     /// Says about how many items will come. Once the first [`SIZE_FROM`] are in, the list's text
@@ -1105,7 +1104,7 @@ mod tests {
         }
         let mut two = ItemStream::new("resources", template, false, format);
         two.expect(views.len());
-        two.extend_with(views, |s, v| s.push(v.clone())).unwrap();
+        two.extend(views.to_vec()).unwrap();
         [finished(one), finished(two)]
     }
 

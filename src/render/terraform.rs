@@ -61,7 +61,7 @@ fn render_with(
         .collect();
     let mut resources = ItemStream::new("resources", "terraform/resource.tf", false, format);
     resources.expect(model.plan.len());
-    resources.extend_with(&model.plan, |stream, &id| {
+    resources.extend_with(model.plan.clone(), |stream, id| {
         if model.entity(id).purge_on_delete {
             stream.push(r.purge(id))?;
         }
