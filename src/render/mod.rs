@@ -193,6 +193,15 @@ fn render_one(model: &Model, target: Target) -> Result<Rendered, Error> {
     Ok((files, sizes))
 }
 
+/// What a rendering thread that panicked returns (only where panics unwind: tests, debug builds;
+/// the release build aborts first).
+pub(crate) fn thread_panicked() -> Error {
+    Error::Internal {
+        message: "a rendering thread panicked".into(),
+        chain: Vec::new(),
+    }
+}
+
 /// Renders every requested format: each on its own thread for a big model (the formats share
 /// nothing but the model), in turn for a small one. The result is the same either way.
 pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
@@ -210,13 +219,7 @@ pub fn all(model: &Model, targets: &[Target]) -> Result<OutputSet, Error> {
                 .collect();
             let mut results = vec![render_one(model, targets[0])];
             for h in handles {
-                // Only where panics unwind (tests, debug builds): the release build aborts first.
-                results.push(h.join().unwrap_or_else(|_| {
-                    Err(Error::Internal {
-                        message: "a rendering thread panicked".into(),
-                        chain: Vec::new(),
-                    })
-                }));
+                results.push(h.join().unwrap_or_else(|_| Err(thread_panicked())));
             }
             results
         })

@@ -442,6 +442,19 @@ impl<'f> ItemStream<'f> {
         } else {
             builtin_printing(template)
         };
+        ItemStream::empty(field, template, set, ctx, format, printing, false)
+    }
+
+    /// A stream with no item yet; `continues` for a [`Self::continuation`].
+    fn empty(
+        field: &'static str,
+        template: &'static str,
+        set: Arc<TemplateSet>,
+        ctx: Context,
+        format: Option<&'f Piecewise>,
+        printing: Option<Printing>,
+        continues: bool,
+    ) -> Self {
         ItemStream {
             field,
             template,
@@ -458,7 +471,7 @@ impl<'f> ItemStream<'f> {
             head: String::new(),
             tail: String::new(),
             clean: true,
-            continues: false,
+            continues,
             unchecked: Vec::new(),
         }
     }
@@ -467,22 +480,15 @@ impl<'f> ItemStream<'f> {
     /// be rendered on another thread; [`Self::append`] puts them back after this one's. This
     /// stream must hold at least one item by then, so that none of the continuation's is first.
     pub fn continuation(&self) -> ItemStream<'f> {
-        ItemStream {
-            set: self.set.clone(),
-            ctx: self.ctx.clone(),
-            pending: None,
-            count: 0,
-            rendered: 0,
-            expected: 0,
-            out: String::new(),
-            scratch: Vec::new(),
-            head: String::new(),
-            tail: String::new(),
-            clean: true,
-            continues: true,
-            unchecked: Vec::new(),
-            ..*self
-        }
+        ItemStream::empty(
+            self.field,
+            self.template,
+            self.set.clone(),
+            self.ctx.clone(),
+            self.format,
+            self.printing,
+            true,
+        )
     }
 
     /// Puts the items of `later`, a [`Self::continuation`] of this one, after this one's, with
@@ -550,13 +556,9 @@ impl<'f> ItemStream<'f> {
                     .map(|()| later)
             });
             let done = keys.into_iter().try_for_each(|k| make(self, k));
-            // Only where panics unwind (tests, debug builds): the release build aborts first.
-            let later = building.join().unwrap_or_else(|_| {
-                Err(Error::Internal {
-                    message: "a rendering thread panicked".into(),
-                    chain: Vec::new(),
-                })
-            });
+            let later = building
+                .join()
+                .unwrap_or_else(|_| Err(super::thread_panicked()));
             (done, later)
         });
         done?;
