@@ -767,7 +767,7 @@ fn splice(
     let mut at = Vec::new();
     for (i, list) in lists.iter().enumerate() {
         let m = marker(list.field);
-        let found: Vec<usize> = find_all(frame.as_bytes(), m.as_bytes());
+        let found: Vec<usize> = find_all(frame, &m);
         if found.len() != 1 {
             return Err(set.frame_error(name, list, found.len()));
         }
@@ -827,17 +827,11 @@ fn splice(
     Ok(Some(text))
 }
 
-fn find_all(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while let Some(p) = haystack[i..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-    {
-        found.push(i + p);
-        i += p + needle.len();
-    }
-    found
+/// Where `needle` starts in `haystack`, left to right, without overlaps. `str::match_indices`
+/// searches with two-way string matching; comparing every window with `==` (one `memcmp` call
+/// per byte of the frame) was about 1.4 % of big-5k's rendering CPU.
+fn find_all(haystack: &str, needle: &str) -> Vec<usize> {
+    haystack.match_indices(needle).map(|(at, _)| at).collect()
 }
 
 impl TemplateSet {
@@ -928,6 +922,19 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         build(TEMPLATES).expect("templates compile");
+    }
+
+    #[test]
+    fn find_all_finds_each_marker_once_without_overlaps() {
+        let m = marker("resources");
+        let frame = format!("a{m}b{m}{m}\u{1}foundrygen:resources");
+        let found = find_all(&frame, &m);
+        assert_eq!(found, [1, 2 + m.len(), 2 + 2 * m.len()]);
+        for at in found {
+            assert_eq!(&frame[at..at + m.len()], m);
+        }
+        assert_eq!(find_all("aaaa", "aa"), [0, 2]);
+        assert!(find_all("{{ resources }}", &m).is_empty());
     }
 
     /// A view with every kind of value, in `fields` and in `blocks`.
