@@ -21,7 +21,8 @@
 # go to $OUT_DIR (default: bench-cli/ in cargo's target directory, wherever CARGO_TARGET_DIR puts
 # it). Targets (issue 12, 2-core machine, medians): quickstart-check <= 3 ms; big-5k < 250 ms and
 # < 100 MB peak RSS; big-10k <= 2.1 x big-5k; batch-1000 < 1.5 s. Every median is also given as a
-# multiple of the floor, a bare process start (`/bin/true`, measured the same way). The script
+# multiple of the floor, a bare process start (`/bin/true`, measured the same way); a fixed python3
+# loop is timed too, as a reference for how fast a core of this host is (see below). The script
 # prints whether each target is met; with CHECK_TARGETS=1 it exits 1 when one is not.
 set -euo pipefail
 
@@ -153,6 +154,14 @@ done
 hyperfine --warmup 10 --runs 200 -N --style basic --export-json "$OUT_DIR/floor.json" /bin/true \
     >"$OUT_DIR/floor.txt" 2>&1 || echo "!! hyperfine failed for /bin/true" >&2
 
+# The CPU reference: a fixed single-core loop (python3, no I/O, no allocation to speak of). The
+# floor above is mostly the kernel's work and barely moves between hosts; this moves with how
+# fast a core is (host model, neighbours on a shared machine), as foundrygen's CPU-bound medians
+# do. Compare it before comparing tables from different machines or days.
+hyperfine --warmup 2 --runs 10 -N --style basic --export-json "$OUT_DIR/cpu-ref.json" \
+    "python3 -S -c 'sum((i * 31) & 0xFFFF for i in range(1_500_000))'" \
+    >"$OUT_DIR/cpu-ref.txt" 2>&1 || echo "!! hyperfine failed for the CPU reference" >&2
+
 # Peak RSS: the median of 5 runs of /usr/bin/time -v, each into a fresh folder (the check compares
 # with the same folder each time).
 peak_rss_kb() { # spec-or-dir label [--check]
@@ -211,6 +220,11 @@ for n in names:
           f"{rss_mb:>7.1f} MB  {target}  {verdict}")
 if floor:
     print(f"\nfloor (/bin/true): {floor * 1000:.2f} ms median")
+try:
+    cpu_ref = json.load(open(f"{out_dir}/cpu-ref.json"))["results"][0]["median"]
+    print(f"CPU reference (a fixed python3 loop on one core): {cpu_ref * 1000:.0f} ms median")
+except (OSError, KeyError, ValueError):
+    pass
 if "big-5k" in med and "big-10k" in med:
     ratio = med["big-10k"] / med["big-5k"]
     print(f"\ndoubling 10k/5k: {ratio:.2f}x (target <= 2.1x) {'yes' if ratio <= 2.1 else 'NO'}")
