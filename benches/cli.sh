@@ -222,7 +222,8 @@ if floor:
     print(f"\nfloor (/bin/true): {floor * 1000:.2f} ms median")
 try:
     cpu_ref = json.load(open(f"{out_dir}/cpu-ref.json"))["results"][0]["median"]
-    print(f"CPU reference (a fixed python3 loop on one core): {cpu_ref * 1000:.0f} ms median")
+    print(f"CPU reference (a fixed python3 loop on one core, Python {sys.version.split()[0]}): "
+          f"{cpu_ref * 1000:.0f} ms median")
 except (OSError, KeyError, ValueError):
     pass
 if "big-5k" in med and "big-10k" in med:
