@@ -194,10 +194,12 @@ targets = {  # name: (median seconds, peak RSS MB, inclusive)
     "big-5k": (0.250, 100, False),
     "batch-1000": (1.5, None, False),
 }
-try:
-    floor = json.load(open(f"{out_dir}/floor.json"))["results"][0]["median"]
-except (OSError, KeyError, ValueError):
-    floor = None
+def median_of(name):  # a reference measured by hyperfine above, or None if it failed
+    try:
+        return json.load(open(f"{out_dir}/{name}.json"))["results"][0]["median"]
+    except (OSError, KeyError, ValueError):
+        return None
+floor = median_of("floor")
 missed = []
 med = {}
 print(f"\n{'workload':<16} {'median':>10} {'x floor':>8} {'mean±sd':>20} {'min':>10} {'peak RSS':>10}  target  met?")
@@ -220,12 +222,10 @@ for n in names:
           f"{rss_mb:>7.1f} MB  {target}  {verdict}")
 if floor:
     print(f"\nfloor (/bin/true): {floor * 1000:.2f} ms median")
-try:
-    cpu_ref = json.load(open(f"{out_dir}/cpu-ref.json"))["results"][0]["median"]
+cpu_ref = median_of("cpu-ref")
+if cpu_ref:
     print(f"CPU reference (a fixed python3 loop on one core, Python {sys.version.split()[0]}): "
           f"{cpu_ref * 1000:.0f} ms median")
-except (OSError, KeyError, ValueError):
-    pass
 if "big-5k" in med and "big-10k" in med:
     ratio = med["big-10k"] / med["big-5k"]
     print(f"\ndoubling 10k/5k: {ratio:.2f}x (target <= 2.1x) {'yes' if ratio <= 2.1 else 'NO'}")
